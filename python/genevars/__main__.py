@@ -1,0 +1,53 @@
+"""The ``genevars`` command: snapshot, diff, compare, manifest, requirements.
+
+Each subcommand lives in ``genevars.cli.<name>`` and exposes ``add_parser(subparsers)``
+(which registers its flags and sets ``func``). Exit status: 0 clean, 1 findings at or
+above ``--fail-on``, 2 usage, input or connection error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from genevars.cli import EXIT_INPUT, CliError
+
+SUBCOMMANDS = ("snapshot", "diff", "compare", "manifest", "requirements")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from importlib import import_module
+
+    from genevars import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="genevars",
+        description=(
+            "Diagnose why Python code behaves differently on Ray workers than on the "
+            "machine that submitted it, and build the runtime_env that fixes it."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"genevars {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers.required = True
+    for name in SUBCOMMANDS:
+        import_module(f"genevars.cli.{name}").add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CliError as exc:
+        print(f"genevars: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("genevars: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

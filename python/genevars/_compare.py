@@ -1,0 +1,3 @@
+"""Comparison (placeholder until compare lands)."""
+ComparisonResult = None
+compare_snapshots = None

@@ -1,0 +1,2 @@
+"""Manifests (placeholder until the manifest work lands)."""
+Manifest = ManifestBuilder = GenevaManifestBuilder = None

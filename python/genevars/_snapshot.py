@@ -1,0 +1,3 @@
+"""Snapshots (placeholder until the scanner lands)."""
+Snapshot = None
+snapshot_env = None

@@ -1,0 +1,22 @@
+//! PyO3 bindings: thin wrappers over the core, errors mapped to Python exceptions.
+//! Each concept registers its own classes and functions.
+
+use pyo3::prelude::*;
+
+mod compare;
+mod deps;
+mod errors;
+mod manifest;
+mod snapshot;
+
+#[pymodule]
+#[pyo3(name = "_core")]
+fn genevars_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    errors::register(m)?;
+    snapshot::register(m)?;
+    compare::register(m)?;
+    manifest::register(m)?;
+    deps::register(m)?;
+    Ok(())
+}

@@ -1,0 +1,1 @@
+//! Reports: text (the sections geneva users know), JSON, and HTML for notebooks.

@@ -1,0 +1,1 @@
+//! The core-metadata reader (METADATA, PKG-INFO).

@@ -1,0 +1,14 @@
+//! Snapshots: what an environment is, how it is read from disk, how it is stored.
+//!
+//! - [`model`]: the serializable [`Snapshot`] and its parts.
+//! - [`metadata`]: the core-metadata (METADATA / PKG-INFO) reader.
+//! - [`scan`]: the site-packages scanner (dist-info, egg-info, .egg, shadowing).
+//! - [`load`]: reading snapshot JSON with validation and clear errors.
+
+pub mod load;
+pub mod metadata;
+pub mod model;
+pub mod scan;
+
+pub use load::{SnapshotError, from_json_str, to_json_string};
+pub use model::*;

@@ -1,0 +1,290 @@
+//! What an environment is: the serializable snapshot every other module reads.
+//!
+//! The JSON form is a contract (`genevars.snapshot/1`): snapshots saved today are diffed
+//! next week, and probes of other genevars versions produce them on workers. Fields added
+//! later must be optional (`#[serde(default)]`) so older files keep loading.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The schema tag written into every snapshot.
+pub const SNAPSHOT_SCHEMA: &str = "genevars.snapshot/1";
+/// The major schema version this build reads; other majors are refused.
+pub const SNAPSHOT_SCHEMA_MAJOR: u32 = 1;
+
+/// One environment: an interpreter, its platform, its variables and its packages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub schema: String,
+    /// Who produced it, and with which scanner.
+    #[serde(default)]
+    pub created_by: Creator,
+    /// Where it was taken: a Ray node, a host, or nothing for a plain local snapshot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
+    pub python: PythonInfo,
+    pub platform: PlatformInfo,
+    /// The PEP 508 marker environment of the interpreter.
+    pub markers: Markers,
+    pub cwd: String,
+    /// Environment variables. Secret values are withheld at capture time.
+    pub env: BTreeMap<String, EnvValue>,
+    pub sys_path: Vec<String>,
+    /// One entry per distribution name: the copy `import` loads.
+    pub packages: Vec<Package>,
+    /// Entries the scanner could not read, each with its reason.
+    #[serde(default)]
+    pub unreadable: Vec<Unreadable>,
+    /// The genevars version importable in that environment, if any.
+    #[serde(default)]
+    pub genevars_version: Option<String>,
+}
+
+/// The tool and scanner that produced a snapshot.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Creator {
+    #[serde(default)]
+    pub tool: String,
+    #[serde(default)]
+    pub version: String,
+    /// `native` (the Rust scanner) or `python` (the stdlib probe).
+    #[serde(default)]
+    pub scanner: String,
+}
+
+/// Where a snapshot was taken. Transient: never part of an environment's fingerprint.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Origin {
+    #[serde(default)]
+    pub hostname: Option<String>,
+    #[serde(default)]
+    pub node_id: Option<String>,
+    #[serde(default)]
+    pub node_address: Option<String>,
+    #[serde(default)]
+    pub pid: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PythonInfo {
+    /// `sys.version`, the full string with build date and compiler.
+    pub version: String,
+    pub version_info: VersionInfo,
+    /// `platform.python_implementation()`, e.g. `CPython`.
+    pub implementation: String,
+    pub executable: String,
+    /// The interpreter's ABI tag, e.g. `cp311`.
+    #[serde(default)]
+    pub abi_tag: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionInfo {
+    pub major: u32,
+    pub minor: u32,
+    pub micro: u32,
+    #[serde(default = "final_level")]
+    pub releaselevel: String,
+    #[serde(default)]
+    pub serial: u32,
+}
+
+fn final_level() -> String {
+    "final".to_string()
+}
+
+impl VersionInfo {
+    /// `3.11.7`, or `3.13.0rc1` for a pre-release.
+    pub fn dotted(&self) -> String {
+        let base = format!("{}.{}.{}", self.major, self.minor, self.micro);
+        match self.releaselevel.as_str() {
+            "final" => base,
+            "alpha" => format!("{base}a{}", self.serial),
+            "beta" => format!("{base}b{}", self.serial),
+            "candidate" => format!("{base}rc{}", self.serial),
+            other => format!("{base}{other}{}", self.serial),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlatformInfo {
+    /// `platform.system()`: `Linux`, `Darwin`, `Windows`.
+    pub system: String,
+    pub release: String,
+    pub machine: String,
+    #[serde(default)]
+    pub processor: String,
+    #[serde(default)]
+    pub libc: Option<Libc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Libc {
+    /// `glibc`, `musl`, ...
+    pub family: String,
+    pub version: String,
+}
+
+/// The PEP 508 marker environment, field for field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Markers {
+    pub implementation_name: String,
+    pub implementation_version: String,
+    pub os_name: String,
+    pub platform_machine: String,
+    pub platform_python_implementation: String,
+    pub platform_release: String,
+    pub platform_system: String,
+    pub platform_version: String,
+    pub python_full_version: String,
+    pub python_version: String,
+    pub sys_platform: String,
+}
+
+impl Markers {
+    /// The pep508_rs marker environment, for evaluating requirement markers.
+    pub fn to_marker_environment(
+        &self,
+    ) -> Result<pep508_rs::MarkerEnvironment, pep440_rs::VersionParseError> {
+        pep508_rs::MarkerEnvironment::try_from(pep508_rs::MarkerEnvironmentBuilder {
+            implementation_name: &self.implementation_name,
+            implementation_version: &self.implementation_version,
+            os_name: &self.os_name,
+            platform_machine: &self.platform_machine,
+            platform_python_implementation: &self.platform_python_implementation,
+            platform_release: &self.platform_release,
+            platform_system: &self.platform_system,
+            platform_version: &self.platform_version,
+            python_full_version: &self.python_full_version,
+            python_version: &self.python_version,
+            sys_platform: &self.sys_platform,
+        })
+    }
+}
+
+/// An environment variable's value as recorded in a snapshot.
+///
+/// Serialized as a bare string when the value is plain, or as an object when it is
+/// withheld, so that a snapshot file never holds a secret unless the user asked for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum EnvValue {
+    Plain(String),
+    Withheld(WithheldValue),
+}
+
+/// A value that was not recorded. `fingerprint` is an HMAC of the value under a key that
+/// lives for one comparison only, so two fingerprints say whether values differ without
+/// either value being stored; a snapshot saved without a key has none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WithheldValue {
+    /// Why: `secret` (the key looks secret) or `url-credentials` (the value holds them).
+    pub withheld: String,
+    #[serde(default)]
+    pub fingerprint: Option<String>,
+    /// A safe rendering, e.g. the URL with its credentials masked.
+    #[serde(default)]
+    pub display: Option<String>,
+}
+
+impl EnvValue {
+    /// What may be shown to a person: the plain value, or a masked stand-in.
+    pub fn display(&self) -> String {
+        match self {
+            EnvValue::Plain(v) => v.clone(),
+            EnvValue::Withheld(w) => w
+                .display
+                .clone()
+                .unwrap_or_else(|| crate::redact::WITHHELD.to_string()),
+        }
+    }
+}
+
+/// How a distribution is laid out on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum DistKind {
+    #[serde(rename = "dist-info")]
+    DistInfo,
+    #[serde(rename = "egg-info")]
+    EggInfo,
+    #[serde(rename = "egg")]
+    Egg,
+}
+
+/// One installed distribution: the copy `import` loads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Package {
+    /// PEP 503 normalized name (`pyyaml`, `typing-extensions`).
+    pub name: String,
+    /// The name as its metadata spells it (`PyYAML`).
+    pub display_name: String,
+    /// The version string as written in the metadata (not normalized).
+    pub version: String,
+    /// The sys.path entry it was found in.
+    pub location: String,
+    /// The metadata directory or file (`.../numpy-1.26.4.dist-info`).
+    pub metadata_path: String,
+    pub kind: DistKind,
+    /// The tool that installed it (INSTALLER), e.g. `pip`, `uv`, `conda`.
+    #[serde(default)]
+    pub installer: Option<String>,
+    /// Where it came from, when not from an index (direct_url.json, PEP 610).
+    #[serde(default)]
+    pub direct_url: Option<DirectUrl>,
+    #[serde(default)]
+    pub requires_dist: Vec<String>,
+    #[serde(default)]
+    pub provides_extra: Vec<String>,
+    #[serde(default)]
+    pub requires_python: Option<String>,
+    /// Later copies of the same name on sys.path, which `import` never loads.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shadowed: Vec<ShadowedCopy>,
+}
+
+/// PEP 610 origin of a distribution installed from a URL, a directory or a VCS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectUrl {
+    /// URL with any credentials masked.
+    pub url: String,
+    #[serde(default)]
+    pub editable: bool,
+    /// `dir`, `archive` or `vcs`.
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShadowedCopy {
+    pub version: String,
+    pub location: String,
+    pub metadata_path: String,
+}
+
+/// Something the scanner could not read, and why. Never fatal.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Unreadable {
+    pub path: String,
+    pub reason: String,
+}
+
+impl Snapshot {
+    /// The package `import` would load under this (already normalized) name.
+    pub fn package(&self, normalized_name: &str) -> Option<&Package> {
+        self.packages.iter().find(|p| p.name == normalized_name)
+    }
+
+    /// Packages by normalized name.
+    pub fn package_map(&self) -> BTreeMap<&str, &Package> {
+        self.packages.iter().map(|p| (p.name.as_str(), p)).collect()
+    }
+
+    /// A short label for reports: the node id or hostname, else `snapshot`.
+    pub fn label(&self) -> String {
+        self.origin
+            .as_ref()
+            .and_then(|o| o.node_id.clone().or_else(|| o.hostname.clone()))
+            .unwrap_or_else(|| "snapshot".to_string())
+    }
+}
