@@ -7,6 +7,7 @@ mod compare;
 mod deps;
 mod errors;
 mod manifest;
+mod redact;
 mod snapshot;
 
 #[pymodule]
@@ -17,6 +18,7 @@ fn genevars_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     snapshot::register(m)?;
     compare::register(m)?;
     manifest::register(m)?;
+    redact::register(m)?;
     deps::register(m)?;
     Ok(())
 }
