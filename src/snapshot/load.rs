@@ -5,7 +5,7 @@
 
 use thiserror::Error;
 
-use super::model::{EnvValue, SNAPSHOT_SCHEMA_MAJOR, Snapshot};
+use super::model::{EnvValue, Snapshot, SNAPSHOT_SCHEMA_MAJOR};
 
 /// Why a snapshot could not be loaded. `source` names the file (or `<string>`).
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -124,8 +124,12 @@ pub fn from_json_str(source: &str, text: &str) -> Result<Snapshot, SnapshotError
 fn check_content(snapshot: &Snapshot) -> Result<(), String> {
     let mut seen = std::collections::HashSet::new();
     for (i, package) in snapshot.packages.iter().enumerate() {
-        let normalized = pep508_rs::PackageName::new(package.name.clone())
-            .map_err(|_| format!("packages[{i}].name {:?} is not a valid distribution name", package.name))?;
+        let normalized = pep508_rs::PackageName::new(package.name.clone()).map_err(|_| {
+            format!(
+                "packages[{i}].name {:?} is not a valid distribution name",
+                package.name
+            )
+        })?;
         if normalized.as_ref() != package.name {
             return Err(format!(
                 "packages[{i}].name {:?} is not normalized (expected {:?})",
@@ -284,7 +288,9 @@ mod tests {
             "snap.json: not valid JSON at line 1, column 11: EOF while parsing a value"
         );
         assert!(raw("").contains("not valid JSON at line 1, column 0"));
-        assert!(raw("{} trailing").contains("not valid JSON at line 1, column 4: trailing characters"));
+        assert!(
+            raw("{} trailing").contains("not valid JSON at line 1, column 4: trailing characters")
+        );
         assert!(raw("{'schema': 1}").contains("not valid JSON"));
         assert!(raw("[1, 2]").contains("the top level must be a JSON object"));
         assert!(raw("\"genevars.snapshot/1\"").contains("the top level must be a JSON object"));
@@ -316,7 +322,10 @@ mod tests {
         ];
         for (value, expected) in cases {
             let text = message(load(&value));
-            assert!(text.contains(expected), "{text:?} should contain {expected:?}");
+            assert!(
+                text.contains(expected),
+                "{text:?} should contain {expected:?}"
+            );
         }
 
         let mut dup = sample();
@@ -339,7 +348,10 @@ mod tests {
     #[test]
     fn secret_values_never_appear_in_errors() {
         // A withheld value of the wrong shape must not be echoed back.
-        let v = with(&["env", "=API_KEY"], json!({"withheld": 1, "fingerprint": "s3cr3t-canary"}));
+        let v = with(
+            &["env", "=API_KEY"],
+            json!({"withheld": 1, "fingerprint": "s3cr3t-canary"}),
+        );
         let text = message(load(&v));
         assert!(!text.contains("s3cr3t-canary"), "{text}");
     }

@@ -30,8 +30,14 @@ const fn is_space(b: u8) -> bool {
 }
 
 fn trim(bytes: &[u8]) -> &[u8] {
-    let start = bytes.iter().position(|&b| !is_space(b)).unwrap_or(bytes.len());
-    let end = bytes.iter().rposition(|&b| !is_space(b)).map_or(start, |e| e + 1);
+    let start = bytes
+        .iter()
+        .position(|&b| !is_space(b))
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|&b| !is_space(b))
+        .map_or(start, |e| e + 1);
     &bytes[start..end]
 }
 
@@ -217,8 +223,7 @@ impl CoreMetadata {
                 requires_dist.push(decode(h));
             } else if h.name.eq_ignore_ascii_case("Provides-Extra") {
                 provides_extra.push(decode(h));
-            } else if h.name.eq_ignore_ascii_case("Requires-Python") && requires_python.is_none()
-            {
+            } else if h.name.eq_ignore_ascii_case("Requires-Python") && requires_python.is_none() {
                 requires_python = Some(decode(h));
             }
         }
@@ -279,8 +284,12 @@ mod tests {
 
     #[test]
     fn continuation_lines_are_joined() {
-        let hs = headers(b"Name: a\nRequires-Dist: foo;\n   extra == 'x'\n\tand more\nVersion: 1\n");
-        assert_eq!(values(&hs, "Requires-Dist"), [b"foo; extra == 'x' and more".as_slice()]);
+        let hs =
+            headers(b"Name: a\nRequires-Dist: foo;\n   extra == 'x'\n\tand more\nVersion: 1\n");
+        assert_eq!(
+            values(&hs, "Requires-Dist"),
+            [b"foo; extra == 'x' and more".as_slice()]
+        );
         assert_eq!(values(&hs, "Version"), [b"1".as_slice()]);
         assert_eq!(hs[2].line, 5);
     }
@@ -330,11 +339,32 @@ mod tests {
             (b"Name: a\n", MissingField("Version")),
             (b"Name:\nVersion: 1\n", EmptyField("Name")),
             (b"Name: a\nVersion:   \n", EmptyField("Version")),
-            (b"Name: caf\xe9\nVersion: 1\n", NonUtf8 { field: "Name", line: 1 }),
-            (b"Name: a\nVersion: 1.\xff\n", NonUtf8 { field: "Version", line: 2 }),
-            (b"Name: not a name\nVersion: 1\n", InvalidName("not a name".into())),
-            (b"Name: -leading\nVersion: 1\n", InvalidName("-leading".into())),
-            (b"Name: trailing_\nVersion: 1\n", InvalidName("trailing_".into())),
+            (
+                b"Name: caf\xe9\nVersion: 1\n",
+                NonUtf8 {
+                    field: "Name",
+                    line: 1,
+                },
+            ),
+            (
+                b"Name: a\nVersion: 1.\xff\n",
+                NonUtf8 {
+                    field: "Version",
+                    line: 2,
+                },
+            ),
+            (
+                b"Name: not a name\nVersion: 1\n",
+                InvalidName("not a name".into()),
+            ),
+            (
+                b"Name: -leading\nVersion: 1\n",
+                InvalidName("-leading".into()),
+            ),
+            (
+                b"Name: trailing_\nVersion: 1\n",
+                InvalidName("trailing_".into()),
+            ),
             (b"Name a\nVersion: 1\n", MissingField("Name")),
             (b"Na me: a\nVersion: 1\n", MissingField("Name")),
         ];
@@ -350,9 +380,16 @@ mod tests {
 
     #[test]
     fn error_messages_read_as_sentences() {
-        assert_eq!(MetadataError::MissingField("Version").to_string(), "has no Version field");
         assert_eq!(
-            MetadataError::NonUtf8 { field: "Name", line: 3 }.to_string(),
+            MetadataError::MissingField("Version").to_string(),
+            "has no Version field"
+        );
+        assert_eq!(
+            MetadataError::NonUtf8 {
+                field: "Name",
+                line: 3
+            }
+            .to_string(),
             "Name field (line 3) is not valid UTF-8"
         );
         assert_eq!(
@@ -363,8 +400,10 @@ mod tests {
 
     #[test]
     fn invalid_utf8_outside_name_and_version_is_decoded_lossily() {
-        let m = CoreMetadata::parse(b"Name: a\nVersion: 1\nAuthor: Fran\xe7ois\nRequires-Dist: b\xff\n")
-            .unwrap();
+        let m = CoreMetadata::parse(
+            b"Name: a\nVersion: 1\nAuthor: Fran\xe7ois\nRequires-Dist: b\xff\n",
+        )
+        .unwrap();
         assert_eq!(m.requires_dist, ["b\u{fffd}"]);
         assert_eq!(
             m.lossy,
@@ -395,8 +434,14 @@ mod tests {
         let block = read_header_block_from(text.as_slice()).unwrap();
         assert!(block.ends_with(b"\r\n\r\n"));
         // No blank line: the whole file.
-        assert_eq!(read_header_block_from(b"Name: a".as_slice()).unwrap(), b"Name: a");
-        assert_eq!(read_header_block_from(b"\nName: a".as_slice()).unwrap(), b"\n");
+        assert_eq!(
+            read_header_block_from(b"Name: a".as_slice()).unwrap(),
+            b"Name: a"
+        );
+        assert_eq!(
+            read_header_block_from(b"\nName: a".as_slice()).unwrap(),
+            b"\n"
+        );
     }
 
     #[test]

@@ -205,7 +205,8 @@ impl Scanner {
             Ok(block) => block,
             Err(reason) => return self.unreadable(&info, reason),
         };
-        if let Some(package) = self.parse(location, &info, DistKind::Egg, "EGG-INFO/PKG-INFO", &block)
+        if let Some(package) =
+            self.parse(location, &info, DistKind::Egg, "EGG-INFO/PKG-INFO", &block)
         {
             self.add(package);
         }
@@ -312,7 +313,9 @@ fn read_metadata_file(file: &Path, label: &str, container: &str) -> Result<Vec<u
         Err(e) => return Err(format!("cannot read {label}: {}", describe(&e))),
     }
     read_header_block(file).map_err(|e| {
-        if e.get_ref().is_some_and(|inner| inner.is::<HeaderBlockTooLong>()) {
+        if e.get_ref()
+            .is_some_and(|inner| inner.is::<HeaderBlockTooLong>())
+        {
             format!("{label} {e}")
         } else {
             format!("cannot read {label}: {}", describe(&e))
@@ -428,7 +431,9 @@ mod tests {
         let dir = site.join(format!("{}-{version}.dist-info", name.replace('-', "_")));
         write(
             &dir.join("METADATA"),
-            format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\nLong description\n"),
+            format!(
+                "Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\nLong description\n"
+            ),
         );
         dir
     }
@@ -484,14 +489,20 @@ mod tests {
     fn editable_and_vcs_origins() {
         let tmp = tempfile::tempdir().unwrap();
         let a = dist_info(tmp.path(), "a", "1");
-        write(&a.join("direct_url.json"), r#"{"url": "file:///src/a", "dir_info": {"editable": true}}"#);
+        write(
+            &a.join("direct_url.json"),
+            r#"{"url": "file:///src/a", "dir_info": {"editable": true}}"#,
+        );
         let b = dist_info(tmp.path(), "b", "1");
         write(
             &b.join("direct_url.json"),
             r#"{"url": "git+https://tok@github.com/x/b", "vcs_info": {"vcs": "git", "commit_id": "abc"}}"#,
         );
         let c = dist_info(tmp.path(), "c", "1");
-        write(&c.join("direct_url.json"), r#"{"url": "file:///src/c", "dir_info": {}}"#);
+        write(
+            &c.join("direct_url.json"),
+            r#"{"url": "file:///src/c", "dir_info": {}}"#,
+        );
         let result = scan(&[tmp.path()]);
         let urls: Vec<_> = result
             .packages
@@ -513,23 +524,54 @@ mod tests {
     fn egg_info_directory_and_file_and_egg_directory() {
         let tmp = tempfile::tempdir().unwrap();
         let site = tmp.path();
-        write(&site.join("dirform-1.0.egg-info/PKG-INFO"), "Name: dirform\nVersion: 1.0\n");
-        write(&site.join("fileform-2.0-py3.11.egg-info"), "Name: fileform\nVersion: 2.0\n");
-        write(&site.join("eggform-3.0-py3.11.egg/EGG-INFO/PKG-INFO"), "Name: EggForm\nVersion: 3.0\n");
+        write(
+            &site.join("dirform-1.0.egg-info/PKG-INFO"),
+            "Name: dirform\nVersion: 1.0\n",
+        );
+        write(
+            &site.join("fileform-2.0-py3.11.egg-info"),
+            "Name: fileform\nVersion: 2.0\n",
+        );
+        write(
+            &site.join("eggform-3.0-py3.11.egg/EGG-INFO/PKG-INFO"),
+            "Name: EggForm\nVersion: 3.0\n",
+        );
         let result = scan(&[site]);
         assert!(result.unreadable.is_empty(), "{:?}", result.unreadable);
         let got: Vec<_> = result
             .packages
             .iter()
-            .map(|p| (p.name.as_str(), p.version.as_str(), p.kind, p.metadata_path.clone()))
+            .map(|p| {
+                (
+                    p.name.as_str(),
+                    p.version.as_str(),
+                    p.kind,
+                    p.metadata_path.clone(),
+                )
+            })
             .collect();
         let path = |s: &str| site.join(s).to_string_lossy().into_owned();
         assert_eq!(
             got,
             [
-                ("dirform", "1.0", DistKind::EggInfo, path("dirform-1.0.egg-info")),
-                ("eggform", "3.0", DistKind::Egg, path("eggform-3.0-py3.11.egg/EGG-INFO")),
-                ("fileform", "2.0", DistKind::EggInfo, path("fileform-2.0-py3.11.egg-info")),
+                (
+                    "dirform",
+                    "1.0",
+                    DistKind::EggInfo,
+                    path("dirform-1.0.egg-info")
+                ),
+                (
+                    "eggform",
+                    "3.0",
+                    DistKind::Egg,
+                    path("eggform-3.0-py3.11.egg/EGG-INFO")
+                ),
+                (
+                    "fileform",
+                    "2.0",
+                    DistKind::EggInfo,
+                    path("fileform-2.0-py3.11.egg-info")
+                ),
             ]
         );
     }
@@ -589,20 +631,50 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let site = tmp.path();
         fs::create_dir_all(site.join("nometa-1.0.dist-info")).unwrap();
-        write(&site.join("noname-1.0.dist-info/METADATA"), "Version: 1.0\n");
-        write(&site.join("noversion-1.0.dist-info/METADATA"), "Name: noversion\n");
-        write(&site.join("emptyversion-1.0.dist-info/METADATA"), "Name: e\nVersion:\n");
-        write(&site.join("latin-1.0.dist-info/METADATA"), b"Name: caf\xe9\nVersion: 1\n");
-        write(&site.join("badname-1.0.dist-info/METADATA"), "Name: bad name\nVersion: 1\n");
-        write(&site.join("afile-1.0.dist-info"), "Name: afile\nVersion: 1\n");
+        write(
+            &site.join("noname-1.0.dist-info/METADATA"),
+            "Version: 1.0\n",
+        );
+        write(
+            &site.join("noversion-1.0.dist-info/METADATA"),
+            "Name: noversion\n",
+        );
+        write(
+            &site.join("emptyversion-1.0.dist-info/METADATA"),
+            "Name: e\nVersion:\n",
+        );
+        write(
+            &site.join("latin-1.0.dist-info/METADATA"),
+            b"Name: caf\xe9\nVersion: 1\n",
+        );
+        write(
+            &site.join("badname-1.0.dist-info/METADATA"),
+            "Name: bad name\nVersion: 1\n",
+        );
+        write(
+            &site.join("afile-1.0.dist-info"),
+            "Name: afile\nVersion: 1\n",
+        );
         fs::create_dir_all(site.join("metadir-1.0.dist-info/METADATA")).unwrap();
         fs::create_dir_all(site.join("nopkginfo-1.0.egg-info")).unwrap();
         write(&site.join("zipped-1.0.egg"), b"PK\x03\x04rest");
         fs::create_dir_all(site.join("noegginfo-1.0.egg")).unwrap();
-        write(&site.join("badurl-1.0.dist-info/METADATA"), "Name: badurl\nVersion: 1\n");
-        write(&site.join("badurl-1.0.dist-info/direct_url.json"), "{not json");
-        write(&site.join("lossy-1.0.dist-info/METADATA"), b"Name: lossy\nVersion: 1\nRequires-Dist: x\xff\n");
-        write(&site.join("body-1.0.dist-info/METADATA"), "Metadata-Version: 2.1\n\nName: body\nVersion: 1\n");
+        write(
+            &site.join("badurl-1.0.dist-info/METADATA"),
+            "Name: badurl\nVersion: 1\n",
+        );
+        write(
+            &site.join("badurl-1.0.dist-info/direct_url.json"),
+            "{not json",
+        );
+        write(
+            &site.join("lossy-1.0.dist-info/METADATA"),
+            b"Name: lossy\nVersion: 1\nRequires-Dist: x\xff\n",
+        );
+        write(
+            &site.join("body-1.0.dist-info/METADATA"),
+            "Metadata-Version: 2.1\n\nName: body\nVersion: 1\n",
+        );
         let result = scan(&[site]);
         let p = |s: &str| site.join(s).to_string_lossy().into_owned();
         let mut got = reasons(&result);
@@ -644,7 +716,8 @@ mod tests {
         write(&plain, "hello");
         let result = scan(&[&missing, &zip, &magic_only, &plain]);
         let s = |p: &Path| p.to_string_lossy().into_owned();
-        let zipped = "path entry is a zip archive; distributions inside zip archives are not scanned";
+        let zipped =
+            "path entry is a zip archive; distributions inside zip archives are not scanned";
         assert_eq!(
             reasons(&result),
             [
@@ -663,7 +736,11 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let site = tmp.path().join("site");
         fs::create_dir(&site).unwrap();
-        symlink(site.join("loop-1.0.dist-info"), site.join("loop-1.0.dist-info")).unwrap();
+        symlink(
+            site.join("loop-1.0.dist-info"),
+            site.join("loop-1.0.dist-info"),
+        )
+        .unwrap();
         let entry = tmp.path().join("entry");
         symlink(&entry, &entry).unwrap();
         dist_info(&site, "fine", "1");
@@ -672,7 +749,9 @@ mod tests {
             reasons(&result),
             [
                 (
-                    site.join("loop-1.0.dist-info").to_string_lossy().into_owned(),
+                    site.join("loop-1.0.dist-info")
+                        .to_string_lossy()
+                        .into_owned(),
                     "cannot read METADATA: symlink loop".to_string()
                 ),
                 (
@@ -721,7 +800,10 @@ mod tests {
             return; // no mkfifo here
         }
         let result = scan(&[tmp.path()]);
-        assert_eq!(result.unreadable[0].reason, "METADATA is not a regular file");
+        assert_eq!(
+            result.unreadable[0].reason,
+            "METADATA is not a regular file"
+        );
     }
 
     #[test]
