@@ -26,3 +26,18 @@ def display_value(key: str, value: str) -> str:
 
 def fingerprint(key: bytes, value: str) -> str:
     """``hmac-sha256:<32 hex>`` of ``value`` under ``key``."""
+
+# --- snapshots (src/python/snapshot.rs) ---
+SCAN_PROTOCOL: int
+
+def scan_paths(paths: list[str]) -> str:
+    """Scan path entries in order; JSON ``{"packages": [...], "unreadable": [...]}``.
+
+    Never raises for what it finds on disk: unreadable entries carry a reason.
+    """
+
+def validate_snapshot(text: str, source: str = "<string>") -> str:
+    """Validate snapshot JSON and return it normalized (defaults filled in).
+
+    Raises SnapshotError with one line naming ``source`` and the problem.
+    """
