@@ -91,7 +91,9 @@ pub fn closure(source: &Environment, target: &MarkerEnvironment, roots: &[Requir
         visit(root, None, &mut extras, &mut queue);
     }
     while let Some(name) = queue.pop_front() {
-        let Some(dist) = source.get(&name) else { continue };
+        let Some(dist) = source.get(&name) else {
+            continue;
+        };
         let active: Vec<ExtraName> = extras[&name].iter().cloned().collect();
         for req in &dist.requirements {
             if req.evaluate_markers(target, &active) {

@@ -44,20 +44,29 @@ pub fn parse_requirement(
     what: &'static str,
     text: &str,
 ) -> Result<pep508_rs::Requirement, DepsError> {
-    text.trim().parse().map_err(|e: pep508_rs::Pep508Error| DepsError::Requirement {
-        what,
-        text: text.to_string(),
-        reason: e.message.to_string(),
-    })
+    text.trim()
+        .parse()
+        .map_err(|e: pep508_rs::Pep508Error| DepsError::Requirement {
+            what,
+            text: text.to_string(),
+            reason: e.message.to_string(),
+        })
 }
 
 /// Which packages the job imports: given by the caller, or else the environment's
 /// top-level distributions (installed, and required by no other installed one).
-fn imported_or_top_level(env: &Environment, imported: Option<&BTreeSet<String>>) -> BTreeSet<String> {
+fn imported_or_top_level(
+    env: &Environment,
+    imported: Option<&BTreeSet<String>>,
+) -> BTreeSet<String> {
     match imported {
         Some(names) => names
             .iter()
-            .map(|n| n.parse::<PackageName>().map(|p| p.to_string()).unwrap_or_else(|_| n.clone()))
+            .map(|n| {
+                n.parse::<PackageName>()
+                    .map(|p| p.to_string())
+                    .unwrap_or_else(|_| n.clone())
+            })
             .collect(),
         None => top_level(env),
     }
@@ -68,10 +77,7 @@ pub fn top_level(env: &Environment) -> BTreeSet<String> {
     let active = env.active_extras(&BTreeMap::new());
     let mut required = BTreeSet::new();
     for dist in env.dists.values() {
-        let extras: Vec<_> = active
-            .get(&dist.name)
-            .map(|s| s.iter().cloned().collect())
-            .unwrap_or_default();
+        let extras = requirement::extras_of(&active, &dist.name);
         for req in &dist.requirements {
             if req.name != dist.name && req.evaluate_markers(&env.markers, &extras) {
                 required.insert(req.name.to_string());
@@ -117,9 +123,10 @@ fn problem_finding(
             "ModuleNotFoundError when {} imports it; install {dependency}",
             problem.dependent().display_name
         )),
-        Problem::Unsatisfied { requirement, .. } => {
-            Some(format!("errors or wrong results inside {}; install {requirement}", problem.dependent().display_name))
-        }
+        Problem::Unsatisfied { requirement, .. } => Some(format!(
+            "errors or wrong results inside {}; install {requirement}",
+            problem.dependent().display_name
+        )),
         _ => None,
     };
     Finding::new(
@@ -172,19 +179,21 @@ pub fn pair_findings_for(
     rules: &Rules,
     imported: Option<&BTreeSet<String>>,
 ) -> Vec<Finding> {
-    let (local_env, remote_env) =
-        match (Environment::from_snapshot(local), Environment::from_snapshot(remote)) {
-            (Ok(l), Ok(r)) => (l, r),
-            (Err(e), _) | (_, Err(e)) => {
-                return vec![Finding::new(
-                    Severity::Warning,
-                    Category::Requirement,
-                    "markers",
-                    "requirement.unchecked",
-                    format!("requirements not checked: {e}"),
-                )]
-            }
-        };
+    let (local_env, remote_env) = match (
+        Environment::from_snapshot(local),
+        Environment::from_snapshot(remote),
+    ) {
+        (Ok(l), Ok(r)) => (l, r),
+        (Err(e), _) | (_, Err(e)) => {
+            return vec![Finding::new(
+                Severity::Warning,
+                Category::Requirement,
+                "markers",
+                "requirement.unchecked",
+                format!("requirements not checked: {e}"),
+            )]
+        }
+    };
     let given = imported.is_some();
     let imported = imported_or_top_level(&local_env, imported);
     let no_extras = BTreeMap::new();
@@ -208,7 +217,10 @@ pub fn pair_findings_for(
             Some(&remote_env),
         ));
     }
-    for problem in local_problems.iter().filter(|p| !remote_texts.contains(&p.to_string())) {
+    for problem in local_problems
+        .iter()
+        .filter(|p| !remote_texts.contains(&p.to_string()))
+    {
         findings.push(problem_finding(
             problem,
             severity_of(problem, &imported),
@@ -229,7 +241,10 @@ pub fn pair_findings_for(
             continue;
         }
         for problem in remote_env.check_dist(dist, &[]) {
-            if !matches!(problem, Problem::Unsatisfied { .. } | Problem::Missing { .. }) {
+            if !matches!(
+                problem,
+                Problem::Unsatisfied { .. } | Problem::Missing { .. }
+            ) {
                 continue;
             }
             let mut finding = problem_finding(
@@ -272,7 +287,10 @@ fn env_rule_findings(rules: &Rules, local: &Environment, remote: &Environment) -
         finding.message = format!("{place}: {}", fired.message);
         findings.push(finding);
     }
-    for fired in on_local.iter().filter(|l| !on_remote.iter().any(|r| r.rule.id == l.rule.id)) {
+    for fired in on_local
+        .iter()
+        .filter(|l| !on_remote.iter().any(|r| r.rule.id == l.rule.id))
+    {
         let mut finding = fired.finding(Some(fired.side("")), None);
         finding.message = format!("locally: {}", fired.message);
         findings.push(finding);

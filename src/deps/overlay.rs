@@ -17,7 +17,11 @@ use super::{parse_requirement, DepsError};
 /// The version a pin leads to: `==X` exactly, else the installed version when it already
 /// satisfies the pin, else the driver's when that does. `None`: pip would pick a version
 /// we cannot know without an index.
-fn pinned_version(req: &Requirement, remote: &Environment, local: Option<&Environment>) -> Option<Version> {
+fn pinned_version(
+    req: &Requirement,
+    remote: &Environment,
+    local: Option<&Environment>,
+) -> Option<Version> {
     let specifiers = match &req.version_or_url {
         Some(VersionOrUrl::VersionSpecifier(s)) => s.clone(),
         Some(VersionOrUrl::Url(_)) => return None,
@@ -56,12 +60,17 @@ fn apply_pins(
                 Category::Requirement,
                 pin.name.to_string(),
                 "requirement.pin_unresolved",
-                format!("cannot tell which version of {} the pin {pin} installs; it is not checked", pin.name),
+                format!(
+                    "cannot tell which version of {} the pin {pin} installs; it is not checked",
+                    pin.name
+                ),
             ));
             continue;
         };
         let same_version = |env: Option<&Environment>| {
-            env?.get(&pin.name).filter(|d| d.version.as_ref() == Some(&version)).cloned()
+            env?.get(&pin.name)
+                .filter(|d| d.version.as_ref() == Some(&version))
+                .cloned()
         };
         let dist = same_version(Some(remote)).or_else(|| same_version(local)).unwrap_or_else(|| {
             notes.push(Finding::new(
@@ -155,10 +164,16 @@ pub fn overlay_findings(
                 "requirement.manifest_breaks",
                 message,
             )
-            .values(dependency_version(&remote_env), dependency_version(&overlaid)),
+            .values(
+                dependency_version(&remote_env),
+                dependency_version(&overlaid),
+            ),
         );
     }
-    for problem in before_problems.iter().filter(|p| !after_texts.contains(&p.to_string())) {
+    for problem in before_problems
+        .iter()
+        .filter(|p| !after_texts.contains(&p.to_string()))
+    {
         findings.push(Finding::new(
             Severity::Info,
             Category::Requirement,
@@ -168,7 +183,11 @@ pub fn overlay_findings(
         ));
     }
     // Known incompatibilities the pins would create.
-    let fired_before: BTreeSet<&str> = rules.fire_env(&remote_env).iter().map(|f| f.rule.id.as_str()).collect();
+    let fired_before: BTreeSet<&str> = rules
+        .fire_env(&remote_env)
+        .iter()
+        .map(|f| f.rule.id.as_str())
+        .collect();
     for fired in rules.fire_env(&overlaid) {
         if !fired_before.contains(fired.rule.id.as_str()) {
             let mut finding = fired.finding(None, Some(fired.side("")));

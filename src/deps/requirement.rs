@@ -42,9 +42,7 @@ impl InstalledDist {
         InstalledDist {
             name: PackageName::from_str(&package.name)
                 .or_else(|_| PackageName::from_str(&package.display_name))
-                .unwrap_or_else(|_| {
-                    PackageName::new("unnamed".to_string()).expect("a valid name")
-                }),
+                .unwrap_or_else(|_| PackageName::new("unnamed".to_string()).expect("a valid name")),
             display_name: package.display_name.clone(),
             version_text: package.version.clone(),
             version: Version::from_str(package.version.trim()).ok(),
@@ -108,10 +106,7 @@ impl Environment {
         loop {
             let mut grew = false;
             for dist in self.dists.values() {
-                let extras: Vec<ExtraName> = active
-                    .get(&dist.name)
-                    .map(|s| s.iter().cloned().collect())
-                    .unwrap_or_default();
+                let extras = extras_of(&active, &dist.name);
                 for req in &dist.requirements {
                     if req.extras.is_empty()
                         || !self.dists.contains_key(&req.name)
@@ -136,10 +131,7 @@ impl Environment {
         let active = self.active_extras(requested);
         let mut problems = Vec::new();
         for dist in self.dists.values() {
-            let extras: Vec<ExtraName> = active
-                .get(&dist.name)
-                .map(|s| s.iter().cloned().collect())
-                .unwrap_or_default();
+            let extras = extras_of(&active, &dist.name);
             problems.extend(self.check_dist(dist, &extras));
         }
         problems
@@ -216,6 +208,17 @@ impl Environment {
         }
         problems
     }
+}
+
+/// The active extras of one distribution, as the list marker evaluation takes.
+pub fn extras_of(
+    active: &BTreeMap<PackageName, BTreeSet<ExtraName>>,
+    name: &PackageName,
+) -> Vec<ExtraName> {
+    active
+        .get(name)
+        .map(|s| s.iter().cloned().collect())
+        .unwrap_or_default()
 }
 
 /// A requirement without its marker, the way pip check prints it (`numpy>=1.26.0`).

@@ -192,9 +192,8 @@ impl Source<'_> {
     ) -> Result<Vec<Condition>, RuleError> {
         raw.iter()
             .map(|(name, spec)| {
-                let package = PackageName::from_str(name).map_err(|e| {
-                    self.error(spec.span(), format!("rule {id:?}: {table}: {e}"))
-                })?;
+                let package = PackageName::from_str(name)
+                    .map_err(|e| self.error(spec.span(), format!("rule {id:?}: {table}: {e}")))?;
                 let text = spec.get_ref().trim();
                 let text = if text == "*" { "" } else { text };
                 let specifiers = VersionSpecifiers::from_str(text).map_err(|e| {
@@ -269,7 +268,9 @@ impl Source<'_> {
                 if when.is_empty() {
                     return Err(self.error(
                         raw.scope.span(),
-                        format!("rule {id:?}: an env rule needs a `when` table of package conditions"),
+                        format!(
+                            "rule {id:?}: an env rule needs a `when` table of package conditions"
+                        ),
                     ));
                 }
                 if !(local.is_empty() && remote.is_empty() && differs.is_empty()) {
@@ -391,9 +392,8 @@ impl Rules {
     /// Parses a rules file; `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Rules, RuleError> {
         let source = Source { file, text };
-        let parsed: RulesFile = toml::from_str(text).map_err(|e| {
-            source.error(e.span().unwrap_or(0..0), first_line(e.message()))
-        })?;
+        let parsed: RulesFile = toml::from_str(text)
+            .map_err(|e| source.error(e.span().unwrap_or(0..0), first_line(e.message())))?;
         let mut seen = BTreeMap::new();
         let mut rules = Vec::new();
         for raw in parsed.rule {
@@ -437,7 +437,11 @@ impl Rules {
             .iter()
             .filter(|r| r.scope == Scope::Env)
             .filter(|r| r.when.iter().all(|c| c.holds(env)))
-            .filter(|r| r.markers.as_ref().map_or(true, |m| m.evaluate(&env.markers, &[])))
+            .filter(|r| {
+                r.markers
+                    .as_ref()
+                    .map_or(true, |m| m.evaluate(&env.markers, &[]))
+            })
             .map(|rule| {
                 let values: BTreeMap<String, String> = rule
                     .when
@@ -458,7 +462,8 @@ impl Rules {
             .filter(|r| r.remote.iter().all(|c| c.holds(remote)))
             .filter(|r| {
                 r.differs.iter().all(|(package, kind)| {
-                    let version = |env: &Environment| env.get(package).and_then(|d| d.version.clone());
+                    let version =
+                        |env: &Environment| env.get(package).and_then(|d| d.version.clone());
                     match (version(local), version(remote)) {
                         (Some(a), Some(b)) => kind.differs(&a, &b),
                         _ => false,

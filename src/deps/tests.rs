@@ -43,6 +43,11 @@ fn snapshot(python: &str, system: &str, packages: &[Pkg]) -> Snapshot {
     serde_json::from_value(value).expect("a valid test snapshot")
 }
 
+/// A snapshot of CPython 3.11.7 on Linux.
+fn linux(packages: &[Pkg]) -> Snapshot {
+    snapshot("3.11.7", "Linux", packages)
+}
+
 fn problems(s: &Snapshot) -> Vec<String> {
     Environment::from_snapshot(s)
         .unwrap()
@@ -54,15 +59,15 @@ fn problems(s: &Snapshot) -> Vec<String> {
 
 #[test]
 fn unsatisfied_and_missing_requirements_are_reported_like_pip_check() {
-    let s = snapshot(
-        "3.11.7",
-        "Linux",
-        &[
-            ("pandas", "2.3.3", &["numpy>=1.26.0", "tzdata>=2022.7", "python-dateutil>=2.8.2"]),
-            ("numpy", "1.24.1", &[]),
-            ("python-dateutil", "2.9.0", &[]),
-        ],
-    );
+    let s = linux(&[
+        (
+            "pandas",
+            "2.3.3",
+            &["numpy>=1.26.0", "tzdata>=2022.7", "python-dateutil>=2.8.2"],
+        ),
+        ("numpy", "1.24.1", &[]),
+        ("python-dateutil", "2.9.0", &[]),
+    ]);
     assert_eq!(
         problems(&s),
         vec![
@@ -107,17 +112,21 @@ fn markers_follow_each_environments_python_and_platform() {
 
 #[test]
 fn extras_are_activated_transitively_by_dependents() {
-    let s = snapshot(
-        "3.11.7",
-        "Linux",
-        &[
-            ("app", "1.0", &["ray[default]>=2.9"]),
-            ("ray", "2.9.0", &["aiohttp>=3.7; extra == 'default'", "grpcio[protobuf]; extra == 'default'", "pyyaml"]),
-            ("grpcio", "1.60.0", &["protobuf>=4; extra == 'protobuf'"]),
-            ("pyyaml", "6.0", &[]),
-            ("protobuf", "3.20.0", &[]),
-        ],
-    );
+    let s = linux(&[
+        ("app", "1.0", &["ray[default]>=2.9"]),
+        (
+            "ray",
+            "2.9.0",
+            &[
+                "aiohttp>=3.7; extra == 'default'",
+                "grpcio[protobuf]; extra == 'default'",
+                "pyyaml",
+            ],
+        ),
+        ("grpcio", "1.60.0", &["protobuf>=4; extra == 'protobuf'"]),
+        ("pyyaml", "6.0", &[]),
+        ("protobuf", "3.20.0", &[]),
+    ]);
     assert_eq!(
         problems(&s),
         vec![
@@ -126,22 +135,28 @@ fn extras_are_activated_transitively_by_dependents() {
         ]
     );
     // Without a dependent asking for ray[default], the extra's requirements do not apply.
-    let plain = snapshot(
-        "3.11.7",
-        "Linux",
-        &[("ray", "2.9.0", &["aiohttp>=3.7; extra == 'default'", "pyyaml"]), ("pyyaml", "6.0", &[])],
-    );
+    let plain = linux(&[
+        (
+            "ray",
+            "2.9.0",
+            &["aiohttp>=3.7; extra == 'default'", "pyyaml"],
+        ),
+        ("pyyaml", "6.0", &[]),
+    ]);
     assert!(problems(&plain).is_empty());
 }
 
 #[test]
 fn circular_requirements_terminate_in_check_and_closure() {
-    let s = snapshot(
-        "3.11.7",
-        "Linux",
-        &[("a", "1.0", &["b>=1"]), ("b", "1.0", &["c"]), ("c", "1.0", &["a<1"])],
+    let s = linux(&[
+        ("a", "1.0", &["b>=1"]),
+        ("b", "1.0", &["c"]),
+        ("c", "1.0", &["a<1"]),
+    ]);
+    assert_eq!(
+        problems(&s),
+        vec!["c 1.0 requires a<1, but a 1.0 is installed"]
     );
-    assert_eq!(problems(&s), vec!["c 1.0 requires a<1, but a 1.0 is installed"]);
     let env = Environment::from_snapshot(&s).unwrap();
     let roots = [Requirement::from_str("a").unwrap()];
     let result = closure(&env, &env.markers, &roots);
@@ -152,45 +167,61 @@ fn circular_requirements_terminate_in_check_and_closure() {
 
 #[test]
 fn broken_metadata_is_reported_and_the_rest_still_checked() {
-    let s = snapshot(
-        "3.11.7",
-        "Linux",
-        &[
-            ("good", "1.0", &["this is not a requirement!!", "numpy>=2"]),
-            ("numpy", "1.26.4", &[]),
-            ("legacy", "not-a-version", &[]),
-            ("user", "1.0", &["legacy>=1"]),
-        ],
-    );
+    let s = linux(&[
+        ("good", "1.0", &["this is not a requirement!!", "numpy>=2"]),
+        ("numpy", "1.26.4", &[]),
+        ("legacy", "not-a-version", &[]),
+        ("user", "1.0", &["legacy>=1"]),
+    ]);
     let found = problems(&s);
-    assert!(found.iter().any(|p| p.starts_with("good 1.0 has a malformed requirement \"this is not a requirement!!\"")), "{found:?}");
-    assert!(found.contains(&"good 1.0 requires numpy>=2, but numpy 1.26.4 is installed".to_string()));
-    assert!(found.iter().any(|p| p.contains("legacy has version \"not-a-version\", which is not PEP 440")));
+    assert!(
+        found.iter().any(|p| p
+            .starts_with("good 1.0 has a malformed requirement \"this is not a requirement!!\"")),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&"good 1.0 requires numpy>=2, but numpy 1.26.4 is installed".to_string())
+    );
+    assert!(found
+        .iter()
+        .any(|p| p.contains("legacy has version \"not-a-version\", which is not PEP 440")));
     // Nothing can be said about legacy>=1 against a non-PEP 440 version: no false alarm.
-    assert!(!found.iter().any(|p| p.starts_with("user 1.0")), "{found:?}");
+    assert!(
+        !found.iter().any(|p| p.starts_with("user 1.0")),
+        "{found:?}"
+    );
 }
 
 #[test]
 fn requires_python_is_checked_against_the_interpreter() {
     let mut s = snapshot("3.9.18", "Linux", &[("modern", "1.0", &[])]);
     s.packages[0].requires_python = Some(">=3.10".to_string());
-    assert_eq!(problems(&s), vec!["modern 1.0 requires Python >=3.10, but this is Python 3.9.18"]);
+    assert_eq!(
+        problems(&s),
+        vec!["modern 1.0 requires Python >=3.10, but this is Python 3.9.18"]
+    );
 }
 
 #[test]
 fn closure_follows_target_markers_and_extras() {
-    let source = snapshot(
-        "3.11.7",
-        "Linux",
-        &[
-            ("pytest", "8.0.0", &["iniconfig", "pluggy<2,>=1.3", "tomli>=1; python_version < '3.11'", "colorama; sys_platform == 'win32'", "pygments; extra == 'dev'"]),
-            ("iniconfig", "2.0.0", &[]),
-            ("pluggy", "1.4.0", &[]),
-            ("tomli", "2.0.1", &[]),
-            ("pygments", "2.17.0", &[]),
-            ("black", "24.1.0", &[]),
-        ],
-    );
+    let source = linux(&[
+        (
+            "pytest",
+            "8.0.0",
+            &[
+                "iniconfig",
+                "pluggy<2,>=1.3",
+                "tomli>=1; python_version < '3.11'",
+                "colorama; sys_platform == 'win32'",
+                "pygments; extra == 'dev'",
+            ],
+        ),
+        ("iniconfig", "2.0.0", &[]),
+        ("pluggy", "1.4.0", &[]),
+        ("tomli", "2.0.1", &[]),
+        ("pygments", "2.17.0", &[]),
+        ("black", "24.1.0", &[]),
+    ]);
     let env = Environment::from_snapshot(&source).unwrap();
     let names = |target: &Snapshot, root: &str| -> Vec<String> {
         let markers = target.markers.to_marker_environment().unwrap();
@@ -200,9 +231,16 @@ fn closure_follows_target_markers_and_extras() {
     };
     assert_eq!(names(&source, "pytest"), ["iniconfig", "pluggy", "pytest"]);
     let old_python = snapshot("3.10.2", "Linux", &[]);
-    assert_eq!(names(&old_python, "pytest"), ["iniconfig", "pluggy", "pytest", "tomli"]);
+    assert_eq!(
+        names(&old_python, "pytest"),
+        ["iniconfig", "pluggy", "pytest", "tomli"]
+    );
     let windows = snapshot("3.11.7", "Windows", &[]);
-    let result = closure(&env, &windows.markers.to_marker_environment().unwrap(), &[Requirement::from_str("pytest[dev]").unwrap()]);
+    let result = closure(
+        &env,
+        &windows.markers.to_marker_environment().unwrap(),
+        &[Requirement::from_str("pytest[dev]").unwrap()],
+    );
     let needed: Vec<&str> = result.needed.iter().map(|n| n.name.as_str()).collect();
     assert_eq!(needed, ["iniconfig", "pluggy", "pygments", "pytest"]);
     assert_eq!(result.not_installed.len(), 1);
@@ -224,79 +262,110 @@ fix = "pin numpy<2"
 #[test]
 fn env_rule_fires_only_when_every_condition_holds() {
     let rules = Rules::parse(TORCH_RULE, "t.toml").unwrap();
-    let broken = snapshot("3.11.7", "Linux", &[("numpy", "2.0.1", &[]), ("torch", "2.2.2+cpu", &[])]);
+    let broken = linux(&[("numpy", "2.0.1", &[]), ("torch", "2.2.2+cpu", &[])]);
     let findings = env_findings(&broken, &rules, None).unwrap();
-    let rule: Vec<&Finding> = findings.iter().filter(|f| f.category == Category::Rule).collect();
+    let rule: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.category == Category::Rule)
+        .collect();
     assert_eq!(rule.len(), 1);
     assert_eq!(rule[0].message, "torch 2.2.2+cpu with numpy 2.0.1");
     assert_eq!(rule[0].code, "rule.numpy2-torch-old");
     assert_eq!(rule[0].severity, Severity::Error);
-    assert_eq!(rule[0].hint.as_deref(), Some("RuntimeError: Numpy is not available; pin numpy<2"));
-    let fine = snapshot("3.11.7", "Linux", &[("numpy", "1.26.4", &[]), ("torch", "2.2.2", &[])]);
+    assert_eq!(
+        rule[0].hint.as_deref(),
+        Some("RuntimeError: Numpy is not available; pin numpy<2")
+    );
+    let fine = linux(&[("numpy", "1.26.4", &[]), ("torch", "2.2.2", &[])]);
     assert!(env_findings(&fine, &rules, None).unwrap().is_empty());
 }
 
 #[test]
 fn env_rule_markers_restrict_it_to_matching_interpreters() {
-    let text = TORCH_RULE.replace("severity", "markers = \"python_version >= '3.12'\"\nseverity");
+    let text = TORCH_RULE.replace(
+        "severity",
+        "markers = \"python_version >= '3.12'\"\nseverity",
+    );
     let rules = Rules::parse(&text, "t.toml").unwrap();
     let pkgs: &[Pkg] = &[("numpy", "2.0.1", &[]), ("torch", "2.2.2", &[])];
-    assert!(env_findings(&snapshot("3.11.7", "Linux", pkgs), &rules, None).unwrap().is_empty());
-    assert_eq!(env_findings(&snapshot("3.12.1", "Linux", pkgs), &rules, None).unwrap().len(), 1);
+    assert!(env_findings(&linux(pkgs), &rules, None).unwrap().is_empty());
+    assert_eq!(
+        env_findings(&snapshot("3.12.1", "Linux", pkgs), &rules, None)
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[test]
 fn pair_rule_fires_on_the_pair_not_on_either_side() {
     let rules = Rules::bundled();
-    let local = snapshot("3.11.7", "Linux", &[("cloudpickle", "3.0.0", &[]), ("numpy", "1.26.4", &[])]);
-    let remote = snapshot("3.11.7", "Linux", &[("cloudpickle", "2.2.1", &[]), ("numpy", "2.2.6", &[])]);
+    let local = linux(&[("cloudpickle", "3.0.0", &[]), ("numpy", "1.26.4", &[])]);
+    let remote = linux(&[("cloudpickle", "2.2.1", &[]), ("numpy", "2.2.6", &[])]);
     assert!(env_findings(&local, &rules, None).unwrap().is_empty());
     assert!(env_findings(&remote, &rules, None).unwrap().is_empty());
     let findings = pair_findings(&local, &remote, &rules);
     let codes: Vec<&str> = findings.iter().map(|f| f.code.as_str()).collect();
-    assert_eq!(codes, ["rule.numpy-major-differs", "rule.cloudpickle-differs"]);
+    assert_eq!(
+        codes,
+        ["rule.numpy-major-differs", "rule.cloudpickle-differs"]
+    );
     assert_eq!(findings[0].severity, Severity::Error);
     assert_eq!(findings[0].subject, "numpy");
     assert_eq!(findings[0].local.as_deref(), Some("numpy 1.26.4"));
     assert_eq!(findings[0].remote.as_deref(), Some("numpy 2.2.6"));
-    assert!(findings[0].hint.as_deref().unwrap().ends_with("pin numpy==1.26.4"));
-    assert_eq!(findings[1].message, "cloudpickle 3.0.0 on the driver but 2.2.1 on the workers");
+    assert!(findings[0]
+        .hint
+        .as_deref()
+        .unwrap()
+        .ends_with("pin numpy==1.26.4"));
+    assert_eq!(
+        findings[1].message,
+        "cloudpickle 3.0.0 on the driver but 2.2.1 on the workers"
+    );
     // Same versions: nothing. `5.0` and `5.0.0` are the same version.
-    let same = snapshot("3.11.7", "Linux", &[("cloudpickle", "3.0", &[])]);
-    let same2 = snapshot("3.11.7", "Linux", &[("cloudpickle", "3.0.0", &[])]);
+    let same = linux(&[("cloudpickle", "3.0", &[])]);
+    let same2 = linux(&[("cloudpickle", "3.0.0", &[])]);
     assert!(pair_findings(&same, &same2, &rules).is_empty());
 }
 
 #[test]
 fn torch_local_label_is_a_build_difference_not_a_version_difference() {
     let rules = Rules::bundled();
-    let local = snapshot("3.11.7", "Linux", &[("torch", "2.4.0+cu121", &[])]);
-    let remote = snapshot("3.11.7", "Linux", &[("torch", "2.4.0+cpu", &[])]);
-    let codes: Vec<String> = pair_findings(&local, &remote, &rules).into_iter().map(|f| f.code).collect();
+    let local = linux(&[("torch", "2.4.0+cu121", &[])]);
+    let remote = linux(&[("torch", "2.4.0+cpu", &[])]);
+    let codes: Vec<String> = pair_findings(&local, &remote, &rules)
+        .into_iter()
+        .map(|f| f.code)
+        .collect();
     assert_eq!(codes, ["rule.torch-build-differs"]);
 }
 
 #[test]
 fn pair_findings_place_requirement_problems_on_their_side() {
     let rules = Rules::default();
-    let local = snapshot(
-        "3.11.7",
-        "Linux",
-        &[("pandas", "2.3.3", &["numpy>=1.26.0"]), ("numpy", "1.26.4", &[])],
-    );
-    let remote = snapshot(
-        "3.11.7",
-        "Linux",
-        &[("pandas", "2.3.3", &["numpy>=1.26.0"]), ("numpy", "1.24.1", &[])],
-    );
+    let local = linux(&[
+        ("pandas", "2.3.3", &["numpy>=1.26.0"]),
+        ("numpy", "1.26.4", &[]),
+    ]);
+    let remote = linux(&[
+        ("pandas", "2.3.3", &["numpy>=1.26.0"]),
+        ("numpy", "1.24.1", &[]),
+    ]);
     let findings = pair_findings(&local, &remote, &rules);
     assert_eq!(findings.len(), 1, "{findings:?}");
     let f = &findings[0];
     assert_eq!(f.category, Category::Requirement);
     // pandas is top-level locally: what the job imports, so an error.
     assert_eq!(f.severity, Severity::Error);
-    assert_eq!(f.message, "on the workers: pandas 2.3.3 requires numpy>=1.26.0, but numpy 1.24.1 is installed");
-    assert_eq!((f.local.as_deref(), f.remote.as_deref()), (Some("1.26.4"), Some("1.24.1")));
+    assert_eq!(
+        f.message,
+        "on the workers: pandas 2.3.3 requires numpy>=1.26.0, but numpy 1.24.1 is installed"
+    );
+    assert_eq!(
+        (f.local.as_deref(), f.remote.as_deref()),
+        (Some("1.26.4"), Some("1.24.1"))
+    );
     // A dependency of something the job does not import is a warning.
     let imported: BTreeSet<String> = ["numpy".to_string()].into();
     let findings = pair_findings_for(&local, &remote, &rules, Some(&imported));
@@ -305,16 +374,14 @@ fn pair_findings_place_requirement_problems_on_their_side() {
 
 #[test]
 fn the_drivers_version_is_checked_against_the_workers() {
-    let local = snapshot(
-        "3.11.7",
-        "Linux",
-        &[("pandas", "2.3.3", &["numpy>=1.26.0"]), ("numpy", "1.26.4", &[])],
-    );
-    let remote = snapshot(
-        "3.11.7",
-        "Linux",
-        &[("pandas", "2.0.0", &["numpy>=1.20"]), ("numpy", "1.24.1", &[])],
-    );
+    let local = linux(&[
+        ("pandas", "2.3.3", &["numpy>=1.26.0"]),
+        ("numpy", "1.26.4", &[]),
+    ]);
+    let remote = linux(&[
+        ("pandas", "2.0.0", &["numpy>=1.20"]),
+        ("numpy", "1.24.1", &[]),
+    ]);
     let findings = pair_findings(&local, &remote, &Rules::default());
     let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
     assert_eq!(
@@ -326,28 +393,48 @@ fn the_drivers_version_is_checked_against_the_workers() {
 
 #[test]
 fn manifest_pins_are_judged_on_the_workers() {
-    let local = snapshot("3.11.7", "Linux", &[("numpy", "1.26.4", &[]), ("torch", "2.2.2", &[])]);
-    let remote = snapshot(
-        "3.11.7",
-        "Linux",
-        &[("opencv-python", "4.10.0", &["numpy>=2"]), ("numpy", "2.0.1", &[]), ("torch", "2.4.0", &[])],
-    );
+    let local = linux(&[("numpy", "1.26.4", &[]), ("torch", "2.2.2", &[])]);
+    let remote = linux(&[
+        ("opencv-python", "4.10.0", &["numpy>=2"]),
+        ("numpy", "2.0.1", &[]),
+        ("torch", "2.4.0", &[]),
+    ]);
     let pins = ["numpy==1.26.4".to_string()];
     let findings = overlay_findings(Some(&local), &remote, &pins, &Rules::bundled()).unwrap();
     assert_eq!(findings.len(), 1, "{findings:?}");
-    assert_eq!(findings[0].message, "pinning numpy==1.26.4 breaks opencv-python 4.10.0 (requires numpy>=2)");
+    assert_eq!(
+        findings[0].message,
+        "pinning numpy==1.26.4 breaks opencv-python 4.10.0 (requires numpy>=2)"
+    );
     assert_eq!(findings[0].severity, Severity::Error);
     // A pin that creates a known incompatibility is caught by the rules too.
     let pins = ["torch==2.2.2".to_string()];
     let findings = overlay_findings(Some(&local), &remote, &pins, &Rules::bundled()).unwrap();
-    assert_eq!(findings[0].code, "rule.numpy2-torch-before-2.3", "{findings:?}");
+    assert_eq!(
+        findings[0].code, "rule.numpy2-torch-before-2.3",
+        "{findings:?}"
+    );
     // A fix: pinning numpy back satisfies a broken requirement.
-    let broken = snapshot("3.11.7", "Linux", &[("pandas", "2.3.3", &["numpy>=1.26.0"]), ("numpy", "1.24.1", &[])]);
-    let findings = overlay_findings(Some(&local), &broken, &["numpy==1.26.4".to_string()], &Rules::default()).unwrap();
+    let broken = linux(&[
+        ("pandas", "2.3.3", &["numpy>=1.26.0"]),
+        ("numpy", "1.24.1", &[]),
+    ]);
+    let findings = overlay_findings(
+        Some(&local),
+        &broken,
+        &["numpy==1.26.4".to_string()],
+        &Rules::default(),
+    )
+    .unwrap();
     assert_eq!(findings[0].code, "requirement.manifest_fixes");
     // A bad pin is an error naming it.
-    let err = overlay_findings(None, &remote, &["numpy===".to_string()], &Rules::default()).unwrap_err();
-    assert!(err.to_string().starts_with("manifest pin \"numpy===\" is not a PEP 508 requirement"), "{err}");
+    let err =
+        overlay_findings(None, &remote, &["numpy===".to_string()], &Rules::default()).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("manifest pin \"numpy===\" is not a PEP 508 requirement"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -366,8 +453,12 @@ fn bundled_rules_parse_and_cover_the_reference_rules() {
     ] {
         assert!(ids.contains(id), "missing bundled rule {id}");
     }
-    let numpy21 = snapshot("3.11.7", "Linux", &[("numpy", "2.1.0", &[]), ("torch", "2.4.1", &[])]);
-    let codes: Vec<String> = env_findings(&numpy21, &rules, None).unwrap().into_iter().map(|f| f.code).collect();
+    let numpy21 = linux(&[("numpy", "2.1.0", &[]), ("torch", "2.4.1", &[])]);
+    let codes: Vec<String> = env_findings(&numpy21, &rules, None)
+        .unwrap()
+        .into_iter()
+        .map(|f| f.code)
+        .collect();
     assert_eq!(codes, ["rule.numpy2.1-torch-2.4"]);
 }
 
@@ -383,15 +474,33 @@ fn malformed_rules_are_rejected_with_file_line_and_reason() {
     assert_eq!(rule_error(&bad_scope), "my-rules.toml: line 4: rule \"numpy2-torch-old\": scope \"cluster\" is not \"env\" or \"pair\"");
     let unknown_field = TORCH_RULE.replace("fix =", "fixx =");
     let err = rule_error(&unknown_field);
-    assert!(err.starts_with("my-rules.toml: line 9: unknown field `fixx`"), "{err}");
+    assert!(
+        err.starts_with("my-rules.toml: line 9: unknown field `fixx`"),
+        "{err}"
+    );
     let bad_placeholder = TORCH_RULE.replace("{numpy}", "{pandas}");
-    assert!(rule_error(&bad_placeholder).contains("line 7: rule \"numpy2-torch-old\": placeholder {pandas} names no package of this rule"));
+    assert!(rule_error(&bad_placeholder).contains(
+        "line 7: rule \"numpy2-torch-old\": placeholder {pandas} names no package of this rule"
+    ));
     let bad_toml = "[[rule]]\nid = \"x\nscope = \"env\"\n";
-    assert!(rule_error(bad_toml).starts_with("my-rules.toml: line 2: "), "{}", rule_error(bad_toml));
+    assert!(
+        rule_error(bad_toml).starts_with("my-rules.toml: line 2: "),
+        "{}",
+        rule_error(bad_toml)
+    );
     let duplicate = format!("{TORCH_RULE}{TORCH_RULE}");
-    assert_eq!(rule_error(&duplicate), "my-rules.toml: line 12: rule id \"numpy2-torch-old\" is already used on line 3");
-    let bad_marker = TORCH_RULE.replace("severity", "markers = \"python_version >> '3'\"\nseverity");
-    assert!(rule_error(&bad_marker).starts_with("my-rules.toml: line 6: rule \"numpy2-torch-old\": markers"), "{}", rule_error(&bad_marker));
+    assert_eq!(
+        rule_error(&duplicate),
+        "my-rules.toml: line 12: rule id \"numpy2-torch-old\" is already used on line 3"
+    );
+    let bad_marker =
+        TORCH_RULE.replace("severity", "markers = \"python_version >> '3'\"\nseverity");
+    assert!(
+        rule_error(&bad_marker)
+            .starts_with("my-rules.toml: line 6: rule \"numpy2-torch-old\": markers"),
+        "{}",
+        rule_error(&bad_marker)
+    );
     let pair_with_when = TORCH_RULE.replace("scope = \"env\"", "scope = \"pair\"");
     assert!(rule_error(&pair_with_when).contains("`when` and `markers` belong to env rules"));
 }
@@ -401,13 +510,19 @@ fn user_rules_replace_bundled_rules_with_the_same_id() {
     let mut rules = Rules::bundled();
     let count = rules.rules.len();
     let user = Rules::parse(
-        &TORCH_RULE.replace("numpy2-torch-old", "numpy2-torch-before-2.3").replace("severity = \"error\"", "severity = \"info\""),
+        &TORCH_RULE
+            .replace("numpy2-torch-old", "numpy2-torch-before-2.3")
+            .replace("severity = \"error\"", "severity = \"info\""),
         "user.toml",
     )
     .unwrap();
     rules.extend(user);
     assert_eq!(rules.rules.len(), count);
-    let rule = rules.rules.iter().find(|r| r.id == "numpy2-torch-before-2.3").unwrap();
+    let rule = rules
+        .rules
+        .iter()
+        .find(|r| r.id == "numpy2-torch-before-2.3")
+        .unwrap();
     assert_eq!(rule.severity, Severity::Info);
     assert_eq!(rule.origin, "user.toml:3");
 }

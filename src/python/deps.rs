@@ -14,7 +14,10 @@ use crate::snapshot::model::Snapshot;
 fn to_py(err: DepsError) -> PyErr {
     match err {
         DepsError::Markers { .. } => SnapshotError::new_err(err.to_string()),
-        DepsError::Requirement { what, .. } if what == "manifest pin" => {
+        DepsError::Requirement {
+            what: "manifest pin",
+            ..
+        } => {
             ManifestError::new_err(err.to_string())
         }
         DepsError::Requirement { .. } => GenevarsError::new_err(err.to_string()),
@@ -91,7 +94,11 @@ fn imported_set(imported: Option<Vec<String>>) -> Option<BTreeSet<String>> {
 /// Requirement and rule findings of one environment, as a JSON list.
 #[pyfunction]
 #[pyo3(signature = (snapshot_json, rules, imported = None))]
-fn env_findings(snapshot_json: &str, rules: &PyRules, imported: Option<Vec<String>>) -> PyResult<String> {
+fn env_findings(
+    snapshot_json: &str,
+    rules: &PyRules,
+    imported: Option<Vec<String>>,
+) -> PyResult<String> {
     let snap = snapshot("snapshot", snapshot_json)?;
     let imported = imported_set(imported);
     deps::env_findings(&snap, &rules.inner, imported.as_ref())
@@ -111,7 +118,12 @@ fn pair_findings(
     let local = snapshot("local snapshot", local_json)?;
     let remote = snapshot("remote snapshot", remote_json)?;
     let imported = imported_set(imported);
-    Ok(json(&deps::pair_findings_for(&local, &remote, &rules.inner, imported.as_ref())))
+    Ok(json(&deps::pair_findings_for(
+        &local,
+        &remote,
+        &rules.inner,
+        imported.as_ref(),
+    )))
 }
 
 /// What a manifest's pins break or fix on the workers, as a JSON list of findings.
@@ -124,7 +136,9 @@ fn manifest_findings(
     local_json: Option<&str>,
 ) -> PyResult<String> {
     let remote = snapshot("remote snapshot", remote_json)?;
-    let local = local_json.map(|t| snapshot("local snapshot", t)).transpose()?;
+    let local = local_json
+        .map(|t| snapshot("local snapshot", t))
+        .transpose()?;
     deps::overlay_findings(local.as_ref(), &remote, &pins, &rules.inner)
         .map(|f| json(&f))
         .map_err(to_py)
@@ -151,13 +165,19 @@ fn requirement_problems(snapshot_json: &str) -> PyResult<String> {
 /// the markers of `target` (default: `source`), as JSON.
 #[pyfunction]
 #[pyo3(signature = (source_json, roots, target_json = None))]
-fn requirement_closure(source_json: &str, roots: Vec<String>, target_json: Option<&str>) -> PyResult<String> {
+fn requirement_closure(
+    source_json: &str,
+    roots: Vec<String>,
+    target_json: Option<&str>,
+) -> PyResult<String> {
     let source = snapshot("source snapshot", source_json)?;
     let env = deps::Environment::from_snapshot(&source).map_err(to_py)?;
     let target_markers = match target_json {
-        Some(text) => deps::Environment::from_snapshot(&snapshot("target snapshot", text)?)
-            .map_err(to_py)?
-            .markers,
+        Some(text) => {
+            deps::Environment::from_snapshot(&snapshot("target snapshot", text)?)
+                .map_err(to_py)?
+                .markers
+        }
         None => env.markers.clone(),
     };
     let roots = roots
