@@ -17,9 +17,7 @@ fn to_py(err: DepsError) -> PyErr {
         DepsError::Requirement {
             what: "manifest pin",
             ..
-        } => {
-            ManifestError::new_err(err.to_string())
-        }
+        } => ManifestError::new_err(err.to_string()),
         DepsError::Requirement { .. } => GenevarsError::new_err(err.to_string()),
         DepsError::Rule(_) => RuleError::new_err(err.to_string()),
     }
