@@ -271,6 +271,23 @@ pub fn pair_findings_for(
     findings
 }
 
+/// [`pair_findings`] for one node group of a cluster comparison: each finding carries the
+/// group index and its node ids, like the other findings of that group.
+pub fn group_findings(
+    local: &Snapshot,
+    remote: &Snapshot,
+    rules: &Rules,
+    group: usize,
+    nodes: &[String],
+) -> Vec<Finding> {
+    let mut findings = pair_findings(local, remote, rules);
+    for finding in &mut findings {
+        finding.group = Some(group);
+        finding.nodes = nodes.to_vec();
+    }
+    findings
+}
+
 /// Env-scope rules on both sides; a rule firing on both is one finding.
 fn env_rule_findings(rules: &Rules, local: &Environment, remote: &Environment) -> Vec<Finding> {
     let on_local = rules.fire_env(local);

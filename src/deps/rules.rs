@@ -173,7 +173,11 @@ struct Source<'a> {
 impl Source<'_> {
     fn line(&self, span: Range<usize>) -> usize {
         let end = span.start.min(self.text.len());
-        self.text[..end].matches('\n').count() + 1
+        self.text.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
     }
 
     fn error(&self, span: Range<usize>, reason: impl Into<String>) -> RuleError {

@@ -526,3 +526,34 @@ fn user_rules_replace_bundled_rules_with_the_same_id() {
     assert_eq!(rule.severity, Severity::Info);
     assert_eq!(rule.origin, "user.toml:3");
 }
+
+#[test]
+fn odd_inputs_never_panic() {
+    let texts = [
+        "", "[[rule]]", "[[rule]]\nid = \"é\"\nscope = \"env\"\nwhen = { \"ñ\" = \"*\" }\nmessage = \"\"\nsymptom = \"\"\nfix = \"\"\n",
+        "rule = 3", "[[rule]]\nid = 1", "\u{feff}[[rule]]\nid = \"x\"\nscope = \"pair\"\ndiffers = {}\nmessage = \"{\"\nsymptom = \"\"\nfix = \"}{\"\n",
+        "[[rule]]\nid = \"x\"\nscope = \"env\"\nwhen = { a = \">=99999999999999999999999\" }\nmessage = \"m\"\nsymptom = \"s\"\nfix = \"f\"\n",
+    ];
+    for text in texts {
+        let _ = Rules::parse(text, "fuzz.toml");
+    }
+    let requirements: &[&str] = &[
+        "",
+        " ",
+        "a[",
+        "a @ ",
+        "a ; extra == ",
+        "a>=1 ; python_version > '3' or",
+        "ñ>=1",
+        "a===1.0",
+        "a (>=1.0)",
+        "a; extra == 'x' and extra == 'y'",
+        "a>=99999999999999999999999",
+    ];
+    let s = linux(&[
+        ("odd", "1.0", requirements),
+        ("a", "1!2.0.post1.dev3+local.7", &[]),
+    ]);
+    let found = problems(&s);
+    assert!(found.iter().any(|p| p.contains("malformed requirement")));
+}
