@@ -179,60 +179,159 @@ pub fn pair_findings_for(
     rules: &Rules,
     imported: Option<&BTreeSet<String>>,
 ) -> Vec<Finding> {
-    let (local_env, remote_env) = match (
-        Environment::from_snapshot(local),
-        Environment::from_snapshot(remote),
-    ) {
-        (Ok(l), Ok(r)) => (l, r),
-        (Err(e), _) | (_, Err(e)) => {
-            return vec![Finding::new(
-                Severity::Warning,
-                Category::Requirement,
-                "markers",
-                "requirement.unchecked",
-                format!("requirements not checked: {e}"),
-            )]
-        }
+    let group = WorkerGroup {
+        snapshot: remote,
+        index: None,
+        nodes: &[],
+    };
+    cluster_findings(local, &[group], rules, imported)
+}
+
+/// One group of identical worker nodes, as the cluster comparison groups them.
+#[derive(Debug, Clone, Copy)]
+pub struct WorkerGroup<'a> {
+    /// A representative snapshot of the group.
+    pub snapshot: &'a Snapshot,
+    /// The group's index in the comparison (`None` for a plain two-snapshot diff).
+    pub index: Option<usize>,
+    pub nodes: &'a [String],
+}
+
+fn unchecked(err: &DepsError) -> Finding {
+    Finding::new(
+        Severity::Warning,
+        Category::Requirement,
+        "markers",
+        "requirement.unchecked",
+        format!("requirements not checked: {err}"),
+    )
+}
+
+/// Requirement and rule findings between the driver and every worker group. Problems of
+/// a group carry its index and node ids; problems found only on the driver are reported
+/// once, not once per group.
+pub fn cluster_findings(
+    local: &Snapshot,
+    groups: &[WorkerGroup],
+    rules: &Rules,
+    imported: Option<&BTreeSet<String>>,
+) -> Vec<Finding> {
+    let local_env = match Environment::from_snapshot(local) {
+        Ok(env) => env,
+        Err(e) => return vec![unchecked(&e)],
     };
     let given = imported.is_some();
     let imported = imported_or_top_level(&local_env, imported);
     let no_extras = BTreeMap::new();
     let local_problems = local_env.check(&no_extras);
-    let remote_problems = remote_env.check(&no_extras);
     let local_texts: BTreeSet<String> = local_problems.iter().map(ToString::to_string).collect();
-    let remote_texts: BTreeSet<String> = remote_problems.iter().map(ToString::to_string).collect();
-
+    let local_fired = rules.fire_env(&local_env);
+    let mut seen_remotely = BTreeSet::new();
+    let mut rules_remotely = BTreeSet::new();
+    let mut only_remote_env = None;
     let mut findings = Vec::new();
-    for problem in &remote_problems {
-        let place = if local_texts.contains(&problem.to_string()) {
-            "locally and on the workers: "
-        } else {
-            "on the workers: "
+
+    for group in groups {
+        let remote_env = match Environment::from_snapshot(group.snapshot) {
+            Ok(env) => env,
+            Err(e) => {
+                findings.push(tagged(unchecked(&e), group));
+                continue;
+            }
         };
-        findings.push(problem_finding(
-            problem,
-            severity_of(problem, &imported),
-            place,
-            Some(&local_env),
-            Some(&remote_env),
+        let mut found = Vec::new();
+        for problem in remote_env.check(&no_extras) {
+            let text = problem.to_string();
+            let place = if local_texts.contains(&text) {
+                "locally and on the workers: "
+            } else {
+                "on the workers: "
+            };
+            let severity = severity_of(&problem, &imported);
+            found.push(problem_finding(
+                &problem,
+                severity,
+                place,
+                Some(&local_env),
+                Some(&remote_env),
+            ));
+            seen_remotely.insert(text);
+        }
+        found.extend(drivers_versions_on_workers(
+            &local_env,
+            &remote_env,
+            &imported,
+            given,
         ));
+        for fired in rules.fire_env(&remote_env) {
+            let on_local = local_fired.iter().find(|l| l.rule.id == fired.rule.id);
+            let place = if on_local.is_some() {
+                "locally and on the workers"
+            } else {
+                "on the workers"
+            };
+            let mut finding = fired.finding(on_local.map(|l| l.side("")), Some(fired.side("")));
+            finding.message = format!("{place}: {}", fired.message);
+            found.push(finding);
+            rules_remotely.insert(fired.rule.id.clone());
+        }
+        found.extend(
+            rules
+                .fire_pair(&local_env, &remote_env)
+                .iter()
+                .map(|fired| {
+                    fired.finding(Some(fired.side("local.")), Some(fired.side("remote.")))
+                }),
+        );
+        findings.extend(found.into_iter().map(|f| tagged(f, group)));
+        if groups.len() == 1 {
+            only_remote_env = Some(remote_env);
+        }
     }
+
     for problem in local_problems
         .iter()
-        .filter(|p| !remote_texts.contains(&p.to_string()))
+        .filter(|p| !seen_remotely.contains(&p.to_string()))
     {
+        let severity = severity_of(problem, &imported);
         findings.push(problem_finding(
             problem,
-            severity_of(problem, &imported),
+            severity,
             "locally: ",
             Some(&local_env),
-            Some(&remote_env),
+            only_remote_env.as_ref(),
         ));
     }
+    for fired in local_fired
+        .iter()
+        .filter(|l| !rules_remotely.contains(&l.rule.id))
+    {
+        let mut finding = fired.finding(Some(fired.side("")), None);
+        finding.message = format!("locally: {}", fired.message);
+        findings.push(finding);
+    }
+    sort(&mut findings);
+    findings
+}
 
-    // The driver's version of a package the workers have at another version (or, when the
-    // job's imports are known, do not have): would its requirements hold on the workers?
-    // This is what pinning the local version there would meet.
+fn tagged(mut finding: Finding, group: &WorkerGroup) -> Finding {
+    if let Some(index) = group.index {
+        finding.group = Some(index);
+        finding.nodes = group.nodes.to_vec();
+    }
+    finding
+}
+
+/// The driver's version of a package the workers have at another version (or, when the
+/// job's imports are known, do not have): would its requirements hold on the workers?
+/// This is what pinning the local version there would meet.
+fn drivers_versions_on_workers(
+    local_env: &Environment,
+    remote_env: &Environment,
+    imported: &BTreeSet<String>,
+    given: bool,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
     for dist in local_env.dists.values() {
         let remote_dist = remote_env.get(&dist.name);
         let differs = remote_dist.is_some_and(|r| r.version != dist.version);
@@ -251,66 +350,13 @@ pub fn pair_findings_for(
                 &problem,
                 Severity::Warning,
                 "",
-                Some(&local_env),
-                Some(&remote_env),
+                Some(local_env),
+                Some(remote_env),
             );
             finding.code = format!("{}.on_workers", problem.code());
             finding.message = format!("the driver's {problem} on the workers");
             findings.push(finding);
         }
-    }
-
-    findings.extend(env_rule_findings(rules, &local_env, &remote_env));
-    findings.extend(
-        rules
-            .fire_pair(&local_env, &remote_env)
-            .iter()
-            .map(|fired| fired.finding(Some(fired.side("local.")), Some(fired.side("remote.")))),
-    );
-    sort(&mut findings);
-    findings
-}
-
-/// [`pair_findings`] for one node group of a cluster comparison: each finding carries the
-/// group index and its node ids, like the other findings of that group.
-pub fn group_findings(
-    local: &Snapshot,
-    remote: &Snapshot,
-    rules: &Rules,
-    group: usize,
-    nodes: &[String],
-) -> Vec<Finding> {
-    let mut findings = pair_findings(local, remote, rules);
-    for finding in &mut findings {
-        finding.group = Some(group);
-        finding.nodes = nodes.to_vec();
-    }
-    findings
-}
-
-/// Env-scope rules on both sides; a rule firing on both is one finding.
-fn env_rule_findings(rules: &Rules, local: &Environment, remote: &Environment) -> Vec<Finding> {
-    let on_local = rules.fire_env(local);
-    let on_remote = rules.fire_env(remote);
-    let mut findings = Vec::new();
-    for fired in &on_remote {
-        let also_local = on_local.iter().find(|l| l.rule.id == fired.rule.id);
-        let place = if also_local.is_some() {
-            "locally and on the workers"
-        } else {
-            "on the workers"
-        };
-        let mut finding = fired.finding(also_local.map(|l| l.side("")), Some(fired.side("")));
-        finding.message = format!("{place}: {}", fired.message);
-        findings.push(finding);
-    }
-    for fired in on_local
-        .iter()
-        .filter(|l| !on_remote.iter().any(|r| r.rule.id == l.rule.id))
-    {
-        let mut finding = fired.finding(Some(fired.side("")), None);
-        finding.message = format!("locally: {}", fired.message);
-        findings.push(finding);
     }
     findings
 }

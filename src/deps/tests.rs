@@ -557,3 +557,45 @@ fn odd_inputs_never_panic() {
     let found = problems(&s);
     assert!(found.iter().any(|p| p.contains("malformed requirement")));
 }
+
+#[test]
+fn cluster_findings_tag_groups_and_report_driver_problems_once() {
+    let local = linux(&[("tool", "1.0", &["missing-dep"]), ("numpy", "1.26.4", &[])]);
+    let group_a = linux(&[("tool", "1.0", &["missing-dep"]), ("numpy", "2.2.6", &[])]);
+    let group_b = linux(&[("numpy", "1.26.4", &[])]);
+    let nodes_a = ["node-a1".to_string(), "node-a2".to_string()];
+    let nodes_b = ["node-b".to_string()];
+    let groups = [
+        WorkerGroup {
+            snapshot: &group_a,
+            index: Some(0),
+            nodes: &nodes_a,
+        },
+        WorkerGroup {
+            snapshot: &group_b,
+            index: Some(1),
+            nodes: &nodes_b,
+        },
+    ];
+    let findings = cluster_findings(&local, &groups, &Rules::bundled(), None);
+    let summary: Vec<(Option<usize>, &str, &str)> = findings
+        .iter()
+        .map(|f| (f.group, f.code.as_str(), f.message.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (Some(0), "rule.numpy-major-differs", "numpy 1.26.4 on the driver but 2.2.6 on the workers: arrays pickled on one side may not load on the other"),
+            (Some(0), "requirement.missing", "locally and on the workers: tool 1.0 requires missing-dep, which is not installed"),
+        ]
+    );
+    assert_eq!(findings[0].nodes, nodes_a);
+    // Group b lacks `tool`: the driver's problem is said once, untagged.
+    let only_b = cluster_findings(&local, &groups[1..], &Rules::bundled(), None);
+    assert_eq!(only_b.len(), 1);
+    assert_eq!(only_b[0].group, None);
+    assert_eq!(
+        only_b[0].message,
+        "locally: tool 1.0 requires missing-dep, which is not installed"
+    );
+}
