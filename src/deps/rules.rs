@@ -393,6 +393,12 @@ impl Rules {
         Rules::parse(BUNDLED_RULES, BUNDLED_NAME).expect("the bundled rules.toml parses")
     }
 
+    /// The bundled rules, parsed once per process (for the comparison, which runs often).
+    pub fn bundled_shared() -> &'static Rules {
+        static BUNDLED: std::sync::OnceLock<Rules> = std::sync::OnceLock::new();
+        BUNDLED.get_or_init(Rules::bundled)
+    }
+
     /// Parses a rules file; `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Rules, RuleError> {
         let source = Source { file, text };
