@@ -33,3 +33,23 @@ pub fn build_from_json(spec_json: &str) -> Result<(Manifest, Vec<String>)> {
 
 #[cfg(test)]
 mod tests;
+
+/// What a fix leaves alone (`fix_rules.toml`).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct FixRules {
+    pub never_pin: Vec<String>,
+    pub session_env: Vec<String>,
+    pub ship_env: Vec<String>,
+}
+
+/// The bundled fix rules, parsed once.
+pub fn fix_rules() -> &'static FixRules {
+    static RULES: std::sync::OnceLock<FixRules> = std::sync::OnceLock::new();
+    RULES.get_or_init(|| toml::from_str(include_str!("fix_rules.toml")).expect("fix_rules.toml is valid (tested)"))
+}
+
+#[cfg(test)]
+#[test]
+fn fix_rules_parse() {
+    assert!(fix_rules().never_pin.contains(&"ray".to_string()));
+}

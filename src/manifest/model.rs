@@ -30,6 +30,9 @@ pub struct ManifestSpec {
     #[serde(default = "schema")]
     pub schema: String,
     pub name: String,
+    /// Written for the reader by `to_json`; recomputed, never trusted, on load.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -83,9 +86,6 @@ pub struct ManifestSpec {
     /// What a fix could not pin (editable or local installs...), as advice for a person.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub advice: Vec<String>,
-    /// Written for the reader; recomputed, never trusted, on load.
-    #[serde(default, skip_serializing)]
-    pub checksum: Option<String>,
 }
 
 /// A validated manifest. Immutable: built only by [`super::build`] / [`Manifest::from_json`].
@@ -131,9 +131,8 @@ impl Manifest {
             .iter()
             .map(|(k, v)| (k.clone(), env_value_json(&if reveal_values { v.clone() } else { mask_env(k, v) })))
             .collect();
-        let mut value = serde_json::to_value(&spec).expect("a manifest serializes");
-        value["checksum"] = Value::String(self.checksum());
-        serde_json::to_string(&value).expect("a manifest serializes")
+        spec.checksum = Some(self.checksum());
+        serde_json::to_string(&spec).expect("a manifest serializes")
     }
 
     /// The spec with URL credentials masked in every string but env values.
@@ -167,7 +166,7 @@ pub(crate) fn mask_value(v: &Value) -> Value {
 /// A value as it may be shown: secret keys withheld, URL credentials masked.
 pub(crate) fn mask_env(key: &str, value: &EnvValue) -> EnvValue {
     match value {
-        EnvValue::Plain(v) if redact::is_secret_key(key) => EnvValue::Withheld(WithheldValue {
+        EnvValue::Plain(_) if redact::is_secret_key(key) => EnvValue::Withheld(WithheldValue {
             withheld: "secret".into(),
             fingerprint: None,
             display: None,
