@@ -82,3 +82,33 @@ def requirement_problems(snapshot_json: str) -> str:
 def requirement_closure(source_json: str, roots: list[str], target_json: str | None = None) -> str:
     """Closure of ``roots`` over ``source``'s metadata with ``target``'s markers (JSON:
     ``{"needed": [...], "not_installed": [...], "installed": N}``)."""
+
+# --- manifests (src/python/manifest.rs) ---
+MANIFEST_SCHEMA: str
+
+class NativeManifest:
+    """A validated, immutable manifest (wrapped by ``genevars.Manifest``)."""
+
+    @staticmethod
+    def build(spec_json: str) -> tuple[NativeManifest, list[str]]:
+        """Validate builder JSON, reading the files it names; returns the manifest and its
+        unpinned requirements. Raises ManifestError."""
+    @staticmethod
+    def from_json(json: str) -> NativeManifest:
+        """Load manifest JSON written by ``to_json``. Raises ManifestError."""
+    @property
+    def name(self) -> str: ...
+    @property
+    def checksum(self) -> str:
+        """Hex sha256 of ``canonical_json()``."""
+    @property
+    def env_from_local(self) -> list[str]: ...
+    def to_json(self, reveal_values: bool = False) -> str: ...
+    def canonical_json(self) -> str: ...
+    def runtime_env_json(self, local: dict[str, str]) -> str:
+        """The runtime_env as JSON; ``local`` holds the env_from_local values. Raises ManifestError."""
+    def to_python(self, reveal_values: bool = False) -> str: ...
+    def to_requirements_txt(self, reveal_values: bool = False) -> str: ...
+
+def manifest_fix_rules() -> dict[str, list[str]]:
+    """What a fix leaves alone: ``never_pin``, ``session_env``, ``ship_env`` globs."""
