@@ -65,6 +65,8 @@ ClusterFactory = Callable[..., Any]
 def ray_cluster_factory() -> Iterator[ClusterFactory]:
     """``make(node_envs=[{...}, None], head_env=None, client_port=None) -> Cluster``.
 
+    ``cluster.added_nodes`` lists the worker nodes in the order of ``node_envs``.
+
     The head node gets ``head_env`` (plus a Ray Client server on ``client_port`` when
     given); each entry of ``node_envs`` adds a worker node whose raylet (and so its
     workers) runs with those variables on top of this process's environment.
@@ -86,8 +88,10 @@ def ray_cluster_factory() -> Iterator[ClusterFactory]:
             head_args["ray_client_server_port"] = client_port
         cluster = Cluster(initialize_head=True, head_node_args=head_args)
         made.append(cluster)
-        for env in node_envs:
-            cluster.add_node(**RAY_NODE_ARGS, env_vars=env or None)
+        # The worker nodes in the order of node_envs (Cluster keeps them in a set).
+        cluster.added_nodes = [
+            cluster.add_node(**RAY_NODE_ARGS, env_vars=env or None) for env in node_envs
+        ]
         return cluster
 
     try:
