@@ -146,9 +146,10 @@ def get_comparison_result(
     if timeout is None or not timeout > 0:
         raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
     from genevars import _ray  # first: a missing Ray is the first thing to report
-    from genevars import _probe
 
     _ray.require_connection(auto_init)
+    from genevars import _probe
+
     # One fresh key per comparison, held only here and in the probes' arguments.
     options = _probe_options(reveal_values, secrets.token_bytes(32).hex())
     # Before connecting: ray.init changes this process's environment and sys.path.
@@ -377,7 +378,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _one_line(message: str) -> str:
     lines = [line.strip() for line in message.splitlines() if line.strip()]
-    return "; ".join(lines)
+    return " ".join(lines)
 
 
 def _write_fix_manifest(result: Any, path: str) -> None:
@@ -408,7 +409,3 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         print("genevars: interrupted", file=sys.stderr)
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())
