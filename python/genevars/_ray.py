@@ -40,11 +40,13 @@ MIN_NODE_ID_PREFIX = 6
 # Ray resource that marks the head node.
 HEAD_NODE_RESOURCE = "node:__internal_head__"
 # Settings for a cluster genevars starts itself: loopback only, no dashboard, a small
-# object store (a probe returns a few hundred kB).
+# object store (a probe returns a few hundred kB), one CPU so that Ray does not prestart
+# a worker per core of a big machine (the probe asks for no CPU anyway).
 LOCAL_CLUSTER_OPTIONS: Dict[str, Any] = {
     "include_dashboard": False,
     "_node_ip_address": "127.0.0.1",
     "object_store_memory": 80 * 1024 * 1024,
+    "num_cpus": 1,
 }
 
 NOT_INITIALIZED_HELP = (
