@@ -28,7 +28,7 @@ import sys
 from typing import Any, Dict, List, Mapping, Optional, Sequence, TextIO, Union
 
 from genevars import _core
-from genevars.cli import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, CliError
+from genevars.cli import EXIT_FINDINGS, EXIT_OK, CliError
 
 NodeSelection = Union[str, Sequence[str]]
 # Severities in decreasing order, with the summary key that counts each.
@@ -389,23 +389,12 @@ def _write_fix_manifest(result: Any, path: str) -> None:
     print(f"genevars: wrote the fix manifest to {path}", file=sys.stderr)
 
 
-def build_parser(prog: str = "python -m genevars.compare_env") -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=prog,
-        description="Compare this machine's Python environment with every node of a Ray cluster.",
-    )
-    add_arguments(parser)
-    return parser
-
-
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """``python -m genevars.compare_env``: exit 0 clean, 1 findings, 2 usage/input/connection."""
-    args = build_parser().parse_args(argv)
-    try:
-        return run(args)
-    except CliError as exc:
-        print(f"genevars: {exc}", file=sys.stderr)
-        return EXIT_INPUT
-    except KeyboardInterrupt:
-        print("genevars: interrupted", file=sys.stderr)
-        return 130
+    """``python -m genevars.compare_env``, the same command as ``genevars compare``.
+
+    Exit status: 0 clean, 1 findings at or above ``--fail-on``, 2 usage, input or
+    connection error (one line on stderr).
+    """
+    from genevars.__main__ import main as genevars_main
+
+    return genevars_main(["compare", *(sys.argv[1:] if argv is None else argv)])
