@@ -249,6 +249,12 @@ def test_an_existing_connection_is_used_and_left_open(drift_cluster):
     assert [n["node_id"] for g in by_prefix.groups for n in g["nodes"]] == [drift_cluster.drift]
 
 
+def test_address_auto_follows_ray_address(drift_cluster, monkeypatch):
+    monkeypatch.setenv("RAY_ADDRESS", drift_cluster.address)
+    result = get_comparison_result(auto_init=True, nodes=[drift_cluster.drift], timeout=60)
+    assert findings_about(result, "numpy")[0]["nodes"] == [drift_cluster.drift]
+
+
 def test_runtime_env_is_applied_to_the_probes(drift_cluster):
     marker = "GENEVARS_TEST_FROM_RUNTIME_ENV"
     result = compare(
