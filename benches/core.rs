@@ -47,7 +47,7 @@ fn metadata_reader(c: &mut Criterion) {
     group.bench_function(format!("parse {} METADATA files", texts.len()), |b| {
         b.iter(|| {
             for text in &texts {
-                std::hint::black_box(snapshot::metadata::parse_metadata(text).ok());
+                std::hint::black_box(snapshot::metadata::CoreMetadata::parse(text).ok());
             }
         })
     });
