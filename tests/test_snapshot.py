@@ -6,6 +6,7 @@ import json
 import os
 import secrets
 import sys
+import sysconfig
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Tuple
 
@@ -87,9 +88,14 @@ def test_fingerprint_key_forms(site: Path, monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_snapshot_of_this_interpreter_by_its_path() -> None:
-    here = snapshot_env()
+    here = snapshot_env([])
     other = snapshot_env(python=sys.executable)
-    assert other.packages == here.packages
+    # What a fresh interpreter has on its path (this process's sys.path may have been
+    # extended by other tests).
+    site_packages = sysconfig.get_paths()["purelib"]
+    assert site_packages in other.sys_path
+    installed = snapshot_env([site_packages]).packages
+    assert installed and other.packages == installed
     assert other.python == here.python
     assert other.markers == here.markers
 
