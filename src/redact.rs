@@ -52,25 +52,7 @@ pub fn is_secret_key(name: &str) -> bool {
 
 /// Case-sensitive glob with `*` and `?` (callers upper-case both sides).
 fn glob_match(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
+    crate::knowledge::glob::matches(pattern.as_bytes(), text.as_bytes(), false)
 }
 
 /// Masks credentials inside a value: the userinfo of every `scheme://user:pass@host`
