@@ -211,7 +211,7 @@ fn grouped(out: &mut Out, c: &Comparison) {
         .collect();
     if local_only.iter().any(|f| out.visible(f)) {
         out.header("LOCAL");
-        items(out, &local_only, |_| true, |f| format!("{} {}", f.subject, f.message));
+        items(out, &local_only, |_| true, |f| f.message.clone());
     }
     let drift: Vec<&Finding> = c.findings.iter().filter(|f| f.code.starts_with("drift.")).collect();
     if !drift.is_empty() {
