@@ -135,3 +135,38 @@ def test_help_explains_every_flag():
     for flag in ("--json", "--fail-on", "--env-prefix", "--show-all", "--no-sys-path", "MORE.json"):
         assert flag in proc.stdout
     assert "exit status" in proc.stdout
+
+
+def dist_info(site: Path, name: str, version: str) -> None:
+    meta = site / f"{name.replace('-', '_')}-{version}.dist-info"
+    meta.mkdir(parents=True)
+    (meta / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", encoding="utf-8")
+
+
+def test_snapshot_then_diff_on_dist_info_trees(tmp_path):
+    """The offline workflow end to end: two site-packages trees, snapshotted, then diffed."""
+    local_site, image_site = tmp_path / "local-site", tmp_path / "image-site"
+    for name, version in [("numpy", "1.26.4"), ("attrs", "23.2.0"), ("my-tool", "0.3"), ("six", "5.0")]:
+        dist_info(local_site, name, version)
+    for name, version in [("numpy", "2.2.6"), ("attrs", "23.2.0"), ("six", "5.0.0"), ("extra-lib", "1.0")]:
+        dist_info(image_site, name, version)
+    outputs = []
+    for site in (local_site, image_site):
+        out = tmp_path / f"{site.name}.json"
+        proc = subprocess.run(
+            [sys.executable, "-m", "genevars", "snapshot", "--path", str(site), "-o", str(out)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert proc.returncode == 0, proc.stderr
+        outputs.append(out)
+    data = json.loads(diff(*map(str, outputs), "--json").stdout)
+    assert data["pkg_diffs"]["version_mismatch"] == [["numpy", "1.26.4", "2.2.6"]]
+    assert data["pkg_diffs"]["only_local"] == ["my-tool"]
+    assert data["pkg_diffs"]["only_remote"] == ["extra-lib"]
+    assert data["summary"]["errors"] == 1
+    proc = diff(*map(str, outputs))
+    assert proc.returncode == 1
+    assert "* numpy: local=1.26.4  remote=2.2.6  [error]" in proc.stdout
+    assert "six" not in proc.stdout.split("=== PACKAGES: version mismatches ===")[1]

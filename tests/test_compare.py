@@ -253,3 +253,11 @@ def test_secret_fingerprints_decide_whether_values_differ():
     assert by_subject(result, "DB_PASSWORD")["local"] == _core.WITHHELD
     assert all(f["subject"] != "API_TOKEN" for f in result.findings)
     assert by_subject(result, "OLD_SECRET")["code"] == "cannot_tell"
+
+
+def test_real_snapshot_objects_of_this_environment():
+    snap = genevars.snapshot_env()
+    result = compare_snapshots(snap, genevars.Snapshot.from_json(snap.to_json()))
+    assert result.ok, result.report(color=False)
+    assert result["pkg_diffs"] == {"only_local": [], "only_remote": [], "version_mismatch": []}
+    assert result["local"]["packages"], "the embedded snapshot keeps its packages"
