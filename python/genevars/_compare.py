@@ -40,7 +40,7 @@ class ComparisonResult(Mapping):
         >>> fix = result.fix_manifest("fix").build()
     """
 
-    __slots__ = ("_native", "_data")
+    __slots__ = ("_native", "_data", "_findings")
 
     def __init__(self, native: _core.Comparison) -> None:
         if not isinstance(native, _core.Comparison):
@@ -50,6 +50,8 @@ class ComparisonResult(Mapping):
             )
         self._native = native
         self._data: dict[str, Any] | None = None
+        # Findings alone are much smaller than the whole JSON (which embeds both snapshots).
+        self._findings: list[dict[str, Any]] | None = None
 
     # -- the data ---------------------------------------------------------------------
     def _dict(self) -> dict[str, Any]:
@@ -90,7 +92,9 @@ class ComparisonResult(Mapping):
     @property
     def findings(self) -> list[dict[str, Any]]:
         """Every finding, most severe first (expected ones included)."""
-        return [dict(f) for f in self._dict()["findings"]]
+        if self._findings is None:
+            self._findings = json.loads(self._native.findings_json())
+        return [dict(f) for f in self._findings]
 
     @property
     def errors(self) -> list[dict[str, Any]]:

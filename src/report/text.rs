@@ -198,6 +198,9 @@ fn grouped(out: &mut Out, c: &Comparison) {
             out.line(format!("  group {}: {} — {}", g.index, node_list(g), counts(&g.summary)));
             out.line(format!("           fingerprint {}", &g.fingerprint[..g.fingerprint.len().min(16)]));
         }
+        if c.groups.is_empty() {
+            out.line("  no node answered the probe: nothing was compared");
+        }
         for f in c.findings.iter().filter(|f| f.category == Category::Unreachable) {
             let tag = out.tag(f.severity);
             out.line(format!("  unreachable {tag} {}", f.message));
