@@ -555,7 +555,8 @@ pub(crate) fn side_findings(
         if already.contains(&(u.path.as_str(), u.reason.as_str())) {
             continue;
         }
-        let sev = if k.is_ray_path(&u.path) { Severity::Expected } else { severity };
+        let normal = k.is_ray_path(&u.path) || k.is_expected_unreadable(&u.path);
+        let sev = if normal { Severity::Expected } else { severity };
         let message = format!("{} could not be read {side}: {}", u.path, u.reason);
         out.push(place(finding(sev, Category::Unreadable, &u.path, "unreadable", message), u.reason.clone()));
     }
