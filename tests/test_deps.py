@@ -288,3 +288,24 @@ def test_cli_requirements_and_check(site, tmp_path, capsys):
     assert run_cli(check, ["check", str(snap_file)]) == 0
     with pytest.raises(CliError, match="bad.toml: cannot read rules file"):
         run_cli(check, ["check", str(snap_file), "--rules", str(tmp_path / "bad.toml")])
+
+
+def test_results_feed_the_manifest_builder_and_manifests_are_judged(site, tmp_path):
+    from genevars import ManifestBuilder
+
+    udf = tmp_path / "udf.py"
+    udf.write_text("import sklearn\n")
+    needed = minimal_requirements([udf], snapshot=site)
+    manifest = needed.manifest("workers").build()
+    assert list(manifest.pip) == needed.requirements == ["joblib==1.4.2", "numpy==1.26.4", "scikit-learn==1.5.0"]
+
+    remote = make_snapshot([
+        {"name": "opencv-python", "version": "4.10.0", "requires": ["numpy>=2"]},
+        {"name": "numpy", "version": "2.0.1"},
+    ])
+    pinned = ManifestBuilder.create("fix").pip(["numpy==1.26.4"]).build()
+    for given in (pinned, pinned.to_runtime_env()):
+        result = check_manifest(given, remote, site)
+        assert [f["message"] for f in result.errors] == [
+            "pinning numpy==1.26.4 breaks opencv-python 4.10.0 (requires numpy>=2)"
+        ]
