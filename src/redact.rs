@@ -114,7 +114,8 @@ fn mask_query_params(text: &str) -> (String, bool) {
     let mut chars = text.char_indices().peekable();
     let mut last = 0;
     while let Some((i, c)) = chars.next() {
-        if c != '?' && c != '&' {
+        // A separator inside a value already masked belongs to that value.
+        if (c != '?' && c != '&') || i < last {
             continue;
         }
         let start = i + 1;
@@ -197,6 +198,10 @@ mod tests {
         assert_eq!(
             mask_credentials("a https://t@h/x and http://u:p@g/y").as_deref(),
             Some("a https://***@h/x and http://***@g/y")
+        );
+        assert_eq!(
+            mask_credentials("https://x/?token=a?key=bb&x").as_deref(),
+            Some("https://x/?token=***&x")
         );
         assert_eq!(mask_credentials("https://pypi.org/simple"), None);
         assert_eq!(mask_credentials("/usr/bin:/bin"), None);

@@ -1,10 +1,16 @@
-"""`genevars compare` (not yet implemented)."""
+"""`genevars compare`: the Ray cluster comparison, same flags as `python -m genevars.compare_env`."""
 
 from __future__ import annotations
 
 import argparse
 
+from genevars.compare_env import add_arguments
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("compare", help="(not yet implemented)")
-    parser.set_defaults(func=lambda args: 2)
+    parser = subparsers.add_parser(
+        "compare",
+        help="compare this environment with every node of a Ray cluster",
+        description="Compare this machine's Python environment with every node of a Ray cluster.",
+    )
+    add_arguments(parser)

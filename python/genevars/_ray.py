@@ -1,0 +1,408 @@
+"""Everything that touches Ray: connecting, finding nodes, probing them in parallel.
+
+This is the only module of genevars that imports ``ray``; ``import genevars`` never loads
+it. The probe runs on the workers as a function shipped *by value* (cloudpickle copies its
+code), so a worker that cannot ``import genevars`` is still probed: that missing package is
+exactly the kind of problem being diagnosed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import sys
+import time
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+
+from genevars._core import ClusterError, mask_credentials
+
+try:
+    import ray
+except ImportError as exc:  # pragma: no cover - exercised in a venv without ray
+    raise ImportError(
+        f'Ray is needed to compare a cluster but could not be imported ({exc}); '
+        'install it with: pip install "genevars[ray]"'
+    ) from exc
+
+from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+ProbeFunction = Callable[[Dict[str, Any]], Dict[str, Any]]
+NodeSelection = Union[str, Sequence[str]]
+
+# Above this many nodes a comparison reports its progress on stderr.
+PROGRESS_THRESHOLD = 5
+# How long a TCP connect to the cluster's address may take before it counts as dead.
+CONNECT_TIMEOUT_CAP = 10.0
+# Node ids are 56 hex characters; a shorter unique prefix is accepted (like git).
+MIN_NODE_ID_PREFIX = 6
+# Ray resource that marks the head node.
+HEAD_NODE_RESOURCE = "node:__internal_head__"
+# Settings for a cluster genevars starts itself: loopback only, no dashboard, a small
+# object store (a probe returns a few hundred kB), one CPU so that Ray does not prestart
+# a worker per core of a big machine (the probe asks for no CPU anyway).
+LOCAL_CLUSTER_OPTIONS: Dict[str, Any] = {
+    "include_dashboard": False,
+    "_node_ip_address": "127.0.0.1",
+    "object_store_memory": 80 * 1024 * 1024,
+    "num_cpus": 1,
+}
+
+NOT_INITIALIZED_HELP = (
+    "Ray is not initialized. Either:\n"
+    "  1. connect first: ray.init(address=...) (or run inside your Ray job), or\n"
+    '  2. pass auto_init=True (and ray_address="auto" | "local" | "HOST:PORT" | '
+    '"ray://HOST:PORT"), or\n'
+    "  3. from a shell: python -m genevars.compare_env --address local"
+)
+
+
+class RayClusterError(ClusterError, RuntimeError):
+    """Ray is not initialized, or the cluster at the given address does not answer.
+
+    A ``RuntimeError`` too, so code written for geneva's ``compare_ray_environments``
+    (which raises ``RuntimeError`` when Ray is not initialized) keeps working.
+    """
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    """One Ray node as the GCS reports it."""
+
+    node_id: str
+    address: str
+    hostname: str
+    alive: bool
+    is_head: bool
+
+    def origin(self) -> Dict[str, Any]:
+        """The snapshot ``origin`` of a probe run on this node."""
+        return {"node_id": self.node_id, "node_address": self.address, "hostname": self.hostname}
+
+    def unreachable(self, error: str) -> Dict[str, str]:
+        """The ``unreachable`` entry ``_core.compare_nodes`` takes for this node."""
+        return {"node_id": self.node_id, "node_address": self.address, "error": error}
+
+
+# --- connecting -----------------------------------------------------------------------
+
+
+def _split_host_port(address: str) -> Tuple[str, int]:
+    host, sep, port = address.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise RayClusterError(
+            f"Ray address {address!r} is not HOST:PORT; pass auto, local, HOST:PORT "
+            "(e.g. 10.0.0.5:6379) or ray://HOST:PORT"
+        )
+    return host.strip("[]"), int(port)
+
+
+def _check_listening(address: str, timeout: float, what: str) -> None:
+    """Fail fast (within ``timeout``) when nothing accepts connections at ``address``.
+
+    ``ray.init`` on a dead GCS address retries for a long time; a plain TCP connect
+    answers in milliseconds, or within the timeout for a host that drops packets.
+    """
+    host, port = _split_host_port(address)
+    try:
+        with socket.create_connection((host, port), timeout=min(timeout, CONNECT_TIMEOUT_CAP)):
+            pass
+    except OSError as exc:
+        reason = "timed out" if isinstance(exc, socket.timeout) else (exc.strerror or str(exc))
+        raise RayClusterError(
+            f"no {what} answers at {address} ({reason}); check the address and that the "
+            "cluster is running (`ray status`), or use --address local to start one here"
+        ) from None
+
+
+def _resolve_auto_address() -> str:
+    """What ``address="auto"`` means here: RAY_ADDRESS, or the cluster started on this
+    machine most recently."""
+    from ray._private import services
+
+    try:
+        resolved = services.canonicalize_bootstrap_address("auto")
+    except (ConnectionError, ValueError) as exc:
+        raise RayClusterError(
+            f"found no running Ray cluster for address 'auto' ({_first_line(str(exc))}); "
+            "set RAY_ADDRESS, pass HOST:PORT, or use --address local to start one here"
+        ) from None
+    if not resolved:
+        raise RayClusterError(
+            "found no running Ray cluster for address 'auto'; set RAY_ADDRESS, pass "
+            "HOST:PORT, or use --address local to start one here"
+        )
+    return resolved
+
+
+def _init_client(address: str, timeout: float) -> None:
+    try:
+        import grpc  # noqa: F401  (Ray Client's transport)
+    except ImportError:
+        raise ImportError(
+            f'Ray Client ({address}) needs grpcio: pip install "ray[client]" '
+            '(or pip install "genevars[ray]")'
+        ) from None
+    _check_listening(address[len("ray://") :], timeout, "Ray Client server")
+    ray.init(address=address, logging_level="ERROR")
+
+
+def _init(address: Optional[str], timeout: float) -> None:
+    """``ray.init`` for the address forms genevars accepts, bounded by ``timeout``."""
+    if address is None or address == "local":
+        ray.init(address="local", logging_level="ERROR", log_to_driver=False, **LOCAL_CLUSTER_OPTIONS)
+        return
+    if address == "auto":
+        address = _resolve_auto_address()
+    if address.startswith("ray://"):
+        _init_client(address, timeout)
+        return
+    _check_listening(address, timeout, "Ray cluster (GCS)")
+    ray.init(address=address, logging_level="ERROR", log_to_driver=False)
+
+
+def require_connection(auto_init: bool) -> None:
+    """Raise the "not initialized" error early, before any other work is done."""
+    if not auto_init and not ray.is_initialized():
+        raise RayClusterError(NOT_INITIALIZED_HELP)
+
+
+@contextlib.contextmanager
+def ray_connection(
+    address: Optional[str] = "auto", auto_init: bool = False, timeout: float = 60.0
+) -> Iterator[None]:
+    """Use the active Ray connection, or open one for the duration of the block.
+
+    A connection genevars opened (``auto_init=True``) is closed on exit, which for
+    ``address="local"`` also stops the cluster it started; a connection the caller made
+    is left alone.
+
+    >>> with ray_connection("local", auto_init=True):   # doctest: +SKIP
+    ...     nodes = list_nodes()
+    """
+    if ray.is_initialized():
+        yield
+        return
+    require_connection(auto_init)
+    try:
+        _init(address, timeout)
+    except (RayClusterError, ImportError):
+        raise
+    except Exception as exc:
+        with contextlib.suppress(Exception):
+            ray.shutdown()
+        raise RayClusterError(
+            f"could not connect to Ray at {address!r}: {_describe_error(exc)}"
+        ) from None
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
+# --- nodes ----------------------------------------------------------------------------
+
+
+def list_nodes() -> List[NodeInfo]:
+    """Every node the cluster knows, alive or dead, head first."""
+    nodes = [
+        NodeInfo(
+            node_id=entry["NodeID"],
+            address=entry.get("NodeManagerAddress") or "",
+            hostname=entry.get("NodeManagerHostname") or "",
+            alive=bool(entry.get("Alive")),
+            is_head=HEAD_NODE_RESOURCE in (entry.get("Resources") or {}),
+        )
+        for entry in ray.nodes()
+    ]
+    return sorted(nodes, key=lambda n: (not n.is_head, n.node_id))
+
+
+def _match_node_id(wanted: str, nodes: Sequence[NodeInfo]) -> NodeInfo:
+    wanted = wanted.strip().lower()
+    exact = [n for n in nodes if n.node_id == wanted]
+    if exact:
+        return exact[0]
+    matches = [n for n in nodes if n.node_id.startswith(wanted)] if len(wanted) >= MIN_NODE_ID_PREFIX else []
+    if len(matches) == 1:
+        return matches[0]
+    known = ", ".join(n.node_id[:12] for n in nodes[:8]) + (", ..." if len(nodes) > 8 else "")
+    problem = "matches several nodes" if matches else "is not a node of this cluster"
+    raise RayClusterError(
+        f"node id {wanted!r} {problem}; known nodes: {known} "
+        f"(pass a full id or a unique prefix of at least {MIN_NODE_ID_PREFIX} characters)"
+    )
+
+
+def select_nodes(selection: NodeSelection = "all") -> Tuple[List[NodeInfo], List[Dict[str, str]]]:
+    """The nodes to probe, and ``unreachable`` entries for requested nodes that are dead.
+
+    ``selection`` is ``"all"`` (every alive node), ``"one"`` (a single alive node,
+    a worker node when there is one) or a list of node ids (or unique prefixes).
+    """
+    nodes = list_nodes()
+    alive = [n for n in nodes if n.alive]
+    if isinstance(selection, str) and selection in ("all", "one"):
+        if not alive:
+            raise RayClusterError("the Ray cluster reports no alive node; check `ray status`")
+        if selection == "all":
+            return alive, []
+        workers = [n for n in alive if not n.is_head]
+        return [(workers or alive)[0]], []
+    if isinstance(selection, str):
+        selection = [part for part in selection.split(",") if part.strip()]
+    chosen: Dict[str, NodeInfo] = {}
+    for wanted in selection:
+        node = _match_node_id(wanted, nodes)
+        chosen[node.node_id] = node
+    if not chosen:
+        raise RayClusterError("no node ids given; pass 'all', 'one' or a list of node ids")
+    targets = [n for n in chosen.values() if n.alive]
+    dead = [n.unreachable("the node is dead (Ray reports it not alive)") for n in chosen.values() if not n.alive]
+    return targets, dead
+
+
+# --- probing --------------------------------------------------------------------------
+
+
+def _first_line(text: str, limit: int = 300) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    line = lines[0] if lines else ""
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def _describe_error(exc: BaseException) -> str:
+    """Ray's error in one line, with any URL credentials masked."""
+    cause = getattr(exc, "cause", None)
+    if isinstance(exc, ray.exceptions.RayTaskError) and isinstance(cause, BaseException):
+        text = f"the probe raised {type(cause).__name__}: {_first_line(str(cause))}"
+    else:
+        text = f"{type(exc).__name__}: {_first_line(str(exc)) or 'no message'}"
+    return mask_credentials(text)
+
+
+def _with_origin(snapshot: Dict[str, Any], node: NodeInfo) -> Dict[str, Any]:
+    # Ray's node id and address are authoritative; the probe's own hostname is kept.
+    origin = dict(snapshot.get("origin") or {})
+    origin.update(node_id=node.node_id, node_address=node.address)
+    if not origin.get("hostname"):
+        origin["hostname"] = node.hostname or None
+    snapshot["origin"] = origin
+    return snapshot
+
+
+def _make_probe_task(take_snapshot: ProbeFunction) -> Callable[[Dict[str, Any]], Dict[str, Any]]:
+    # A nested function has no importable name, so cloudpickle ships its code; its only
+    # global is the closure's probe function, shipped by value through its module.
+    def genevars_probe(options: Dict[str, Any]) -> Dict[str, Any]:
+        return take_snapshot(options)
+
+    return genevars_probe
+
+
+@contextlib.contextmanager
+def _pickled_by_value(module: ModuleType) -> Iterator[None]:
+    """Have cloudpickle copy ``module``'s functions into the task instead of naming them."""
+    from ray import cloudpickle
+
+    already = module.__name__ in cloudpickle.list_registry_pickle_by_value()
+    if not already:
+        cloudpickle.register_pickle_by_value(module)
+    try:
+        yield
+    finally:
+        if not already:
+            cloudpickle.unregister_pickle_by_value(module)
+
+
+class _Progress:
+    """``probed 7/12 nodes`` on stderr, for comparisons of more than a handful of nodes."""
+
+    def __init__(self, total: int, stream: Any = None) -> None:
+        self.total = total
+        self.done = 0
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = total > PROGRESS_THRESHOLD
+        self.live = self.enabled and getattr(self.stream, "isatty", lambda: False)()
+        if self.enabled:
+            self._write(f"genevars: probing {total} Ray nodes...", end="\r" if self.live else "\n")
+
+    def _write(self, text: str, end: str) -> None:
+        self.stream.write(text + end)
+        self.stream.flush()
+
+    def step(self) -> None:
+        self.done += 1
+        if self.live:
+            self._write(f"genevars: probed {self.done}/{self.total} Ray nodes", end="\r")
+
+    def finish(self, unreachable: int) -> None:
+        if self.enabled:
+            tail = f", {unreachable} unreachable" if unreachable else ""
+            self._write(f"genevars: probed {self.done}/{self.total} Ray nodes{tail}", end="\n")
+
+
+def probe_nodes(
+    targets: Sequence[NodeInfo],
+    options: Dict[str, Any],
+    take_snapshot: ProbeFunction,
+    *,
+    runtime_env: Optional[Dict[str, Any]] = None,
+    timeout: float = 60.0,
+) -> Tuple[List[Dict[str, Any]], List[Dict[str, str]]]:
+    """Run ``take_snapshot(options)`` on every target node at once.
+
+    Each probe is a task pinned to its node (hard node affinity), asking for no CPU so
+    that a cluster whose CPUs are all busy still answers, and never retried. Returns the
+    snapshots (each with ``origin`` naming its node) and ``unreachable`` entries for the
+    nodes whose probe failed, whose node died, or that did not answer within ``timeout``
+    seconds.
+
+    >>> snapshots, unreachable = probe_nodes(select_nodes()[0], options, take_snapshot)  # doctest: +SKIP
+    """
+    task = ray.remote(_make_probe_task(take_snapshot))
+    pending: Dict[Any, NodeInfo] = {}
+    with _pickled_by_value(sys.modules[take_snapshot.__module__]):
+        for node in targets:
+            task_options: Dict[str, Any] = {
+                "scheduling_strategy": NodeAffinitySchedulingStrategy(node.node_id, soft=False),
+                "num_cpus": 0,
+                "max_retries": 0,
+                "name": "genevars-probe",
+            }
+            if runtime_env is not None:
+                task_options["runtime_env"] = runtime_env
+            node_options = dict(options, origin=node.origin())
+            pending[task.options(**task_options).remote(node_options)] = node
+
+    snapshots: Dict[str, Dict[str, Any]] = {}
+    unreachable: List[Dict[str, str]] = []
+    progress = _Progress(len(targets))
+    deadline = time.monotonic() + timeout
+    while pending:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        ready, _ = ray.wait(list(pending), num_returns=1, timeout=remaining)
+        for ref in ready:
+            node = pending.pop(ref)
+            progress.step()
+            try:
+                snapshot = ray.get(ref)
+            except Exception as exc:  # the node died, the worker crashed, the probe raised
+                unreachable.append(node.unreachable(_describe_error(exc)))
+                continue
+            snapshots[node.node_id] = _with_origin(snapshot, node)
+    for ref, node in pending.items():
+        with contextlib.suppress(Exception):
+            ray.cancel(ref, force=True)
+        unreachable.append(
+            node.unreachable(
+                f"no answer within {timeout:g} s (node overloaded or lost, or its runtime_env "
+                "still being set up); raise the timeout to wait longer"
+            )
+        )
+    progress.finish(len(unreachable))
+    ordered = [snapshots[n.node_id] for n in targets if n.node_id in snapshots]
+    return ordered, unreachable

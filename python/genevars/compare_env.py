@@ -1,2 +1,0 @@
-"""Ray comparison (placeholder until the Ray work lands)."""
-compare_ray_environments = get_comparison_result = None

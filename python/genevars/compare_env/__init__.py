@@ -1,0 +1,400 @@
+"""Compare this machine's Python environment with every node of a Ray cluster.
+
+The functions take the same positional arguments as geneva's, so switching is a change
+of import::
+
+    >>> from genevars import compare_ray_environments, get_comparison_result
+    >>> result = compare_ray_environments(auto_init=True, ray_address="local")  # doctest: +SKIP
+    >>> result.errors                                                           # doctest: +SKIP
+    []
+
+From a shell (exit status 0 clean, 1 findings at or above ``--fail-on``, 2 usage, input
+or connection error)::
+
+    python -m genevars.compare_env --address local
+    python -m genevars.compare_env --address 10.0.0.5:6379 --json --fail-on warning
+
+Ray is imported only when a comparison runs (``genevars._ray``), never by
+``import genevars``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import sys
+from typing import Any, Dict, List, Mapping, Optional, Sequence, TextIO, Union
+
+from genevars import _core
+from genevars.cli import EXIT_FINDINGS, EXIT_OK, CliError
+
+NodeSelection = Union[str, Sequence[str]]
+# Severities in decreasing order, with the summary key that counts each.
+SEVERITY_ORDER = ("error", "warning", "info", "expected")
+FAIL_ON_CHOICES = ("error", "warning", "never")
+
+
+class EnvironmentMismatchError(_core.GenevarsError):
+    """Raised by ``compare_ray_environments(fail_on=...)`` when findings reach ``fail_on``.
+
+    ``.result`` holds the full :class:`~genevars.ComparisonResult`.
+    """
+
+    def __init__(self, message: str, result: Any) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+def _runtime_env_of(
+    runtime_env: Optional[Mapping[str, Any]], manifest: Any
+) -> Optional[Dict[str, Any]]:
+    """The runtime_env the probe tasks run with: the manifest's, then ``runtime_env``
+    on top (its ``env_vars`` merged into the manifest's)."""
+    merged: Dict[str, Any] = {}
+    if manifest is not None:
+        if isinstance(manifest, (str, os.PathLike)):
+            from genevars._manifest import Manifest
+
+            manifest = Manifest.load(manifest)
+        to_runtime_env = getattr(manifest, "to_runtime_env", None)
+        if not callable(to_runtime_env):
+            raise TypeError(
+                f"manifest must be a genevars Manifest (or any object with to_runtime_env()) "
+                f"or a manifest file path, not {type(manifest).__name__}"
+            )
+        merged.update(to_runtime_env())
+    if runtime_env is not None:
+        if not isinstance(runtime_env, Mapping):
+            raise TypeError(
+                f"runtime_env must be a dict like {{'pip': [...], 'env_vars': {{...}}}}, "
+                f"not {type(runtime_env).__name__}"
+            )
+        for key, value in runtime_env.items():
+            if key == "env_vars" and isinstance(merged.get("env_vars"), Mapping):
+                merged["env_vars"] = {**merged["env_vars"], **dict(value or {})}
+            else:
+                merged[key] = value
+    return merged or None
+
+
+def _probe_options(reveal_values: bool, fingerprint_key: str) -> Dict[str, Any]:
+    return {
+        "paths": None,
+        "secret_rules": _core.secret_rules(),
+        "fingerprint_key": fingerprint_key,
+        "reveal_values": reveal_values,
+        "use_native": True,
+        "origin": None,
+    }
+
+
+def get_comparison_result(
+    env_prefix: Optional[str] = None,
+    auto_init: bool = False,
+    ray_address: Optional[str] = "auto",
+    runtime_env: Optional[Mapping[str, Any]] = None,
+    *,
+    timeout: float = 60.0,
+    nodes: NodeSelection = "all",
+    reveal_values: bool = False,
+    manifest: Any = None,
+    include_sys_path: bool = True,
+) -> Any:
+    """Compare this process's environment with every alive Ray node; print nothing.
+
+    Every selected node is probed at once by a task pinned to it (asking for no CPU).
+    Nodes whose environments are identical form one group; the result compares local
+    against each group and the groups against each other. A node that dies, fails or
+    does not answer within ``timeout`` seconds becomes an ``unreachable`` finding.
+
+    Args:
+        env_prefix: compare only environment variables starting with this prefix.
+        auto_init: connect to Ray (``ray_address``) when it is not initialized, and
+            disconnect afterwards. Otherwise Ray must already be initialized.
+        ray_address: ``"auto"`` (RAY_ADDRESS or the cluster started on this machine),
+            ``"local"`` or ``None`` (start a local cluster, stopped afterwards),
+            ``"HOST:PORT"`` (GCS) or ``"ray://HOST:PORT"`` (Ray Client).
+        runtime_env: a Ray runtime_env dict applied to the probe tasks, so the result
+            shows what a job started with it sees.
+        timeout: seconds each node has to answer (includes runtime_env setup).
+        nodes: ``"all"`` alive nodes, ``"one"`` node, or a list of node ids.
+        reveal_values: record secret-looking values in clear (off: they are withheld
+            and compared by a keyed fingerprint that lives for this call only).
+        manifest: a :class:`~genevars.Manifest` (or its file path) applied like
+            ``runtime_env``; ``runtime_env`` entries win over the manifest's.
+        include_sys_path: compare ``sys.path`` entries too.
+
+    Returns:
+        A :class:`~genevars.ComparisonResult` with ``findings``, ``groups`` and the
+        geneva-compatible ``env_diffs``, ``pkg_diffs`` and ``sys_path_diffs``.
+
+    Raises:
+        ImportError: Ray is not installed (``pip install "genevars[ray]"``).
+        RuntimeError: Ray is not initialized and ``auto_init`` is false, or the cluster
+            does not answer at ``ray_address`` (a :class:`~genevars.ClusterError` too).
+
+    Example:
+        >>> import ray                                               # doctest: +SKIP
+        >>> ray.init(address="auto")                                 # doctest: +SKIP
+        >>> result = get_comparison_result(env_prefix="PY")          # doctest: +SKIP
+        >>> [(f["subject"], f["severity"]) for f in result.findings] # doctest: +SKIP
+        [('numpy', 'error')]
+    """
+    effective_env = _runtime_env_of(runtime_env, manifest)
+    if timeout is None or not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
+    from genevars import _ray  # first: a missing Ray is the first thing to report
+
+    _ray.require_connection(auto_init)
+    from genevars import _probe
+
+    # One fresh key per comparison, held only here and in the probes' arguments.
+    options = _probe_options(reveal_values, secrets.token_bytes(32).hex())
+    # Before connecting: ray.init changes this process's environment and sys.path.
+    local = _probe.take_snapshot(options)
+    with _ray.ray_connection(ray_address, auto_init=auto_init, timeout=timeout):
+        targets, unreachable = _ray.select_nodes(nodes)
+        snapshots, failed = _ray.probe_nodes(
+            targets, options, _probe.take_snapshot, runtime_env=effective_env, timeout=timeout
+        )
+    del options
+    return _compare_nodes(
+        local, snapshots, unreachable + failed, env_prefix=env_prefix, include_sys_path=include_sys_path
+    )
+
+
+def _compare_nodes(
+    local: Dict[str, Any],
+    snapshots: List[Dict[str, Any]],
+    unreachable: List[Dict[str, str]],
+    *,
+    env_prefix: Optional[str],
+    include_sys_path: bool,
+) -> Any:
+    from genevars._compare import ComparisonResult
+
+    native = _core.compare_nodes(
+        json.dumps(local),
+        [json.dumps(snapshot) for snapshot in snapshots],
+        unreachable,
+        env_prefix,
+        include_sys_path,
+    )
+    return ComparisonResult(native)
+
+
+def _at_or_above(result: Any, fail_on: str) -> int:
+    """How many findings have severity ``fail_on`` or worse."""
+    if fail_on == "never":
+        return 0
+    if fail_on not in SEVERITY_ORDER:
+        raise ValueError(f"fail_on must be one of {', '.join(FAIL_ON_CHOICES)}, not {fail_on!r}")
+    worse = SEVERITY_ORDER[: SEVERITY_ORDER.index(fail_on) + 1]
+    return sum(1 for finding in result.findings if finding["severity"] in worse)
+
+
+def compare_ray_environments(
+    env_prefix: Optional[str] = None,
+    show_all: bool = False,
+    include_sys_path: bool = True,
+    auto_init: bool = False,
+    ray_address: Optional[str] = "auto",
+    runtime_env: Optional[Mapping[str, Any]] = None,
+    *,
+    timeout: float = 60.0,
+    nodes: NodeSelection = "all",
+    fail_on: Optional[str] = None,
+    reveal_values: bool = False,
+    file: Optional[TextIO] = None,
+    manifest: Any = None,
+) -> Any:
+    """Compare this environment with every Ray node, print the report, return the result.
+
+    The same comparison as :func:`get_comparison_result`, with the report written to
+    ``file`` (stdout by default). Ray's own variables, paths and vendored packages are
+    classed ``expected`` and shown only with ``show_all``.
+
+    Args:
+        show_all: also list ``expected`` findings and the full details.
+        include_sys_path: compare ``sys.path`` entries too.
+        fail_on: ``"error"`` or ``"warning"``: after printing, raise
+            :class:`EnvironmentMismatchError` (holding ``.result``) when findings reach
+            that severity. ``None`` or ``"never"``: just return the result.
+        file: where the report goes (a text stream).
+        Other arguments: as for :func:`get_comparison_result`.
+
+    Example:
+        >>> result = compare_ray_environments(auto_init=True, ray_address="local")  # doctest: +SKIP
+        === SUMMARY ===
+        ...
+        >>> compare_ray_environments(runtime_env={"env_vars": {"MODE": "prod"}})    # doctest: +SKIP
+        >>> compare_ray_environments(fail_on="error")   # raises on errors, for CI # doctest: +SKIP
+    """
+    result = get_comparison_result(
+        env_prefix,
+        auto_init,
+        ray_address,
+        runtime_env,
+        timeout=timeout,
+        nodes=nodes,
+        reveal_values=reveal_values,
+        manifest=manifest,
+        include_sys_path=include_sys_path,
+    )
+    stream = file if file is not None else sys.stdout
+    stream.write(result.report(show_all=show_all))
+    stream.write("\n")
+    stream.flush()
+    if fail_on is not None:
+        count = _at_or_above(result, fail_on)
+        if count:
+            raise EnvironmentMismatchError(
+                f"{count} finding(s) at or above {fail_on!r} between local and the Ray nodes "
+                "(see the report above)",
+                result,
+            )
+    return result
+
+
+# --- command line ---------------------------------------------------------------------
+
+
+def _parse_runtime_env(text: Optional[str]) -> Optional[Dict[str, Any]]:
+    """``--runtime-env``: inline JSON, or ``@FILE`` holding JSON."""
+    if text is None:
+        return None
+    source = "--runtime-env"
+    if text.startswith("@"):
+        path = text[1:]
+        source = f"--runtime-env file {path}"
+        try:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+        except OSError as exc:
+            raise CliError(f"{source}: cannot read it ({exc.strerror}); pass an existing JSON file") from None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CliError(
+            f"{source}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
+            'pass a JSON object such as \'{"env_vars": {"A": "1"}}\' or @FILE'
+        ) from None
+    if not isinstance(value, dict):
+        raise CliError(f"{source}: must be a JSON object, not {type(value).__name__}")
+    return value
+
+
+def _parse_nodes(text: str) -> NodeSelection:
+    if text in ("all", "one"):
+        return text
+    ids = [part.strip() for part in text.split(",") if part.strip()]
+    if not ids:
+        raise CliError("--nodes: pass all, one, or comma-separated node ids")
+    return ids
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags of ``python -m genevars.compare_env`` and ``genevars compare``."""
+    parser.add_argument(
+        "--address",
+        default="auto",
+        help="Ray address: auto (default: RAY_ADDRESS or the cluster started here), "
+        "local (start a local cluster and stop it afterwards), HOST:PORT or ray://HOST:PORT",
+    )
+    parser.add_argument("--env-prefix", default=None, metavar="P", help="only compare variables starting with P")
+    parser.add_argument("--show-all", action="store_true", help="also show expected (Ray-injected) differences")
+    parser.add_argument("--no-sys-path", action="store_true", help="skip the sys.path comparison")
+    parser.add_argument(
+        "--no-auto-init", action="store_true", help="do not connect to Ray (only useful when embedded)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the comparison JSON instead of the report")
+    parser.add_argument(
+        "--fail-on",
+        choices=FAIL_ON_CHOICES,
+        default="error",
+        help="exit 1 when a finding has this severity or worse (default: error)",
+    )
+    parser.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="per-node timeout (default 60)")
+    parser.add_argument(
+        "--runtime-env", default=None, metavar="JSON|@FILE", help="runtime_env applied to the probe tasks"
+    )
+    parser.add_argument("--manifest", default=None, metavar="FILE", help="a genevars manifest applied to the probes")
+    parser.add_argument(
+        "--fix-manifest", default=None, metavar="FILE", help="write the manifest that closes the gap to FILE"
+    )
+    parser.add_argument(
+        "--nodes", default="all", metavar="all|one|ID,ID", help="which nodes to probe (default: all alive nodes)"
+    )
+    parser.add_argument(
+        "--reveal-values", action="store_true", help="show secret-looking values in clear (off by default)"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run a comparison for parsed CLI arguments; return the exit status."""
+    if not args.timeout > 0:
+        raise CliError(f"--timeout: must be a positive number of seconds, not {args.timeout:g}")
+    runtime_env = _parse_runtime_env(args.runtime_env)
+    nodes = _parse_nodes(args.nodes)
+    manifest = None
+    if args.manifest is not None:
+        if not os.path.isfile(args.manifest):
+            raise CliError(f"--manifest: no file {args.manifest}; pass a manifest saved with Manifest.save()")
+        try:
+            from genevars._manifest import Manifest
+
+            manifest = Manifest.load(args.manifest)
+        except _core.GenevarsError as exc:
+            raise CliError(f"--manifest {args.manifest}: {exc}") from None
+    address = None if args.address == "local" else args.address
+    try:
+        result = get_comparison_result(
+            args.env_prefix,
+            not args.no_auto_init,
+            address,
+            runtime_env,
+            timeout=args.timeout,
+            nodes=nodes,
+            reveal_values=args.reveal_values,
+            manifest=manifest,
+            include_sys_path=not args.no_sys_path,
+        )
+    except ImportError as exc:
+        raise CliError(str(exc)) from None
+    except (_core.ClusterError, RuntimeError, TypeError, ValueError) as exc:
+        raise CliError(_one_line(str(exc))) from None
+    if args.json:
+        sys.stdout.write(result.to_json(indent=2) + "\n")
+    else:
+        sys.stdout.write(result.report(show_all=args.show_all) + "\n")
+    sys.stdout.flush()
+    if args.fix_manifest:
+        _write_fix_manifest(result, args.fix_manifest)
+    return EXIT_FINDINGS if _at_or_above(result, args.fail_on) else EXIT_OK
+
+
+def _one_line(message: str) -> str:
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    return " ".join(lines)
+
+
+def _write_fix_manifest(result: Any, path: str) -> None:
+    try:
+        result.fix_manifest("fix").build().save(path)
+    except OSError as exc:
+        raise CliError(f"--fix-manifest {path}: cannot write it ({exc.strerror})") from None
+    print(f"genevars: wrote the fix manifest to {path}", file=sys.stderr)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """``python -m genevars.compare_env``, the same command as ``genevars compare``.
+
+    Exit status: 0 clean, 1 findings at or above ``--fail-on``, 2 usage, input or
+    connection error (one line on stderr).
+    """
+    from genevars.__main__ import main as genevars_main
+
+    return genevars_main(["compare", *(sys.argv[1:] if argv is None else argv)])

@@ -1,0 +1,103 @@
+"""Shared fixtures: real Ray clusters on 127.0.0.1, torn down by the handles that made them.
+
+``ray_one_node``      a one-node cluster this process is connected to (module scope).
+``ray_cluster_factory`` makes ``ray.cluster_utils.Cluster`` instances whose nodes can each
+                      get their own environment; all are shut down at the end of the module.
+                      The test process is NOT connected to them: pass ``cluster.address``
+                      with ``auto_init=True``, or call ``ray.init(address=cluster.address)``.
+Never ``ray stop`` or a kill by name: other Ray clusters may run on this machine.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
+
+import pytest
+
+# Before any Ray process starts: loopback only, no usage stats, and never a cluster picked
+# up from the environment (other people's clusters may run on this machine).
+os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+os.environ.pop("RAY_ADDRESS", None)
+
+# Keyword arguments for every test node: loopback, no dashboard, a small object store.
+RAY_NODE_ARGS: Dict[str, Any] = {
+    "node_ip_address": "127.0.0.1",
+    "include_dashboard": False,
+    "object_store_memory": 80 * 1024 * 1024,
+    "num_cpus": 1,
+}
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def ray_one_node() -> Iterator[str]:
+    """A one-node local Ray cluster this process is connected to; yields its GCS address."""
+    import ray
+
+    ray.init(
+        address="local",
+        include_dashboard=False,
+        _node_ip_address="127.0.0.1",
+        object_store_memory=RAY_NODE_ARGS["object_store_memory"],
+        num_cpus=1,
+        logging_level="ERROR",
+        log_to_driver=False,
+    )
+    try:
+        yield ray.get_runtime_context().gcs_address
+    finally:
+        ray.shutdown()
+
+
+ClusterFactory = Callable[..., Any]
+
+
+@pytest.fixture(scope="module")
+def ray_cluster_factory() -> Iterator[ClusterFactory]:
+    """``make(node_envs=[{...}, None], head_env=None, client_port=None) -> Cluster``.
+
+    ``cluster.added_nodes`` lists the worker nodes in the order of ``node_envs``.
+
+    The head node gets ``head_env`` (plus a Ray Client server on ``client_port`` when
+    given); each entry of ``node_envs`` adds a worker node whose raylet (and so its
+    workers) runs with those variables on top of this process's environment.
+    """
+    import ray
+    from ray.cluster_utils import Cluster
+
+    made: List[Cluster] = []
+
+    def make(
+        node_envs: Sequence[Optional[Dict[str, str]]] = (),
+        head_env: Optional[Dict[str, str]] = None,
+        client_port: Optional[int] = None,
+    ) -> Cluster:
+        head_args = dict(RAY_NODE_ARGS)
+        if head_env:
+            head_args["env_vars"] = head_env
+        if client_port:
+            head_args["ray_client_server_port"] = client_port
+        cluster = Cluster(initialize_head=True, head_node_args=head_args)
+        made.append(cluster)
+        # The worker nodes in the order of node_envs (Cluster keeps them in a set).
+        cluster.added_nodes = [
+            cluster.add_node(**RAY_NODE_ARGS, env_vars=env or None) for env in node_envs
+        ]
+        return cluster
+
+    try:
+        yield make
+    finally:
+        if ray.is_initialized():
+            ray.shutdown()
+        for cluster in made:
+            cluster.shutdown()

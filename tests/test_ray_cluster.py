@@ -1,0 +1,352 @@
+"""compare_ray_environments on a real multi-node Ray cluster (ray.cluster_utils.Cluster).
+
+One cluster serves the whole module:
+
+  head   local's environment (PYTHONPATH holds a fake numpy 1.26.4, as locally)
+  same   a worker node with the same environment as the head
+  drift  PYTHONPATH holds a fake numpy 2.2.6 instead, plus an extra variable and another
+         value of a secret-looking variable
+  nogv   PYTHONPATH shadows genevars with a package whose import raises
+
+Tests that add a node (a stuck probe, a node removed mid-probe) remove it themselves.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+
+from conftest import RAY_NODE_ARGS, free_port
+
+import genevars
+from genevars import compare_ray_environments, get_comparison_result
+
+EXTRA_VAR = "GENEVARS_TEST_EXTRA_SETTING"
+SECRET_VAR = "GENEVARS_TEST_API_KEY"
+LOCAL_SECRET = "local-secret-3f9a7c1e"
+NODE_SECRET = "node-secret-8b2d4e6f"
+
+
+def make_dist(root: Path, name: str, version: str) -> Path:
+    """A directory holding one installed distribution's metadata (no code)."""
+    info = root / f"{name}-{version}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    (info / "INSTALLER").write_text("pip\n")
+    return root
+
+
+def make_sleepy_site(root: Path, seconds: int) -> Path:
+    """A PYTHONPATH entry whose sitecustomize stalls every Ray worker process that starts
+    with it (only workers: the node's own agents must start normally)."""
+    root.mkdir(parents=True)
+    (root / "sitecustomize.py").write_text(
+        "import time\n"
+        "with open('/proc/self/cmdline', 'rb') as cmdline:\n"
+        "    if b'default_worker.py' in cmdline.read():\n"
+        f"        time.sleep({seconds})\n"
+    )
+    return root
+
+
+@dataclass
+class DriftCluster:
+    cluster: Any
+    address: str
+    client_address: str
+    head: str
+    same: str
+    drift: str
+    nogv: str
+    trees: Path
+
+
+@pytest.fixture(scope="module")
+def drift_cluster(ray_cluster_factory, tmp_path_factory):
+    trees = tmp_path_factory.mktemp("ray-envs")
+    numpy1 = make_dist(trees / "numpy1", "numpy", "1.26.4")
+    numpy2 = make_dist(trees / "numpy2", "numpy", "2.2.6")
+    broken = trees / "broken-genevars" / "genevars"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text("raise RuntimeError('genevars is broken on this node')\n")
+
+    # Local sees numpy 1.26.4 through PYTHONPATH, and so does every node started from this
+    # process's environment; the drift node's PYTHONPATH replaces it.
+    saved_env = {key: os.environ.get(key) for key in ("PYTHONPATH", SECRET_VAR)}
+    os.environ["PYTHONPATH"] = str(numpy1)
+    os.environ[SECRET_VAR] = LOCAL_SECRET
+    sys.path.insert(0, str(numpy1))
+    client_port = free_port()
+    try:
+        cluster = ray_cluster_factory(
+            node_envs=[
+                None,
+                {"PYTHONPATH": str(numpy2), EXTRA_VAR: "only-on-this-node", SECRET_VAR: NODE_SECRET},
+                {"PYTHONPATH": f"{numpy1}{os.pathsep}{broken.parent}"},
+            ],
+            client_port=client_port,
+        )
+        same, drift, nogv = cluster.added_nodes
+        yield DriftCluster(
+            cluster=cluster,
+            address=cluster.address,
+            client_address=f"ray://127.0.0.1:{client_port}",
+            head=cluster.head_node.node_id,
+            same=same.node_id,
+            drift=drift.node_id,
+            nogv=nogv.node_id,
+            trees=trees,
+        )
+    finally:
+        sys.path.remove(str(numpy1))
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def compare(cluster: DriftCluster, **kwargs) -> Any:
+    kwargs.setdefault("timeout", 60)
+    return get_comparison_result(auto_init=True, ray_address=cluster.address, **kwargs)
+
+
+def findings_about(result: Any, subject: str) -> List[Dict[str, Any]]:
+    return [f for f in result.findings if f["subject"] == subject]
+
+
+def group_of(result: Any, node_id: str) -> Dict[str, Any]:
+    (group,) = [g for g in result.groups if node_id in [n["node_id"] for n in g["nodes"]]]
+    return group
+
+
+def test_nodes_are_grouped_and_the_numpy_node_is_an_error_naming_it(drift_cluster):
+    result = compare(drift_cluster)
+
+    assert len(result.groups) == 3
+    assert {n["node_id"] for n in group_of(result, drift_cluster.head)["nodes"]} == {
+        drift_cluster.head,
+        drift_cluster.same,
+    }
+    assert [n["node_id"] for n in group_of(result, drift_cluster.drift)["nodes"]] == [drift_cluster.drift]
+    assert all(n["node_address"] == "127.0.0.1" for g in result.groups for n in g["nodes"])
+
+    (numpy,) = findings_about(result, "numpy")
+    assert numpy["severity"] == "error"
+    assert numpy["category"] == "package"
+    assert (numpy["local"], numpy["remote"]) == ("1.26.4", "2.2.6")
+    assert numpy["hint"] and "numpy==1.26.4" in numpy["hint"]
+    assert numpy["nodes"] == [drift_cluster.drift]
+    assert ["numpy", "1.26.4", "2.2.6"] in [
+        list(t) for t in group_of(result, drift_cluster.drift)["pkg_diffs"]["version_mismatch"]
+    ]
+    assert group_of(result, drift_cluster.head)["pkg_diffs"]["version_mismatch"] == []
+    assert result.errors and not result.ok
+
+    (extra,) = findings_about(result, EXTRA_VAR)
+    assert extra["category"] == "env"
+    assert extra["nodes"] == [drift_cluster.drift]
+
+
+def test_secret_values_appear_nowhere_but_their_difference_is_reported(drift_cluster):
+    result = compare(drift_cluster)
+    (secret,) = findings_about(result, SECRET_VAR)
+    assert secret["nodes"] == [drift_cluster.drift]
+
+    printed = io.StringIO()
+    compare_ray_environments(auto_init=True, ray_address=drift_cluster.address, show_all=True, file=printed)
+    texts = {
+        "report": result.report(show_all=True),
+        "printed": printed.getvalue(),
+        "json": result.to_json(indent=2),
+        "dict": json.dumps(result.to_dict()),
+        "repr": repr(result),
+        "html": result._repr_html_(),
+        "findings": repr(result.findings),
+    }
+    for where, text in texts.items():
+        assert LOCAL_SECRET not in text, where
+        assert NODE_SECRET not in text, where
+    assert SECRET_VAR in texts["report"]
+
+
+def test_a_node_that_cannot_import_genevars_gets_a_full_stdlib_snapshot(drift_cluster):
+    import ray
+
+    from genevars import _core, _probe, _ray
+
+    ray.init(address=drift_cluster.address, logging_level="ERROR", log_to_driver=False)
+    try:
+        nodes = {n.node_id: n for n in _ray.list_nodes()}
+        options = {
+            "paths": None,
+            "secret_rules": _core.secret_rules(),
+            "fingerprint_key": "00" * 32,
+            "reveal_values": False,
+            "use_native": True,
+            "origin": None,
+        }
+        snapshots, unreachable = _ray.probe_nodes(
+            [nodes[drift_cluster.nogv], nodes[drift_cluster.head]], options, _probe.take_snapshot, timeout=60
+        )
+    finally:
+        ray.shutdown()
+    assert unreachable == []
+    nogv, head = snapshots
+    assert nogv["origin"]["node_id"] == drift_cluster.nogv
+    assert nogv["genevars_version"] is None
+    assert nogv["created_by"]["scanner"] == "python"
+    assert {p["name"]: p["version"] for p in nogv["packages"]}["numpy"] == "1.26.4"
+    assert "ray" in {p["name"] for p in nogv["packages"]}
+    assert str(drift_cluster.trees / "broken-genevars") in nogv["sys_path"]
+    assert head["genevars_version"] == genevars.__version__
+    assert head["created_by"]["scanner"] == "native"
+
+    result = compare(drift_cluster, nodes=[drift_cluster.nogv])
+    assert any(
+        f["category"] == "genevars" and f["nodes"] == [drift_cluster.nogv] for f in result.findings
+    ), result.findings
+
+
+def test_ray_client_gives_the_same_findings_as_the_gcs_address(drift_cluster):
+    def key(result):
+        return sorted(
+            (f["severity"], f["category"], f["subject"], f.get("local"), f.get("remote"), tuple(f.get("nodes", [])))
+            for f in result.findings
+            if f["severity"] != "expected"
+        )
+
+    over_gcs = compare(drift_cluster)
+    over_client = get_comparison_result(auto_init=True, ray_address=drift_cluster.client_address, timeout=60)
+    assert key(over_client) == key(over_gcs)
+    assert len(over_client.groups) == 3
+
+
+def test_an_existing_connection_is_used_and_left_open(drift_cluster):
+    import ray
+
+    ray.init(address=drift_cluster.address, logging_level="ERROR", log_to_driver=False)
+    try:
+        one = get_comparison_result(nodes="one", timeout=60)
+        assert ray.is_initialized()
+        by_prefix = get_comparison_result(nodes=[drift_cluster.drift[:10]], timeout=60)
+        with pytest.raises(genevars.ClusterError, match="not a node of this cluster"):
+            get_comparison_result(nodes=["ffffffffffff"], timeout=60)
+    finally:
+        ray.shutdown()
+    assert len(one.groups) == 1 and len(one.groups[0]["nodes"]) == 1
+    assert one.groups[0]["nodes"][0]["node_id"] != drift_cluster.head  # a worker node
+    assert [n["node_id"] for g in by_prefix.groups for n in g["nodes"]] == [drift_cluster.drift]
+
+
+def test_address_auto_follows_ray_address(drift_cluster, monkeypatch):
+    monkeypatch.setenv("RAY_ADDRESS", drift_cluster.address)
+    result = get_comparison_result(auto_init=True, nodes=[drift_cluster.drift], timeout=60)
+    assert findings_about(result, "numpy")[0]["nodes"] == [drift_cluster.drift]
+
+
+def test_runtime_env_is_applied_to_the_probes(drift_cluster):
+    marker = "GENEVARS_TEST_FROM_RUNTIME_ENV"
+    result = compare(
+        drift_cluster,
+        nodes=[drift_cluster.head],
+        runtime_env={"env_vars": {marker: "set-by-runtime-env"}},
+    )
+    (found,) = findings_about(result, marker)
+    assert found["nodes"] == [drift_cluster.head]
+    assert found["remote"] == "set-by-runtime-env" and found["local"] is None
+
+
+def test_fail_on_raises_after_printing(drift_cluster):
+    printed = io.StringIO()
+    with pytest.raises(compare_env_error()) as caught:
+        compare_ray_environments(
+            auto_init=True, ray_address=drift_cluster.address, fail_on="error", file=printed
+        )
+    assert "numpy" in printed.getvalue()
+    assert caught.value.result.errors
+
+
+def compare_env_error():
+    from genevars.compare_env import EnvironmentMismatchError
+
+    return EnvironmentMismatchError
+
+
+def test_a_probe_stuck_past_the_timeout_is_unreachable_and_the_rest_reported(drift_cluster):
+    sleepy = make_sleepy_site(drift_cluster.trees / "sleepy-timeout", 40)
+    node = drift_cluster.cluster.add_node(**RAY_NODE_ARGS, env_vars={"PYTHONPATH": str(sleepy)})
+    try:
+        started = time.monotonic()
+        result = compare(drift_cluster, timeout=6)
+        elapsed = time.monotonic() - started
+    finally:
+        drift_cluster.cluster.remove_node(node)
+    assert elapsed < 6 + 15
+    (stuck,) = [f for f in result.findings if f["category"] == "unreachable"]
+    assert stuck["nodes"] == [node.node_id]
+    assert "6 s" in stuck["message"] + (stuck.get("remote") or "")
+    assert findings_about(result, "numpy")[0]["nodes"] == [drift_cluster.drift]
+    assert len(result.groups) == 3
+
+
+def test_a_node_removed_while_probing_is_unreachable_with_rays_error(drift_cluster):
+    sleepy = make_sleepy_site(drift_cluster.trees / "sleepy-removed", 40)
+    node = drift_cluster.cluster.add_node(**RAY_NODE_ARGS, env_vars={"PYTHONPATH": str(sleepy)})
+    remover = threading.Timer(4.0, drift_cluster.cluster.remove_node, args=(node,))
+    remover.start()
+    try:
+        started = time.monotonic()
+        result = compare(drift_cluster, timeout=45)
+        elapsed = time.monotonic() - started
+    finally:
+        remover.join()
+    assert elapsed < 45
+    (lost,) = [f for f in result.findings if f["category"] == "unreachable"]
+    assert lost["nodes"] == [node.node_id]
+    assert "no answer within" not in lost["message"] + (lost.get("remote") or "")
+    assert findings_about(result, "numpy")[0]["nodes"] == [drift_cluster.drift]
+
+
+# --- the command line against this cluster ---------------------------------------------
+
+
+def run_cli(*args: str, module: str = "genevars.compare_env") -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", module, *args], capture_output=True, text=True, timeout=180
+    )
+
+
+def test_cli_json_has_node_groups_and_exits_1_on_the_numpy_error(drift_cluster):
+    done = run_cli("--address", drift_cluster.address, "--json")
+    assert done.returncode == 1, done.stderr
+    data = json.loads(done.stdout)
+    assert data["schema"].startswith("genevars.comparison/")
+    assert data["summary"]["errors"] >= 1
+    groups = data["groups"]
+    assert len(groups) == 3
+    assert all(g["fingerprint"] for g in groups)
+    node_ids = {n["node_id"] for g in groups for n in g["nodes"]}
+    assert node_ids == {drift_cluster.head, drift_cluster.same, drift_cluster.drift, drift_cluster.nogv}
+    assert LOCAL_SECRET not in done.stdout + done.stderr
+    assert NODE_SECRET not in done.stdout + done.stderr
+
+
+def test_cli_fail_on_never_exits_0_and_genevars_compare_is_the_same_command(drift_cluster):
+    done = run_cli("--address", drift_cluster.address, "--fail-on", "never", "--no-sys-path")
+    assert done.returncode == 0, done.stderr
+    assert "numpy" in done.stdout
+    assert drift_cluster.drift[:8] in done.stdout
+
+    done = run_cli("compare", "--address", drift_cluster.address, "--nodes", drift_cluster.head, module="genevars")
+    assert done.returncode == 0, done.stdout + done.stderr

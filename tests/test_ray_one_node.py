@@ -1,0 +1,70 @@
+"""A one-node local Ray cluster started from this very environment has nothing to report.
+
+This is the main job from the README: ``python -m genevars.compare_env --address local``.
+Everything Ray injects into its workers (variables, sys.path entries, vendored packages)
+must come out ``expected``, never a warning or an error.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+from genevars import compare_ray_environments, get_comparison_result
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "genevars.compare_env", *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def loud(result) -> list:
+    return [f for f in result.findings if f["severity"] in ("error", "warning")]
+
+
+def test_main_job_on_a_local_cluster_is_clean_and_exits_0():
+    done = run_cli("--address", "local", "--fail-on", "warning")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip()
+    assert "Traceback" not in done.stderr
+
+
+def test_main_job_json_has_one_group_with_the_node():
+    done = run_cli("--address", "local", "--json", "--fail-on", "warning")
+    assert done.returncode == 0, done.stdout + done.stderr
+    data = json.loads(done.stdout)
+    assert data["summary"]["errors"] == 0 and data["summary"]["warnings"] == 0
+    assert data["summary"]["expected"] > 0  # Ray's own variables and paths, hidden
+    (group,) = data["groups"]
+    (node,) = group["nodes"]
+    assert len(node["node_id"]) == 56 and node["node_address"] == "127.0.0.1"
+    assert group["fingerprint"]
+
+
+def test_inside_an_initialized_ray_job_the_report_is_printed_and_clean(ray_one_node):
+    printed = io.StringIO()
+    result = compare_ray_environments(file=printed)
+    assert loud(result) == []
+    assert result.ok
+    assert printed.getvalue().strip() == result.report().strip()
+    # Ray's injections are counted but only listed with show_all.
+    expected = [f for f in result.findings if f["severity"] == "expected"]
+    assert expected
+    shown = result.report(show_all=True)
+    assert any(f["subject"] in shown for f in expected)
+
+
+def test_env_prefix_limits_the_variables_compared(ray_one_node):
+    result = get_comparison_result(
+        env_prefix="GENEVARS_PREFIXED_",
+        runtime_env={"env_vars": {"GENEVARS_PREFIXED_A": "1", "GENEVARS_OTHER_B": "2"}},
+    )
+    subjects = {f["subject"] for f in result.findings if f["category"] == "env"}
+    assert "GENEVARS_PREFIXED_A" in subjects
+    assert "GENEVARS_OTHER_B" not in subjects
