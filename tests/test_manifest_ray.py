@@ -19,34 +19,14 @@ import pytest
 from genevars import ManifestBuilder
 from genevars._manifest import fix_manifest_builder
 
-# Before any Ray process starts: loopback only, no usage stats, never someone else's cluster.
-os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
-os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
-os.environ.pop("RAY_ADDRESS", None)
-
 ray = pytest.importorskip("ray")
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    """A one-node cluster started before the test sets its local-only state."""
-    from ray.cluster_utils import Cluster
-
-    c = Cluster(
-        initialize_head=True,
-        head_node_args={
-            "node_ip_address": "127.0.0.1",
-            "include_dashboard": False,
-            "object_store_memory": 80 * 1024 * 1024,
-            "num_cpus": 1,
-        },
-    )
-    try:
-        yield c
-    finally:
-        if ray.is_initialized():
-            ray.shutdown()
-        c.shutdown()
+def cluster(ray_cluster_factory):
+    """A one-node cluster (tests/conftest.py: 127.0.0.1, no dashboard), started before the
+    tests set their local-only state."""
+    return ray_cluster_factory()
 
 
 def probe_workers(address: str, variable: str, module: str, runtime_env=None) -> dict:
