@@ -50,6 +50,7 @@ def test_factories():
     assert build(Manifest.create_pip("p").pip(["lancedb==0.21.0"])).pip == ("lancedb==0.21.0",)
     conda = build(Manifest.create_conda("c").conda({"dependencies": ["python=3.10", "numpy=1.26"]}))
     assert conda.to_runtime_env() == {"conda": {"dependencies": ["python=3.10", "numpy=1.26"]}}
+    assert conda.conda == {"dependencies": ["python=3.10", "numpy=1.26"]}
     site = Manifest.create_site("s").build()
     assert site.to_dict()["upload_site_packages"] is True
     with pytest.warns(UserWarning, match="upload site-packages"):

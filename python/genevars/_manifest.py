@@ -395,6 +395,12 @@ class Manifest:
         return tuple(self._native.env_from_local)
 
     @property
+    def conda(self) -> dict[str, Any] | None:
+        """The conda environment (inline, or as read from its file), credentials masked."""
+        d = self._masked()
+        return d.get("conda", d.get("conda_environment"))
+
+    @property
     def py_modules(self) -> tuple[str, ...]:
         return tuple(self._masked().get("py_modules", []))
 
@@ -502,8 +508,8 @@ class Manifest:
         pip = self.pip
         if pip:
             parts.append(f"pip={list(pip)!r}")
-        if "conda" in d or "conda_environment" in d:
-            parts.append(f"conda={d.get('conda', d.get('conda_environment'))!r}")
+        if self.conda is not None:
+            parts.append(f"conda={self.conda!r}")
         if self.env_vars:
             parts.append(f"env_vars={self.env_vars!r}")
         for key in ("env_from_local", "py_modules", "working_dir", "head_image", "worker_image"):
@@ -521,9 +527,8 @@ class Manifest:
         for key in ("requirements_path", "conda_environment_path"):
             if key in d:
                 lines.append(f"  {key}: {d[key]}")
-        conda = d.get("conda", d.get("conda_environment"))
-        if conda is not None:
-            lines.append(f"  conda: {json.dumps(conda)}")
+        if self.conda is not None:
+            lines.append(f"  conda: {json.dumps(self.conda)}")
         if self.env_vars:
             lines.append("  env_vars:")
             lines.extend(f"    {k}={v}" for k, v in self.env_vars.items())
@@ -674,6 +679,9 @@ def fix_manifest_builder(result: Any, name: str = "fix") -> ManifestBuilder:
             continue
         local_value, remote_value = f.get("local"), f.get("remote")
         code = str(f.get("code", ""))
+        if code.startswith("drift."):
+            # Group against group: "local" there is another node group, not this machine.
+            continue
         if category == "package":
             if local_value is not None and local_value != remote_value and "shadow" not in code:
                 consider_package(subject, str(local_value))
