@@ -17,7 +17,7 @@ use crate::redact;
 #[derive(Debug, Clone)]
 pub enum PipLine {
     /// A named requirement: `numpy==1.26.4`, `torch[cuda] @ https://...`, with its options.
-    Named(NamedRequirement),
+    Named(Box<NamedRequirement>),
     /// A requirement without a name pip can still install: `git+https://...`, `https://.../x.whl`.
     Direct,
     /// A global option line, e.g. `--extra-index-url https://...`.
@@ -128,7 +128,7 @@ pub fn parse_line(text: &str, place: &str) -> Result<PipLine> {
             });
         }
     }
-    Ok(PipLine::Named(NamedRequirement { name: requirement.name.clone(), spec: spec.to_string(), requirement }))
+    Ok(PipLine::Named(Box::new(NamedRequirement { name: requirement.name.clone(), spec: spec.to_string(), requirement })))
 }
 
 /// PEP 508 names end with a letter or digit. Checked here because pep508_rs 0.9 panics on
@@ -228,7 +228,8 @@ fn split_options(text: &str) -> (&str, Vec<&str>) {
     (text, Vec::new())
 }
 
-fn is_url(text: &str) -> bool {
+/// A remote URL (any scheme but `file`): `https://...`, `git+ssh://...`, `s3://...`.
+pub(crate) fn is_url(text: &str) -> bool {
     let Some(pos) = text.find("://") else { return false };
     let scheme = &text[..pos];
     !scheme.is_empty()
@@ -270,7 +271,7 @@ mod tests {
 
     fn named(text: &str) -> NamedRequirement {
         match parse_line(text, "pip entry 1").unwrap() {
-            PipLine::Named(n) => n,
+            PipLine::Named(n) => *n,
             other => panic!("{text}: {other:?}"),
         }
     }
