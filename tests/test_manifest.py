@@ -305,6 +305,8 @@ def test_upload_paths_and_options(tmp_path):
     assert "pip_version 'latest' is not a version specifier" in error_of(
         ManifestBuilder.create("m").pip(["a==1"]).pip_version("latest")
     )
+    with pytest.raises(ManifestError, match=r"\.worker_image\(\) takes a string, got int"):
+        ManifestBuilder.create("m").worker_image(3)  # type: ignore[arg-type]
     with pytest.raises(ManifestError, match=r"\.pip\(\) takes a list, got str"):
         ManifestBuilder.create("m").pip("numpy==1.26.4")  # type: ignore[arg-type]
 

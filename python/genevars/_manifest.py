@@ -58,6 +58,12 @@ def _strings(method: str, values: Any, example: str) -> list[str]:
     return out
 
 
+def _text(method: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ManifestError(f".{method}() takes a string, got {type(value).__name__}")
+    return value
+
+
 def _flag(method: str, value: Any) -> bool:
     if not isinstance(value, bool):
         raise ManifestError(f".{method}() takes True or False, got {type(value).__name__}")
@@ -127,9 +133,7 @@ class ManifestBuilder:
     # --- identity -------------------------------------------------------------------
     def name(self, name: str) -> "ManifestBuilder":
         """Rename the manifest (the name does not enter the checksum)."""
-        if not isinstance(name, str):
-            raise ManifestError(f".name() takes a string, got {type(name).__name__}")
-        return self._set("name", name)
+        return self._set("name", _text("name", name))
 
     def version(self, version: str) -> "ManifestBuilder":
         """A version label for people (does not enter the checksum)."""
@@ -162,7 +166,7 @@ class ManifestBuilder:
 
     def pip_version(self, spec: str) -> "ManifestBuilder":
         """The pip version on the workers: ``"23.3.1"``, ``"==23.3.1"`` or ``">=23"``."""
-        return self._set("pip_version", str(spec))
+        return self._set("pip_version", _text("pip_version", spec))
 
     def allow_unpinned(self, allowed: bool = True) -> "ManifestBuilder":
         """Do not warn about requirements without an exact ``==`` pin."""
@@ -231,11 +235,11 @@ class ManifestBuilder:
     # --- images (cluster provisioning; not part of a runtime_env) ----------------------
     def head_image(self, image: str) -> "ManifestBuilder":
         """The container image of the head node."""
-        return self._set("head_image", image)
+        return self._set("head_image", _text("head_image", image))
 
     def worker_image(self, image: str) -> "ManifestBuilder":
         """The container image of the worker nodes."""
-        return self._set("worker_image", image)
+        return self._set("worker_image", _text("worker_image", image))
 
     def default_head_image(self) -> "ManifestBuilder":
         """The ``rayproject/ray`` image matching the local Ray and Python versions."""
