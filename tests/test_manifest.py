@@ -287,6 +287,8 @@ def test_unpinned_requirements_warn_unless_allowed():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ManifestBuilder.create("m").pip(["pandas>=2"]).allow_unpinned().build()
+    with pytest.warns(UserWarning, match=r"unpinned requirements requests;"):
+        ManifestBuilder.create("m").conda({"dependencies": ["pip", {"pip": ["requests"]}]}).build()
 
 
 @pytest.mark.parametrize("image", ["https://ghcr.io/x/y", "Ubuntu", "img:", "a b", "img@sha256:12"])

@@ -169,7 +169,8 @@ class ManifestBuilder:
         return self._set("pip_version", _text("pip_version", spec))
 
     def allow_unpinned(self, allowed: bool = True) -> "ManifestBuilder":
-        """Do not warn about requirements without an exact ``==`` pin."""
+        """Do not warn about pip requirements (a conda environment's ``pip:`` list
+        included) that lack an exact ``==`` pin or a URL."""
         return self._set("allow_unpinned", _flag("allow_unpinned", allowed))
 
     # --- conda ----------------------------------------------------------------------
