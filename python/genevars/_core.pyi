@@ -26,3 +26,89 @@ def display_value(key: str, value: str) -> str:
 
 def fingerprint(key: bytes, value: str) -> str:
     """``hmac-sha256:<32 hex>`` of ``value`` under ``key``."""
+
+# --- snapshots (src/python/snapshot.rs) ---
+SCAN_PROTOCOL: int
+
+def scan_paths(paths: list[str]) -> str:
+    """Scan path entries in order; JSON ``{"packages": [...], "unreadable": [...]}``.
+
+    Never raises for what it finds on disk: unreadable entries carry a reason.
+    """
+
+def validate_snapshot(text: str, source: str = "<string>") -> str:
+    """Validate snapshot JSON and return it normalized (defaults filled in).
+
+    Raises SnapshotError with one line naming ``source`` and the problem.
+    """
+
+# --- dependency analysis (src/python/deps.rs) ---
+# Snapshots go in as JSON text; results come back as JSON text (lists of Finding dicts,
+# or the closure object) for the Python side to json.loads.
+
+class Rules:
+    """A set of dependency rules: the bundled rules.toml, user files, or both."""
+
+    @staticmethod
+    def bundled() -> Rules:
+        """The rules shipped with genevars."""
+    @staticmethod
+    def parse(text: str, source: str = "<string>") -> Rules:
+        """Parse rules TOML text; raises RuleError naming ``source``, the line and the reason."""
+    @staticmethod
+    def load(path: str) -> Rules:
+        """Read and parse a rules file; raises RuleError."""
+    def extended(self, other: Rules) -> Rules:
+        """These rules followed by ``other``'s; ``other`` replaces rules with the same id."""
+    def ids(self) -> list[str]: ...
+    def __len__(self) -> int: ...
+
+def env_findings(snapshot_json: str, rules: Rules, imported: list[str] | None = None) -> str:
+    """Requirement and rule findings of one environment (JSON list)."""
+
+def pair_findings(
+    local_json: str, remote_json: str, rules: Rules, imported: list[str] | None = None
+) -> str:
+    """Requirement and rule findings between the driver and one group of workers (JSON list)."""
+
+def manifest_findings(
+    remote_json: str, pins: list[str], rules: Rules, local_json: str | None = None
+) -> str:
+    """What a manifest's pins break (errors) or fix (info) on the workers (JSON list)."""
+
+def requirement_problems(snapshot_json: str) -> str:
+    """The raw requirement problems of one environment, pip check's view (JSON list)."""
+
+def requirement_closure(source_json: str, roots: list[str], target_json: str | None = None) -> str:
+    """Closure of ``roots`` over ``source``'s metadata with ``target``'s markers (JSON:
+    ``{"needed": [...], "not_installed": [...], "installed": N}``)."""
+
+# --- manifests (src/python/manifest.rs) ---
+MANIFEST_SCHEMA: str
+
+class NativeManifest:
+    """A validated, immutable manifest (wrapped by ``genevars.Manifest``)."""
+
+    @staticmethod
+    def build(spec_json: str) -> tuple[NativeManifest, list[str]]:
+        """Validate builder JSON, reading the files it names; returns the manifest and its
+        unpinned requirements. Raises ManifestError."""
+    @staticmethod
+    def from_json(json: str) -> NativeManifest:
+        """Load manifest JSON written by ``to_json``. Raises ManifestError."""
+    @property
+    def name(self) -> str: ...
+    @property
+    def checksum(self) -> str:
+        """Hex sha256 of ``canonical_json()``."""
+    @property
+    def env_from_local(self) -> list[str]: ...
+    def to_json(self, reveal_values: bool = False) -> str: ...
+    def canonical_json(self) -> str: ...
+    def runtime_env_json(self, local: dict[str, str]) -> str:
+        """The runtime_env as JSON; ``local`` holds the env_from_local values. Raises ManifestError."""
+    def to_python(self, reveal_values: bool = False) -> str: ...
+    def to_requirements_txt(self, reveal_values: bool = False) -> str: ...
+
+def manifest_fix_rules() -> dict[str, list[str]]:
+    """What a fix leaves alone: ``never_pin``, ``session_env``, ``ship_env`` globs."""

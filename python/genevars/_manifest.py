@@ -1,2 +1,707 @@
-"""Manifests (placeholder until the manifest work lands)."""
-Manifest = ManifestBuilder = GenevaManifestBuilder = None
+"""Manifests: the Ray ``runtime_env`` that makes workers match, built and checked.
+
+Build one the way geneva's docs show, and hand it to Ray::
+
+    >>> from genevars import ManifestBuilder
+    >>> manifest = ManifestBuilder.create("fix").pip(["numpy==1.26.4"]).build()
+    >>> manifest.to_runtime_env()
+    {'pip': ['numpy==1.26.4']}
+
+Validation happens in ``build()`` (in the Rust core): every error is a
+:class:`genevars.ManifestError` that names the entry and says what to do. A built
+:class:`Manifest` is immutable, has a stable ``checksum``, and never shows a secret
+value unless asked (``to_json(reveal_values=True)``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import sys
+import warnings
+from fnmatch import fnmatchcase
+from types import ModuleType
+from typing import Any, Iterable, Mapping, Union
+
+from genevars._core import ManifestError, NativeManifest, manifest_fix_rules
+
+__all__ = [
+    "GenevaManifestBuilder",
+    "Manifest",
+    "ManifestBuilder",
+    "fix_manifest_builder",
+]
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def _fspath(method: str, value: Any) -> str:
+    if isinstance(value, (str, os.PathLike)):
+        return os.fspath(value)
+    raise ManifestError(f".{method}() takes a path, got {type(value).__name__}")
+
+
+def _strings(method: str, values: Any, example: str) -> list[str]:
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise ManifestError(
+            f".{method}() takes a list, got {type(values).__name__}: write .{method}([{example}])"
+        )
+    out = []
+    for i, value in enumerate(values, 1):
+        if not isinstance(value, str):
+            raise ManifestError(
+                f".{method}() entry {i} must be a string, got {type(value).__name__}"
+            )
+        out.append(value)
+    return out
+
+
+def _flag(method: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ManifestError(f".{method}() takes True or False, got {type(value).__name__}")
+    return value
+
+
+def _module_path(module: Any) -> str:
+    """A py_modules entry: a path or URI as given, or the directory of a package object."""
+    if isinstance(module, ModuleType):
+        paths = list(getattr(module, "__path__", []) or [])
+        if not paths:
+            raise ManifestError(
+                f"py_modules: {module.__name__} is a single-file module; Ray ships package "
+                "directories: put its folder in .working_dir(...) instead"
+            )
+        return paths[0]
+    return _fspath("py_modules", module)
+
+
+def _default_image() -> str:
+    """``rayproject/ray:<local ray version>-py<XY>``, the image matching this machine."""
+    from importlib import metadata
+
+    try:
+        ray_version = metadata.version("ray")
+    except metadata.PackageNotFoundError:
+        raise ManifestError(
+            "ray is not installed here, so there is no default image to match; "
+            "pass one with .head_image(...) / .worker_image(...)"
+        ) from None
+    tag = f"{ray_version}-py{sys.version_info[0]}{sys.version_info[1]}"
+    if platform.machine().lower() in ("aarch64", "arm64"):
+        tag += "-aarch64"
+    return f"rayproject/ray:{tag}"
+
+
+class ManifestBuilder:
+    """Collects what workers need, then validates it all in :meth:`build`.
+
+    Every setter returns the builder, so calls chain::
+
+        >>> import os
+        >>> manifest = (ManifestBuilder.create("my-manifest")
+        ...             .pip(["numpy==1.26.4", "attrs==23.2.0"])
+        ...             .env({"MODE": "batch"})
+        ...             .env_from_local(["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"])
+        ...             .build())
+
+    ``env_from_local`` names are read from ``os.environ`` each time
+    :meth:`Manifest.to_runtime_env` is called, so their values are never stored.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._spec: dict[str, Any] = {}
+        self._advice: list[str] = []
+        self.name(name)
+
+    @classmethod
+    def create(cls, name: str) -> "ManifestBuilder":
+        """A new builder for a manifest called ``name``."""
+        return cls(name)
+
+    def _set(self, key: str, value: Any) -> "ManifestBuilder":
+        self._spec[key] = value
+        return self
+
+    # --- identity -------------------------------------------------------------------
+    def name(self, name: str) -> "ManifestBuilder":
+        """Rename the manifest (the name does not enter the checksum)."""
+        if not isinstance(name, str):
+            raise ManifestError(f".name() takes a string, got {type(name).__name__}")
+        return self._set("name", name)
+
+    def version(self, version: str) -> "ManifestBuilder":
+        """A version label for people (does not enter the checksum)."""
+        return self._set("version", str(version))
+
+    # --- pip ------------------------------------------------------------------------
+    def pip(self, packages: Iterable[str]) -> "ManifestBuilder":
+        """Set the pip requirements (PEP 508), e.g. ``["numpy==1.26.4"]``."""
+        return self._set("pip", _strings("pip", packages, '"numpy==1.26.4"'))
+
+    def add_pip(self, package: str) -> "ManifestBuilder":
+        """Add one pip requirement."""
+        self._spec.setdefault("pip", []).extend(_strings("add_pip", [package], ""))
+        return self
+
+    def requirements_path(self, path: PathLike) -> "ManifestBuilder":
+        """Read pip requirements from a local requirements.txt (read at build time)."""
+        return self._set("requirements_path", _fspath("requirements_path", path))
+
+    def add_extra_index_url(self, url: str) -> "ManifestBuilder":
+        """Add a package index searched besides PyPI (``--extra-index-url``)."""
+        self._spec.setdefault("extra_index_urls", []).extend(
+            _strings("add_extra_index_url", [url], "")
+        )
+        return self
+
+    def pip_check(self, enabled: bool = True) -> "ManifestBuilder":
+        """Run ``pip check`` after installing on the workers."""
+        return self._set("pip_check", _flag("pip_check", enabled))
+
+    def pip_version(self, spec: str) -> "ManifestBuilder":
+        """The pip version on the workers: ``"23.3.1"``, ``"==23.3.1"`` or ``">=23"``."""
+        return self._set("pip_version", str(spec))
+
+    def allow_unpinned(self, allowed: bool = True) -> "ManifestBuilder":
+        """Do not warn about requirements without an exact ``==`` pin."""
+        return self._set("allow_unpinned", _flag("allow_unpinned", allowed))
+
+    # --- conda ----------------------------------------------------------------------
+    def conda(self, environment: Mapping[str, Any]) -> "ManifestBuilder":
+        """An inline conda environment: ``{"dependencies": ["python=3.10", "numpy"]}``."""
+        if not isinstance(environment, Mapping):
+            raise ManifestError(
+                f".conda() takes a dict like {{'dependencies': [...]}}, got {type(environment).__name__}"
+            )
+        try:
+            copy = json.loads(json.dumps(environment))
+        except (TypeError, ValueError) as exc:
+            raise ManifestError(f".conda(): the environment must be plain data ({exc})") from None
+        return self._set("conda", copy)
+
+    def conda_environment_path(self, path: PathLike) -> "ManifestBuilder":
+        """Read the conda environment from a local environment.yml (read at build time)."""
+        return self._set("conda_environment_path", _fspath("conda_environment_path", path))
+
+    # --- environment variables -------------------------------------------------------
+    def env(self, variables: Mapping[str, str]) -> "ManifestBuilder":
+        """Set environment variables on the workers (merged with earlier calls)."""
+        if not isinstance(variables, Mapping):
+            raise ManifestError(f".env() takes a dict, got {type(variables).__name__}")
+        self._spec.setdefault("env_vars", {}).update(variables)
+        return self
+
+    env_vars = env
+
+    def add_env_var(self, key: str, value: str) -> "ManifestBuilder":
+        """Set one environment variable on the workers."""
+        return self.env({key: value})
+
+    def env_from_local(self, keys: Union[str, Iterable[str]]) -> "ManifestBuilder":
+        """Pass these variables with their local values, read when the runtime_env is made."""
+        names = [keys] if isinstance(keys, str) else _strings("env_from_local", keys, '"AWS_ACCESS_KEY_ID"')
+        current = self._spec.setdefault("env_from_local", [])
+        current.extend(n for n in names if n not in current)
+        return self
+
+    # --- files ----------------------------------------------------------------------
+    def py_modules(self, modules: Iterable[Union[str, ModuleType, "os.PathLike[str]"]]) -> "ManifestBuilder":
+        """Ship local packages (directories, ``.whl`` files, URIs, or imported package objects)."""
+        if isinstance(modules, (str, ModuleType)) or not isinstance(modules, Iterable):
+            raise ManifestError(
+                f".py_modules() takes a list, got {type(modules).__name__}: write .py_modules([...])"
+            )
+        return self._set("py_modules", [_module_path(m) for m in modules])
+
+    def add_py_module(self, module: Union[str, ModuleType, "os.PathLike[str]"]) -> "ManifestBuilder":
+        """Ship one more local package."""
+        self._spec.setdefault("py_modules", []).append(_module_path(module))
+        return self
+
+    def working_dir(self, path: PathLike) -> "ManifestBuilder":
+        """Upload this directory (or .zip, or remote URI) as the workers' working directory."""
+        return self._set("working_dir", _fspath("working_dir", path))
+
+    def excludes(self, patterns: Iterable[str]) -> "ManifestBuilder":
+        """gitignore-style patterns left out of working_dir / py_modules uploads."""
+        return self._set("excludes", _strings("excludes", patterns, '"*.log"'))
+
+    # --- images (cluster provisioning; not part of a runtime_env) ----------------------
+    def head_image(self, image: str) -> "ManifestBuilder":
+        """The container image of the head node."""
+        return self._set("head_image", image)
+
+    def worker_image(self, image: str) -> "ManifestBuilder":
+        """The container image of the worker nodes."""
+        return self._set("worker_image", image)
+
+    def default_head_image(self) -> "ManifestBuilder":
+        """The ``rayproject/ray`` image matching the local Ray and Python versions."""
+        return self.head_image(_default_image())
+
+    def default_worker_image(self) -> "ManifestBuilder":
+        """The ``rayproject/ray`` image matching the local Ray, Python and architecture."""
+        return self.worker_image(_default_image())
+
+    # --- packaging and setup ----------------------------------------------------------
+    def upload_site_packages(self, enabled: bool = True) -> "ManifestBuilder":
+        """Ask geneva to upload local site-packages (a plain runtime_env cannot; see to_runtime_env)."""
+        return self._set("upload_site_packages", _flag("upload_site_packages", enabled))
+
+    def delete_local_zips(self, enabled: bool = True) -> "ManifestBuilder":
+        """Delete the zips made for upload afterwards (a local setting; not in the checksum)."""
+        return self._set("delete_local_zips", _flag("delete_local_zips", enabled))
+
+    def local_zip_output_dir(self, path: PathLike) -> "ManifestBuilder":
+        """Where upload zips are written (a local setting; not in the checksum)."""
+        return self._set("local_zip_output_dir", _fspath("local_zip_output_dir", path))
+
+    def setup_timeout_seconds(self, seconds: int) -> "ManifestBuilder":
+        """Fail a worker whose environment takes longer than this to set up (-1: no limit)."""
+        if isinstance(seconds, bool) or not isinstance(seconds, int):
+            raise ManifestError(
+                f".setup_timeout_seconds() takes whole seconds, got {type(seconds).__name__}"
+            )
+        return self._set("setup_timeout_seconds", seconds)
+
+    def eager_install(self, enabled: bool = True) -> "ManifestBuilder":
+        """Install at ``ray.init()`` (True, Ray's default) or at first task (False)."""
+        return self._set("eager_install", _flag("eager_install", enabled))
+
+    # --- result ----------------------------------------------------------------------
+    @property
+    def advice(self) -> list[str]:
+        """What a fix could not put in the manifest, and how to ship it instead."""
+        return list(self._advice)
+
+    def build(self) -> "Manifest":
+        """Validate everything and return the immutable :class:`Manifest`.
+
+        Raises :class:`genevars.ManifestError` naming the entry at fault. Requirements
+        without an exact pin are reported with ``warnings.warn`` unless
+        :meth:`allow_unpinned` was called.
+        """
+        spec = dict(self._spec)
+        spec["advice"] = list(self._advice)
+        for key, value in (spec.get("env_vars") or {}).items():
+            if not isinstance(value, (str, int, float, bool, type(None), list, dict)):
+                raise ManifestError(
+                    f"environment variable '{key}': the value must be a string, got "
+                    f"{type(value).__name__}; pass str(value)"
+                )
+        try:
+            text = json.dumps(spec)
+        except (TypeError, ValueError) as exc:
+            raise ManifestError(f"manifest holds a value that is not plain data: {exc}") from None
+        native, unpinned = NativeManifest.build(text)
+        if unpinned and not spec.get("allow_unpinned"):
+            warnings.warn(
+                f"manifest '{native.name}': unpinned requirements {', '.join(unpinned)}; "
+                "workers may install other versions than you tested: pin them with == "
+                "(or call .allow_unpinned())",
+                UserWarning,
+                stacklevel=2,
+            )
+        return Manifest._wrap(native)
+
+    def __repr__(self) -> str:
+        return f"ManifestBuilder({self._spec.get('name')!r})"
+
+
+#: geneva's name for the builder, so code written against geneva's docs runs unchanged.
+GenevaManifestBuilder = ManifestBuilder
+
+
+class Manifest:
+    """A validated, immutable manifest: what Ray workers need, with a stable checksum.
+
+    Make one with :class:`ManifestBuilder` (or the factories below), or load one::
+
+        >>> m = Manifest.create_pip("dev").pip(["lancedb==0.21.0"]).build()
+        >>> m.save("dev-manifest.json")
+        >>> Manifest.load("dev-manifest.json").checksum == m.checksum
+        True
+        >>> import ray; ray.init(runtime_env=m.to_runtime_env())   # doctest: +SKIP
+    """
+
+    __slots__ = ("_native",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError(
+            "build a Manifest with ManifestBuilder.create(name)....build(), or load one with "
+            "Manifest.load(path) / Manifest.from_json(text)"
+        )
+
+    @classmethod
+    def _wrap(cls, native: NativeManifest) -> "Manifest":
+        self = object.__new__(cls)
+        object.__setattr__(self, "_native", native)
+        return self
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("a Manifest is immutable: build a new one with ManifestBuilder")
+
+    __delattr__ = __setattr__  # type: ignore[assignment]
+
+    # --- factories (geneva's names) -----------------------------------------------------
+    @staticmethod
+    def create_pip(name: str) -> ManifestBuilder:
+        """A builder for a pip-based manifest: ``Manifest.create_pip("dev").pip([...]).build()``."""
+        return ManifestBuilder.create(name)
+
+    @staticmethod
+    def create_conda(name: str) -> ManifestBuilder:
+        """A builder for a conda-based manifest: ``.conda({...})`` or ``.conda_environment_path(...)``."""
+        return ManifestBuilder.create(name)
+
+    @staticmethod
+    def create_site(name: str) -> ManifestBuilder:
+        """A builder that asks for local site-packages to be uploaded (geneva's dev mode)."""
+        return ManifestBuilder.create(name).upload_site_packages(True)
+
+    # --- reading ------------------------------------------------------------------------
+    def _masked(self) -> dict[str, Any]:
+        return json.loads(self._native.to_json(False))
+
+    @property
+    def name(self) -> str:
+        return self._native.name
+
+    @property
+    def checksum(self) -> str:
+        """sha256 (hex) of :meth:`canonical_json`: same manifest, same checksum, anywhere."""
+        return self._native.checksum
+
+    @property
+    def version(self) -> str | None:
+        return self._masked().get("version")
+
+    @property
+    def pip(self) -> tuple[str, ...]:
+        """The pip list Ray installs (extra index options first), credentials masked."""
+        d = self._masked()
+        extra = tuple(f"--extra-index-url {u}" for u in d.get("extra_index_urls", []))
+        return extra + tuple(d.get("pip", [])) + tuple(d.get("requirements", []))
+
+    @property
+    def env_vars(self) -> dict[str, str]:
+        """Variables set on workers, as safe to show (secret values withheld)."""
+        return {k: _shown(v) for k, v in self._masked().get("env_vars", {}).items()}
+
+    @property
+    def env_from_local(self) -> tuple[str, ...]:
+        return tuple(self._native.env_from_local)
+
+    @property
+    def py_modules(self) -> tuple[str, ...]:
+        return tuple(self._masked().get("py_modules", []))
+
+    @property
+    def working_dir(self) -> str | None:
+        return self._masked().get("working_dir")
+
+    @property
+    def head_image(self) -> str | None:
+        return self._masked().get("head_image")
+
+    @property
+    def worker_image(self) -> str | None:
+        return self._masked().get("worker_image")
+
+    @property
+    def advice(self) -> tuple[str, ...]:
+        """What a fix could not install from an index, and how to ship it instead."""
+        return tuple(self._masked().get("advice", []))
+
+    # --- outputs ------------------------------------------------------------------------
+    def to_runtime_env(self) -> dict[str, Any]:
+        """The ``runtime_env`` dict for ``ray.init`` / ``.options`` / job submission.
+
+        ``env_from_local`` values are read from ``os.environ`` now. Images are cluster
+        settings, not runtime_env fields, so they are not included.
+
+        >>> ManifestBuilder.create("m").env({"MODE": "x"}).build().to_runtime_env()
+        {'env_vars': {'MODE': 'x'}}
+        """
+        local = {k: os.environ[k] for k in self._native.env_from_local if k in os.environ}
+        runtime_env = json.loads(self._native.runtime_env_json(local))
+        if self._masked().get("upload_site_packages"):
+            warnings.warn(
+                f"manifest '{self.name}' asks to upload site-packages, which geneva does itself; "
+                "a Ray runtime_env has no such field, so they are not shipped: pin packages "
+                "with .pip([...]) or ship them with .py_modules([...])",
+                UserWarning,
+                stacklevel=2,
+            )
+        return runtime_env
+
+    def to_dict(self, reveal_values: bool = False) -> dict[str, Any]:
+        """The JSON form as a dict (secrets withheld unless ``reveal_values``)."""
+        return json.loads(self._native.to_json(reveal_values))
+
+    def to_json(self, indent: int | None = 2, reveal_values: bool = False) -> str:
+        """The JSON form: secret values withheld and URL credentials masked unless
+        ``reveal_values=True`` (needed to apply a saved manifest that sets secrets)."""
+        return json.dumps(self.to_dict(reveal_values), indent=indent, sort_keys=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Manifest":
+        """Load JSON written by :meth:`to_json` (validated again)."""
+        if not isinstance(text, str):
+            raise ManifestError(f"Manifest.from_json() takes a str, got {type(text).__name__}")
+        return cls._wrap(NativeManifest.from_json(text))
+
+    def save(self, path: PathLike, reveal_values: bool = False) -> None:
+        """Write :meth:`to_json` to ``path``."""
+        with open(os.fspath(path), "w", encoding="utf-8") as f:
+            f.write(self.to_json(reveal_values=reveal_values))
+            f.write("\n")
+
+    @classmethod
+    def load(cls, path: PathLike) -> "Manifest":
+        """Read a manifest saved with :meth:`save`."""
+        p = os.fspath(path)
+        try:
+            with open(p, encoding="utf-8") as f:
+                text = f.read()
+        except FileNotFoundError:
+            raise ManifestError(f"manifest file '{p}' does not exist; check the path") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ManifestError(f"manifest file '{p}' could not be read: {exc}") from None
+        try:
+            return cls.from_json(text)
+        except ManifestError as exc:
+            raise ManifestError(f"manifest file '{p}': {exc}") from None
+
+    def canonical_json(self) -> str:
+        """What the checksum hashes: sorted keys, no whitespace, secrets withheld."""
+        return self._native.canonical_json()
+
+    def to_requirements_txt(self, reveal_values: bool = False) -> str:
+        """The pip requirements as a requirements.txt (URL credentials masked unless revealed)."""
+        return self._native.to_requirements_txt(reveal_values)
+
+    def to_python(self, reveal_values: bool = False) -> str:
+        """Builder code that recreates this manifest (secrets read from ``os.environ``)."""
+        return self._native.to_python(reveal_values)
+
+    # --- protocol -----------------------------------------------------------------------
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Manifest):
+            return NotImplemented
+        return self._native.to_json(True) == other._native.to_json(True)
+
+    def __hash__(self) -> int:
+        return hash(self.checksum)
+
+    def __repr__(self) -> str:
+        d = self._masked()
+        parts = [f"name={self.name!r}", f"checksum={self.checksum[:12]!r}"]
+        pip = self.pip
+        if pip:
+            parts.append(f"pip={list(pip)!r}")
+        if "conda" in d or "conda_environment" in d:
+            parts.append(f"conda={d.get('conda', d.get('conda_environment'))!r}")
+        if self.env_vars:
+            parts.append(f"env_vars={self.env_vars!r}")
+        for key in ("env_from_local", "py_modules", "working_dir", "head_image", "worker_image"):
+            if d.get(key):
+                parts.append(f"{key}={d[key]!r}")
+        return f"Manifest({', '.join(parts)})"
+
+    def __str__(self) -> str:
+        d = self._masked()
+        lines = [f"Manifest '{self.name}'" + (f" version {d['version']}" if "version" in d else "")]
+        lines.append(f"  checksum: {self.checksum}")
+        if self.pip:
+            lines.append("  pip:")
+            lines.extend(f"    {p}" for p in self.pip)
+        for key in ("requirements_path", "conda_environment_path"):
+            if key in d:
+                lines.append(f"  {key}: {d[key]}")
+        conda = d.get("conda", d.get("conda_environment"))
+        if conda is not None:
+            lines.append(f"  conda: {json.dumps(conda)}")
+        if self.env_vars:
+            lines.append("  env_vars:")
+            lines.extend(f"    {k}={v}" for k, v in self.env_vars.items())
+        if self.env_from_local:
+            lines.append("  env_from_local (read when the runtime_env is made):")
+            lines.extend(f"    {k}" for k in self.env_from_local)
+        for key in ("py_modules", "excludes"):
+            if d.get(key):
+                lines.append(f"  {key}: {', '.join(d[key])}")
+        for key in (
+            "working_dir", "head_image", "worker_image", "upload_site_packages",
+            "pip_check", "pip_version", "setup_timeout_seconds", "eager_install",
+        ):
+            if key in d:
+                lines.append(f"  {key}: {d[key]}")
+        if self.advice:
+            lines.append("  advice:")
+            lines.extend(f"    - {a}" for a in self.advice)
+        return "\n".join(lines)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return value.get("display") or "<withheld>"
+
+
+# --- the fix ---------------------------------------------------------------------------
+
+_NORMALIZE = re.compile(r"[-_.]+")
+
+
+def _normalize(name: str) -> str:
+    return _NORMALIZE.sub("-", name).lower()
+
+
+def _matches(name: str, patterns: Iterable[str]) -> bool:
+    upper = name.upper()
+    return any(fnmatchcase(upper, p.upper()) for p in patterns)
+
+
+def _comparison_dict(result: Any) -> dict[str, Any]:
+    if isinstance(result, Mapping):
+        return dict(result)
+    if hasattr(result, "to_dict"):
+        return result.to_dict()
+    if hasattr(result, "to_json"):
+        return json.loads(result.to_json())
+    raise ManifestError(
+        f"fix_manifest_builder() takes a ComparisonResult (or its to_dict()), got {type(result).__name__}"
+    )
+
+
+def _direct_url_advice(package: Mapping[str, Any], version: str) -> str | None:
+    direct = package.get("direct_url")
+    if not direct:
+        return None
+    url = direct.get("url", "")
+    where = url[len("file://"):] if url.startswith("file://") else url
+    label = f"{package.get('display_name') or package.get('name')} {version}"
+    if direct.get("editable"):
+        how = f"is an editable install from {where}"
+    elif direct.get("kind") == "dir":
+        how = f"was installed from the local directory {where}"
+    elif direct.get("kind") == "vcs":
+        how = f"was installed from version control ({where})"
+    else:
+        how = f"was installed from {where}"
+    return (
+        f"{label} {how}, not from a package index: ship its source with "
+        f".py_modules([...]) or .working_dir(...), or publish it to an index and pin it"
+    )
+
+
+def fix_manifest_builder(result: Any, name: str = "fix") -> ManifestBuilder:
+    """A :class:`ManifestBuilder` that closes the gaps a comparison found.
+
+    It pins the local version of every package that differs or is missing on the remote
+    side (on any node group), passes variables missing remotely with
+    :meth:`ManifestBuilder.env_from_local`, and records as ``builder.advice`` what no
+    index can install (editable, local-directory and direct-URL installs), what a
+    runtime_env cannot change (Python, platform, Ray itself). Ray-vendored packages
+    (``expected`` findings) and genevars are left alone.
+
+    ``result`` is a ``ComparisonResult`` or its ``to_dict()``::
+
+        >>> fix = fix_manifest_builder(result, "fix")          # doctest: +SKIP
+        >>> fix.advice                                         # doctest: +SKIP
+        >>> ray.init(runtime_env=fix.build().to_runtime_env())  # doctest: +SKIP
+    """
+    data = _comparison_dict(result)
+    rules = manifest_fix_rules()
+    local = data.get("local") or {}
+    local_packages = {
+        _normalize(p.get("name", "")): p for p in local.get("packages", []) if isinstance(p, Mapping)
+    }
+    findings = [f for f in data.get("findings", []) if isinstance(f, Mapping)]
+    for group in data.get("groups") or []:
+        findings.extend(f for f in group.get("findings", []) if isinstance(f, Mapping))
+
+    pins: dict[str, str] = {}
+    env_names: list[str] = []
+    advice: list[str] = []
+    seen: set[tuple[str, str]] = set()
+
+    def add_advice(text: str) -> None:
+        if text not in advice:
+            advice.append(text)
+
+    def consider_package(subject: str, local_version: str | None) -> None:
+        name_ = _normalize(subject)
+        if ("package", name_) in seen or local_version is None:
+            return
+        seen.add(("package", name_))
+        package = local_packages.get(name_, {})
+        version = package.get("version") or local_version
+        if _matches(name_, rules["never_pin"]):
+            if name_ == "ray":
+                add_advice(
+                    f"ray {version} differs on the cluster: a runtime_env cannot change Ray; "
+                    "use the cluster's Ray version locally or a matching image (.worker_image)"
+                )
+            return
+        url_advice = _direct_url_advice(package, version)
+        if url_advice:
+            add_advice(url_advice)
+            return
+        pins[name_] = f"{name_}=={version}"
+
+    def consider_env(subject: str) -> None:
+        if ("env", subject) in seen:
+            return
+        seen.add(("env", subject))
+        if _matches(subject, rules["ship_env"]):
+            add_advice(
+                f"{subject} is set only locally and points at local files: ship those "
+                "directories with .py_modules([...]) or .working_dir(...)"
+            )
+        elif not _matches(subject, rules["session_env"]):
+            env_names.append(subject)
+
+    for f in findings:
+        category, severity = f.get("category"), f.get("severity")
+        subject = str(f.get("subject", ""))
+        if severity == "expected" or not subject:
+            # Ray's own noise; still mark it seen so the diff fallbacks below skip it too.
+            seen.add((str(category), _normalize(subject) if category == "package" else subject))
+            continue
+        local_value, remote_value = f.get("local"), f.get("remote")
+        code = str(f.get("code", ""))
+        if category == "package":
+            if local_value is not None and local_value != remote_value and "shadow" not in code:
+                consider_package(subject, str(local_value))
+        elif category == "env":
+            if local_value is not None and remote_value is None:
+                consider_env(subject)
+        elif category in ("python", "platform") and severity in ("error", "warning"):
+            add_advice(
+                f"{category} {subject}: local {local_value}, remote {remote_value}; a runtime_env "
+                "cannot change this: run the workers on a matching image (.worker_image(...))"
+            )
+
+    # Diffs without a finding (older comparison JSON): same rules.
+    for section in [data] + list(data.get("groups") or []):
+        pkg = section.get("pkg_diffs") or {}
+        for triple in pkg.get("version_mismatch", []):
+            if len(triple) == 3:
+                consider_package(str(triple[0]), str(triple[1]))
+        for pkg_name in pkg.get("only_local", []):
+            package = local_packages.get(_normalize(str(pkg_name)), {})
+            consider_package(str(pkg_name), package.get("version"))
+        for key in (section.get("env_diffs") or {}).get("only_local", []):
+            consider_env(str(key))
+
+    builder = ManifestBuilder.create(name)
+    if pins:
+        builder.pip([pins[k] for k in sorted(pins)])
+    if env_names:
+        builder.env_from_local(sorted(env_names))
+    builder._advice = advice
+    return builder

@@ -1,3 +1,272 @@
-"""Snapshots (placeholder until the scanner lands)."""
-Snapshot = None
-snapshot_env = None
+"""Snapshots: what an environment is, taken now or loaded from a file.
+
+    >>> from genevars import snapshot_env, Snapshot
+    >>> snap = snapshot_env()
+    >>> snap.packages["pip"]                      # doctest: +SKIP
+    '24.0'
+    >>> snap.save("local.json")
+    >>> Snapshot.load("local.json").packages == snap.packages
+    True
+
+Secret values are withheld when the snapshot is taken, so a saved snapshot never holds
+one unless ``reveal_values=True`` was asked for.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+from typing import Any, Mapping, Sequence, Union
+
+from genevars import _core, _probe
+from genevars._core import SnapshotError
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+#: How long ``--python EXE`` may take to describe itself.
+DESCRIBE_TIMEOUT = 60.0
+
+
+class Snapshot:
+    """One environment: interpreter, platform, variables, sys.path and packages.
+
+    A snapshot is validated whenever it is built from outside data, and is read-only:
+    properties return copies.
+
+        >>> snap = Snapshot.from_json(text, source="worker.json")   # doctest: +SKIP
+        >>> snap.python["version_info"]["minor"]                     # doctest: +SKIP
+        11
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Any], *, source: str = "<dict>") -> None:
+        """Validates ``data`` (snapshot JSON as a dict); raises SnapshotError naming ``source``."""
+        text = json.dumps(data)
+        self._data = json.loads(_core.validate_snapshot(text, source))
+
+    # ------------------------------------------------------------------ building
+
+    @classmethod
+    def from_json(cls, text: str, source: str = "<string>") -> "Snapshot":
+        """A snapshot from JSON text; errors name ``source``.
+
+            >>> Snapshot.from_json("[]")
+            Traceback (most recent call last):
+              ...
+            genevars.SnapshotError: <string>: not a genevars snapshot: the top level must be a JSON object (line 1, column 1)
+        """
+        snapshot = cls.__new__(cls)
+        snapshot._data = json.loads(_core.validate_snapshot(text, source))
+        return snapshot
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], source: str = "<dict>") -> "Snapshot":
+        """A snapshot from a dict shaped like its JSON (validated)."""
+        if not isinstance(data, Mapping):
+            raise SnapshotError(f"{source}: a snapshot must be a dict, not {type(data).__name__}")
+        return cls(data, source=source)
+
+    @classmethod
+    def load(cls, path: PathLike) -> "Snapshot":
+        """Reads a snapshot file written by :meth:`save` or ``genevars snapshot -o``.
+
+        Raises SnapshotError with one line naming the file and the problem.
+        """
+        name = os.fspath(path)
+        try:
+            with open(name, "rb") as f:
+                raw = f.read()
+        except OSError as e:
+            raise SnapshotError(f"{name}: cannot read: {e.strerror or e}") from None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise SnapshotError(
+                f"{name}: not UTF-8 text (byte {e.start}); is this a genevars snapshot?"
+            ) from None
+        return cls.from_json(text, source=name)
+
+    def save(self, path: PathLike) -> None:
+        """Writes the snapshot as indented JSON (what :meth:`load` reads)."""
+        with open(os.fspath(path), "w", encoding="utf-8") as f:
+            f.write(self.to_json(indent=2))
+            f.write("\n")
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The snapshot as JSON text (``indent=None`` for one line)."""
+        return json.dumps(self._data, indent=indent, ensure_ascii=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A deep copy of the snapshot as a dict."""
+        return copy.deepcopy(self._data)
+
+    # ------------------------------------------------------------------ reading
+
+    @property
+    def python(self) -> dict[str, Any]:
+        """``version``, ``version_info``, ``implementation``, ``executable``, ``abi_tag``."""
+        return copy.deepcopy(self._data["python"])
+
+    @property
+    def platform(self) -> dict[str, Any]:
+        """``system``, ``release``, ``machine``, ``processor``, ``libc``."""
+        return copy.deepcopy(self._data["platform"])
+
+    @property
+    def markers(self) -> dict[str, str]:
+        """The PEP 508 marker environment."""
+        return dict(self._data["markers"])
+
+    @property
+    def packages(self) -> dict[str, str]:
+        """``{normalized name: version}`` of the copies ``import`` loads."""
+        return {p["name"]: p["version"] for p in self._data["packages"]}
+
+    @property
+    def distributions(self) -> list[dict[str, Any]]:
+        """Every package record: location, kind, installer, direct URL, requirements,
+        shadowed copies."""
+        return copy.deepcopy(self._data["packages"])
+
+    @property
+    def env(self) -> dict[str, Any]:
+        """Variables: plain strings, or ``{"withheld", "fingerprint", "display"}`` dicts."""
+        return copy.deepcopy(self._data["env"])
+
+    @property
+    def sys_path(self) -> list[str]:
+        return list(self._data["sys_path"])
+
+    @property
+    def unreadable(self) -> list[dict[str, str]]:
+        """What the scanner could not read: ``{"path", "reason"}``."""
+        return copy.deepcopy(self._data["unreadable"])
+
+    @property
+    def origin(self) -> dict[str, Any] | None:
+        """Where it was taken (Ray node id, address, hostname, pid), or None."""
+        origin = self._data.get("origin")
+        return dict(origin) if origin is not None else None
+
+    @property
+    def created_by(self) -> dict[str, str]:
+        """``tool``, ``version`` and ``scanner`` (``native`` or ``python``)."""
+        return dict(self._data["created_by"])
+
+    @property
+    def genevars_version(self) -> str | None:
+        """The genevars version importable where the snapshot was taken, if any."""
+        return self._data.get("genevars_version")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Snapshot):
+            return NotImplemented
+        return self._data == other._data
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        # Counts and versions only: never a value from env.
+        python = self._data["python"]["version_info"]
+        platform = self._data["platform"]
+        where = ""
+        origin = self._data.get("origin") or {}
+        label = origin.get("node_id") or origin.get("hostname")
+        if label:
+            where = f" from {label!r}"
+        return (
+            f"<Snapshot{where} python {python['major']}.{python['minor']}.{python['micro']} "
+            f"{platform['system']}/{platform['machine']}, {len(self._data['packages'])} packages, "
+            f"{len(self._data['env'])} env vars, {len(self._data['unreadable'])} unreadable>"
+        )
+
+
+def snapshot_env(
+    paths: Sequence[PathLike] | None = None,
+    *,
+    python: PathLike | None = None,
+    reveal_values: bool = False,
+    fingerprint_key: bytes | str | None = None,
+) -> Snapshot:
+    """Snapshot this interpreter (or another one) now.
+
+    ``paths`` scans those directories instead of ``sys.path`` (a mounted image's
+    site-packages, another venv). ``python`` snapshots another interpreter: it is asked
+    once for its sys.path, markers and platform, and its packages are scanned here.
+    Secret values are withheld unless ``reveal_values``; with a ``fingerprint_key``
+    (bytes or hex) withheld values carry a keyed fingerprint, so that two snapshots taken
+    with the same key tell whether a secret differs without storing it.
+
+        >>> snap = snapshot_env()
+        >>> snap.created_by["scanner"]
+        'native'
+        >>> other = snapshot_env(python="/usr/bin/python3")      # doctest: +SKIP
+    """
+    if isinstance(fingerprint_key, (bytes, bytearray)):
+        key_hex: str | None = bytes(fingerprint_key).hex()
+    elif fingerprint_key is None:
+        key_hex = None
+    else:
+        try:
+            key_hex = bytes.fromhex(str(fingerprint_key)).hex()
+        except ValueError:
+            raise SnapshotError("fingerprint_key must be bytes or a hex string") from None
+    scan_paths = [os.fspath(p) for p in paths] if paths is not None else None
+    described = _describe_interpreter(os.fspath(python)) if python is not None else None
+    if described is not None and scan_paths is None:
+        scan_paths = described["sys_path"]
+    data = _probe.take_snapshot(
+        {
+            "paths": scan_paths,
+            "secret_rules": _core.secret_rules(),
+            "fingerprint_key": key_hex,
+            "reveal_values": bool(reveal_values),
+            "use_native": True,
+            "tool_version": _core.__version__,
+        }
+    )
+    if described is not None:
+        for field in ("python", "platform", "markers", "genevars_version"):
+            data[field] = described[field]
+    return Snapshot(data, source="snapshot_env()")
+
+
+def _describe_interpreter(exe: str) -> dict[str, Any]:
+    """Runs the probe under ``exe`` once: its sys.path, markers, platform and python."""
+    label = f"--python {exe}"
+    try:
+        proc = subprocess.run(
+            [exe, _probe.__file__, "--describe"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=DESCRIBE_TIMEOUT,
+        )
+    except FileNotFoundError:
+        raise SnapshotError(f"{label}: no such interpreter (give the path of a python executable)") from None
+    except PermissionError:
+        raise SnapshotError(f"{label}: not executable (give the path of a python executable)") from None
+    except subprocess.TimeoutExpired:
+        raise SnapshotError(f"{label}: gave no answer within {DESCRIBE_TIMEOUT:.0f} s") from None
+    except OSError as e:
+        raise SnapshotError(f"{label}: cannot run it: {e.strerror or e}") from None
+    if proc.returncode != 0:
+        lines = [line for line in proc.stderr.strip().splitlines() if line.strip()]
+        last = lines[-1].strip() if lines else "no error output"
+        raise SnapshotError(
+            f"{label}: exited with status {proc.returncode} ({last}); is it Python 3.8 or newer?"
+        )
+    try:
+        described = json.loads(proc.stdout)
+        if not isinstance(described, dict) or not isinstance(described.get("sys_path"), list):
+            raise ValueError
+    except ValueError:
+        raise SnapshotError(f"{label}: its answer was not the expected JSON; is it a Python interpreter?") from None
+    return described
+
+
+__all__ = ["Snapshot", "snapshot_env"]
+

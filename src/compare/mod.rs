@@ -1,5 +1,29 @@
 //! How two (or N) snapshots differ: findings, severities, classification.
+//!
+//! - [`compare_pair`]: two snapshots (`genevars diff A B`, `compare_snapshots`).
+//! - [`compare_nodes`]: local against every node of a cluster, nodes grouped by environment.
+//! - [`compare_many`]: the first snapshot against each of the others, with a matrix.
+//!
+//! What a difference *means* (severity, hint, Ray noise) comes from [`crate::knowledge`].
 
+pub mod comparison;
 pub mod finding;
+mod many;
+mod nodes;
+mod pair;
+pub mod version;
 
+pub use comparison::{
+    CompareOptions, Comparison, ComparisonKind, EnvDiffs, EnvValueDiff, Group, Matrix, MatrixRow,
+    NodeRef, PkgDiffs, SideInfo, SysPathDiffs, CompareError, COMPARISON_SCHEMA,
+};
 pub use finding::{Category, Finding, Severity, Summary};
+pub use many::compare_many;
+pub use nodes::{compare_nodes, environment_fingerprint, UnreachableNode};
+pub use pair::compare_pair;
+pub use version::{classify, VersionChange, VersionDiff};
+
+#[cfg(test)]
+pub(crate) mod testutil;
+#[cfg(test)]
+mod tests;

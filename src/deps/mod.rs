@@ -1,2 +1,376 @@
 //! Dependency analysis: requirement checks per environment and across them, known
 //! incompatibilities as rules, and the minimal requirements a worker needs.
+//!
+//! [`requirement`] checks one environment (agreeing with `pip check`), [`rules`] loads and
+//! fires the rules files, [`closure`] computes minimal requirements, [`overlay`] judges a
+//! manifest's pins before a cluster installs them, and this module turns all of it into
+//! [`Finding`]s of category `requirement` and `rule`.
+
+pub mod closure;
+pub mod overlay;
+pub mod requirement;
+pub mod rules;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use pep508_rs::PackageName;
+use thiserror::Error;
+
+use crate::compare::{Category, Finding, Severity};
+use crate::snapshot::model::Snapshot;
+
+pub use closure::{closure, Closure, Needed, NotInstalled};
+pub use overlay::overlay_findings;
+pub use requirement::{Environment, InstalledDist, Problem};
+pub use rules::{RuleError, Rules};
+
+/// Why a dependency analysis could not run.
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
+pub enum DepsError {
+    #[error("{environment}: the snapshot's marker environment is invalid ({reason}); take the snapshot again")]
+    Markers { environment: String, reason: String },
+    #[error("{what} {text:?} is not a PEP 508 requirement: {reason}")]
+    Requirement {
+        what: &'static str,
+        text: String,
+        reason: String,
+    },
+    #[error(transparent)]
+    Rule(#[from] RuleError),
+}
+
+/// Parses a user-given requirement (a root, a pin) with a one-line error naming it.
+pub fn parse_requirement(
+    what: &'static str,
+    text: &str,
+) -> Result<pep508_rs::Requirement, DepsError> {
+    text.trim()
+        .parse()
+        .map_err(|e: pep508_rs::Pep508Error| DepsError::Requirement {
+            what,
+            text: text.to_string(),
+            reason: e.message.to_string(),
+        })
+}
+
+/// Which packages the job imports: given by the caller, or else the environment's
+/// top-level distributions (installed, and required by no other installed one).
+fn imported_or_top_level(
+    env: &Environment,
+    imported: Option<&BTreeSet<String>>,
+) -> BTreeSet<String> {
+    match imported {
+        Some(names) => names
+            .iter()
+            .map(|n| {
+                n.parse::<PackageName>()
+                    .map(|p| p.to_string())
+                    .unwrap_or_else(|_| n.clone())
+            })
+            .collect(),
+        None => top_level(env),
+    }
+}
+
+/// Installed distributions no other installed distribution requires (in this environment).
+pub fn top_level(env: &Environment) -> BTreeSet<String> {
+    let active = env.active_extras(&BTreeMap::new());
+    let mut required = BTreeSet::new();
+    for dist in env.dists.values() {
+        let extras = requirement::extras_of(&active, &dist.name);
+        for req in &dist.requirements {
+            if req.name != dist.name && req.evaluate_markers(&env.markers, &extras) {
+                required.insert(req.name.to_string());
+            }
+        }
+    }
+    env.dists
+        .keys()
+        .map(ToString::to_string)
+        .filter(|n| !required.contains(n))
+        .collect()
+}
+
+fn severity_of(problem: &Problem, imported: &BTreeSet<String>) -> Severity {
+    match problem {
+        Problem::Unsatisfied { dependent, .. } | Problem::Missing { dependent, .. }
+            if imported.contains(&dependent.name) =>
+        {
+            Severity::Error
+        }
+        _ => Severity::Warning,
+    }
+}
+
+/// A finding for one problem; `local`/`remote` are the dependency's versions on each side.
+fn problem_finding(
+    problem: &Problem,
+    severity: Severity,
+    place: &str,
+    local: Option<&Environment>,
+    remote: Option<&Environment>,
+) -> Finding {
+    let version_in = |env: Option<&Environment>| {
+        let name: PackageName = problem.dependency()?.parse().ok()?;
+        Some(
+            env?.get(&name)
+                .map(|d| d.version_text.clone())
+                .unwrap_or_else(|| "not installed".to_string()),
+        )
+    };
+    let hint = match problem {
+        Problem::Missing { dependency, .. } => Some(format!(
+            "ModuleNotFoundError when {} imports it; install {dependency}",
+            problem.dependent().display_name
+        )),
+        Problem::Unsatisfied { requirement, .. } => Some(format!(
+            "errors or wrong results inside {}; install {requirement}",
+            problem.dependent().display_name
+        )),
+        _ => None,
+    };
+    Finding::new(
+        severity,
+        Category::Requirement,
+        problem.dependent().name.clone(),
+        problem.code(),
+        format!("{place}{problem}"),
+    )
+    .values(version_in(local), version_in(remote))
+    .hint(hint)
+}
+
+/// Requirement and rule findings of one environment alone. `imported` names the packages
+/// the job imports (their violated requirements are errors); `None` means the
+/// environment's top-level distributions.
+pub fn env_findings(
+    snapshot: &Snapshot,
+    rules: &Rules,
+    imported: Option<&BTreeSet<String>>,
+) -> Result<Vec<Finding>, DepsError> {
+    let env = Environment::from_snapshot(snapshot)?;
+    let imported = imported_or_top_level(&env, imported);
+    let mut findings: Vec<Finding> = env
+        .check(&BTreeMap::new())
+        .iter()
+        .map(|p| problem_finding(p, severity_of(p, &imported), "", Some(&env), None))
+        .collect();
+    findings.extend(
+        rules
+            .fire_env(&env)
+            .iter()
+            .map(|fired| fired.finding(Some(fired.side("")), None)),
+    );
+    sort(&mut findings);
+    Ok(findings)
+}
+
+/// Requirement and rule findings between the driver (`local`) and one group of workers
+/// (`remote`): what is broken on the workers (and locally), what the workers lack that
+/// the driver's differing packages require, and the env and pair rules.
+pub fn pair_findings(local: &Snapshot, remote: &Snapshot, rules: &Rules) -> Vec<Finding> {
+    pair_findings_for(local, remote, rules, None)
+}
+
+/// [`pair_findings`] with the set of packages the job imports, when known.
+pub fn pair_findings_for(
+    local: &Snapshot,
+    remote: &Snapshot,
+    rules: &Rules,
+    imported: Option<&BTreeSet<String>>,
+) -> Vec<Finding> {
+    let group = WorkerGroup {
+        snapshot: remote,
+        index: None,
+        nodes: &[],
+    };
+    cluster_findings(local, &[group], rules, imported)
+}
+
+/// One group of identical worker nodes, as the cluster comparison groups them.
+#[derive(Debug, Clone, Copy)]
+pub struct WorkerGroup<'a> {
+    /// A representative snapshot of the group.
+    pub snapshot: &'a Snapshot,
+    /// The group's index in the comparison (`None` for a plain two-snapshot diff).
+    pub index: Option<usize>,
+    pub nodes: &'a [String],
+}
+
+fn unchecked(err: &DepsError) -> Finding {
+    Finding::new(
+        Severity::Warning,
+        Category::Requirement,
+        "markers",
+        "requirement.unchecked",
+        format!("requirements not checked: {err}"),
+    )
+}
+
+/// Requirement and rule findings between the driver and every worker group. Problems of
+/// a group carry its index and node ids; problems found only on the driver are reported
+/// once, not once per group.
+pub fn cluster_findings(
+    local: &Snapshot,
+    groups: &[WorkerGroup],
+    rules: &Rules,
+    imported: Option<&BTreeSet<String>>,
+) -> Vec<Finding> {
+    let local_env = match Environment::from_snapshot(local) {
+        Ok(env) => env,
+        Err(e) => return vec![unchecked(&e)],
+    };
+    let given = imported.is_some();
+    let imported = imported_or_top_level(&local_env, imported);
+    let no_extras = BTreeMap::new();
+    let local_problems = local_env.check(&no_extras);
+    let local_texts: BTreeSet<String> = local_problems.iter().map(ToString::to_string).collect();
+    let local_fired = rules.fire_env(&local_env);
+    let mut seen_remotely = BTreeSet::new();
+    let mut rules_remotely = BTreeSet::new();
+    let mut only_remote_env = None;
+    let mut findings = Vec::new();
+
+    for group in groups {
+        let remote_env = match Environment::from_snapshot(group.snapshot) {
+            Ok(env) => env,
+            Err(e) => {
+                findings.push(tagged(unchecked(&e), group));
+                continue;
+            }
+        };
+        let mut found = Vec::new();
+        for problem in remote_env.check(&no_extras) {
+            let text = problem.to_string();
+            let place = if local_texts.contains(&text) {
+                "locally and on the workers: "
+            } else {
+                "on the workers: "
+            };
+            let severity = severity_of(&problem, &imported);
+            found.push(problem_finding(
+                &problem,
+                severity,
+                place,
+                Some(&local_env),
+                Some(&remote_env),
+            ));
+            seen_remotely.insert(text);
+        }
+        found.extend(drivers_versions_on_workers(
+            &local_env,
+            &remote_env,
+            &imported,
+            given,
+        ));
+        for fired in rules.fire_env(&remote_env) {
+            let on_local = local_fired.iter().find(|l| l.rule.id == fired.rule.id);
+            let place = if on_local.is_some() {
+                "locally and on the workers"
+            } else {
+                "on the workers"
+            };
+            let mut finding = fired.finding(on_local.map(|l| l.side("")), Some(fired.side("")));
+            finding.message = format!("{place}: {}", fired.message);
+            found.push(finding);
+            rules_remotely.insert(fired.rule.id.clone());
+        }
+        found.extend(
+            rules
+                .fire_pair(&local_env, &remote_env)
+                .iter()
+                .map(|fired| {
+                    fired.finding(Some(fired.side("local.")), Some(fired.side("remote.")))
+                }),
+        );
+        findings.extend(found.into_iter().map(|f| tagged(f, group)));
+        if groups.len() == 1 {
+            only_remote_env = Some(remote_env);
+        }
+    }
+
+    for problem in local_problems
+        .iter()
+        .filter(|p| !seen_remotely.contains(&p.to_string()))
+    {
+        let severity = severity_of(problem, &imported);
+        findings.push(problem_finding(
+            problem,
+            severity,
+            "locally: ",
+            Some(&local_env),
+            only_remote_env.as_ref(),
+        ));
+    }
+    for fired in local_fired
+        .iter()
+        .filter(|l| !rules_remotely.contains(&l.rule.id))
+    {
+        let mut finding = fired.finding(Some(fired.side("")), None);
+        finding.message = format!("locally: {}", fired.message);
+        findings.push(finding);
+    }
+    sort(&mut findings);
+    findings
+}
+
+fn tagged(mut finding: Finding, group: &WorkerGroup) -> Finding {
+    if let Some(index) = group.index {
+        finding.group = Some(index);
+        finding.nodes = group.nodes.to_vec();
+    }
+    finding
+}
+
+/// The driver's version of a package the workers have at another version (or, when the
+/// job's imports are known, do not have): would its requirements hold on the workers?
+/// This is what pinning the local version there would meet.
+fn drivers_versions_on_workers(
+    local_env: &Environment,
+    remote_env: &Environment,
+    imported: &BTreeSet<String>,
+    given: bool,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for dist in local_env.dists.values() {
+        let remote_dist = remote_env.get(&dist.name);
+        let differs = remote_dist.is_some_and(|r| r.version != dist.version);
+        let wanted = given && imported.contains(dist.name.as_ref()) && remote_dist.is_none();
+        if !(differs || wanted) {
+            continue;
+        }
+        for problem in remote_env.check_dist(dist, &[]) {
+            if !matches!(
+                problem,
+                Problem::Unsatisfied { .. } | Problem::Missing { .. }
+            ) {
+                continue;
+            }
+            let mut finding = problem_finding(
+                &problem,
+                Severity::Warning,
+                "",
+                Some(local_env),
+                Some(remote_env),
+            );
+            finding.code = format!("{}.on_workers", problem.code());
+            finding.message = format!("the driver's {problem} on the workers");
+            findings.push(finding);
+        }
+    }
+    findings
+}
+
+/// Most severe first, then by subject and code, so reports are stable.
+fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.subject.cmp(&b.subject))
+            .then_with(|| a.code.cmp(&b.code))
+            .then_with(|| a.message.cmp(&b.message))
+    });
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,2 +1,373 @@
-//! What a difference means: critical packages, hints and Ray-injected noise, loaded from
-//! the bundled data file `knowledge.toml`.
+//! What a difference means: critical packages, hints, severities and Ray-injected noise,
+//! loaded once from the bundled data file `knowledge.toml`. Code asks questions
+//! ("how severe is a minor bump of numpy?", "did Ray set this variable?"); the answers
+//! live in the data file.
+
+pub mod glob;
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use crate::compare::Severity;
+pub use glob::GlobSet;
+
+const KNOWLEDGE_TOML: &str = include_str!("knowledge.toml");
+
+/// The parsed knowledge file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Knowledge {
+    pub packages: HashMap<String, PackageKnowledge>,
+    pub severity: SeverityTables,
+    pub hints: HashMap<String, Hint>,
+    pub env: EnvKnowledge,
+    pub ray_paths: RayPaths,
+    #[serde(skip)]
+    globs: Globs,
+}
+
+/// What is known about one package (by PEP 503 name).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackageKnowledge {
+    #[serde(default)]
+    pub critical: bool,
+    #[serde(default)]
+    pub symptom: Option<String>,
+    #[serde(default)]
+    pub fix: Option<String>,
+    /// How a difference in the local version label alone (`+cpu` vs `+cu121`) is judged.
+    #[serde(default)]
+    pub local_label: Option<LocalLabelRule>,
+    /// Severity of this package existing only locally, overriding the table.
+    #[serde(default)]
+    pub only_local: Option<Severity>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalLabelRule {
+    pub severity: Severity,
+    pub message: String,
+    pub symptom: String,
+    pub fix: String,
+}
+
+/// Severities by finding code, one table per kind of subject.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeverityTables {
+    pub critical: HashMap<String, Severity>,
+    pub package: HashMap<String, Severity>,
+    pub python: HashMap<String, Severity>,
+    pub platform: HashMap<String, Severity>,
+    pub env: HashMap<String, Severity>,
+    pub other: HashMap<String, Severity>,
+}
+
+/// The symptom a difference causes and its fix; templates (see the data file).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hint {
+    pub symptom: String,
+    pub fix: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvKnowledge {
+    pub cloud_credentials: Vec<String>,
+    pub important: Vec<String>,
+    pub session: Vec<String>,
+    pub ray_injected: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RayPaths {
+    pub sys_path: Vec<String>,
+    pub package_locations: Vec<String>,
+}
+
+/// The pattern lists, compiled once.
+#[derive(Debug, Default)]
+struct Globs {
+    cloud_credentials: GlobSet,
+    important: GlobSet,
+    session: GlobSet,
+    ray_injected: GlobSet,
+    ray_sys_path: GlobSet,
+    ray_package_locations: GlobSet,
+}
+
+/// Which severity table a code is looked up in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    Critical,
+    Package,
+    Python,
+    Platform,
+    Env,
+    Other,
+}
+
+/// What kind of variable a name is, for judging its differences.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EnvClass {
+    /// Ray sets it in every worker.
+    RayInjected,
+    /// A shell / session / host variable that differs everywhere.
+    Session,
+    CloudCredential,
+    Important,
+    Ordinary,
+}
+
+/// Values substituted into hint templates.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct HintVars<'a> {
+    pub name: &'a str,
+    pub local: &'a str,
+    pub remote: &'a str,
+}
+
+impl Knowledge {
+    /// Parses a knowledge file (the bundled one is [`knowledge()`]).
+    pub fn parse(text: &str) -> Result<Knowledge, toml::de::Error> {
+        let mut k: Knowledge = toml::from_str(text)?;
+        k.globs = Globs {
+            cloud_credentials: GlobSet::new(&k.env.cloud_credentials, true),
+            important: GlobSet::new(&k.env.important, true),
+            session: GlobSet::new(&k.env.session, true),
+            ray_injected: GlobSet::new(&k.env.ray_injected, true),
+            ray_sys_path: GlobSet::new(&k.ray_paths.sys_path, false),
+            ray_package_locations: GlobSet::new(&k.ray_paths.package_locations, false),
+        };
+        Ok(k)
+    }
+
+    pub fn package(&self, name: &str) -> Option<&PackageKnowledge> {
+        self.packages.get(name)
+    }
+
+    pub fn is_critical(&self, name: &str) -> bool {
+        self.packages.get(name).is_some_and(|p| p.critical)
+    }
+
+    /// The severity of a finding code. A code missing from the data file is a bug the
+    /// tests catch; at run time it falls back to `warning` rather than hiding anything.
+    pub fn severity(&self, table: Table, code: &str) -> Severity {
+        let t = match table {
+            Table::Critical => &self.severity.critical,
+            Table::Package => &self.severity.package,
+            Table::Python => &self.severity.python,
+            Table::Platform => &self.severity.platform,
+            Table::Env => &self.severity.env,
+            Table::Other => &self.severity.other,
+        };
+        t.get(code).copied().unwrap_or(Severity::Warning)
+    }
+
+    /// The package table for a package: critical or not.
+    pub fn package_table(&self, name: &str) -> Table {
+        if self.is_critical(name) {
+            Table::Critical
+        } else {
+            Table::Package
+        }
+    }
+
+    /// The rendered hint for a generic code, if the data file has one.
+    pub fn hint(&self, code: &str, vars: HintVars<'_>) -> Option<String> {
+        self.hints.get(code).map(|h| render_hint(&h.symptom, &h.fix, vars))
+    }
+
+    /// The hint for a version difference of a package: its own symptom and fix where the
+    /// data file has them, else the generic ones.
+    pub fn package_hint(&self, code: &str, vars: HintVars<'_>) -> Option<String> {
+        let generic = self
+            .hints
+            .get(code)
+            .or_else(|| self.hints.get("version"))?;
+        let own = self.packages.get(vars.name);
+        let symptom = own.and_then(|p| p.symptom.as_deref()).unwrap_or(&generic.symptom);
+        let fix = own.and_then(|p| p.fix.as_deref()).unwrap_or(&generic.fix);
+        Some(render_hint(symptom, fix, vars))
+    }
+
+    pub fn env_class(&self, name: &str) -> EnvClass {
+        let g = &self.globs;
+        if g.ray_injected.is_match(name) {
+            EnvClass::RayInjected
+        } else if g.session.is_match(name) {
+            EnvClass::Session
+        } else if g.cloud_credentials.is_match(name) {
+            EnvClass::CloudCredential
+        } else if g.important.is_match(name) {
+            EnvClass::Important
+        } else {
+            EnvClass::Ordinary
+        }
+    }
+
+    /// True for sys.path entries Ray adds to its workers (vendored packages, runtime envs).
+    pub fn is_ray_path(&self, path: &str) -> bool {
+        self.globs.ray_sys_path.is_match(path)
+    }
+
+    /// True for package locations where Ray vendors its own dependencies.
+    pub fn is_ray_vendored(&self, location: &str) -> bool {
+        self.globs.ray_package_locations.is_match(location)
+    }
+}
+
+/// `symptom; fix`, each template filled (see [`fill`]).
+pub fn render_hint(symptom: &str, fix: &str, vars: HintVars<'_>) -> String {
+    format!("{}; {}", fill(symptom, vars), fill(fix, vars))
+}
+
+/// Fills `{name}`, `{local}`, `{remote}` and `{module}` (the import name guessed from a
+/// package name) into a template. `{{` and `}}` stand for literal braces; an unknown
+/// placeholder is kept as written.
+pub fn fill(template: &str, vars: HintVars<'_>) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(open) = rest.find(['{', '}']) {
+        out.push_str(&rest[..open]);
+        let tail = &rest[open..];
+        if tail.starts_with("{{") || tail.starts_with("}}") {
+            out.push_str(&tail[..1]);
+            rest = &tail[2..];
+            continue;
+        }
+        let Some(close) = tail.find('}').filter(|_| tail.starts_with('{')) else {
+            // A lone brace is literal.
+            out.push_str(&tail[..1]);
+            rest = &tail[1..];
+            continue;
+        };
+        match &tail[1..close] {
+            "name" => out.push_str(vars.name),
+            "local" => out.push_str(vars.local),
+            "remote" => out.push_str(vars.remote),
+            "module" => out.push_str(&vars.name.replace(['-', '.'], "_")),
+            _ => out.push_str(&tail[..=close]),
+        }
+        rest = &tail[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The bundled knowledge, parsed once.
+pub fn knowledge() -> &'static Knowledge {
+    static KNOWLEDGE: OnceLock<Knowledge> = OnceLock::new();
+    KNOWLEDGE.get_or_init(|| {
+        Knowledge::parse(KNOWLEDGE_TOML).expect("knowledge/knowledge.toml is valid (tested)")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_file_parses_and_lists_the_critical_packages() {
+        let k = Knowledge::parse(KNOWLEDGE_TOML).unwrap();
+        for name in ["numpy", "torch", "pyarrow", "attrs", "pydantic", "ray", "cloudpickle", "pandas"] {
+            assert!(k.is_critical(name), "{name} must be critical");
+        }
+        assert!(!k.is_critical("requests"));
+        // Package keys are PEP 503 names, or lookups by normalized name would miss them.
+        for name in k.packages.keys() {
+            let normalized = pep508_rs::PackageName::new(name.clone()).unwrap();
+            assert_eq!(normalized.as_ref(), name, "package key {name} is not normalized");
+        }
+    }
+
+    #[test]
+    fn every_code_the_comparison_uses_has_a_severity() {
+        let k = knowledge();
+        let versions = [
+            "version.major", "version.minor", "version.patch", "version.pre", "version.post",
+            "version.dev", "version.local", "version.string", "only_local", "only_remote",
+            "shadowed",
+        ];
+        for code in versions {
+            assert!(k.severity.critical.contains_key(code), "critical.{code}");
+            assert!(k.severity.package.contains_key(code), "package.{code}");
+        }
+        for code in ["python.implementation", "python.minor", "python.patch", "python.release", "python.abi"] {
+            assert!(k.severity.python.contains_key(code), "{code}");
+            assert!(k.hints.contains_key(code), "hint {code}");
+        }
+        for code in ["platform.system", "platform.machine", "platform.libc"] {
+            assert!(k.severity.platform.contains_key(code), "{code}");
+            assert!(k.hints.contains_key(code), "hint {code}");
+        }
+        for code in ["only_local", "only_remote", "value_differs", "cannot_tell", "credential_missing", "important_differs"] {
+            assert!(k.severity.env.contains_key(code), "env.{code}");
+        }
+        for code in ["sys_path", "unreadable", "unreachable", "genevars"] {
+            assert!(k.severity.other.contains_key(code), "other.{code}");
+        }
+    }
+
+    #[test]
+    fn hints_render_with_the_values() {
+        let k = knowledge();
+        let vars = HintVars { name: "numpy", local: "1.26.4", remote: "2.2.6" };
+        let hint = k.package_hint("version.major", vars).unwrap();
+        assert!(hint.contains("ArrowInvalid"), "{hint}");
+        assert!(hint.ends_with("pin numpy==1.26.4"), "{hint}");
+        let attrs = k
+            .package_hint("version.major", HintVars { name: "attrs", local: "23.2.0", remote: "24.2.0" })
+            .unwrap();
+        assert!(attrs.contains("Enum.__new__() missing 1 required positional argument"));
+        let missing = k
+            .hint("only_local", HintVars { name: "my-pkg", local: "1.0", remote: "" })
+            .unwrap();
+        assert_eq!(
+            missing,
+            "ModuleNotFoundError: No module named 'my_pkg' on workers; add my-pkg==1.0 to the manifest's pip list"
+        );
+        let cred = k
+            .hint("credential_missing", HintVars { name: "AWS_ACCESS_KEY_ID", ..Default::default() })
+            .unwrap();
+        assert!(cred.starts_with("permission denied / storage authentication failures"));
+        assert!(cred.contains("{\"AWS_ACCESS_KEY_ID\": os.environ[\"AWS_ACCESS_KEY_ID\"]}"), "{cred}");
+    }
+
+    #[test]
+    fn env_classes_come_from_the_data() {
+        let k = knowledge();
+        for name in ["RAY_JOB_ID", "RAY_RAYLET_PID", "OMP_NUM_THREADS", "SPT_NOENV", "PYTHONBREAKPOINT"] {
+            assert_eq!(k.env_class(name), EnvClass::RayInjected, "{name}");
+        }
+        assert_eq!(k.env_class("AWS_SECRET_ACCESS_KEY"), EnvClass::CloudCredential);
+        assert_eq!(k.env_class("GOOGLE_APPLICATION_CREDENTIALS"), EnvClass::CloudCredential);
+        assert_eq!(k.env_class("AZURE_STORAGE_KEY"), EnvClass::CloudCredential);
+        assert_eq!(k.env_class("MY_API_KEY"), EnvClass::CloudCredential);
+        assert_eq!(k.env_class("SHLVL"), EnvClass::Session);
+        assert_eq!(k.env_class("PYTHONPATH"), EnvClass::Important);
+        assert_eq!(k.env_class("MY_SETTING"), EnvClass::Ordinary);
+        assert!(k.is_ray_path("/v/lib/python3.11/site-packages/ray/thirdparty_files"));
+        assert!(k.is_ray_path("/v/lib/python3.11/site-packages/ray/_private/workers"));
+        assert!(!k.is_ray_path("/v/lib/python3.11/site-packages"));
+        assert!(k.is_ray_vendored("/v/site-packages/ray/thirdparty_files"));
+    }
+
+    #[test]
+    fn templates_keep_unknown_placeholders_and_lone_braces() {
+        let vars = HintVars { name: "scikit-learn", local: "1", remote: "2" };
+        assert_eq!(fill("{module} {x} } {{ {local}", vars), "scikit_learn {x} } { 1");
+        assert_eq!(fill("open { end", vars), "open { end");
+    }
+
+    #[test]
+    fn a_malformed_knowledge_file_is_refused() {
+        assert!(Knowledge::parse("packages = 3").is_err());
+    }
+}

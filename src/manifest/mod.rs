@@ -1,1 +1,55 @@
 //! Manifests: validated descriptions of a Ray runtime_env, with a stable checksum.
+//!
+//! A builder collects a [`ManifestSpec`]; [`build`] validates it (PEP 508 requirements,
+//! requirements and conda files as pip and conda read them, exclusive fields, pins,
+//! variable names, image references) into an immutable [`Manifest`], which renders its
+//! runtime_env, canonical JSON and checksum, requirements.txt and builder code.
+
+mod canonical;
+mod conda;
+mod error;
+mod image;
+mod model;
+mod python_code;
+mod requirement;
+mod requirements_file;
+mod runtime_env;
+mod validate;
+
+pub use error::{ManifestError, Result};
+pub use image::check_image;
+pub use model::{Manifest, ManifestSpec, MANIFEST_SCHEMA};
+pub use requirement::{parse_line, PipLine};
+pub use requirements_file::{logical_lines, read_requirements_file};
+pub use validate::build;
+
+/// Builds a manifest from builder JSON, reading the files it names.
+/// Returns it with its unpinned requirements.
+pub fn build_from_json(spec_json: &str) -> Result<(Manifest, Vec<String>)> {
+    let spec: ManifestSpec =
+        serde_json::from_str(spec_json).map_err(|e| ManifestError::Json { message: e.to_string() })?;
+    build(spec, true)
+}
+
+#[cfg(test)]
+mod tests;
+
+/// What a fix leaves alone (`fix_rules.toml`).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct FixRules {
+    pub never_pin: Vec<String>,
+    pub session_env: Vec<String>,
+    pub ship_env: Vec<String>,
+}
+
+/// The bundled fix rules, parsed once.
+pub fn fix_rules() -> &'static FixRules {
+    static RULES: std::sync::OnceLock<FixRules> = std::sync::OnceLock::new();
+    RULES.get_or_init(|| toml::from_str(include_str!("fix_rules.toml")).expect("fix_rules.toml is valid (tested)"))
+}
+
+#[cfg(test)]
+#[test]
+fn fix_rules_parse() {
+    assert!(fix_rules().never_pin.contains(&"ray".to_string()));
+}

@@ -1,5 +1,197 @@
+//! Bindings for dependency analysis. Snapshots cross the boundary as JSON text and results
+//! come back as JSON text (the Python side `json.loads` them).
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
 use pyo3::prelude::*;
 
-pub(crate) fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+use super::errors::{GenevarsError, ManifestError, RuleError, SnapshotError};
+use crate::deps::{self, DepsError};
+use crate::snapshot::load::from_json_str;
+use crate::snapshot::model::Snapshot;
+
+fn to_py(err: DepsError) -> PyErr {
+    match err {
+        DepsError::Markers { .. } => SnapshotError::new_err(err.to_string()),
+        DepsError::Requirement {
+            what: "manifest pin",
+            ..
+        } => ManifestError::new_err(err.to_string()),
+        DepsError::Requirement { .. } => GenevarsError::new_err(err.to_string()),
+        DepsError::Rule(_) => RuleError::new_err(err.to_string()),
+    }
+}
+
+fn snapshot(source: &str, text: &str) -> PyResult<Snapshot> {
+    from_json_str(source, text).map_err(|e| SnapshotError::new_err(e.to_string()))
+}
+
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("findings always serialize")
+}
+
+/// A set of dependency rules: the bundled file, user files, or both.
+#[pyclass(frozen, name = "Rules", module = "genevars._core")]
+pub struct PyRules {
+    inner: deps::Rules,
+}
+
+#[pymethods]
+impl PyRules {
+    /// The rules shipped with genevars.
+    #[staticmethod]
+    fn bundled() -> PyRules {
+        PyRules {
+            inner: deps::Rules::bundled(),
+        }
+    }
+
+    /// Parses rules TOML text; `source` names it in errors.
+    #[staticmethod]
+    #[pyo3(signature = (text, source = "<string>"))]
+    fn parse(text: &str, source: &str) -> PyResult<PyRules> {
+        deps::Rules::parse(text, source)
+            .map(|inner| PyRules { inner })
+            .map_err(|e| RuleError::new_err(e.to_string()))
+    }
+
+    /// Reads and parses a rules file.
+    #[staticmethod]
+    fn load(path: PathBuf) -> PyResult<PyRules> {
+        deps::Rules::load(&path)
+            .map(|inner| PyRules { inner })
+            .map_err(|e| RuleError::new_err(e.to_string()))
+    }
+
+    /// These rules followed by `other`'s; `other` replaces rules with the same id.
+    fn extended(&self, other: &PyRules) -> PyRules {
+        let mut inner = self.inner.clone();
+        inner.extend(other.inner.clone());
+        PyRules { inner }
+    }
+
+    /// The rule ids, in order.
+    fn ids(&self) -> Vec<String> {
+        self.inner.rules.iter().map(|r| r.id.clone()).collect()
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.rules.len()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<genevars Rules: {} rules>", self.inner.rules.len())
+    }
+}
+
+fn imported_set(imported: Option<Vec<String>>) -> Option<BTreeSet<String>> {
+    imported.map(|names| names.into_iter().collect())
+}
+
+/// Requirement and rule findings of one environment, as a JSON list.
+#[pyfunction]
+#[pyo3(signature = (snapshot_json, rules, imported = None))]
+fn env_findings(
+    snapshot_json: &str,
+    rules: &PyRules,
+    imported: Option<Vec<String>>,
+) -> PyResult<String> {
+    let snap = snapshot("snapshot", snapshot_json)?;
+    let imported = imported_set(imported);
+    deps::env_findings(&snap, &rules.inner, imported.as_ref())
+        .map(|f| json(&f))
+        .map_err(to_py)
+}
+
+/// Requirement and rule findings between the driver and one group of workers, as JSON.
+#[pyfunction]
+#[pyo3(signature = (local_json, remote_json, rules, imported = None))]
+fn pair_findings(
+    local_json: &str,
+    remote_json: &str,
+    rules: &PyRules,
+    imported: Option<Vec<String>>,
+) -> PyResult<String> {
+    let local = snapshot("local snapshot", local_json)?;
+    let remote = snapshot("remote snapshot", remote_json)?;
+    let imported = imported_set(imported);
+    Ok(json(&deps::pair_findings_for(
+        &local,
+        &remote,
+        &rules.inner,
+        imported.as_ref(),
+    )))
+}
+
+/// What a manifest's pins break or fix on the workers, as a JSON list of findings.
+#[pyfunction]
+#[pyo3(signature = (remote_json, pins, rules, local_json = None))]
+fn manifest_findings(
+    remote_json: &str,
+    pins: Vec<String>,
+    rules: &PyRules,
+    local_json: Option<&str>,
+) -> PyResult<String> {
+    let remote = snapshot("remote snapshot", remote_json)?;
+    let local = local_json
+        .map(|t| snapshot("local snapshot", t))
+        .transpose()?;
+    deps::overlay_findings(local.as_ref(), &remote, &pins, &rules.inner)
+        .map(|f| json(&f))
+        .map_err(to_py)
+}
+
+/// The raw requirement problems of one environment (pip check's view), as JSON.
+#[pyfunction]
+fn requirement_problems(snapshot_json: &str) -> PyResult<String> {
+    let snap = snapshot("snapshot", snapshot_json)?;
+    let env = deps::Environment::from_snapshot(&snap).map_err(to_py)?;
+    let problems: Vec<serde_json::Value> = env
+        .check(&Default::default())
+        .iter()
+        .map(|p| {
+            let mut value = serde_json::to_value(p).expect("problems serialize");
+            value["message"] = p.to_string().into();
+            value
+        })
+        .collect();
+    Ok(json(&problems))
+}
+
+/// The closure of `roots` (PEP 508 requirements) over `source`'s installed metadata, with
+/// the markers of `target` (default: `source`), as JSON.
+#[pyfunction]
+#[pyo3(signature = (source_json, roots, target_json = None))]
+fn requirement_closure(
+    source_json: &str,
+    roots: Vec<String>,
+    target_json: Option<&str>,
+) -> PyResult<String> {
+    let source = snapshot("source snapshot", source_json)?;
+    let env = deps::Environment::from_snapshot(&source).map_err(to_py)?;
+    let target_markers = match target_json {
+        Some(text) => {
+            deps::Environment::from_snapshot(&snapshot("target snapshot", text)?)
+                .map_err(to_py)?
+                .markers
+        }
+        None => env.markers.clone(),
+    };
+    let roots = roots
+        .iter()
+        .map(|r| deps::parse_requirement("root", r))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(to_py)?;
+    Ok(json(&deps::closure(&env, &target_markers, &roots)))
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyRules>()?;
+    m.add_function(wrap_pyfunction!(env_findings, m)?)?;
+    m.add_function(wrap_pyfunction!(pair_findings, m)?)?;
+    m.add_function(wrap_pyfunction!(manifest_findings, m)?)?;
+    m.add_function(wrap_pyfunction!(requirement_problems, m)?)?;
+    m.add_function(wrap_pyfunction!(requirement_closure, m)?)?;
     Ok(())
 }

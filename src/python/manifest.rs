@@ -1,5 +1,96 @@
-use pyo3::prelude::*;
+//! Bindings for manifests: a frozen native object over the validated core manifest.
+//! The public Python API (`ManifestBuilder`, `Manifest`) lives in `genevars._manifest`.
 
-pub(crate) fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+use std::collections::BTreeMap;
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use super::errors::ManifestError;
+use crate::manifest;
+
+fn to_py_err(err: manifest::ManifestError) -> PyErr {
+    ManifestError::new_err(err.to_string())
+}
+
+/// A validated, immutable manifest.
+#[pyclass(frozen, module = "genevars._core", name = "NativeManifest")]
+pub struct NativeManifest {
+    inner: manifest::Manifest,
+}
+
+#[pymethods]
+impl NativeManifest {
+    /// Validates builder JSON (reading the files it names). Returns the manifest and its
+    /// unpinned requirements.
+    #[staticmethod]
+    fn build(spec_json: &str) -> PyResult<(NativeManifest, Vec<String>)> {
+        let (inner, unpinned) = manifest::build_from_json(spec_json).map_err(to_py_err)?;
+        Ok((NativeManifest { inner }, unpinned))
+    }
+
+    /// Loads manifest JSON (as written by `to_json`).
+    #[staticmethod]
+    fn from_json(json: &str) -> PyResult<NativeManifest> {
+        manifest::Manifest::from_json(json).map(|inner| NativeManifest { inner }).map_err(to_py_err)
+    }
+
+    #[getter]
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    #[getter]
+    fn checksum(&self) -> String {
+        self.inner.checksum()
+    }
+
+    /// The env_from_local names, for the caller to look up in os.environ.
+    #[getter]
+    fn env_from_local(&self) -> Vec<String> {
+        self.inner.spec().env_from_local.clone()
+    }
+
+    #[pyo3(signature = (reveal_values = false))]
+    fn to_json(&self, reveal_values: bool) -> String {
+        self.inner.to_json(reveal_values)
+    }
+
+    fn canonical_json(&self) -> String {
+        self.inner.canonical_json()
+    }
+
+    /// The runtime_env as JSON; `local` maps env_from_local names to their local values.
+    fn runtime_env_json(&self, local: BTreeMap<String, String>) -> PyResult<String> {
+        self.inner.runtime_env(&local).map(|v| v.to_string()).map_err(to_py_err)
+    }
+
+    #[pyo3(signature = (reveal_values = false))]
+    fn to_python(&self, reveal_values: bool) -> String {
+        self.inner.to_python(reveal_values)
+    }
+
+    #[pyo3(signature = (reveal_values = false))]
+    fn to_requirements_txt(&self, reveal_values: bool) -> String {
+        self.inner.to_requirements_txt(reveal_values)
+    }
+}
+
+/// The data a fix applies (`src/manifest/fix_rules.toml`): packages it never pins and
+/// local-session variables it never passes.
+#[pyfunction]
+fn manifest_fix_rules(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    let rules = manifest::fix_rules();
+    let dict = PyDict::new(py);
+    dict.set_item("never_pin", &rules.never_pin)?;
+    dict.set_item("session_env", &rules.session_env)?;
+    dict.set_item("ship_env", &rules.ship_env)?;
+    Ok(dict)
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<NativeManifest>()?;
+    m.add_function(wrap_pyfunction!(manifest_fix_rules, m)?)?;
+    m.add("MANIFEST_SCHEMA", manifest::MANIFEST_SCHEMA)?;
     Ok(())
 }

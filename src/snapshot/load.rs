@@ -5,7 +5,7 @@
 
 use thiserror::Error;
 
-use super::model::{SNAPSHOT_SCHEMA_MAJOR, Snapshot};
+use super::model::{EnvValue, Snapshot, SNAPSHOT_SCHEMA_MAJOR};
 
 /// Why a snapshot could not be loaded. `source` names the file (or `<string>`).
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -38,6 +38,10 @@ pub enum SnapshotError {
         found: String,
         expected: u32,
     },
+    /// Well-formed JSON of the right shape whose content breaks a rule the comparison
+    /// relies on (normalized, unique package names; known withheld kinds).
+    #[error("{file}: invalid snapshot: {message}")]
+    Invalid { file: String, message: String },
 }
 
 const SCHEMA_PREFIX: &str = "genevars.snapshot/";
@@ -102,12 +106,67 @@ pub fn from_json_str(source: &str, text: &str) -> Result<Snapshot, SnapshotError
     }
     check_schema(source, &value)?;
     // Parse from the text, not the Value, so errors carry line and column.
-    serde_json::from_str(text).map_err(|e| SnapshotError::Shape {
+    let snapshot: Snapshot = serde_json::from_str(text).map_err(|e| SnapshotError::Shape {
         file: source.to_string(),
         line: e.line(),
         column: e.column(),
         message: strip_position(&e.to_string()),
-    })
+    })?;
+    check_content(&snapshot).map_err(|message| SnapshotError::Invalid {
+        file: source.to_string(),
+        message,
+    })?;
+    Ok(snapshot)
+}
+
+/// The rules serde cannot express. A hand-edited `"name": "PyYAML"` would otherwise
+/// never match `pyyaml` and show up as a package missing on one side.
+fn check_content(snapshot: &Snapshot) -> Result<(), String> {
+    let mut seen = std::collections::HashSet::new();
+    for (i, package) in snapshot.packages.iter().enumerate() {
+        let normalized = pep508_rs::PackageName::new(package.name.clone()).map_err(|_| {
+            format!(
+                "packages[{i}].name {:?} is not a valid distribution name",
+                package.name
+            )
+        })?;
+        if normalized.as_ref() != package.name {
+            return Err(format!(
+                "packages[{i}].name {:?} is not normalized (expected {:?})",
+                package.name,
+                normalized.as_ref()
+            ));
+        }
+        if !seen.insert(package.name.as_str()) {
+            return Err(format!(
+                "packages[{i}]: {:?} is listed twice (later copies belong in \"shadowed\")",
+                package.name
+            ));
+        }
+    }
+    for (key, value) in &snapshot.env {
+        if let EnvValue::Withheld(w) = value {
+            if w.withheld != "secret" && w.withheld != "url-credentials" {
+                return Err(format!(
+                    "env.{key}: \"withheld\" is {:?}; expected \"secret\" or \"url-credentials\"",
+                    w.withheld
+                ));
+            }
+            if let Some(fp) = &w.fingerprint {
+                if !is_fingerprint(fp) {
+                    return Err(format!(
+                        "env.{key}: fingerprint is not \"hmac-sha256:\" and 32 hex digits"
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn is_fingerprint(text: &str) -> bool {
+    text.strip_prefix(crate::redact::FINGERPRINT_PREFIX)
+        .is_some_and(|hex| hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// serde_json appends " at line L column C"; we report those fields ourselves.
@@ -123,4 +182,177 @@ pub fn to_json_string(snapshot: &Snapshot) -> String {
     let mut text = serde_json::to_string_pretty(snapshot).expect("a Snapshot always serializes");
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    fn sample() -> Value {
+        json!({
+            "schema": "genevars.snapshot/1",
+            "created_by": {"tool": "genevars", "version": "0.1.0", "scanner": "native"},
+            "python": {
+                "version": "3.11.7 (main) [GCC 11.4.0]",
+                "version_info": {"major": 3, "minor": 11, "micro": 7, "releaselevel": "final", "serial": 0},
+                "implementation": "CPython", "executable": "/usr/bin/python3", "abi_tag": "cp311"
+            },
+            "platform": {"system": "Linux", "release": "6.1", "machine": "x86_64", "processor": "x86_64",
+                         "libc": {"family": "glibc", "version": "2.35"}},
+            "markers": {
+                "implementation_name": "cpython", "implementation_version": "3.11.7", "os_name": "posix",
+                "platform_machine": "x86_64", "platform_python_implementation": "CPython",
+                "platform_release": "6.1", "platform_system": "Linux", "platform_version": "#1 SMP",
+                "python_full_version": "3.11.7", "python_version": "3.11", "sys_platform": "linux"
+            },
+            "cwd": "/home/u",
+            "env": {
+                "PATH": "/usr/bin",
+                "API_KEY": {"withheld": "secret", "fingerprint": "hmac-sha256:0123456789abcdef0123456789abcdef", "display": null},
+                "INDEX": {"withheld": "url-credentials", "fingerprint": null, "display": "https://***@host/simple"}
+            },
+            "sys_path": ["/usr/lib/python3.11"],
+            "packages": [{
+                "name": "numpy", "display_name": "numpy", "version": "1.26.4",
+                "location": "/site", "metadata_path": "/site/numpy-1.26.4.dist-info", "kind": "dist-info"
+            }],
+            "unreadable": [],
+            "genevars_version": "0.1.0"
+        })
+    }
+
+    fn load(value: &Value) -> Result<Snapshot, SnapshotError> {
+        from_json_str("snap.json", &value.to_string())
+    }
+
+    fn with(path: &[&str], new: Value) -> Value {
+        let mut v = sample();
+        let (last, parents) = path.split_last().unwrap();
+        let mut cur = &mut v;
+        for p in parents {
+            cur = match p.parse::<usize>() {
+                Ok(i) => &mut cur[i],
+                Err(_) => &mut cur[*p],
+            };
+        }
+        if new.is_null() && !last.starts_with('=') {
+            cur.as_object_mut().unwrap().remove(*last);
+        } else {
+            cur[last.trim_start_matches('=')] = new;
+        }
+        v
+    }
+
+    #[test]
+    fn a_valid_snapshot_loads_and_round_trips() {
+        let snap = load(&sample()).unwrap();
+        assert_eq!(snap.packages[0].name, "numpy");
+        assert_eq!(snap.env["INDEX"].display(), "https://***@host/simple");
+        let again = from_json_str("again", &to_json_string(&snap)).unwrap();
+        assert_eq!(snap, again);
+    }
+
+    #[test]
+    fn minor_schema_versions_and_unknown_fields_are_accepted() {
+        let v = with(&["schema"], json!("genevars.snapshot/1.4"));
+        assert!(load(&v).is_ok());
+        let v = with(&["something_new"], json!({"a": 1}));
+        assert!(load(&v).is_ok());
+        // Optional sections may be absent.
+        let v = with(&["unreadable"], Value::Null);
+        let v2 = {
+            let mut v = v;
+            v.as_object_mut().unwrap().remove("created_by");
+            v.as_object_mut().unwrap().remove("genevars_version");
+            v
+        };
+        let snap = load(&v2).unwrap();
+        assert!(snap.unreadable.is_empty());
+        assert_eq!(snap.genevars_version, None);
+    }
+
+    fn message(result: Result<Snapshot, SnapshotError>) -> String {
+        let err = result.expect_err("should be refused");
+        let text = err.to_string();
+        assert!(text.starts_with("snap.json: "), "{text}");
+        assert!(!text.contains('\n'), "one line: {text}");
+        text
+    }
+
+    #[test]
+    fn malformed_snapshots_are_refused_in_one_line() {
+        let raw = |text: &str| message(from_json_str("snap.json", text));
+        assert_eq!(
+            raw("{\"schema\": "),
+            "snap.json: not valid JSON at line 1, column 11: EOF while parsing a value"
+        );
+        assert!(raw("").contains("not valid JSON at line 1, column 0"));
+        assert!(
+            raw("{} trailing").contains("not valid JSON at line 1, column 4: trailing characters")
+        );
+        assert!(raw("{'schema': 1}").contains("not valid JSON"));
+        assert!(raw("[1, 2]").contains("the top level must be a JSON object"));
+        assert!(raw("\"genevars.snapshot/1\"").contains("the top level must be a JSON object"));
+        assert!(raw("null").contains("the top level must be a JSON object"));
+
+        let cases: Vec<(Value, &str)> = vec![
+            (with(&["schema"], Value::Null), "no \"schema\" field"),
+            (with(&["schema"], json!(1)), "schema \"1\" is not a genevars snapshot schema"),
+            (with(&["schema"], json!("genevars.comparison/1")), "is not a genevars snapshot schema"),
+            (with(&["schema"], json!("genevars.snapshot/two")), "is not a genevars snapshot schema"),
+            (with(&["schema"], json!("genevars.snapshot/2")), "is newer than this genevars reads (major 1); upgrade genevars"),
+            (with(&["python"], Value::Null), "missing field `python`"),
+            (with(&["packages"], json!({"numpy": "1.0"})), "invalid type: map, expected a sequence"),
+            (with(&["python", "version_info", "major"], json!("3")), "invalid type: string \"3\", expected u32"),
+            (with(&["python", "version_info", "minor"], json!(-1)), "invalid value: integer `-1`, expected u32"),
+            (with(&["packages", "0", "version"], Value::Null), "missing field `version`"),
+            (with(&["packages", "0", "version"], json!(1.5)), "invalid type: floating point `1.5`, expected a string"),
+            (with(&["packages", "0", "kind"], json!("wheel")), "unknown variant `wheel`"),
+            (with(&["env", "=PATH"], json!(5)), "did not match any variant of untagged enum EnvValue"),
+            (with(&["env"], json!(["PATH=/usr/bin"])), "invalid type: sequence, expected a map"),
+            (with(&["sys_path"], json!("/usr/lib")), "invalid type: string \"/usr/lib\", expected a sequence"),
+            (with(&["cwd"], Value::Null), "missing field `cwd`"),
+            (with(&["markers", "sys_platform"], Value::Null), "missing field `sys_platform`"),
+            (with(&["unreadable"], json!([{"path": "/x"}])), "missing field `reason`"),
+            (with(&["packages", "0", "name"], json!("NumPy")), "invalid snapshot: packages[0].name \"NumPy\" is not normalized (expected \"numpy\")"),
+            (with(&["packages", "0", "name"], json!("num py")), "packages[0].name \"num py\" is not a valid distribution name"),
+            (with(&["env", "API_KEY", "withheld"], json!("maybe")), "env.API_KEY: \"withheld\" is \"maybe\"; expected \"secret\" or \"url-credentials\""),
+            (with(&["env", "API_KEY", "fingerprint"], json!("sha1:abc")), "env.API_KEY: fingerprint is not \"hmac-sha256:\" and 32 hex digits"),
+        ];
+        for (value, expected) in cases {
+            let text = message(load(&value));
+            assert!(
+                text.contains(expected),
+                "{text:?} should contain {expected:?}"
+            );
+        }
+
+        let mut dup = sample();
+        let first = dup["packages"][0].clone();
+        dup["packages"].as_array_mut().unwrap().push(first);
+        assert!(message(load(&dup)).contains("packages[1]: \"numpy\" is listed twice"));
+    }
+
+    #[test]
+    fn shape_errors_point_at_the_line() {
+        let text = serde_json::to_string_pretty(&with(&["cwd"], json!(7))).unwrap();
+        let err = from_json_str("snap.json", &text).unwrap_err();
+        let SnapshotError::Shape { line, .. } = err else {
+            panic!("{err:?}")
+        };
+        let expected = text.lines().position(|l| l.contains("\"cwd\"")).unwrap() + 1;
+        assert_eq!(line, expected);
+    }
+
+    #[test]
+    fn secret_values_never_appear_in_errors() {
+        // A withheld value of the wrong shape must not be echoed back.
+        let v = with(
+            &["env", "=API_KEY"],
+            json!({"withheld": 1, "fingerprint": "s3cr3t-canary"}),
+        );
+        let text = message(load(&v));
+        assert!(!text.contains("s3cr3t-canary"), "{text}");
+    }
 }

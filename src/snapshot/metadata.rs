@@ -1,1 +1,463 @@
 //! The core-metadata reader (METADATA, PKG-INFO).
+//!
+//! Core metadata is an RFC 822-style header block followed by a body (the long
+//! description). Only the header block matters to us, so the reader stops at the first
+//! blank line and never reads the body. Values stay bytes until a field is asked for, so a
+//! Latin-1 `Author` in an old PKG-INFO costs nothing and breaks nothing.
+//!
+//! The rules mirror Python's `email.feedparser` (what `importlib.metadata` uses): a header
+//! is `Name: value`; a line starting with a space or tab continues the previous header;
+//! the block ends at the first empty line, or at the first line that is neither.
+//! `python/genevars/_probe.py` implements the same rules for the stdlib scanner.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+use thiserror::Error;
+
+/// At most this much of a metadata file is read while looking for the end of its
+/// header block; a longer header block is refused rather than read without end
+/// (a METADATA symlinked to `/dev/zero` must not exhaust memory).
+pub const HEADER_LIMIT: usize = 1 << 20;
+
+const CHUNK: usize = 8 * 1024;
+
+/// Whitespace trimmed from values: the ASCII set Python's `bytes.strip()` removes.
+const fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0x0b | 0x0c)
+}
+
+fn trim(bytes: &[u8]) -> &[u8] {
+    let start = bytes
+        .iter()
+        .position(|&b| !is_space(b))
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|&b| !is_space(b))
+        .map_or(start, |e| e + 1);
+    &bytes[start..end]
+}
+
+/// One header of the block. `value` is trimmed, with continuation lines joined by a
+/// single space; `line` is the 1-based line the header starts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header<'a> {
+    pub name: &'a str,
+    pub value: Cow<'a, [u8]>,
+    pub line: usize,
+}
+
+/// The headers of a metadata file's header block, in order (duplicates kept).
+pub fn headers(text: &[u8]) -> Vec<Header<'_>> {
+    let text = text.strip_prefix(b"\xef\xbb\xbf").unwrap_or(text);
+    let mut out: Vec<Header<'_>> = Vec::with_capacity(32);
+    for (index, raw) in text.split(|&b| b == b'\n').enumerate() {
+        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if line.is_empty() {
+            break;
+        }
+        if line[0] == b' ' || line[0] == b'\t' {
+            // A continuation; one before any header is a defect and is skipped.
+            let more = trim(line);
+            if let (Some(last), false) = (out.last_mut(), more.is_empty()) {
+                let value = last.value.to_mut();
+                if !value.is_empty() {
+                    value.push(b' ');
+                }
+                value.extend_from_slice(more);
+            }
+            continue;
+        }
+        let Some(colon) = line.iter().position(|&b| b == b':') else {
+            break; // Not a header: the body starts here.
+        };
+        let name = &line[..colon];
+        if name.is_empty() || !name.iter().all(|&b| (0x21..=0x7e).contains(&b)) {
+            break;
+        }
+        out.push(Header {
+            // Printable ASCII, checked above.
+            name: std::str::from_utf8(name).unwrap_or_default(),
+            value: Cow::Borrowed(trim(&line[colon + 1..])),
+            line: index + 1,
+        });
+    }
+    out
+}
+
+/// The start of a metadata file: everything up to and including its first empty line
+/// (or the whole file when it has none), read in chunks so the body is never read.
+///
+/// Fails with `InvalidData` when [`HEADER_LIMIT`] bytes hold no empty line.
+pub fn read_header_block(path: &Path) -> io::Result<Vec<u8>> {
+    read_header_block_from(File::open(path)?)
+}
+
+fn read_header_block_from(mut source: impl Read) -> io::Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(CHUNK);
+    let mut searched = 0;
+    loop {
+        let start = buf.len();
+        buf.resize(start + CHUNK, 0);
+        let n = match source.read(&mut buf[start..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => 0,
+            Err(e) => return Err(e),
+        };
+        buf.truncate(start + n);
+        if n == 0 {
+            return Ok(buf);
+        }
+        if let Some(end) = blank_line_end(&buf, searched) {
+            buf.truncate(end);
+            return Ok(buf);
+        }
+        // A blank line may straddle the chunk boundary: look back a little next time.
+        searched = buf.len().saturating_sub(2);
+        if buf.len() >= HEADER_LIMIT {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                HeaderBlockTooLong,
+            ));
+        }
+    }
+}
+
+/// The error carried by the `InvalidData` error of [`read_header_block`].
+#[derive(Debug, Error)]
+#[error("header block is longer than 1 MiB")]
+pub struct HeaderBlockTooLong;
+
+/// The end of the first empty line at or after `from` (an empty line is one at the very
+/// start, or a `\n` followed by `\n` or `\r\n`).
+fn blank_line_end(buf: &[u8], from: usize) -> Option<usize> {
+    if from == 0 {
+        if buf.starts_with(b"\n") {
+            return Some(1);
+        }
+        if buf.starts_with(b"\r\n") {
+            return Some(2);
+        }
+    }
+    let mut i = from;
+    while let Some(offset) = buf.get(i..)?.iter().position(|&b| b == b'\n') {
+        let nl = i + offset;
+        match (buf.get(nl + 1), buf.get(nl + 2)) {
+            (Some(b'\n'), _) => return Some(nl + 2),
+            (Some(b'\r'), Some(b'\n')) => return Some(nl + 3),
+            _ => {}
+        }
+        i = nl + 1;
+    }
+    None
+}
+
+/// Why a header block is not usable core metadata. Messages complete a sentence that
+/// starts with the file name: "METADATA has no Version field".
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum MetadataError {
+    #[error("has no {0} field")]
+    MissingField(&'static str),
+    #[error("has an empty {0} field")]
+    EmptyField(&'static str),
+    #[error("{field} field (line {line}) is not valid UTF-8")]
+    NonUtf8 { field: &'static str, line: usize },
+    #[error("Name {0:?} is not a valid distribution name")]
+    InvalidName(String),
+}
+
+/// A field decoded with replacement characters because it was not valid UTF-8.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LossyField {
+    pub field: String,
+    pub line: usize,
+}
+
+/// The core-metadata fields a snapshot keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoreMetadata {
+    /// The name as written (validated by PEP 508 rules).
+    pub name: String,
+    /// The PEP 503 normalized name.
+    pub normalized_name: String,
+    /// The version as written; not required to be PEP 440.
+    pub version: String,
+    pub requires_dist: Vec<String>,
+    pub provides_extra: Vec<String>,
+    pub requires_python: Option<String>,
+    /// Kept fields that held invalid UTF-8, decoded with replacement characters.
+    pub lossy: Vec<LossyField>,
+}
+
+impl CoreMetadata {
+    /// Reads the fields of a header block. Name and Version are required; the first of
+    /// a repeated single-valued field wins, as with `email.message.Message.get`.
+    pub fn parse(text: &[u8]) -> Result<Self, MetadataError> {
+        let headers = headers(text);
+        let name = required(&headers, "Name")?;
+        let normalized_name = pep508_rs::PackageName::new(name.clone())
+            .map_err(|_| MetadataError::InvalidName(name.clone()))?
+            .to_string();
+        let version = required(&headers, "Version")?;
+        let mut lossy = Vec::new();
+        let mut decode = |h: &Header<'_>| -> String {
+            match std::str::from_utf8(&h.value) {
+                Ok(s) => s.to_string(),
+                Err(_) => {
+                    lossy.push(LossyField {
+                        field: h.name.to_string(),
+                        line: h.line,
+                    });
+                    String::from_utf8_lossy(&h.value).into_owned()
+                }
+            }
+        };
+        let mut requires_dist = Vec::new();
+        let mut provides_extra = Vec::new();
+        let mut requires_python = None;
+        for h in &headers {
+            if h.name.eq_ignore_ascii_case("Requires-Dist") {
+                requires_dist.push(decode(h));
+            } else if h.name.eq_ignore_ascii_case("Provides-Extra") {
+                provides_extra.push(decode(h));
+            } else if h.name.eq_ignore_ascii_case("Requires-Python") && requires_python.is_none() {
+                requires_python = Some(decode(h));
+            }
+        }
+        Ok(CoreMetadata {
+            name,
+            normalized_name,
+            version,
+            requires_dist,
+            provides_extra,
+            requires_python,
+            lossy,
+        })
+    }
+}
+
+/// The first `field` header, trimmed, non-empty and valid UTF-8.
+fn required(headers: &[Header<'_>], field: &'static str) -> Result<String, MetadataError> {
+    let header = headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case(field))
+        .ok_or(MetadataError::MissingField(field))?;
+    if header.value.is_empty() {
+        return Err(MetadataError::EmptyField(field));
+    }
+    std::str::from_utf8(&header.value)
+        .map(str::to_string)
+        .map_err(|_| MetadataError::NonUtf8 {
+            field,
+            line: header.line,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values<'a>(hs: &'a [Header<'a>], name: &str) -> Vec<&'a [u8]> {
+        hs.iter()
+            .filter(|h| h.name == name)
+            .map(|h| h.value.as_ref())
+            .collect()
+    }
+
+    #[test]
+    fn reads_fields_and_stops_at_the_body() {
+        let text = b"Metadata-Version: 2.1\nName: PyYAML\nVersion: 6.0.1\n\
+            Requires-Dist: a>=1\nRequires-Dist: b ; extra == 'x'\nProvides-Extra: x\n\
+            Requires-Python: >=3.8\n\nName: Body\nRequires-Dist: not-a-header\n";
+        let m = CoreMetadata::parse(text).unwrap();
+        assert_eq!(m.name, "PyYAML");
+        assert_eq!(m.normalized_name, "pyyaml");
+        assert_eq!(m.version, "6.0.1");
+        assert_eq!(m.requires_dist, ["a>=1", "b ; extra == 'x'"]);
+        assert_eq!(m.provides_extra, ["x"]);
+        assert_eq!(m.requires_python.as_deref(), Some(">=3.8"));
+        assert!(m.lossy.is_empty());
+    }
+
+    #[test]
+    fn continuation_lines_are_joined() {
+        let hs =
+            headers(b"Name: a\nRequires-Dist: foo;\n   extra == 'x'\n\tand more\nVersion: 1\n");
+        assert_eq!(
+            values(&hs, "Requires-Dist"),
+            [b"foo; extra == 'x' and more".as_slice()]
+        );
+        assert_eq!(values(&hs, "Version"), [b"1".as_slice()]);
+        assert_eq!(hs[2].line, 5);
+    }
+
+    #[test]
+    fn crlf_and_bom_are_accepted() {
+        let m = CoreMetadata::parse(b"\xef\xbb\xbfName: x\r\nVersion: 2.0\r\n\r\nbody").unwrap();
+        assert_eq!((m.name.as_str(), m.version.as_str()), ("x", "2.0"));
+    }
+
+    #[test]
+    fn a_non_header_line_ends_the_block() {
+        let hs = headers(b"Name: a\nthis is not a header\nVersion: 1\n");
+        assert_eq!(hs.len(), 1);
+        assert_eq!(
+            CoreMetadata::parse(b"Name: a\nthis is not a header\nVersion: 1\n"),
+            Err(MetadataError::MissingField("Version"))
+        );
+    }
+
+    #[test]
+    fn leading_continuation_is_ignored() {
+        let hs = headers(b"  stray\nName: a\n");
+        assert_eq!(hs.len(), 1);
+        assert_eq!(hs[0].name, "Name");
+    }
+
+    #[test]
+    fn first_of_a_repeated_field_wins() {
+        let m = CoreMetadata::parse(b"Name: a\nVersion: 1.0\nVersion: 2.0\nname: b\n").unwrap();
+        assert_eq!((m.name.as_str(), m.version.as_str()), ("a", "1.0"));
+    }
+
+    #[test]
+    fn header_names_are_case_insensitive() {
+        let m = CoreMetadata::parse(b"NAME: a\nversion: 1\nrequires-dist: b\n").unwrap();
+        assert_eq!(m.requires_dist, ["b"]);
+    }
+
+    #[test]
+    fn malformed_metadata_is_refused_with_a_reason() {
+        use MetadataError::*;
+        let cases: &[(&[u8], MetadataError)] = &[
+            (b"", MissingField("Name")),
+            (b"\n\nName: a\nVersion: 1\n", MissingField("Name")),
+            (b"Version: 1\n", MissingField("Name")),
+            (b"Name: a\n", MissingField("Version")),
+            (b"Name:\nVersion: 1\n", EmptyField("Name")),
+            (b"Name: a\nVersion:   \n", EmptyField("Version")),
+            (
+                b"Name: caf\xe9\nVersion: 1\n",
+                NonUtf8 {
+                    field: "Name",
+                    line: 1,
+                },
+            ),
+            (
+                b"Name: a\nVersion: 1.\xff\n",
+                NonUtf8 {
+                    field: "Version",
+                    line: 2,
+                },
+            ),
+            (
+                b"Name: not a name\nVersion: 1\n",
+                InvalidName("not a name".into()),
+            ),
+            (
+                b"Name: -leading\nVersion: 1\n",
+                InvalidName("-leading".into()),
+            ),
+            (
+                b"Name: trailing_\nVersion: 1\n",
+                InvalidName("trailing_".into()),
+            ),
+            (b"Name a\nVersion: 1\n", MissingField("Name")),
+            (b"Na me: a\nVersion: 1\n", MissingField("Name")),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(
+                CoreMetadata::parse(text).as_ref(),
+                Err(expected),
+                "{:?}",
+                String::from_utf8_lossy(text)
+            );
+        }
+    }
+
+    #[test]
+    fn error_messages_read_as_sentences() {
+        assert_eq!(
+            MetadataError::MissingField("Version").to_string(),
+            "has no Version field"
+        );
+        assert_eq!(
+            MetadataError::NonUtf8 {
+                field: "Name",
+                line: 3
+            }
+            .to_string(),
+            "Name field (line 3) is not valid UTF-8"
+        );
+        assert_eq!(
+            MetadataError::InvalidName("a b".into()).to_string(),
+            "Name \"a b\" is not a valid distribution name"
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_outside_name_and_version_is_decoded_lossily() {
+        let m = CoreMetadata::parse(
+            b"Name: a\nVersion: 1\nAuthor: Fran\xe7ois\nRequires-Dist: b\xff\n",
+        )
+        .unwrap();
+        assert_eq!(m.requires_dist, ["b\u{fffd}"]);
+        assert_eq!(
+            m.lossy,
+            [LossyField {
+                field: "Requires-Dist".into(),
+                line: 4
+            }]
+        );
+    }
+
+    #[test]
+    fn legacy_versions_are_kept_as_written() {
+        let m = CoreMetadata::parse(b"Name: pytz\nVersion:  2004d \n").unwrap();
+        assert_eq!(m.version, "2004d");
+    }
+
+    #[test]
+    fn header_block_reader_stops_at_the_blank_line() {
+        let mut text = b"Name: a\nVersion: 1\n\n".to_vec();
+        let body_start = text.len();
+        text.extend(std::iter::repeat(b'x').take(100_000));
+        let block = read_header_block_from(text.as_slice()).unwrap();
+        assert_eq!(block.len(), body_start);
+        // CRLF blank line straddling a chunk boundary.
+        let mut text = vec![b'A'; CHUNK - 3];
+        text.splice(0..3, b"X: ".iter().copied());
+        text.extend_from_slice(b"\r\n\r\nbody");
+        let block = read_header_block_from(text.as_slice()).unwrap();
+        assert!(block.ends_with(b"\r\n\r\n"));
+        // No blank line: the whole file.
+        assert_eq!(
+            read_header_block_from(b"Name: a".as_slice()).unwrap(),
+            b"Name: a"
+        );
+        assert_eq!(
+            read_header_block_from(b"\nName: a".as_slice()).unwrap(),
+            b"\n"
+        );
+    }
+
+    #[test]
+    fn endless_header_block_is_refused() {
+        let endless = io::repeat(b'a');
+        let err = read_header_block_from(endless).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert_eq!(err.to_string(), "header block is longer than 1 MiB");
+    }
+
+    #[test]
+    fn blank_line_detection() {
+        assert_eq!(blank_line_end(b"a\n\nb", 0), Some(3));
+        assert_eq!(blank_line_end(b"a\r\n\r\nb", 0), Some(5));
+        assert_eq!(blank_line_end(b"a\nb\n", 0), None);
+        assert_eq!(blank_line_end(b"a\n \nb", 0), None);
+        assert_eq!(blank_line_end(b"\r\n", 0), Some(2));
+    }
+}

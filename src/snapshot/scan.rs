@@ -1,1 +1,837 @@
-//! The site-packages scanner.
+//! The site-packages scanner: which distributions `import` sees on a path.
+//!
+//! Every path entry is listed once, in order. Inside a directory entry we read
+//! `*.dist-info` (METADATA, INSTALLER, direct_url.json), `*.egg-info` (a PKG-INFO
+//! directory or a PKG-INFO file) and unzipped `*.egg` directories (EGG-INFO/PKG-INFO); an
+//! entry that is itself an `.egg` directory is that one distribution. The first copy of a
+//! normalized name wins, as with `import`; later copies are kept as its `shadowed`.
+//!
+//! Nothing here fails the scan: every entry or distribution that cannot be read becomes an
+//! [`Unreadable`] with a reason. The stdlib scanner in `python/genevars/_probe.py` gives
+//! the same packages and the same reasons; keep the two in step.
+
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
+use std::fs::{self, File};
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::metadata::{read_header_block, CoreMetadata, HeaderBlockTooLong};
+use super::model::{DirectUrl, DistKind, Package, ShadowedCopy, Unreadable};
+use crate::redact;
+
+/// The packages found on a path and what could not be read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ScanResult {
+    /// One per normalized name, sorted by name; later copies in `shadowed`.
+    pub packages: Vec<Package>,
+    /// In the order they were met.
+    pub unreadable: Vec<Unreadable>,
+}
+
+/// Small files (INSTALLER, direct_url.json) larger than this are not read.
+const SMALL_FILE_LIMIT: u64 = 1 << 20;
+
+/// Scans path entries in order, as `import` would search them.
+pub fn scan_paths<P: AsRef<Path>>(paths: &[P]) -> ScanResult {
+    let mut scanner = Scanner::default();
+    for entry in paths {
+        scanner.scan_entry(entry.as_ref());
+    }
+    scanner.finish()
+}
+
+#[derive(Default)]
+struct Scanner {
+    packages: Vec<Package>,
+    index: HashMap<String, usize>,
+    unreadable: Vec<Unreadable>,
+    /// Entries already scanned, as given and resolved: a repeated entry adds nothing.
+    seen_entries: HashSet<OsString>,
+    seen_dirs: HashSet<PathBuf>,
+    /// `.egg` directories already read: one can be both inside site-packages and a
+    /// path entry of its own (through easy-install.pth).
+    seen_eggs: HashSet<PathBuf>,
+}
+
+/// The metadata layouts, named as reasons name them.
+#[derive(Clone, Copy)]
+enum Layout {
+    DistInfo,
+    EggInfo,
+    Egg,
+}
+
+impl Layout {
+    fn of(name: &[u8]) -> Option<Layout> {
+        if ends_with_ignore_case(name, b".dist-info") {
+            Some(Layout::DistInfo)
+        } else if ends_with_ignore_case(name, b".egg-info") {
+            Some(Layout::EggInfo)
+        } else if ends_with_ignore_case(name, b".egg") {
+            Some(Layout::Egg)
+        } else {
+            None
+        }
+    }
+}
+
+fn ends_with_ignore_case(name: &[u8], suffix: &[u8]) -> bool {
+    name.len() > suffix.len() && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+}
+
+impl Scanner {
+    fn unreadable(&mut self, path: &Path, reason: impl Into<String>) {
+        self.unreadable.push(Unreadable {
+            path: path.to_string_lossy().into_owned(),
+            reason: reason.into(),
+        });
+    }
+
+    fn scan_entry(&mut self, entry: &Path) {
+        if !self.seen_entries.insert(entry.as_os_str().to_owned()) {
+            return;
+        }
+        // An empty entry is the current directory.
+        let root = if entry.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            entry
+        };
+        let meta = match fs::metadata(root) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return self.unreadable(entry, "path entry does not exist");
+            }
+            Err(e) => {
+                return self.unreadable(entry, format!("cannot read path entry: {}", describe(&e)));
+            }
+        };
+        if let Ok(resolved) = fs::canonicalize(root) {
+            if !self.seen_dirs.insert(resolved) {
+                return;
+            }
+        }
+        if meta.is_file() {
+            let reason = if is_zip(root) {
+                "path entry is a zip archive; distributions inside zip archives are not scanned"
+            } else {
+                "path entry is a file, not a directory"
+            };
+            return self.unreadable(entry, reason);
+        }
+        if !meta.is_dir() {
+            return self.unreadable(entry, "path entry is not a directory");
+        }
+        let root_name = root.file_name().map(os_bytes).unwrap_or_default();
+        if matches!(Layout::of(&root_name), Some(Layout::Egg)) {
+            return self.read_egg(entry, root);
+        }
+        let mut children = match list_metadata_children(root) {
+            Ok(children) => children,
+            Err(e) => {
+                return self.unreadable(entry, format!("cannot list path entry: {}", describe(&e)));
+            }
+        };
+        children.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (name, layout) in children {
+            let path = root.join(&name);
+            match layout {
+                Layout::DistInfo => self.read_dist_info(entry, path),
+                Layout::EggInfo => self.read_egg_info(entry, path),
+                Layout::Egg => self.read_egg(entry, &path),
+            }
+        }
+    }
+
+    fn read_dist_info(&mut self, location: &Path, dir: PathBuf) {
+        let block = match read_metadata_file(&dir.join("METADATA"), "METADATA", ".dist-info") {
+            Ok(block) => block,
+            Err(reason) => return self.unreadable(&dir, reason),
+        };
+        let Some(mut package) = self.parse(location, &dir, DistKind::DistInfo, "METADATA", &block)
+        else {
+            return;
+        };
+        package.installer = read_small_text(&dir.join("INSTALLER"))
+            .map(|text| text.trim().to_string())
+            .filter(|text| !text.is_empty());
+        match read_direct_url(&dir.join("direct_url.json")) {
+            Ok(direct_url) => package.direct_url = direct_url,
+            Err(()) => self.unreadable(
+                &dir,
+                "direct_url.json is not valid PEP 610 JSON; the origin is not recorded",
+            ),
+        }
+        self.add(package);
+    }
+
+    fn read_egg_info(&mut self, location: &Path, path: PathBuf) {
+        // A directory holding PKG-INFO, or a PKG-INFO file of its own.
+        let file = if path.is_dir() {
+            path.join("PKG-INFO")
+        } else {
+            path.clone()
+        };
+        let block = match read_metadata_file(&file, "PKG-INFO", ".egg-info") {
+            Ok(block) => block,
+            Err(reason) => return self.unreadable(&path, reason),
+        };
+        if let Some(package) = self.parse(location, &path, DistKind::EggInfo, "PKG-INFO", &block) {
+            self.add(package);
+        }
+    }
+
+    fn read_egg(&mut self, location: &Path, egg: &Path) {
+        match fs::metadata(egg) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => {
+                return self.unreadable(
+                    egg,
+                    "zipped .egg; distributions inside zip archives are not scanned",
+                )
+            }
+            Err(e) => return self.unreadable(egg, format!("cannot read .egg: {}", describe(&e))),
+        }
+        if let Ok(resolved) = fs::canonicalize(egg) {
+            if !self.seen_eggs.insert(resolved) {
+                return;
+            }
+        }
+        let info = egg.join("EGG-INFO");
+        let block = match read_metadata_file(&info.join("PKG-INFO"), "EGG-INFO/PKG-INFO", ".egg") {
+            Ok(block) => block,
+            Err(reason) => return self.unreadable(&info, reason),
+        };
+        if let Some(package) =
+            self.parse(location, &info, DistKind::Egg, "EGG-INFO/PKG-INFO", &block)
+        {
+            self.add(package);
+        }
+    }
+
+    /// The package a header block describes, or `None` (recorded) when it is unusable.
+    fn parse(
+        &mut self,
+        location: &Path,
+        metadata_path: &Path,
+        kind: DistKind,
+        label: &str,
+        block: &[u8],
+    ) -> Option<Package> {
+        let meta = match CoreMetadata::parse(block) {
+            Ok(meta) => meta,
+            Err(e) => {
+                self.unreadable(metadata_path, format!("{label} {e}"));
+                return None;
+            }
+        };
+        for lossy in &meta.lossy {
+            self.unreadable(
+                metadata_path,
+                format!(
+                    "{label} {} field (line {}) is not valid UTF-8; kept with replacement characters",
+                    lossy.field, lossy.line
+                ),
+            );
+        }
+        Some(Package {
+            name: meta.normalized_name,
+            display_name: meta.name,
+            version: meta.version,
+            location: location.to_string_lossy().into_owned(),
+            metadata_path: metadata_path.to_string_lossy().into_owned(),
+            kind,
+            installer: None,
+            direct_url: None,
+            requires_dist: meta.requires_dist,
+            provides_extra: meta.provides_extra,
+            requires_python: meta.requires_python,
+            shadowed: Vec::new(),
+        })
+    }
+
+    fn add(&mut self, package: Package) {
+        match self.index.get(&package.name) {
+            Some(&winner) => self.packages[winner].shadowed.push(ShadowedCopy {
+                version: package.version,
+                location: package.location,
+                metadata_path: package.metadata_path,
+            }),
+            None => {
+                self.index.insert(package.name.clone(), self.packages.len());
+                self.packages.push(package);
+            }
+        }
+    }
+
+    fn finish(mut self) -> ScanResult {
+        self.packages.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+        ScanResult {
+            packages: self.packages,
+            unreadable: self.unreadable,
+        }
+    }
+}
+
+/// The children of a directory whose names say they hold distribution metadata.
+fn list_metadata_children(dir: &Path) -> io::Result<Vec<(OsString, Layout)>> {
+    let mut children = Vec::new();
+    for child in fs::read_dir(dir)? {
+        let name = child?.file_name();
+        if let Some(layout) = Layout::of(&os_bytes(&name)) {
+            children.push((name, layout));
+        }
+    }
+    Ok(children)
+}
+
+#[cfg(unix)]
+fn os_bytes(name: &std::ffi::OsStr) -> std::borrow::Cow<'_, [u8]> {
+    use std::os::unix::ffi::OsStrExt;
+    std::borrow::Cow::Borrowed(name.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn os_bytes(name: &std::ffi::OsStr) -> std::borrow::Cow<'_, [u8]> {
+    std::borrow::Cow::Owned(name.to_string_lossy().into_owned().into_bytes())
+}
+
+/// The header block of a metadata file, or the reason it cannot be read.
+/// `container` names the directory kind for the "is a file" case.
+fn read_metadata_file(file: &Path, label: &str, container: &str) -> Result<Vec<u8>, String> {
+    match fs::metadata(file) {
+        Ok(meta) if meta.is_file() => {}
+        // A FIFO or device would block or never end: refuse before opening it.
+        Ok(_) => return Err(format!("{label} is not a regular file")),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(format!("no {label} file")),
+        Err(e) if e.raw_os_error() == Some(errno::ENOTDIR) => {
+            return Err(format!("is a file, not a {container} directory"))
+        }
+        Err(e) => return Err(format!("cannot read {label}: {}", describe(&e))),
+    }
+    read_header_block(file).map_err(|e| {
+        if e.get_ref()
+            .is_some_and(|inner| inner.is::<HeaderBlockTooLong>())
+        {
+            format!("{label} {e}")
+        } else {
+            format!("cannot read {label}: {}", describe(&e))
+        }
+    })
+}
+
+/// A small regular file's text, or `None` when it is absent or unusable.
+fn read_small_text(file: &Path) -> Option<String> {
+    let meta = fs::metadata(file).ok()?;
+    if !meta.is_file() || meta.len() > SMALL_FILE_LIMIT {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    File::open(file).ok()?.read_to_end(&mut bytes).ok()?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// PEP 610 `direct_url.json`: `Ok(None)` when absent, `Err` when present but malformed.
+fn read_direct_url(file: &Path) -> Result<Option<DirectUrl>, ()> {
+    let meta = match fs::metadata(file) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(_) => return Err(()),
+    };
+    if !meta.is_file() || meta.len() > SMALL_FILE_LIMIT {
+        return Err(());
+    }
+    let text = fs::read_to_string(file).map_err(|_| ())?;
+    parse_direct_url(&text).map(Some).ok_or(())
+}
+
+/// The origin a `direct_url.json` records, with credentials in its URL masked.
+pub fn parse_direct_url(text: &str) -> Option<DirectUrl> {
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    let url = value.get("url")?.as_str()?;
+    let is_object = |key: &str| value.get(key).is_some_and(serde_json::Value::is_object);
+    let (kind, editable) = if is_object("vcs_info") {
+        ("vcs", false)
+    } else if is_object("archive_info") {
+        ("archive", false)
+    } else if is_object("dir_info") {
+        let editable = value["dir_info"].get("editable") == Some(&serde_json::Value::Bool(true));
+        ("dir", editable)
+    } else {
+        return None;
+    };
+    Some(DirectUrl {
+        url: redact::mask_credentials(url).unwrap_or_else(|| url.to_string()),
+        editable,
+        kind: kind.to_string(),
+    })
+}
+
+/// A file path entry is a zip archive by its extension or its first bytes.
+fn is_zip(path: &Path) -> bool {
+    let by_name = path
+        .extension()
+        .map(|ext| {
+            let ext = ext.to_string_lossy();
+            ["zip", "egg", "whl", "pyz"]
+                .iter()
+                .any(|z| ext.eq_ignore_ascii_case(z))
+        })
+        .unwrap_or(false);
+    by_name || {
+        let mut magic = [0u8; 4];
+        File::open(path)
+            .and_then(|mut f| f.read_exact(&mut magic))
+            .is_ok_and(|()| &magic == b"PK\x03\x04")
+    }
+}
+
+mod errno {
+    pub const ENOTDIR: i32 = 20;
+    pub const EISDIR: i32 = 21;
+    #[cfg(target_os = "linux")]
+    pub const ELOOP: i32 = 40;
+    #[cfg(not(target_os = "linux"))]
+    pub const ELOOP: i32 = 62;
+}
+
+/// An I/O error in the words every reason uses (the stdlib scanner says the same).
+fn describe(e: &io::Error) -> String {
+    match (e.kind(), e.raw_os_error()) {
+        (io::ErrorKind::NotFound, _) => "does not exist".to_string(),
+        (io::ErrorKind::PermissionDenied, _) => "permission denied".to_string(),
+        (_, Some(errno::ELOOP)) => "symlink loop".to_string(),
+        (_, Some(errno::ENOTDIR)) => "not a directory".to_string(),
+        (_, Some(errno::EISDIR)) => "is a directory".to_string(),
+        _ => {
+            // "Message (os error N)": keep the message, as Python's strerror has it.
+            let text = e.to_string();
+            match text.rfind(" (os error ") {
+                Some(i) => text[..i].to_string(),
+                None => text,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs::create_dir_all;
+
+    fn write(path: &Path, text: impl AsRef<[u8]>) {
+        create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+
+    fn dist_info(site: &Path, name: &str, version: &str) -> PathBuf {
+        let dir = site.join(format!("{}-{version}.dist-info", name.replace('-', "_")));
+        write(
+            &dir.join("METADATA"),
+            format!(
+                "Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\nLong description\n"
+            ),
+        );
+        dir
+    }
+
+    fn scan(paths: &[&Path]) -> ScanResult {
+        scan_paths(paths)
+    }
+
+    fn reasons(result: &ScanResult) -> Vec<(String, String)> {
+        result
+            .unreadable
+            .iter()
+            .map(|u| (u.path.clone(), u.reason.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn reads_a_dist_info_with_all_its_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let site = tmp.path();
+        let dir = site.join("PyYAML-6.0.1.dist-info");
+        write(
+            &dir.join("METADATA"),
+            "Metadata-Version: 2.1\nName: PyYAML\nVersion: 6.0.1\nRequires-Python: >=3.6\n\
+             Requires-Dist: a>=1\nProvides-Extra: fast\n\nbody\n",
+        );
+        write(&dir.join("INSTALLER"), "uv\n");
+        write(
+            &dir.join("direct_url.json"),
+            r#"{"url": "https://user:hunter2@example.com/pyyaml.whl", "archive_info": {}}"#,
+        );
+        let result = scan(&[site]);
+        assert!(result.unreadable.is_empty(), "{:?}", result.unreadable);
+        let [p] = result.packages.as_slice() else {
+            panic!("{:?}", result.packages)
+        };
+        assert_eq!(p.name, "pyyaml");
+        assert_eq!(p.display_name, "PyYAML");
+        assert_eq!(p.version, "6.0.1");
+        assert_eq!(p.location, site.to_string_lossy());
+        assert_eq!(p.metadata_path, dir.to_string_lossy());
+        assert_eq!(p.kind, DistKind::DistInfo);
+        assert_eq!(p.installer.as_deref(), Some("uv"));
+        assert_eq!(p.requires_dist, ["a>=1"]);
+        assert_eq!(p.provides_extra, ["fast"]);
+        assert_eq!(p.requires_python.as_deref(), Some(">=3.6"));
+        let url = p.direct_url.as_ref().unwrap();
+        assert_eq!(url.url, "https://***@example.com/pyyaml.whl");
+        assert_eq!((url.kind.as_str(), url.editable), ("archive", false));
+    }
+
+    #[test]
+    fn editable_and_vcs_origins() {
+        let tmp = tempfile::tempdir().unwrap();
+        let a = dist_info(tmp.path(), "a", "1");
+        write(
+            &a.join("direct_url.json"),
+            r#"{"url": "file:///src/a", "dir_info": {"editable": true}}"#,
+        );
+        let b = dist_info(tmp.path(), "b", "1");
+        write(
+            &b.join("direct_url.json"),
+            r#"{"url": "git+https://tok@github.com/x/b", "vcs_info": {"vcs": "git", "commit_id": "abc"}}"#,
+        );
+        let c = dist_info(tmp.path(), "c", "1");
+        write(
+            &c.join("direct_url.json"),
+            r#"{"url": "file:///src/c", "dir_info": {}}"#,
+        );
+        let result = scan(&[tmp.path()]);
+        let urls: Vec<_> = result
+            .packages
+            .iter()
+            .map(|p| p.direct_url.clone().unwrap())
+            .map(|u| (u.url, u.kind, u.editable))
+            .collect();
+        assert_eq!(
+            urls,
+            [
+                ("file:///src/a".into(), "dir".into(), true),
+                ("git+https://***@github.com/x/b".into(), "vcs".into(), false),
+                ("file:///src/c".into(), "dir".into(), false),
+            ]
+        );
+    }
+
+    #[test]
+    fn egg_info_directory_and_file_and_egg_directory() {
+        let tmp = tempfile::tempdir().unwrap();
+        let site = tmp.path();
+        write(
+            &site.join("dirform-1.0.egg-info/PKG-INFO"),
+            "Name: dirform\nVersion: 1.0\n",
+        );
+        write(
+            &site.join("fileform-2.0-py3.11.egg-info"),
+            "Name: fileform\nVersion: 2.0\n",
+        );
+        write(
+            &site.join("eggform-3.0-py3.11.egg/EGG-INFO/PKG-INFO"),
+            "Name: EggForm\nVersion: 3.0\n",
+        );
+        let result = scan(&[site]);
+        assert!(result.unreadable.is_empty(), "{:?}", result.unreadable);
+        let got: Vec<_> = result
+            .packages
+            .iter()
+            .map(|p| {
+                (
+                    p.name.as_str(),
+                    p.version.as_str(),
+                    p.kind,
+                    p.metadata_path.clone(),
+                )
+            })
+            .collect();
+        let path = |s: &str| site.join(s).to_string_lossy().into_owned();
+        assert_eq!(
+            got,
+            [
+                (
+                    "dirform",
+                    "1.0",
+                    DistKind::EggInfo,
+                    path("dirform-1.0.egg-info")
+                ),
+                (
+                    "eggform",
+                    "3.0",
+                    DistKind::Egg,
+                    path("eggform-3.0-py3.11.egg/EGG-INFO")
+                ),
+                (
+                    "fileform",
+                    "2.0",
+                    DistKind::EggInfo,
+                    path("fileform-2.0-py3.11.egg-info")
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_egg_path_entry_is_one_distribution_read_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let egg = tmp.path().join("x-1.0.egg");
+        write(&egg.join("EGG-INFO/PKG-INFO"), "Name: x\nVersion: 1.0\n");
+        // Inside site-packages and on the path through easy-install.pth: read once.
+        let result = scan(&[tmp.path(), &egg]);
+        assert_eq!(result.packages.len(), 1);
+        assert!(result.packages[0].shadowed.is_empty());
+        let alone = scan(&[&egg]);
+        assert_eq!(alone.packages[0].location, egg.to_string_lossy());
+    }
+
+    #[test]
+    fn first_on_the_path_wins_and_later_copies_are_shadowed() {
+        let first = tempfile::tempdir().unwrap();
+        let second = tempfile::tempdir().unwrap();
+        dist_info(first.path(), "Typing_Extensions", "4.12.2");
+        let shadowed = dist_info(second.path(), "typing-extensions", "4.5.0");
+        dist_info(second.path(), "only-second", "1.0");
+        let result = scan(&[first.path(), second.path()]);
+        let names: Vec<_> = result.packages.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["only-second", "typing-extensions"]);
+        let winner = &result.packages[1];
+        assert_eq!(winner.version, "4.12.2");
+        assert_eq!(winner.display_name, "Typing_Extensions");
+        assert_eq!(
+            winner.shadowed,
+            [ShadowedCopy {
+                version: "4.5.0".into(),
+                location: second.path().to_string_lossy().into(),
+                metadata_path: shadowed.to_string_lossy().into(),
+            }]
+        );
+        // Reversed path, reversed winner.
+        let result = scan(&[second.path(), first.path()]);
+        assert_eq!(result.packages[1].version, "4.5.0");
+    }
+
+    #[test]
+    fn repeated_entries_are_scanned_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        dist_info(tmp.path(), "a", "1");
+        let alias = tmp.path().join("a-1.dist-info/..");
+        let result = scan(&[tmp.path(), tmp.path(), &alias]);
+        assert_eq!(result.packages.len(), 1);
+        assert!(result.packages[0].shadowed.is_empty());
+        assert!(result.unreadable.is_empty());
+    }
+
+    #[test]
+    fn malformed_distributions_become_unreadable_with_a_reason() {
+        let tmp = tempfile::tempdir().unwrap();
+        let site = tmp.path();
+        fs::create_dir_all(site.join("nometa-1.0.dist-info")).unwrap();
+        write(
+            &site.join("noname-1.0.dist-info/METADATA"),
+            "Version: 1.0\n",
+        );
+        write(
+            &site.join("noversion-1.0.dist-info/METADATA"),
+            "Name: noversion\n",
+        );
+        write(
+            &site.join("emptyversion-1.0.dist-info/METADATA"),
+            "Name: e\nVersion:\n",
+        );
+        write(
+            &site.join("latin-1.0.dist-info/METADATA"),
+            b"Name: caf\xe9\nVersion: 1\n",
+        );
+        write(
+            &site.join("badname-1.0.dist-info/METADATA"),
+            "Name: bad name\nVersion: 1\n",
+        );
+        write(
+            &site.join("afile-1.0.dist-info"),
+            "Name: afile\nVersion: 1\n",
+        );
+        fs::create_dir_all(site.join("metadir-1.0.dist-info/METADATA")).unwrap();
+        fs::create_dir_all(site.join("nopkginfo-1.0.egg-info")).unwrap();
+        write(&site.join("zipped-1.0.egg"), b"PK\x03\x04rest");
+        fs::create_dir_all(site.join("noegginfo-1.0.egg")).unwrap();
+        write(
+            &site.join("badurl-1.0.dist-info/METADATA"),
+            "Name: badurl\nVersion: 1\n",
+        );
+        write(
+            &site.join("badurl-1.0.dist-info/direct_url.json"),
+            "{not json",
+        );
+        write(
+            &site.join("lossy-1.0.dist-info/METADATA"),
+            b"Name: lossy\nVersion: 1\nRequires-Dist: x\xff\n",
+        );
+        write(
+            &site.join("body-1.0.dist-info/METADATA"),
+            "Metadata-Version: 2.1\n\nName: body\nVersion: 1\n",
+        );
+        let result = scan(&[site]);
+        let p = |s: &str| site.join(s).to_string_lossy().into_owned();
+        let mut got = reasons(&result);
+        got.sort();
+        let mut expected = vec![
+            (p("afile-1.0.dist-info"), "is a file, not a .dist-info directory".to_string()),
+            (p("badname-1.0.dist-info"), "METADATA Name \"bad name\" is not a valid distribution name".into()),
+            (p("badurl-1.0.dist-info"), "direct_url.json is not valid PEP 610 JSON; the origin is not recorded".into()),
+            (p("body-1.0.dist-info"), "METADATA has no Name field".into()),
+            (p("emptyversion-1.0.dist-info"), "METADATA has an empty Version field".into()),
+            (p("latin-1.0.dist-info"), "METADATA Name field (line 1) is not valid UTF-8".into()),
+            (p("lossy-1.0.dist-info"), "METADATA Requires-Dist field (line 3) is not valid UTF-8; kept with replacement characters".into()),
+            (p("metadir-1.0.dist-info"), "METADATA is not a regular file".into()),
+            (p("noegginfo-1.0.egg/EGG-INFO"), "no EGG-INFO/PKG-INFO file".into()),
+            (p("nometa-1.0.dist-info"), "no METADATA file".into()),
+            (p("noname-1.0.dist-info"), "METADATA has no Name field".into()),
+            (p("nopkginfo-1.0.egg-info"), "no PKG-INFO file".into()),
+            (p("noversion-1.0.dist-info"), "METADATA has no Version field".into()),
+            (p("zipped-1.0.egg"), "zipped .egg; distributions inside zip archives are not scanned".into()),
+        ];
+        expected.sort();
+        assert_eq!(got, expected);
+        // The readable ones are still there: one bad entry never fails the scan.
+        let names: Vec<_> = result.packages.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["badurl", "lossy"]);
+        assert_eq!(result.packages[0].direct_url, None);
+        assert_eq!(result.packages[1].requires_dist, ["x\u{fffd}"]);
+    }
+
+    #[test]
+    fn bad_path_entries_are_recorded() {
+        let tmp = tempfile::tempdir().unwrap();
+        let missing = tmp.path().join("python311.zip");
+        let zip = tmp.path().join("lib.zip");
+        write(&zip, b"PK\x03\x04");
+        let magic_only = tmp.path().join("bundle.bin");
+        write(&magic_only, b"PK\x03\x04");
+        let plain = tmp.path().join("notes.txt");
+        write(&plain, "hello");
+        let result = scan(&[&missing, &zip, &magic_only, &plain]);
+        let s = |p: &Path| p.to_string_lossy().into_owned();
+        let zipped =
+            "path entry is a zip archive; distributions inside zip archives are not scanned";
+        assert_eq!(
+            reasons(&result),
+            [
+                (s(&missing), "path entry does not exist".to_string()),
+                (s(&zip), zipped.into()),
+                (s(&magic_only), zipped.into()),
+                (s(&plain), "path entry is a file, not a directory".into()),
+            ]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_loops_are_recorded() {
+        use std::os::unix::fs::symlink;
+        let tmp = tempfile::tempdir().unwrap();
+        let site = tmp.path().join("site");
+        fs::create_dir(&site).unwrap();
+        symlink(
+            site.join("loop-1.0.dist-info"),
+            site.join("loop-1.0.dist-info"),
+        )
+        .unwrap();
+        let entry = tmp.path().join("entry");
+        symlink(&entry, &entry).unwrap();
+        dist_info(&site, "fine", "1");
+        let result = scan(&[&site, &entry]);
+        assert_eq!(
+            reasons(&result),
+            [
+                (
+                    site.join("loop-1.0.dist-info")
+                        .to_string_lossy()
+                        .into_owned(),
+                    "cannot read METADATA: symlink loop".to_string()
+                ),
+                (
+                    entry.to_string_lossy().into_owned(),
+                    "cannot read path entry: symlink loop".to_string()
+                ),
+            ]
+        );
+        assert_eq!(result.packages.len(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn unreadable_directories_are_recorded() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let locked = tmp.path().join("locked");
+        dist_info(&locked, "a", "1");
+        fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
+        if fs::read_dir(&locked).is_ok() {
+            // Running as root: permissions do not apply, nothing to test.
+            fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
+            return;
+        }
+        let result = scan(&[&locked]);
+        fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
+        assert_eq!(
+            reasons(&result),
+            [(
+                locked.to_string_lossy().into_owned(),
+                "cannot list path entry: permission denied".to_string()
+            )]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_metadata_is_refused_without_blocking() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("fifo-1.0.dist-info");
+        fs::create_dir(&dir).unwrap();
+        let status = std::process::Command::new("mkfifo")
+            .arg(dir.join("METADATA"))
+            .status();
+        if !status.is_ok_and(|s| s.success()) {
+            return; // no mkfifo here
+        }
+        let result = scan(&[tmp.path()]);
+        assert_eq!(
+            result.unreadable[0].reason,
+            "METADATA is not a regular file"
+        );
+    }
+
+    #[test]
+    fn the_empty_entry_is_the_current_directory() {
+        let result = scan(&[Path::new("")]);
+        // The crate root has no distributions, but it is listed without complaint.
+        assert!(result.unreadable.is_empty(), "{:?}", result.unreadable);
+    }
+
+    #[test]
+    fn direct_url_shapes() {
+        assert_eq!(parse_direct_url(r#"{"url": "x"}"#), None);
+        assert_eq!(parse_direct_url(r#"{"archive_info": {}}"#), None);
+        assert_eq!(parse_direct_url(r#"{"url": 3, "archive_info": {}}"#), None);
+        assert_eq!(parse_direct_url(r#"[]"#), None);
+        assert_eq!(parse_direct_url(r#"{"url": "x", "dir_info": []}"#), None);
+        let d = parse_direct_url(r#"{"url": "x", "dir_info": {"editable": "yes"}}"#).unwrap();
+        assert!(!d.editable);
+    }
+
+    #[test]
+    fn results_serialize_as_the_binding_returns_them() {
+        let tmp = tempfile::tempdir().unwrap();
+        dist_info(tmp.path(), "a", "1");
+        let json = serde_json::to_value(scan(&[tmp.path()])).unwrap();
+        assert_eq!(json["packages"][0]["kind"], "dist-info");
+        assert_eq!(json["packages"][0]["name"], "a");
+        assert!(json["packages"][0].get("shadowed").is_none());
+        assert_eq!(json["unreadable"], serde_json::json!([]));
+    }
+}

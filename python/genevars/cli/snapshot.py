@@ -1,10 +1,102 @@
-"""`genevars snapshot` (not yet implemented)."""
+"""`genevars snapshot`: write this environment (or another) as snapshot JSON."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+
+from genevars.cli import EXIT_OK, CliError
+
+DESCRIPTION = """\
+Take a snapshot of a Python environment: interpreter, platform, PEP 508 markers,
+environment variables (secret values withheld), sys.path and every installed
+distribution (the copy `import` loads, and the copies it shadows). Save one here and one
+on a worker, then compare them with `genevars diff LOCAL.json REMOTE.json`.
+"""
+
+EPILOG = """\
+examples:
+  genevars snapshot -o local.json
+  genevars snapshot --path /mnt/image/usr/lib/python3.11/site-packages -o image.json
+  genevars snapshot --python /opt/venv/bin/python -o venv.json
+
+Exit status: 0 written; 2 bad input (a missing --path directory, an interpreter that
+cannot be run, an unwritable output file).
+"""
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("snapshot", help="(not yet implemented)")
-    parser.set_defaults(func=lambda args: 2)
+    parser = subparsers.add_parser(
+        "snapshot",
+        help="write a snapshot of this (or another) Python environment as JSON",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--path",
+        metavar="DIR",
+        action="append",
+        dest="paths",
+        help=(
+            "scan this directory instead of sys.path (repeat for several, in search "
+            "order): a mounted image's site-packages, another venv's site-packages"
+        ),
+    )
+    parser.add_argument(
+        "--python",
+        metavar="EXE",
+        help=(
+            "snapshot another interpreter: it is asked once for its sys.path, markers and "
+            "platform, and its packages are scanned here (it need not have genevars)"
+        ),
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the JSON to FILE (default: standard output)",
+    )
+    parser.add_argument(
+        "--reveal-values",
+        action="store_true",
+        help=(
+            "store the values of secret-looking variables and URL credentials in plain "
+            "text (by default they are withheld; only use this for a file you keep private)"
+        ),
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from genevars import SnapshotError, snapshot_env
+
+    for path in args.paths or ():
+        if not os.path.isdir(path):
+            what = "is not a directory" if os.path.exists(path) else "does not exist"
+            raise CliError(f"--path {path}: {what}; give a site-packages directory")
+    try:
+        snapshot = snapshot_env(
+            args.paths, python=args.python, reveal_values=args.reveal_values
+        )
+    except SnapshotError as exc:
+        raise CliError(str(exc)) from None
+    if args.reveal_values:
+        print(
+            "genevars: --reveal-values: secret values are stored in plain text",
+            file=sys.stderr,
+        )
+    text = snapshot.to_json(indent=2) + "\n"
+    if args.output is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        with open(args.output, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as exc:
+        raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    unreadable = len(snapshot.unreadable)
+    note = f", {unreadable} unreadable (see \"unreadable\" in the file)" if unreadable else ""
+    print(f"wrote {args.output}: {len(snapshot.packages)} packages{note}")
+    return EXIT_OK

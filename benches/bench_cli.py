@@ -1,0 +1,74 @@
+"""(2) Whole process: genevars snapshot --python VENV vs uv pip list and pip list.
+
+Each round runs the three commands once (rotating order) against the same venv, whose
+site-packages holds pip, setuptools and N synthetic distributions. Output goes to
+/dev/null (genevars via ``-o /dev/null``, the others' stdout discarded). pip runs with
+``--disable-pip-version-check`` so that no round waits on the network. Before timing, the
+three package sets are checked to agree.
+Targets: genevars / uv <= 1.0; pip / genevars >= 10.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from _harness import bench_args, emit, log, pairwise, ratio, row, run_cmd, summarize
+
+
+def norm(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def commands(tool_bin: Path, venv: Path) -> dict[str, list[str]]:
+    py = str(venv / "bin" / "python")
+    return {
+        "genevars snapshot": [str(tool_bin / "genevars"), "snapshot", "--python", py, "-o", "/dev/null"],
+        "uv pip list": [str(tool_bin / "uv"), "pip", "list", "--python", py, "--format", "json"],
+        "pip list": [py, "-m", "pip", "list", "--format", "json", "--disable-pip-version-check"],
+    }
+
+
+def check_same_packages(cmds: dict[str, list[str]], tmp: Path) -> int:
+    snap_file = tmp / "cli-check.json"
+    subprocess.run(cmds["genevars snapshot"][:-1] + [str(snap_file)], check=True)
+    ours = {p["name"]: p["version"] for p in json.loads(snap_file.read_text())["packages"]}
+    for tool in ("uv pip list", "pip list"):
+        out = subprocess.run(cmds[tool], check=True, capture_output=True, text=True).stdout
+        theirs = {norm(p["name"]): p["version"] for p in json.loads(out)}
+        # genevars also sees what sits on sys.path outside site-packages (none in a fresh venv).
+        missing = set(theirs) - set(ours)
+        wrong = [k for k in theirs if k in ours and ours[k] != theirs[k]]
+        if missing or wrong:
+            raise SystemExit(f"{tool} and genevars disagree: missing {sorted(missing)[:5]}, versions {wrong[:5]}")
+    return len(ours)
+
+
+def main() -> None:
+    args = bench_args(__doc__.splitlines()[0])
+    tool_bin = Path(sys.executable).parent
+    rows, details = [], {}
+    for n in (1000, 5000):
+        venv = args.work / f"venv-{n}"
+        cmds = commands(tool_bin, venv)
+        count = check_same_packages(cmds, args.work)
+        log(f"cli {n}: {count} packages, {args.runs} rounds")
+        samples = pairwise({name: run_cmd(argv) for name, argv in cmds.items()}, args.runs)
+        s = summarize(samples)
+        vs_uv = ratio(samples, "genevars snapshot", "uv pip list")  # genevars time / uv time
+        vs_pip = ratio(samples, "pip list", "genevars snapshot")
+        details[f"venv-{n}"] = {"summary": s, "genevars_over_uv": vs_uv, "pip_over_genevars": vs_pip,
+                                "commands": {k: " ".join(v) for k, v in cmds.items()}}
+        g, u, p = (s[k]["median_ms"] for k in ("genevars snapshot", "uv pip list", "pip list"))
+        rows.append(row(f"2.{n}u", f"`genevars snapshot --python` / `uv pip list`, {n:,}-dist venv "
+                        f"({g:.1f} ms vs {u:.1f} ms)", "<= 1.0", vs_uv["of_medians"], "", vs_uv["of_medians"] <= 1.0))
+        rows.append(row(f"2.{n}p", f"`pip list` / `genevars snapshot --python`, {n:,}-dist venv "
+                        f"({p:.0f} ms vs {g:.1f} ms)", ">= 10x", vs_pip["of_medians"], "x", vs_pip["of_medians"] >= 10))
+    emit(rows, details)
+
+
+if __name__ == "__main__":
+    main()

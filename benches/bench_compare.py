@@ -1,0 +1,92 @@
+"""(4) Comparison speed: a pair of 5,000-package snapshots; 1,000 node snapshots grouped.
+
+Snapshots are real scanner output (``genevars snapshot --path site-N``) of the synthetic
+trees. The "remote" side differs the way drifted environments do: versions changed for 2%
+of packages (majors, minors, local labels), 1% missing, 1% extra, a few env vars.
+
+- pair: ``_core.compare(local_json, remote_json)`` from JSON strings, i.e. parsing both
+  snapshots is included. Target <= 5 ms.
+- nodes: ``_core.compare_nodes(local_json, nodes, [])`` with 1,000 node snapshots of 1,000
+  packages each, among them 4 distinct environments (every node its own origin: node id,
+  address, hostname), parsing included. Target <= 1 s.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+from _harness import bench_args, emit, log, pairwise, row, summarize
+
+
+def scanned_snapshot(work: Path, n: int) -> dict:
+    out = work / f"snapshot-site-{n}.json"
+    genevars = Path(sys.executable).parent / "genevars"
+    subprocess.run([str(genevars), "snapshot", "--path", str(work / f"site-{n}"), "-o", str(out)], check=True)
+    return json.loads(out.read_text())
+
+
+def drift(snap: dict, seed: int, share: float = 0.02) -> dict:
+    """A copy with version changes, missing and extra packages, and env differences."""
+    rng = random.Random(seed)
+    out = copy.deepcopy(snap)
+    packages = out["packages"]
+    for p in rng.sample(packages, int(len(packages) * share)):
+        major, _, rest = p["version"].partition(".")
+        p["version"] = rng.choice([f"{int(major) + 1 if major.isdigit() else 99}.{rest or '0'}",
+                                   f"{p['version']}.1", f"{p['version'].split('+')[0]}+cu121"])
+    drop = set(rng.sample(range(len(packages)), len(packages) // 100))
+    extra = [dict(copy.deepcopy(packages[i]), name=f"extra-{k}", display_name=f"extra-{k}")
+             for k, i in enumerate(rng.sample(range(len(packages)), len(packages) // 100))]
+    out["packages"] = [p for i, p in enumerate(packages) if i not in drop] + extra
+    out["env"] = dict(out.get("env", {}), EXTRA_REMOTE_VAR=str(seed), OMP_NUM_THREADS="1")
+    return out
+
+
+def node_snapshots(base: dict, count: int, variants: list[dict]) -> list[str]:
+    nodes = []
+    for i in range(count):
+        snap = variants[0] if i % 10 else variants[1 + (i // 10) % (len(variants) - 1)]
+        snap = dict(snap, origin={"hostname": f"worker-{i:04d}", "node_id": f"{i:056x}",
+                                  "node_address": f"10.0.{i // 250}.{i % 250 + 1}", "pid": 1000 + i})
+        nodes.append(json.dumps(snap))
+    return nodes
+
+
+def main() -> None:
+    args = bench_args(__doc__.splitlines()[0])
+    from genevars import _core
+
+    rows, details = [], {}
+    local5 = scanned_snapshot(args.work, 5000)
+    local_json, remote_json = json.dumps(local5), json.dumps(drift(local5, seed=1))
+    log(f"pair: {len(local5['packages'])} packages, {len(local_json) / 1e6:.1f} MB of JSON per snapshot")
+    samples = pairwise({"compare pair": lambda: _core.compare(local_json, remote_json)}, max(args.runs, 21))
+    s = summarize(samples)["compare pair"]
+    details["pair"] = {"summary": s, "json_bytes": len(local_json)}
+    rows.append(row("4a", "compare two 5,000-package snapshots (`_core.compare`, from JSON)", "<= 5 ms",
+                    s["median_ms"], "ms", s["median_ms"] <= 5))
+
+    local1 = scanned_snapshot(args.work, 1000)
+    variants = [local1] + [drift(local1, seed=k, share=0.005) for k in (2, 3, 4)]
+    nodes = node_snapshots(local1, 1000, variants)
+    local_json = json.dumps(local1)
+    log(f"nodes: 1000 snapshots x {len(local1['packages'])} packages, {sum(map(len, nodes)) / 1e6:.0f} MB of JSON")
+    result = _core.compare_nodes(local_json, nodes, [])
+    groups = json.loads(result.to_json())["groups"] if hasattr(result, "to_json") else None
+    if groups is not None and len(groups) != len(variants):
+        raise SystemExit(f"expected {len(variants)} groups, got {len(groups)}")
+    samples = pairwise({"compare nodes": lambda: _core.compare_nodes(local_json, nodes, [])}, args.runs)
+    s = summarize(samples)["compare nodes"]
+    details["nodes"] = {"summary": s, "groups": None if groups is None else len(groups)}
+    rows.append(row("4b", "group 1,000 node snapshots of 1,000 packages, 4 distinct (`_core.compare_nodes`, from JSON)",
+                    "<= 1 s", s["median_ms"], "ms", s["median_ms"] <= 1000))
+    emit(rows, details)
+
+
+if __name__ == "__main__":
+    main()

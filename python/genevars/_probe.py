@@ -1,0 +1,829 @@
+"""Take a snapshot of the running interpreter. Standard library only.
+
+This module is shipped *by value* to Ray workers, where genevars may not be installed
+(that is often the very problem being diagnosed), and it runs under other interpreters
+for ``genevars snapshot --python EXE``. So: no genevars import at module level, nothing
+newer than Python 3.8, no third-party package.
+
+    >>> from genevars import _core
+    >>> from genevars._probe import take_snapshot
+    >>> snap = take_snapshot({"secret_rules": _core.secret_rules()})
+    >>> snap["schema"]
+    'genevars.snapshot/1'
+
+It scans with the native scanner (``genevars._core.scan_paths``) when that is importable
+and speaks the same protocol, and otherwise with the pure-Python scanner below, which
+finds the same packages and records the same unreadable entries with the same reasons
+(``src/snapshot/scan.rs`` and ``src/snapshot/metadata.rs`` are the reference; keep the
+two in step).
+
+As a script, ``python _probe.py --describe`` prints what a snapshot needs to know about
+this interpreter (sys.path, markers, platform, python) as JSON.
+"""
+
+from __future__ import annotations
+
+import errno
+import fnmatch
+import hmac
+import json
+import os
+import platform
+import re
+import socket
+import stat
+import sys
+import sysconfig
+
+SCHEMA = "genevars.snapshot/1"
+#: The ``scan_paths`` output shape this probe understands (``_core.SCAN_PROTOCOL``).
+SCAN_PROTOCOL = 1
+#: At most this much of a metadata file is read looking for the end of its headers.
+HEADER_LIMIT = 1 << 20
+SMALL_FILE_LIMIT = 1 << 20
+_CHUNK = 8 * 1024
+
+MASK = "***"
+FINGERPRINT_PREFIX = "hmac-sha256:"
+
+# Whitespace as Rust's char::is_whitespace sees it (masking must agree with the core).
+_WHITESPACE = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+# Whitespace trimmed from metadata values: the ASCII set of bytes.strip().
+_BYTES_WS = b" \t\r\n\x0b\x0c"
+_ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
+_ASCII_UPPER = {c: c - 32 for c in range(ord("a"), ord("z") + 1)}
+# PEP 508 distribution names; the same rule pep508_rs applies.
+_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?\Z")
+_SEPARATORS = re.compile(r"[-_.]+")
+_ZIP_EXTENSIONS = ("zip", "egg", "whl", "pyz")
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def take_snapshot(options: dict) -> dict:
+    """Snapshot this interpreter as ``genevars.snapshot/1`` JSON (a dict).
+
+    Options: ``secret_rules`` (required: the dict of ``genevars._core.secret_rules()``),
+    ``paths`` (list of path entries to scan; ``None`` scans ``sys.path``),
+    ``fingerprint_key`` (hex string: withheld values get a keyed fingerprint),
+    ``reveal_values`` (store plain values), ``use_native`` (try the Rust scanner first;
+    default true), ``origin`` (dict recorded as the snapshot's origin; hostname and pid
+    are filled in when missing) and ``tool_version`` (the genevars version that asked).
+    """
+    rules = options.get("secret_rules")
+    if not isinstance(rules, dict):
+        raise ValueError(
+            "take_snapshot: options['secret_rules'] is required "
+            "(pass genevars._core.secret_rules())"
+        )
+    paths = options.get("paths")
+    if paths is None:
+        paths = [entry for entry in sys.path if isinstance(entry, str)]
+    else:
+        paths = [os.fspath(entry) for entry in paths]
+    key_hex = options.get("fingerprint_key")
+    key = bytes.fromhex(key_hex) if key_hex else None
+    reveal = bool(options.get("reveal_values", False))
+
+    scan = _native_scan(paths) if options.get("use_native", True) else None
+    scanner = "native" if scan is not None else "python"
+    if scan is None:
+        scan = scan_paths(paths, rules)
+
+    genevars_version = _genevars_version()
+    snapshot = {
+        "schema": SCHEMA,
+        "created_by": {
+            "tool": "genevars",
+            "version": options.get("tool_version") or genevars_version or "",
+            "scanner": scanner,
+        },
+        "python": python_info(),
+        "platform": platform_info(),
+        "markers": marker_environment(),
+        "cwd": _cwd(),
+        "env": capture_env(os.environ, rules, key, reveal),
+        "sys_path": [_text(entry) for entry in paths],
+        "packages": scan["packages"],
+        "unreadable": scan["unreadable"],
+        "genevars_version": genevars_version,
+    }
+    origin = options.get("origin")
+    if origin is not None:
+        origin = dict(origin)
+        origin.setdefault("hostname", socket.gethostname())
+        origin.setdefault("pid", os.getpid())
+        snapshot["origin"] = origin
+    return snapshot
+
+
+def describe() -> dict:
+    """What ``--python EXE`` needs from another interpreter; it scans natively itself."""
+    return {
+        "sys_path": [_text(entry) for entry in sys.path if isinstance(entry, str)],
+        "python": python_info(),
+        "platform": platform_info(),
+        "markers": marker_environment(),
+        "genevars_version": _genevars_version(),
+    }
+
+
+def _native_scan(paths: list) -> dict | None:
+    """The native scanner's result, or None when it is missing or speaks another protocol."""
+    try:
+        from genevars import _core
+
+        if getattr(_core, "SCAN_PROTOCOL", None) != SCAN_PROTOCOL:
+            return None
+        return json.loads(_core.scan_paths(list(paths)))
+    except Exception:  # noqa: BLE001 - any failure means "use the stdlib scanner"
+        return None
+
+
+def _genevars_version() -> str | None:
+    try:
+        from genevars._core import __version__
+
+        return str(__version__)
+    except Exception:  # noqa: BLE001 - not importable here
+        return None
+
+
+def _text(value: str) -> str:
+    """An OS string as valid UTF-8 text (undecodable bytes become U+FFFD, as in Rust)."""
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _cwd() -> str:
+    try:
+        return _text(os.getcwd())
+    except OSError:
+        return ""
+
+
+# --------------------------------------------------------------------------- interpreter
+
+
+def python_info() -> dict:
+    info = sys.version_info
+    return {
+        "version": sys.version,
+        "version_info": {
+            "major": info.major,
+            "minor": info.minor,
+            "micro": info.micro,
+            "releaselevel": info.releaselevel,
+            "serial": info.serial,
+        },
+        "implementation": platform.python_implementation(),
+        "executable": _text(sys.executable or ""),
+        "abi_tag": abi_tag(),
+    }
+
+
+def abi_tag() -> str:
+    """The wheel ABI tag of this interpreter: ``cp311``, ``cp313t``, ``pypy39_pp73``."""
+    if sys.implementation.name == "cpython":
+        tag = "cp%d%d" % sys.version_info[:2]
+        if hasattr(sys, "gettotalrefcount"):
+            tag += "d"
+        if sysconfig.get_config_var("Py_GIL_DISABLED"):
+            tag += "t"
+        return tag
+    soabi = sysconfig.get_config_var("SOABI") or ""
+    if soabi:
+        parts = soabi.split("-")
+        soabi = "-".join(parts[:2]) if sys.implementation.name == "pypy" else soabi
+        return soabi.replace(".", "_").replace("-", "_")
+    return (sys.implementation.cache_tag or sys.implementation.name).replace("-", "_")
+
+
+def platform_info() -> dict:
+    return {
+        "system": platform.system(),
+        "release": platform.release(),
+        "machine": platform.machine(),
+        "processor": _processor(),
+        "libc": _libc(),
+    }
+
+
+def _processor() -> str:
+    try:
+        return platform.processor()
+    except Exception:  # noqa: BLE001 - it may shell out to uname
+        return ""
+
+
+def _libc() -> dict | None:
+    try:
+        family, version = platform.libc_ver()
+    except Exception:  # noqa: BLE001
+        family, version = "", ""
+    if family:
+        return {"family": family, "version": version}
+    if sys.platform.startswith("linux"):
+        try:
+            if any(name.startswith("ld-musl-") for name in os.listdir("/lib")):
+                return {"family": "musl", "version": ""}
+        except OSError:
+            pass
+    return None
+
+
+def _full_version(info) -> str:
+    version = "%d.%d.%d" % (info.major, info.minor, info.micro)
+    if info.releaselevel != "final":
+        version += info.releaselevel[0] + str(info.serial)
+    return version
+
+
+def marker_environment() -> dict:
+    """The PEP 508 environment markers of this interpreter."""
+    return {
+        "implementation_name": sys.implementation.name,
+        "implementation_version": _full_version(sys.implementation.version),
+        "os_name": os.name,
+        "platform_machine": platform.machine(),
+        "platform_python_implementation": platform.python_implementation(),
+        "platform_release": platform.release(),
+        "platform_system": platform.system(),
+        "platform_version": platform.version(),
+        "python_full_version": platform.python_version(),
+        "python_version": ".".join(platform.python_version_tuple()[:2]),
+        "sys_platform": sys.platform,
+    }
+
+
+# --------------------------------------------------------------------------- secrets
+
+
+def is_secret_key(name: str, rules: dict) -> bool:
+    """True when a variable of this name holds a secret (the rules' globs, any case)."""
+    upper = name.translate(_ASCII_UPPER)
+    return any(
+        fnmatch.fnmatchcase(upper, p.translate(_ASCII_UPPER)) for p in rules["key_patterns"]
+    ) and not any(
+        fnmatch.fnmatchcase(upper, p.translate(_ASCII_UPPER)) for p in rules["key_exceptions"]
+    )
+
+
+def _find(text: str, start: int, stop_chars: str) -> int:
+    """Index of the first character at or after ``start`` in ``stop_chars`` or whitespace."""
+    for i in range(start, len(text)):
+        c = text[i]
+        if c in stop_chars or c in _WHITESPACE:
+            return i
+    return len(text)
+
+
+def mask_credentials(value: str, rules: dict) -> str | None:
+    """The value with URL userinfo and credential query parameters masked, or None
+    when there was nothing to mask. Mirrors ``redact::mask_credentials``."""
+    out = []
+    changed = False
+    rest = value
+    while True:
+        pos = rest.find("://")
+        if pos < 0:
+            break
+        out.append(rest[: pos + 3])
+        tail = rest[pos + 3 :]
+        end = _find(tail, 0, "/?#")
+        authority = tail[:end]
+        at = authority.rfind("@")
+        if at >= 0:
+            out.append(MASK + authority[at:])
+            changed = True
+        else:
+            out.append(authority)
+        rest = tail[end:]
+    out.append(rest)
+    masked, query_changed = _mask_query_params("".join(out), rules)
+    return masked if changed or query_changed else None
+
+
+def _mask_query_params(text: str, rules: dict) -> tuple:
+    params = {p.translate(_ASCII_LOWER) for p in rules["url_query_params"]}
+    out = []
+    changed = False
+    last = 0
+    for i, c in enumerate(text):
+        # A separator inside a value already masked belongs to that value.
+        if (c != "?" and c != "&") or i < last:
+            continue
+        start = i + 1
+        eq = text.find("=", start)
+        if eq < 0:
+            continue
+        name = text[start:eq]
+        if not name or any(ch in "&?" or ch in _WHITESPACE for ch in name):
+            continue
+        if name.translate(_ASCII_LOWER) not in params:
+            continue
+        value_start = eq + 1
+        value_end = _find(text, value_start, "&#")
+        if value_end > value_start:
+            out.append(text[last:value_start])
+            out.append(MASK)
+            last = value_end
+            changed = True
+    out.append(text[last:])
+    return "".join(out), changed
+
+
+def fingerprint(key: bytes, value: str) -> str:
+    """``hmac-sha256:`` and 32 hex digits of the HMAC of ``value`` under ``key``."""
+    data = value.encode("utf-8", "surrogateescape")
+    return FINGERPRINT_PREFIX + hmac.new(key, data, "sha256").hexdigest()[:32]
+
+
+def capture_env(environ, rules: dict, key: bytes | None, reveal: bool) -> dict:
+    """Environment variables with secret values withheld (unless ``reveal``)."""
+    env = {}
+    for name in sorted(environ):
+        value = environ[name]
+        shown = _text(name)
+        if reveal:
+            env[shown] = _text(value)
+            continue
+        if is_secret_key(name, rules):
+            env[shown] = {
+                "withheld": "secret",
+                "fingerprint": fingerprint(key, value) if key is not None else None,
+                "display": None,
+            }
+            continue
+        masked = mask_credentials(_text(value), rules)
+        if masked is None:
+            env[shown] = _text(value)
+        else:
+            env[shown] = {
+                "withheld": "url-credentials",
+                "fingerprint": fingerprint(key, value) if key is not None else None,
+                "display": masked,
+            }
+    return env
+
+
+# --------------------------------------------------------------------------- metadata
+
+
+class MetadataError(Exception):
+    """A header block that is not usable core metadata; the message completes a
+    sentence starting with the file name ("METADATA has no Version field")."""
+
+
+class _HeaderBlockTooLong(Exception):
+    pass
+
+
+def parse_headers(text: bytes) -> list:
+    """``[name, value, line]`` for each header of a header block (``email`` rules)."""
+    if text.startswith(b"\xef\xbb\xbf"):
+        text = text[3:]
+    headers = []
+    for index, raw in enumerate(text.split(b"\n")):
+        line = raw[:-1] if raw.endswith(b"\r") else raw
+        if not line:
+            break
+        if line[:1] in (b" ", b"\t"):
+            more = line.strip(_BYTES_WS)
+            if headers and more:
+                last = headers[-1]
+                last[1] = last[1] + b" " + more if last[1] else more
+            continue
+        colon = line.find(b":")
+        if colon < 0:
+            break
+        name = line[:colon]
+        if not name or any(b < 0x21 or b > 0x7E for b in name):
+            break
+        headers.append([name.decode("ascii"), line[colon + 1 :].strip(_BYTES_WS), index + 1])
+    return headers
+
+
+def read_header_block(path: str) -> bytes:
+    """A metadata file up to its first empty line, read in chunks (never the body)."""
+    buf = b""
+    searched = 0
+    with open(path, "rb") as f:
+        while True:
+            chunk = f.read(_CHUNK)
+            if not chunk:
+                return buf
+            buf += chunk
+            end = _blank_line_end(buf, searched)
+            if end is not None:
+                return buf[:end]
+            searched = max(len(buf) - 2, 0)
+            if len(buf) >= HEADER_LIMIT:
+                raise _HeaderBlockTooLong()
+
+
+def _blank_line_end(buf: bytes, start: int) -> int | None:
+    if start == 0:
+        if buf.startswith(b"\n"):
+            return 1
+        if buf.startswith(b"\r\n"):
+            return 2
+    i = start
+    while True:
+        nl = buf.find(b"\n", i)
+        if nl < 0:
+            return None
+        after = buf[nl + 1 : nl + 3]
+        if after[:1] == b"\n":
+            return nl + 2
+        if after == b"\r\n":
+            return nl + 3
+        i = nl + 1
+
+
+def _required(headers: list, field: str) -> str:
+    wanted = field.lower()
+    for name, value, line in headers:
+        if name.lower() == wanted:
+            if not value:
+                raise MetadataError("has an empty %s field" % field)
+            try:
+                return value.decode("utf-8")
+            except UnicodeDecodeError:
+                raise MetadataError(
+                    "%s field (line %d) is not valid UTF-8" % (field, line)
+                ) from None
+    raise MetadataError("has no %s field" % field)
+
+
+def parse_core_metadata(text: bytes) -> dict:
+    """Name, normalized name, version, Requires-Dist, Provides-Extra, Requires-Python and
+    the fields decoded lossily, from a header block. Raises MetadataError."""
+    headers = parse_headers(text)
+    name = _required(headers, "Name")
+    if not _NAME.match(name):
+        raise MetadataError(
+            "Name %s is not a valid distribution name" % json.dumps(name, ensure_ascii=False)
+        )
+    version = _required(headers, "Version")
+    lossy = []
+    requires_dist = []
+    provides_extra = []
+    requires_python = None
+
+    def decode(header: list) -> str:
+        try:
+            return header[1].decode("utf-8")
+        except UnicodeDecodeError:
+            lossy.append((header[0], header[2]))
+            return header[1].decode("utf-8", "replace")
+
+    for header in headers:
+        lowered = header[0].lower()
+        if lowered == "requires-dist":
+            requires_dist.append(decode(header))
+        elif lowered == "provides-extra":
+            provides_extra.append(decode(header))
+        elif lowered == "requires-python" and requires_python is None:
+            requires_python = decode(header)
+    return {
+        "name": name,
+        "normalized_name": _SEPARATORS.sub("-", name).lower(),
+        "version": version,
+        "requires_dist": requires_dist,
+        "provides_extra": provides_extra,
+        "requires_python": requires_python,
+        "lossy": lossy,
+    }
+
+
+# --------------------------------------------------------------------------- scanner
+
+
+def _describe(error: OSError) -> str:
+    """An OS error in the words every reason uses (``describe`` in scan.rs)."""
+    code = error.errno
+    if code == errno.ENOENT:
+        return "does not exist"
+    if code in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    if code == errno.ELOOP:
+        return "symlink loop"
+    if code == errno.ENOTDIR:
+        return "not a directory"
+    if code == errno.EISDIR:
+        return "is a directory"
+    return error.strerror or str(error)
+
+
+def _file_name(path: str) -> str:
+    """The last component, as Rust's Path::file_name sees it ("" for none)."""
+    parts = [p for p in path.split(os.sep) if p not in ("", ".")]
+    if not parts or parts[-1] == "..":
+        return ""
+    return parts[-1]
+
+
+def _layout(name: bytes) -> str | None:
+    lowered = name.lower()
+    for suffix, layout in ((b".dist-info", "dist-info"), (b".egg-info", "egg-info"), (b".egg", "egg")):
+        if len(lowered) > len(suffix) and lowered.endswith(suffix):
+            return layout
+    return None
+
+
+def _is_zip(path: str) -> bool:
+    ext = os.path.splitext(_file_name(path))[1][1:]
+    if ext.lower() in _ZIP_EXTENSIONS:
+        return True
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
+
+
+def _read_metadata_file(path: str, label: str, container: str) -> bytes:
+    """The header block of a metadata file; raises MetadataError with the reason."""
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        if e.errno == errno.ENOENT:
+            raise MetadataError("no %s file" % label) from None
+        if e.errno == errno.ENOTDIR:
+            raise MetadataError("is a file, not a %s directory" % container) from None
+        raise MetadataError("cannot read %s: %s" % (label, _describe(e))) from None
+    # A FIFO or device would block or never end: refuse before opening it.
+    if not stat.S_ISREG(st.st_mode):
+        raise MetadataError("%s is not a regular file" % label)
+    try:
+        return read_header_block(path)
+    except _HeaderBlockTooLong:
+        raise MetadataError("%s header block is longer than 1 MiB" % label) from None
+    except OSError as e:
+        raise MetadataError("cannot read %s: %s" % (label, _describe(e))) from None
+
+
+def _read_small_text(path: str) -> str | None:
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > SMALL_FILE_LIMIT:
+            return None
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return None
+
+
+class _Malformed(Exception):
+    pass
+
+
+def _reject_constant(name: str):
+    raise ValueError(name)
+
+
+def parse_direct_url(text: str) -> dict | None:
+    """The origin a PEP 610 ``direct_url.json`` records (URL not yet masked), or None
+    when it is malformed."""
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+    except ValueError:
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("url"), str):
+        return None
+    if isinstance(value.get("vcs_info"), dict):
+        kind, editable = "vcs", False
+    elif isinstance(value.get("archive_info"), dict):
+        kind, editable = "archive", False
+    elif isinstance(value.get("dir_info"), dict):
+        kind, editable = "dir", value["dir_info"].get("editable") is True
+    else:
+        return None
+    return {"url": value["url"], "editable": editable, "kind": kind}
+
+
+def _read_direct_url(path: str, rules: dict | None) -> dict | None:
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        if e.errno == errno.ENOENT:
+            return None
+        raise _Malformed() from None
+    if not stat.S_ISREG(st.st_mode) or st.st_size > SMALL_FILE_LIMIT:
+        raise _Malformed()
+    try:
+        with open(path, "rb") as f:
+            text = f.read().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise _Malformed() from None
+    origin = parse_direct_url(text)
+    if origin is None:
+        raise _Malformed()
+    masked = mask_credentials(origin["url"], rules or _DEFAULT_QUERY_RULES)
+    if masked is not None:
+        origin["url"] = masked
+    return origin
+
+
+# Used only when a caller scans without secret rules: userinfo is still masked.
+_DEFAULT_QUERY_RULES = {"url_query_params": [], "key_patterns": [], "key_exceptions": []}
+
+
+class _Scanner:
+    def __init__(self, rules: dict | None) -> None:
+        self.rules = rules
+        self.packages = []
+        self.index = {}
+        self.unreadable = []
+        self.seen_entries = set()
+        self.seen_dirs = set()
+        self.seen_eggs = set()
+
+    def record(self, path: str, reason: str) -> None:
+        self.unreadable.append({"path": _text(path), "reason": reason})
+
+    def scan_entry(self, entry: str) -> None:
+        if entry in self.seen_entries:
+            return
+        self.seen_entries.add(entry)
+        root = entry or "."
+        try:
+            st = os.stat(root)
+        except OSError as e:
+            if e.errno == errno.ENOENT:
+                return self.record(entry, "path entry does not exist")
+            return self.record(entry, "cannot read path entry: %s" % _describe(e))
+        resolved = os.path.realpath(root)
+        if resolved in self.seen_dirs:
+            return None
+        self.seen_dirs.add(resolved)
+        if stat.S_ISREG(st.st_mode):
+            if _is_zip(root):
+                reason = (
+                    "path entry is a zip archive; distributions inside zip archives are not scanned"
+                )
+            else:
+                reason = "path entry is a file, not a directory"
+            return self.record(entry, reason)
+        if not stat.S_ISDIR(st.st_mode):
+            return self.record(entry, "path entry is not a directory")
+        if _layout(os.fsencode(_file_name(root))) == "egg":
+            return self.read_egg(entry, root)
+        try:
+            names = os.listdir(root)
+        except OSError as e:
+            return self.record(entry, "cannot list path entry: %s" % _describe(e))
+        children = []
+        for name in names:
+            raw = os.fsencode(name)
+            layout = _layout(raw)
+            if layout is not None:
+                children.append((raw, name, layout))
+        children.sort()
+        for _raw, name, layout in children:
+            path = os.path.join(root, name)
+            if layout == "dist-info":
+                self.read_dist_info(entry, path)
+            elif layout == "egg-info":
+                self.read_egg_info(entry, path)
+            else:
+                self.read_egg(entry, path)
+        return None
+
+    def read_dist_info(self, location: str, path: str) -> None:
+        try:
+            block = _read_metadata_file(os.path.join(path, "METADATA"), "METADATA", ".dist-info")
+        except MetadataError as e:
+            return self.record(path, str(e))
+        package = self.parse(location, path, "dist-info", "METADATA", block)
+        if package is None:
+            return None
+        installer = _read_small_text(os.path.join(path, "INSTALLER"))
+        installer = installer.strip(_WHITESPACE) if installer is not None else ""
+        package["installer"] = installer or None
+        try:
+            package["direct_url"] = _read_direct_url(os.path.join(path, "direct_url.json"), self.rules)
+        except _Malformed:
+            self.record(
+                path, "direct_url.json is not valid PEP 610 JSON; the origin is not recorded"
+            )
+        return self.add(package)
+
+    def read_egg_info(self, location: str, path: str) -> None:
+        file = os.path.join(path, "PKG-INFO") if os.path.isdir(path) else path
+        try:
+            block = _read_metadata_file(file, "PKG-INFO", ".egg-info")
+        except MetadataError as e:
+            return self.record(path, str(e))
+        package = self.parse(location, path, "egg-info", "PKG-INFO", block)
+        if package is not None:
+            self.add(package)
+        return None
+
+    def read_egg(self, location: str, egg: str) -> None:
+        try:
+            st = os.stat(egg)
+        except OSError as e:
+            return self.record(egg, "cannot read .egg: %s" % _describe(e))
+        if not stat.S_ISDIR(st.st_mode):
+            return self.record(
+                egg, "zipped .egg; distributions inside zip archives are not scanned"
+            )
+        resolved = os.path.realpath(egg)
+        if resolved in self.seen_eggs:
+            return None
+        self.seen_eggs.add(resolved)
+        info = os.path.join(egg, "EGG-INFO")
+        try:
+            block = _read_metadata_file(
+                os.path.join(info, "PKG-INFO"), "EGG-INFO/PKG-INFO", ".egg"
+            )
+        except MetadataError as e:
+            return self.record(info, str(e))
+        package = self.parse(location, info, "egg", "EGG-INFO/PKG-INFO", block)
+        if package is not None:
+            self.add(package)
+        return None
+
+    def parse(self, location: str, metadata_path: str, kind: str, label: str, block: bytes):
+        try:
+            meta = parse_core_metadata(block)
+        except MetadataError as e:
+            self.record(metadata_path, "%s %s" % (label, e))
+            return None
+        for field, line in meta["lossy"]:
+            self.record(
+                metadata_path,
+                "%s %s field (line %d) is not valid UTF-8; kept with replacement characters"
+                % (label, field, line),
+            )
+        return {
+            "name": meta["normalized_name"],
+            "display_name": meta["name"],
+            "version": meta["version"],
+            "location": _text(location),
+            "metadata_path": _text(metadata_path),
+            "kind": kind,
+            "installer": None,
+            "direct_url": None,
+            "requires_dist": meta["requires_dist"],
+            "provides_extra": meta["provides_extra"],
+            "requires_python": meta["requires_python"],
+        }
+
+    def add(self, package: dict) -> None:
+        winner = self.index.get(package["name"])
+        if winner is None:
+            self.index[package["name"]] = len(self.packages)
+            self.packages.append(package)
+            return
+        shadowed = self.packages[winner].setdefault("shadowed", [])
+        shadowed.append(
+            {
+                "version": package["version"],
+                "location": package["location"],
+                "metadata_path": package["metadata_path"],
+            }
+        )
+
+    def finish(self) -> dict:
+        self.packages.sort(key=lambda p: p["name"].encode("utf-8"))
+        return {"packages": self.packages, "unreadable": self.unreadable}
+
+
+def scan_paths(paths: list, rules: dict | None = None) -> dict:
+    """The pure-Python scanner: ``{"packages": [...], "unreadable": [...]}`` exactly as
+    ``genevars._core.scan_paths`` returns it (parsed). ``rules`` supply the
+    credential-bearing query parameters masked in direct_url.json URLs."""
+    scanner = _Scanner(rules)
+    for entry in paths:
+        scanner.scan_entry(entry)
+    return scanner.finish()
+
+
+# --------------------------------------------------------------------------- script
+
+
+def main(argv: list) -> int:
+    if argv != ["--describe"]:
+        sys.stderr.write("usage: python _probe.py --describe\n")
+        return 2
+    # Run as a script, this file's directory leads sys.path; it is not the interpreter's.
+    here = os.path.dirname(os.path.abspath(__file__))
+    if sys.path and sys.path[0] and os.path.abspath(sys.path[0]) == here:
+        del sys.path[0]
+    json.dump(describe(), sys.stdout)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

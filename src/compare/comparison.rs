@@ -1,0 +1,208 @@
+//! The result of a comparison: findings plus the raw differences in the shapes geneva
+//! users script against (`env_diffs`, `pkg_diffs`, `sys_path_diffs`), node groups for a
+//! cluster, and a matrix for N-way diffs.
+
+use serde::{Deserialize, Serialize};
+
+use super::finding::{Finding, Summary};
+use crate::snapshot::Snapshot;
+
+/// The schema tag of comparison JSON.
+pub const COMPARISON_SCHEMA: &str = "genevars.comparison/1";
+
+/// What to compare.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompareOptions {
+    /// Only variables whose name starts with this prefix are compared.
+    pub env_prefix: Option<String>,
+    pub include_sys_path: bool,
+}
+
+impl Default for CompareOptions {
+    fn default() -> Self {
+        CompareOptions { env_prefix: None, include_sys_path: true }
+    }
+}
+
+impl CompareOptions {
+    /// True when a variable passes the `env_prefix` filter.
+    pub fn wants_env(&self, key: &str) -> bool {
+        self.env_prefix.as_deref().map_or(true, |p| key.starts_with(p))
+    }
+}
+
+/// What was compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ComparisonKind {
+    /// Two snapshots.
+    Pair,
+    /// Local against every node of a cluster, nodes grouped by environment.
+    Nodes,
+    /// The first snapshot against each of the others.
+    Many,
+}
+
+/// `env_diffs`: keys only on one side, and keys whose values differ (values masked).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvDiffs {
+    pub only_local: Vec<String>,
+    pub only_remote: Vec<String>,
+    pub diffs: Vec<EnvValueDiff>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvValueDiff {
+    pub key: String,
+    pub local: String,
+    pub remote: String,
+}
+
+/// `pkg_diffs`: normalized names only on one side, and `[name, local, remote]` triples.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PkgDiffs {
+    pub only_local: Vec<String>,
+    pub only_remote: Vec<String>,
+    pub version_mismatch: Vec<(String, String, String)>,
+}
+
+/// `sys_path_diffs`: entries on one side only and the counts (of distinct entries).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SysPathDiffs {
+    pub only_local: Vec<String>,
+    pub only_remote: Vec<String>,
+    pub intersection_count: usize,
+    pub local_count: usize,
+    pub remote_count: usize,
+}
+
+/// What a report shows of one side without the whole snapshot.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SideInfo {
+    pub label: String,
+    /// `sys.version`.
+    pub python: String,
+    pub implementation: String,
+    pub executable: String,
+    /// `Linux 5.15.0 (x86_64)`.
+    pub os: String,
+    pub genevars_version: Option<String>,
+}
+
+impl SideInfo {
+    pub fn of(snapshot: &Snapshot, label: impl Into<String>) -> SideInfo {
+        let p = &snapshot.platform;
+        SideInfo {
+            label: label.into(),
+            python: snapshot.python.version.clone(),
+            implementation: snapshot.python.implementation.clone(),
+            executable: snapshot.python.executable.clone(),
+            os: format!("{} {} ({})", p.system, p.release, p.machine),
+            genevars_version: snapshot.genevars_version.clone(),
+        }
+    }
+}
+
+/// A node as named in reports and JSON.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeRef {
+    pub node_id: String,
+    pub node_address: Option<String>,
+    pub hostname: Option<String>,
+}
+
+impl NodeRef {
+    pub fn of(snapshot: &Snapshot, fallback_id: impl Into<String>) -> NodeRef {
+        let origin = snapshot.origin.clone().unwrap_or_default();
+        NodeRef {
+            node_id: origin.node_id.or_else(|| origin.hostname.clone()).unwrap_or_else(|| fallback_id.into()),
+            node_address: origin.node_address,
+            hostname: origin.hostname,
+        }
+    }
+}
+
+/// Environments found identical (same fingerprint), compared as one against local.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    pub index: usize,
+    /// Hash of what makes the environment (not of where it was taken).
+    pub fingerprint: String,
+    /// For `genevars diff A B C`: the file or name of this environment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    pub nodes: Vec<NodeRef>,
+    /// Findings of local against this group (drift findings included).
+    pub summary: Summary,
+    pub remote: SideInfo,
+    pub env_diffs: EnvDiffs,
+    pub pkg_diffs: PkgDiffs,
+    pub sys_path_diffs: SysPathDiffs,
+}
+
+/// Packages × environments: what differs across N environments.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Matrix {
+    pub columns: Vec<String>,
+    pub rows: Vec<MatrixRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatrixRow {
+    /// `python`, `platform` or `package`.
+    pub category: String,
+    pub subject: String,
+    /// One per column; `None` where the package is missing.
+    pub values: Vec<Option<String>>,
+    /// The most severe finding about this subject in any environment.
+    pub severity: super::Severity,
+}
+
+/// A finished comparison. Snapshots themselves are not kept here (they can be large);
+/// the JSON renderer takes them alongside.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comparison {
+    pub kind: ComparisonKind,
+    pub options: CompareOptions,
+    pub summary: Summary,
+    /// Most severe first.
+    pub findings: Vec<Finding>,
+    pub local: SideInfo,
+    /// The remote side (for nodes: the largest group; for many: the second environment).
+    pub remote: Option<SideInfo>,
+    pub env_diffs: EnvDiffs,
+    pub pkg_diffs: PkgDiffs,
+    pub sys_path_diffs: SysPathDiffs,
+    pub groups: Vec<Group>,
+    /// Number of nodes probed, reachable or not (node comparisons).
+    pub node_count: usize,
+    pub matrix: Option<Matrix>,
+}
+
+impl Comparison {
+    /// True when nothing at warning level or above was found.
+    pub fn ok(&self) -> bool {
+        self.summary.errors == 0 && self.summary.warnings == 0
+    }
+}
+
+/// Most severe first, then by category, subject and code, so output is stable.
+pub(crate) fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.group.cmp(&b.group))
+            .then(a.category.cmp(&b.category))
+            .then_with(|| a.subject.cmp(&b.subject))
+            .then_with(|| a.code.cmp(&b.code))
+    });
+}
+
+/// Why snapshots could not be compared.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CompareError {
+    #[error("need at least two snapshots to compare, got {0}")]
+    TooFewSnapshots(usize),
+    #[error("got {labels} labels for {snapshots} snapshots; give one label per snapshot")]
+    LabelCount { labels: usize, snapshots: usize },
+}

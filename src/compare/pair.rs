@@ -1,0 +1,562 @@
+//! Two snapshots: every difference found, then judged with the knowledge file.
+//!
+//! Everything here is linear in the size of the snapshots: packages are matched through a
+//! hash map, variables by merging the two sorted maps, and version strings are parsed only
+//! when they differ.
+
+use std::collections::{HashMap, HashSet};
+
+use super::comparison::{
+    sort_findings, CompareOptions, Comparison, ComparisonKind, EnvDiffs, EnvValueDiff, PkgDiffs,
+    SideInfo, SysPathDiffs,
+};
+use super::finding::{Category, Finding, Severity, Summary};
+use super::version::{classify, VersionChange};
+use crate::knowledge::{fill, knowledge, EnvClass, HintVars, Knowledge, Table};
+use crate::redact;
+use crate::snapshot::{EnvValue, Package, Snapshot};
+
+/// How the two sides are named in messages: "1.26.4 locally, 2.2.6 remotely", or
+/// "on group 0" / "on group 1" when two node groups are compared.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sides<'a> {
+    pub local: &'a str,
+    pub remote: &'a str,
+}
+
+pub(crate) const LOCAL_REMOTE: Sides<'static> = Sides { local: "locally", remote: "remotely" };
+
+/// The differences between two snapshots, before they are put into a [`Comparison`].
+#[derive(Debug, Default)]
+pub(crate) struct PairParts {
+    pub findings: Vec<Finding>,
+    pub env_diffs: EnvDiffs,
+    pub pkg_diffs: PkgDiffs,
+    pub sys_path_diffs: SysPathDiffs,
+}
+
+/// Compares two snapshots: `local` is where code is submitted, `remote` where it runs.
+pub fn compare_pair(local: &Snapshot, remote: &Snapshot, opts: &CompareOptions) -> Comparison {
+    let mut parts = diff_pair(local, remote, opts, LOCAL_REMOTE);
+    side_findings(local, true, LOCAL_REMOTE.local, &HashSet::new(), &mut parts.findings);
+    side_findings(remote, false, LOCAL_REMOTE.remote, &unreadable_set(local), &mut parts.findings);
+    sort_findings(&mut parts.findings);
+    Comparison {
+        kind: ComparisonKind::Pair,
+        options: opts.clone(),
+        summary: Summary::of(&parts.findings),
+        findings: parts.findings,
+        local: SideInfo::of(local, "local"),
+        remote: Some(SideInfo::of(remote, "remote")),
+        env_diffs: parts.env_diffs,
+        pkg_diffs: parts.pkg_diffs,
+        sys_path_diffs: parts.sys_path_diffs,
+        groups: Vec::new(),
+        node_count: 0,
+        matrix: None,
+    }
+}
+
+/// Every difference between two snapshots (but not the findings about one side alone,
+/// see [`side_findings`]).
+pub(crate) fn diff_pair(
+    local: &Snapshot,
+    remote: &Snapshot,
+    opts: &CompareOptions,
+    sides: Sides<'_>,
+) -> PairParts {
+    let k = knowledge();
+    let mut findings = Vec::new();
+    interpreter(k, local, remote, sides, &mut findings);
+    platform(k, local, remote, sides, &mut findings);
+    let pkg_diffs = packages(k, local, remote, sides, &mut findings);
+    let env_diffs = env(k, local, remote, opts, sides, &mut findings);
+    let sys_path_diffs = sys_path(k, local, remote, opts.include_sys_path, sides, &mut findings);
+    genevars(k, local, remote, sides, &mut findings);
+    PairParts { findings, env_diffs, pkg_diffs, sys_path_diffs }
+}
+
+fn finding(
+    severity: Severity,
+    category: Category,
+    subject: &str,
+    code: &str,
+    message: String,
+) -> Finding {
+    Finding::new(severity, category, subject, code, message)
+}
+
+/// "3.11.9 locally, 3.10.14 remotely"
+fn both(local: &str, remote: &str, sides: Sides<'_>) -> String {
+    format!("{local} {}, {remote} {}", sides.local, sides.remote)
+}
+
+fn interpreter(k: &Knowledge, l: &Snapshot, r: &Snapshot, sides: Sides<'_>, out: &mut Vec<Finding>) {
+    let (lp, rp) = (&l.python, &r.python);
+    let (lv, rv) = (&lp.version_info, &rp.version_info);
+    let mut push = |code: &str, subject: &str, what: &str, lval: String, rval: String| {
+        let vars = HintVars { name: subject, local: &lval, remote: &rval };
+        let f = finding(
+            k.severity(Table::Python, code),
+            Category::Python,
+            subject,
+            code,
+            format!("{what}: {}", both(&lval, &rval, sides)),
+        )
+        .hint(k.hint(code, vars));
+        out.push(f.values(Some(lval), Some(rval)));
+    };
+    if lp.implementation != rp.implementation {
+        push(
+            "python.implementation",
+            "python.implementation",
+            "Python implementation differs",
+            lp.implementation.clone(),
+            rp.implementation.clone(),
+        );
+    }
+    let code = if (lv.major, lv.minor) != (rv.major, rv.minor) {
+        Some("python.minor")
+    } else if lv.micro != rv.micro {
+        Some("python.patch")
+    } else if (&lv.releaselevel, lv.serial) != (&rv.releaselevel, rv.serial) {
+        Some("python.release")
+    } else {
+        None
+    };
+    if let Some(code) = code {
+        let what = match code {
+            "python.minor" => "Python minor version differs",
+            "python.patch" => "Python patch version differs",
+            _ => "Python release level differs",
+        };
+        push(code, "python.version", what, lv.dotted(), rv.dotted());
+    } else if !lp.abi_tag.is_empty() && !rp.abi_tag.is_empty() && lp.abi_tag != rp.abi_tag {
+        push("python.abi", "python.abi_tag", "Python ABI differs", lp.abi_tag.clone(), rp.abi_tag.clone());
+    }
+}
+
+/// `x86_64` and `AMD64` are one architecture, as are `arm64` and `aarch64`.
+fn canonical_machine(machine: &str) -> String {
+    match machine.to_ascii_lowercase().as_str() {
+        "amd64" | "x64" => "x86_64".to_string(),
+        "arm64" => "aarch64".to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn platform(k: &Knowledge, l: &Snapshot, r: &Snapshot, sides: Sides<'_>, out: &mut Vec<Finding>) {
+    let (lp, rp) = (&l.platform, &r.platform);
+    let mut checks: Vec<(&str, &str, String, String)> = Vec::new();
+    if lp.system != rp.system {
+        checks.push(("platform.system", "operating system differs", lp.system.clone(), rp.system.clone()));
+    }
+    if canonical_machine(&lp.machine) != canonical_machine(&rp.machine) {
+        checks.push(("platform.machine", "CPU architecture differs", lp.machine.clone(), rp.machine.clone()));
+    }
+    if let (Some(ll), Some(rl)) = (&lp.libc, &rp.libc) {
+        if ll != rl {
+            checks.push((
+                "platform.libc",
+                "C library differs",
+                format!("{} {}", ll.family, ll.version),
+                format!("{} {}", rl.family, rl.version),
+            ));
+        }
+    }
+    for (code, what, lval, rval) in checks {
+        let vars = HintVars { name: code, local: &lval, remote: &rval };
+        out.push(
+            finding(k.severity(Table::Platform, code), Category::Platform, code, code, format!("{what}: {}", both(&lval, &rval, sides)))
+                .hint(k.hint(code, vars))
+                .values(Some(lval), Some(rval)),
+        );
+    }
+}
+
+/// Snapshot names are PEP 503 normalized by contract; a hand-written snapshot may not be.
+fn normalized(name: &str) -> std::borrow::Cow<'_, str> {
+    let clean = name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if clean {
+        return std::borrow::Cow::Borrowed(name);
+    }
+    match pep508_rs::PackageName::new(name.to_string()) {
+        Ok(n) => std::borrow::Cow::Owned(n.to_string()),
+        Err(_) => std::borrow::Cow::Borrowed(name),
+    }
+}
+
+pub(crate) fn package_map(s: &Snapshot) -> HashMap<std::borrow::Cow<'_, str>, &Package> {
+    let mut map = HashMap::with_capacity(s.packages.len());
+    for p in &s.packages {
+        // The first of a name is the one `import` loads.
+        map.entry(normalized(&p.name)).or_insert(p);
+    }
+    map
+}
+
+fn packages(k: &Knowledge, l: &Snapshot, r: &Snapshot, sides: Sides<'_>, out: &mut Vec<Finding>) -> PkgDiffs {
+    let lmap = package_map(l);
+    let rmap = package_map(r);
+    let mut diffs = PkgDiffs::default();
+    for (name, lp) in &lmap {
+        let name: &str = name;
+        let table = k.package_table(name);
+        let Some(rp) = rmap.get(name) else {
+            diffs.only_local.push(name.to_string());
+            let vendored = k.is_ray_vendored(&lp.location);
+            let severity = if vendored {
+                Severity::Expected
+            } else {
+                k.package(name)
+                    .and_then(|p| p.only_local)
+                    .unwrap_or_else(|| k.severity(table, "only_local"))
+            };
+            let mut message = format!("{} {} is installed {} only", lp.display_name, lp.version, sides.local);
+            if vendored {
+                message.push_str(" (vendored by Ray)");
+            }
+            let vars = HintVars { name, local: &lp.version, remote: "" };
+            let hint = if vendored { None } else { k.hint("only_local", vars) };
+            out.push(
+                finding(severity, Category::Package, name, "only_local", message)
+                    .hint(hint)
+                    .values(Some(lp.version.clone()), None),
+            );
+            continue;
+        };
+        let diff = classify(&lp.version, &rp.version);
+        if diff.change == VersionChange::Equal {
+            continue;
+        }
+        diffs.version_mismatch.push((name.to_string(), lp.version.clone(), rp.version.clone()));
+        out.push(version_finding(k, name, lp, rp, diff.change, sides));
+    }
+    for (name, rp) in &rmap {
+        if lmap.contains_key(name) {
+            continue;
+        }
+        let name: &str = name;
+        diffs.only_remote.push(name.to_string());
+        let vendored = k.is_ray_vendored(&rp.location);
+        let severity = if vendored { Severity::Expected } else { k.severity(k.package_table(name), "only_remote") };
+        let mut message = format!("{} {} is installed {} only", rp.display_name, rp.version, sides.remote);
+        if vendored {
+            message.push_str(" (vendored by Ray)");
+        }
+        out.push(
+            finding(severity, Category::Package, name, "only_remote", message).values(None, Some(rp.version.clone())),
+        );
+    }
+    diffs.only_local.sort_unstable();
+    diffs.only_remote.sort_unstable();
+    diffs.version_mismatch.sort_unstable();
+    diffs
+}
+
+fn version_finding(
+    k: &Knowledge,
+    name: &str,
+    lp: &Package,
+    rp: &Package,
+    change: VersionChange,
+    sides: Sides<'_>,
+) -> Finding {
+    let vars = HintVars { name, local: &lp.version, remote: &rp.version };
+    let table = k.package_table(name);
+    let code = change.code();
+    let label_rule = (change == VersionChange::Local)
+        .then(|| k.package(name).and_then(|p| p.local_label.as_ref()))
+        .flatten();
+    let (mut severity, mut message, hint) = match label_rule {
+        Some(rule) => (
+            rule.severity,
+            format!("{}: {}", lp.display_name, fill(&rule.message, vars)),
+            Some(crate::knowledge::render_hint(&rule.symptom, &rule.fix, vars)),
+        ),
+        None => (
+            k.severity(table, code),
+            format!("{} {}: {}", lp.display_name, change.describe(), both(&lp.version, &rp.version, sides)),
+            k.package_hint(code, vars),
+        ),
+    };
+    if table == Table::Critical {
+        message.push_str(" (critical package)");
+    }
+    if k.is_ray_vendored(&lp.location) || k.is_ray_vendored(&rp.location) {
+        severity = Severity::Expected;
+        message.push_str(" (one copy is vendored by Ray)");
+    }
+    finding(severity, Category::Package, name, code, message)
+        .hint(hint)
+        .values(Some(lp.version.clone()), Some(rp.version.clone()))
+}
+
+/// How two recorded values of one variable compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EnvCmp {
+    Same,
+    Differs,
+    /// Withheld on a side without a fingerprint to compare.
+    CannotTell,
+}
+
+fn env_cmp(l: &EnvValue, r: &EnvValue) -> EnvCmp {
+    let by = |differs: bool| if differs { EnvCmp::Differs } else { EnvCmp::Same };
+    match (l, r) {
+        (EnvValue::Plain(a), EnvValue::Plain(b)) => by(a != b),
+        (EnvValue::Withheld(a), EnvValue::Withheld(b)) => match (&a.fingerprint, &b.fingerprint) {
+            (Some(fa), Some(fb)) => by(fa != fb),
+            // Masked renderings that differ prove the values differ; equal ones prove nothing.
+            _ => match (&a.display, &b.display) {
+                (Some(da), Some(db)) if da != db => EnvCmp::Differs,
+                _ => EnvCmp::CannotTell,
+            },
+        },
+        (EnvValue::Plain(p), EnvValue::Withheld(w)) | (EnvValue::Withheld(w), EnvValue::Plain(p)) => {
+            match (&w.display, redact::mask_credentials(p)) {
+                (Some(d), Some(masked)) if *d != masked => EnvCmp::Differs,
+                (Some(_), None) => EnvCmp::Differs,
+                _ => EnvCmp::CannotTell,
+            }
+        }
+    }
+}
+
+/// What may be shown of a recorded value: never a secret, URL credentials masked.
+pub(crate) fn shown(key: &str, value: &EnvValue) -> String {
+    match value {
+        EnvValue::Plain(v) => redact::display_value(key, v),
+        EnvValue::Withheld(w) => match &w.display {
+            Some(d) if !redact::is_secret_key(key) => {
+                redact::mask_credentials(d).unwrap_or_else(|| d.clone())
+            }
+            _ => redact::WITHHELD.to_string(),
+        },
+    }
+}
+
+fn env(
+    k: &Knowledge,
+    l: &Snapshot,
+    r: &Snapshot,
+    opts: &CompareOptions,
+    sides: Sides<'_>,
+    out: &mut Vec<Finding>,
+) -> EnvDiffs {
+    let mut diffs = EnvDiffs::default();
+    let mut li = l.env.iter().filter(|(key, _)| opts.wants_env(key)).peekable();
+    let mut ri = r.env.iter().filter(|(key, _)| opts.wants_env(key)).peekable();
+    // Both maps are sorted: one merge pass finds every key on either side.
+    loop {
+        let (lk, rk) = (li.peek().map(|(key, _)| *key), ri.peek().map(|(key, _)| *key));
+        match (lk, rk) {
+            (None, None) => break,
+            (Some(a), Some(b)) if a == b => {
+                let (key, lv) = li.next().unwrap();
+                let (_, rv) = ri.next().unwrap();
+                env_both(k, key, lv, rv, sides, &mut diffs, out);
+            }
+            (Some(a), b) if b.map_or(true, |b| a < b) => {
+                let (key, lv) = li.next().unwrap();
+                diffs.only_local.push(key.clone());
+                out.push(env_one_side(k, key, lv, true, sides));
+            }
+            _ => {
+                let (key, rv) = ri.next().unwrap();
+                diffs.only_remote.push(key.clone());
+                out.push(env_one_side(k, key, rv, false, sides));
+            }
+        }
+    }
+    diffs
+}
+
+fn noise_note(class: EnvClass) -> Option<&'static str> {
+    match class {
+        EnvClass::RayInjected => Some(" (set by Ray)"),
+        EnvClass::Session => Some(" (shell/session variable)"),
+        _ => None,
+    }
+}
+
+fn env_one_side(k: &Knowledge, key: &str, value: &EnvValue, is_local: bool, sides: Sides<'_>) -> Finding {
+    let class = k.env_class(key);
+    let shown_value = shown(key, value);
+    let (code, mut message, severity, hint) = if is_local && class == EnvClass::CloudCredential {
+        let vars = HintVars { name: key, local: &shown_value, remote: "" };
+        (
+            "credential_missing",
+            format!("cloud credential {key} is set {} but missing {}", sides.local, sides.remote),
+            k.severity(Table::Env, "credential_missing"),
+            k.hint("credential_missing", vars),
+        )
+    } else {
+        let (code, side) = if is_local { ("only_local", sides.local) } else { ("only_remote", sides.remote) };
+        (code, format!("{key} is set {side} only"), k.severity(Table::Env, code), None)
+    };
+    let severity = match noise_note(class) {
+        Some(note) => {
+            message.push_str(note);
+            Severity::Expected
+        }
+        None => severity,
+    };
+    let f = finding(severity, Category::Env, key, code, message).hint(hint);
+    if is_local {
+        f.values(Some(shown_value), None)
+    } else {
+        f.values(None, Some(shown_value))
+    }
+}
+
+fn env_both(
+    k: &Knowledge,
+    key: &str,
+    lv: &EnvValue,
+    rv: &EnvValue,
+    sides: Sides<'_>,
+    diffs: &mut EnvDiffs,
+    out: &mut Vec<Finding>,
+) {
+    let cmp = env_cmp(lv, rv);
+    if cmp == EnvCmp::Same {
+        return;
+    }
+    let (ls, rs) = (shown(key, lv), shown(key, rv));
+    let class = k.env_class(key);
+    let secret = redact::is_secret_key(key) || matches!((lv, rv), (EnvValue::Withheld(_), _) | (_, EnvValue::Withheld(_)));
+    let (code, mut message) = if cmp == EnvCmp::CannotTell {
+        (
+            "cannot_tell",
+            format!("{key} is withheld as secret and no shared fingerprint says whether the values differ"),
+        )
+    } else {
+        diffs.diffs.push(EnvValueDiff { key: key.to_string(), local: ls.clone(), remote: rs.clone() });
+        let code = match class {
+            EnvClass::CloudCredential => "credential_differs",
+            EnvClass::Important => "important_differs",
+            _ => "value_differs",
+        };
+        let message = if secret {
+            format!("{key} differs {} and {} (values withheld; compared by keyed fingerprint)", sides.local, sides.remote)
+        } else {
+            format!("{key} differs: {}", both(&ls, &rs, sides))
+        };
+        (code, message)
+    };
+    let vars = HintVars { name: key, local: &ls, remote: &rs };
+    let mut severity = k.severity(Table::Env, code);
+    let mut hint = k.hint(code, vars);
+    if let Some(note) = noise_note(class) {
+        message.push_str(note);
+        severity = Severity::Expected;
+        hint = None;
+    }
+    out.push(finding(severity, Category::Env, key, code, message).hint(hint).values(Some(ls), Some(rs)));
+}
+
+/// Distinct entries, in order.
+fn distinct(paths: &[String]) -> Vec<&str> {
+    let mut seen = HashSet::with_capacity(paths.len());
+    paths.iter().map(String::as_str).filter(|p| seen.insert(*p)).collect()
+}
+
+fn sys_path(
+    k: &Knowledge,
+    l: &Snapshot,
+    r: &Snapshot,
+    include: bool,
+    sides: Sides<'_>,
+    out: &mut Vec<Finding>,
+) -> SysPathDiffs {
+    let (lp, rp) = (distinct(&l.sys_path), distinct(&r.sys_path));
+    if !include {
+        return SysPathDiffs { local_count: lp.len(), remote_count: rp.len(), ..Default::default() };
+    }
+    let (lset, rset): (HashSet<&str>, HashSet<&str>) = (lp.iter().copied().collect(), rp.iter().copied().collect());
+    let only_local: Vec<String> = lp.iter().filter(|p| !rset.contains(*p)).map(|p| p.to_string()).collect();
+    let only_remote: Vec<String> = rp.iter().filter(|p| !lset.contains(*p)).map(|p| p.to_string()).collect();
+    let severity = k.severity(Table::Other, "sys_path");
+    for (entries, code, side, is_local) in [(&only_local, "only_local", sides.local, true), (&only_remote, "only_remote", sides.remote, false)] {
+        for entry in entries {
+            let shown_entry = if entry.is_empty() { "'' (the current directory)" } else { entry.as_str() };
+            let (sev, note) = if k.is_ray_path(entry) { (Severity::Expected, " (added by Ray)") } else { (severity, "") };
+            let f = finding(sev, Category::SysPath, entry, code, format!("{shown_entry} is on sys.path {side} only{note}"));
+            out.push(if is_local { f.values(Some(entry.clone()), None) } else { f.values(None, Some(entry.clone())) });
+        }
+    }
+    SysPathDiffs {
+        intersection_count: lp.len() - only_local.len(),
+        local_count: lp.len(),
+        remote_count: rp.len(),
+        only_local,
+        only_remote,
+    }
+}
+
+fn genevars(k: &Knowledge, l: &Snapshot, r: &Snapshot, sides: Sides<'_>, out: &mut Vec<Finding>) {
+    let severity = k.severity(Table::Other, "genevars");
+    let (code, message) = match (&l.genevars_version, &r.genevars_version) {
+        (Some(_), None) => (
+            "genevars.only_local",
+            format!("genevars is importable {} only; the other side was read by the stdlib probe", sides.local),
+        ),
+        (Some(a), Some(b)) if a != b => ("genevars.version", format!("genevars differs: {}", both(a, b, sides))),
+        _ => return,
+    };
+    out.push(
+        finding(severity, Category::Genevars, "genevars", code, message)
+            .values(l.genevars_version.clone(), r.genevars_version.clone()),
+    );
+}
+
+/// `(path, reason)` of every unreadable entry, to avoid reporting one twice.
+pub(crate) fn unreadable_set(s: &Snapshot) -> HashSet<(&str, &str)> {
+    s.unreadable.iter().map(|u| (u.path.as_str(), u.reason.as_str())).collect()
+}
+
+/// Findings about one snapshot alone: shadowed copies whose version differs from the one
+/// imported, and entries the scanner could not read (skipping those in `already`).
+/// `is_local` says which value field the finding fills; `side` is how messages name it.
+pub(crate) fn side_findings(
+    s: &Snapshot,
+    is_local: bool,
+    side: &str,
+    already: &HashSet<(&str, &str)>,
+    out: &mut Vec<Finding>,
+) {
+    let k = knowledge();
+    let place = |f: Finding, value: String| if is_local { f.values(Some(value), None) } else { f.values(None, Some(value)) };
+    for p in s.packages.iter().filter(|p| !p.shadowed.is_empty()) {
+        let name = normalized(&p.name);
+        for copy in &p.shadowed {
+            if classify(&p.version, &copy.version).change == VersionChange::Equal {
+                continue;
+            }
+            let vendored = k.is_ray_vendored(&p.location) || k.is_ray_vendored(&copy.location);
+            let severity = if vendored { Severity::Expected } else { k.severity(k.package_table(&name), "shadowed") };
+            let vars = HintVars { name: &name, local: &p.version, remote: &copy.version };
+            let message = format!(
+                "{} {} (in {}) shadows another copy, {} in {}, {side}{}",
+                p.display_name,
+                p.version,
+                p.location,
+                copy.version,
+                copy.location,
+                if vendored { " (Ray vendors one of them)" } else { "" }
+            );
+            let f = finding(severity, Category::Package, &name, "shadowed", message).hint(k.hint("shadowed", vars));
+            out.push(place(f, format!("{} (shadows {})", p.version, copy.version)));
+        }
+    }
+    let severity = k.severity(Table::Other, "unreadable");
+    for u in &s.unreadable {
+        if already.contains(&(u.path.as_str(), u.reason.as_str())) {
+            continue;
+        }
+        let sev = if k.is_ray_path(&u.path) { Severity::Expected } else { severity };
+        let message = format!("{} could not be read {side}: {}", u.path, u.reason);
+        out.push(place(finding(sev, Category::Unreadable, &u.path, "unreadable", message), u.reason.clone()));
+    }
+}

@@ -1,0 +1,376 @@
+//! Requirement check of one environment: every installed distribution's Requires-Dist,
+//! with markers evaluated against that environment and extras active where a dependent
+//! asked for them. On a plain environment it agrees with `pip check`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::str::FromStr;
+
+use pep440_rs::{Version, VersionSpecifiers};
+use pep508_rs::{ExtraName, MarkerEnvironment, PackageName, Requirement, VersionOrUrl};
+use serde::Serialize;
+
+use crate::snapshot::model::{Package, Snapshot};
+
+use super::DepsError;
+
+/// One installed distribution, its metadata parsed once.
+#[derive(Debug, Clone)]
+pub struct InstalledDist {
+    pub name: PackageName,
+    pub display_name: String,
+    /// The version as written in the metadata.
+    pub version_text: String,
+    /// `None` when the metadata's version is not PEP 440.
+    pub version: Option<Version>,
+    pub requirements: Vec<Requirement>,
+    /// Requires-Dist lines that did not parse, with pep508_rs's reason.
+    pub broken_requirements: Vec<(String, String)>,
+    pub requires_python: Option<String>,
+}
+
+impl InstalledDist {
+    pub fn from_package(package: &Package) -> InstalledDist {
+        let mut requirements = Vec::new();
+        let mut broken_requirements = Vec::new();
+        for line in &package.requires_dist {
+            match Requirement::from_str(line.trim()) {
+                Ok(req) => requirements.push(req),
+                Err(err) => broken_requirements.push((line.clone(), first_line(&err.to_string()))),
+            }
+        }
+        InstalledDist {
+            name: PackageName::from_str(&package.name)
+                .or_else(|_| PackageName::from_str(&package.display_name))
+                .unwrap_or_else(|_| PackageName::new("unnamed".to_string()).expect("a valid name")),
+            display_name: package.display_name.clone(),
+            version_text: package.version.clone(),
+            version: Version::from_str(package.version.trim()).ok(),
+            requirements,
+            broken_requirements,
+            requires_python: package.requires_python.clone(),
+        }
+    }
+}
+
+/// pep508_rs errors carry the input and a caret line; one line is enough for a finding.
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().to_string()
+}
+
+/// An environment ready for checking: its marker environment and its distributions.
+#[derive(Debug, Clone)]
+pub struct Environment {
+    pub markers: MarkerEnvironment,
+    pub dists: BTreeMap<PackageName, InstalledDist>,
+    /// The interpreter version, for Requires-Python.
+    pub python: Option<Version>,
+}
+
+impl Environment {
+    pub fn from_snapshot(snapshot: &Snapshot) -> Result<Environment, DepsError> {
+        let markers =
+            snapshot
+                .markers
+                .to_marker_environment()
+                .map_err(|err| DepsError::Markers {
+                    environment: snapshot.label(),
+                    reason: err.to_string(),
+                })?;
+        let dists = snapshot
+            .packages
+            .iter()
+            .map(InstalledDist::from_package)
+            .map(|d| (d.name.clone(), d))
+            .collect();
+        let python = Version::from_str(&snapshot.markers.python_full_version).ok();
+        Ok(Environment {
+            markers,
+            dists,
+            python,
+        })
+    }
+
+    pub fn get(&self, name: &PackageName) -> Option<&InstalledDist> {
+        self.dists.get(name)
+    }
+
+    /// The extras each distribution has active: those its dependents ask for, followed
+    /// transitively (`ray[default]` activates ray's `default` extra, whose requirements
+    /// may activate more), plus `requested` (extras a person installed explicitly).
+    pub fn active_extras(
+        &self,
+        requested: &BTreeMap<PackageName, BTreeSet<ExtraName>>,
+    ) -> BTreeMap<PackageName, BTreeSet<ExtraName>> {
+        let mut active: BTreeMap<PackageName, BTreeSet<ExtraName>> = requested.clone();
+        loop {
+            let mut grew = false;
+            for dist in self.dists.values() {
+                let extras = extras_of(&active, &dist.name);
+                for req in &dist.requirements {
+                    if req.extras.is_empty()
+                        || !self.dists.contains_key(&req.name)
+                        || !req.evaluate_markers(&self.markers, &extras)
+                    {
+                        continue;
+                    }
+                    let entry = active.entry(req.name.clone()).or_default();
+                    for extra in &req.extras {
+                        grew |= entry.insert(extra.clone());
+                    }
+                }
+            }
+            if !grew {
+                return active;
+            }
+        }
+    }
+
+    /// Every requirement problem of this environment, sorted by dependent.
+    pub fn check(&self, requested: &BTreeMap<PackageName, BTreeSet<ExtraName>>) -> Vec<Problem> {
+        let active = self.active_extras(requested);
+        let mut problems = Vec::new();
+        for dist in self.dists.values() {
+            let extras = extras_of(&active, &dist.name);
+            problems.extend(self.check_dist(dist, &extras));
+        }
+        problems
+    }
+
+    /// The problems of one distribution's requirements, judged against this environment
+    /// (the distribution itself need not be installed here: see `pair_findings`).
+    pub fn check_dist(&self, dist: &InstalledDist, extras: &[ExtraName]) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let dependent = Dependent::of(dist);
+        if dist.version.is_none() {
+            problems.push(Problem::BadVersion {
+                dependent: dependent.clone(),
+            });
+        }
+        for (line, reason) in &dist.broken_requirements {
+            problems.push(Problem::BadRequirement {
+                dependent: dependent.clone(),
+                requirement: line.trim().to_string(),
+                reason: reason.clone(),
+            });
+        }
+        if let (Some(spec), Some(python)) = (&dist.requires_python, &self.python) {
+            if let Ok(specifiers) = VersionSpecifiers::from_str(spec) {
+                if !specifiers.contains(python) {
+                    problems.push(Problem::RequiresPython {
+                        dependent: dependent.clone(),
+                        requires_python: spec.clone(),
+                        python: python.to_string(),
+                    });
+                }
+            }
+        }
+        for req in &dist.requirements {
+            let via_extra = if req.evaluate_markers(&self.markers, &[]) {
+                None
+            } else if !extras.is_empty() && req.evaluate_markers(&self.markers, extras) {
+                Some(
+                    extras
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(","),
+                )
+            } else {
+                continue;
+            };
+            let requirement = requirement_text(req);
+            let Some(installed) = self.dists.get(&req.name) else {
+                problems.push(Problem::Missing {
+                    dependent: dependent.clone(),
+                    requirement,
+                    dependency: req.name.to_string(),
+                    via_extra,
+                });
+                continue;
+            };
+            let Some(VersionOrUrl::VersionSpecifier(specifiers)) = &req.version_or_url else {
+                continue;
+            };
+            // An installed version that is not PEP 440 is reported once, as BadVersion.
+            let Some(version) = &installed.version else {
+                continue;
+            };
+            if !specifiers.contains(version) {
+                problems.push(Problem::Unsatisfied {
+                    dependent: dependent.clone(),
+                    requirement,
+                    dependency: installed.name.to_string(),
+                    installed: installed.version_text.clone(),
+                    via_extra,
+                });
+            }
+        }
+        problems
+    }
+}
+
+/// The active extras of one distribution, as the list marker evaluation takes.
+pub fn extras_of(
+    active: &BTreeMap<PackageName, BTreeSet<ExtraName>>,
+    name: &PackageName,
+) -> Vec<ExtraName> {
+    active
+        .get(name)
+        .map(|s| s.iter().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// A requirement without its marker, the way pip check prints it (`numpy>=1.26.0`).
+pub fn requirement_text(req: &Requirement) -> String {
+    let mut bare = req.clone();
+    bare.marker = pep508_rs::MarkerTree::TRUE;
+    bare.to_string()
+}
+
+/// The distribution whose requirement is in question.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Dependent {
+    /// Normalized name.
+    pub name: String,
+    pub display_name: String,
+    pub version: String,
+}
+
+impl Dependent {
+    fn of(dist: &InstalledDist) -> Dependent {
+        Dependent {
+            name: dist.name.to_string(),
+            display_name: dist.display_name.clone(),
+            version: dist.version_text.clone(),
+        }
+    }
+}
+
+/// One thing wrong with an environment's requirements.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Problem {
+    /// A required distribution is installed at a version the requirement excludes.
+    Unsatisfied {
+        dependent: Dependent,
+        requirement: String,
+        /// Normalized name of the required distribution.
+        dependency: String,
+        installed: String,
+        /// The dependent's extras that made this requirement apply, when only they did.
+        via_extra: Option<String>,
+    },
+    /// A required distribution is not installed at all.
+    Missing {
+        dependent: Dependent,
+        requirement: String,
+        dependency: String,
+        via_extra: Option<String>,
+    },
+    /// The interpreter is outside the dependent's Requires-Python.
+    RequiresPython {
+        dependent: Dependent,
+        requires_python: String,
+        python: String,
+    },
+    /// A Requires-Dist line that is not PEP 508.
+    BadRequirement {
+        dependent: Dependent,
+        requirement: String,
+        reason: String,
+    },
+    /// The dependent's version is not PEP 440, so nothing can be checked against it.
+    BadVersion { dependent: Dependent },
+}
+
+impl Problem {
+    pub fn dependent(&self) -> &Dependent {
+        match self {
+            Problem::Unsatisfied { dependent, .. }
+            | Problem::Missing { dependent, .. }
+            | Problem::RequiresPython { dependent, .. }
+            | Problem::BadRequirement { dependent, .. }
+            | Problem::BadVersion { dependent } => dependent,
+        }
+    }
+
+    /// Machine-readable kind, used as the finding's code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Problem::Unsatisfied { .. } => "requirement.unsatisfied",
+            Problem::Missing { .. } => "requirement.missing",
+            Problem::RequiresPython { .. } => "requirement.requires_python",
+            Problem::BadRequirement { .. } => "requirement.invalid",
+            Problem::BadVersion { .. } => "requirement.invalid_version",
+        }
+    }
+
+    /// The required distribution, for problems about one.
+    pub fn dependency(&self) -> Option<&str> {
+        match self {
+            Problem::Unsatisfied { dependency, .. } | Problem::Missing { dependency, .. } => {
+                Some(dependency)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let dist = |d: &Dependent| format!("{} {}", d.display_name, d.version);
+        let extra = |via: &Option<String>| match via {
+            Some(extras) => format!(" (with extra {extras})"),
+            None => String::new(),
+        };
+        match self {
+            Problem::Unsatisfied {
+                dependent,
+                requirement,
+                dependency,
+                installed,
+                via_extra,
+            } => write!(
+                f,
+                "{}{} requires {requirement}, but {dependency} {installed} is installed",
+                dist(dependent),
+                extra(via_extra)
+            ),
+            Problem::Missing {
+                dependent,
+                requirement,
+                via_extra,
+                ..
+            } => write!(
+                f,
+                "{}{} requires {requirement}, which is not installed",
+                dist(dependent),
+                extra(via_extra)
+            ),
+            Problem::RequiresPython {
+                dependent,
+                requires_python,
+                python,
+            } => write!(
+                f,
+                "{} requires Python {requires_python}, but this is Python {python}",
+                dist(dependent)
+            ),
+            Problem::BadRequirement {
+                dependent,
+                requirement,
+                reason,
+            } => write!(
+                f,
+                "{} has a malformed requirement {requirement:?}: {reason}",
+                dist(dependent)
+            ),
+            Problem::BadVersion { dependent } => write!(
+                f,
+                "{} has version {:?}, which is not PEP 440; its requirements cannot be checked",
+                dependent.display_name, dependent.version
+            ),
+        }
+    }
+}
