@@ -267,6 +267,16 @@ def test_runtime_env_is_applied_to_the_probes(drift_cluster):
     assert found["remote"] == "set-by-runtime-env" and found["local"] is None
 
 
+def test_a_manifest_is_applied_like_a_runtime_env(drift_cluster):
+    from genevars import ManifestBuilder
+
+    marker = "GENEVARS_TEST_FROM_MANIFEST"
+    manifest = ManifestBuilder.create("probe-env").env({marker: "set-by-manifest"}).build()
+    result = compare(drift_cluster, nodes=[drift_cluster.head], manifest=manifest)
+    (found,) = findings_about(result, marker)
+    assert found["remote"] == "set-by-manifest" and found["nodes"] == [drift_cluster.head]
+
+
 def test_fail_on_raises_after_printing(drift_cluster):
     printed = io.StringIO()
     with pytest.raises(compare_env_error()) as caught:
@@ -350,3 +360,20 @@ def test_cli_fail_on_never_exits_0_and_genevars_compare_is_the_same_command(drif
 
     done = run_cli("compare", "--address", drift_cluster.address, "--nodes", drift_cluster.head, module="genevars")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_cli_manifest_in_and_fix_manifest_out(drift_cluster, tmp_path):
+    from genevars import Manifest, ManifestBuilder
+
+    marker = "GENEVARS_TEST_FROM_MANIFEST_FILE"
+    applied = tmp_path / "applied.json"
+    ManifestBuilder.create("probe-env").env({marker: "from-file"}).build().save(applied)
+    fix = tmp_path / "fix.json"
+    done = run_cli(
+        "--address", drift_cluster.address, "--json", "--fail-on", "never",
+        "--manifest", str(applied), "--fix-manifest", str(fix),
+    )
+    assert done.returncode == 0, done.stderr
+    findings = json.loads(done.stdout)["findings"]
+    assert any(f["subject"] == marker and f["remote"] == "from-file" for f in findings)
+    assert "numpy==1.26.4" in Manifest.load(fix).to_runtime_env()["pip"]

@@ -87,6 +87,7 @@ def _probe_options(reveal_values: bool, fingerprint_key: str) -> Dict[str, Any]:
         "reveal_values": reveal_values,
         "use_native": True,
         "origin": None,
+        "tool_version": _core.__version__,
     }
 
 
@@ -160,29 +161,9 @@ def get_comparison_result(
             targets, options, _probe.take_snapshot, runtime_env=effective_env, timeout=timeout
         )
     del options
-    return _compare_nodes(
-        local, snapshots, unreachable + failed, env_prefix=env_prefix, include_sys_path=include_sys_path
-    )
+    from genevars._compare import compare_node_snapshots
 
-
-def _compare_nodes(
-    local: Dict[str, Any],
-    snapshots: List[Dict[str, Any]],
-    unreachable: List[Dict[str, str]],
-    *,
-    env_prefix: Optional[str],
-    include_sys_path: bool,
-) -> Any:
-    from genevars._compare import ComparisonResult
-
-    native = _core.compare_nodes(
-        json.dumps(local),
-        [json.dumps(snapshot) for snapshot in snapshots],
-        unreachable,
-        env_prefix,
-        include_sys_path,
-    )
-    return ComparisonResult(native)
+    return compare_node_snapshots(local, snapshots, unreachable + failed, env_prefix, include_sys_path)
 
 
 def _at_or_above(result: Any, fail_on: str) -> int:
