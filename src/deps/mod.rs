@@ -39,6 +39,9 @@ pub enum DepsError {
     Rule(#[from] RuleError),
 }
 
+/// How findings about the driver alone begin.
+const LOCALLY: &str = "locally: ";
+
 /// Parses a user-given requirement (a root, a pin) with a one-line error naming it.
 pub fn parse_requirement(
     what: &'static str,
@@ -190,7 +193,8 @@ pub fn pair_findings_for(
 /// The findings this module adds to a driver-vs-workers comparison whose own findings so
 /// far are `existing`: everything [`pair_findings`] says with the bundled rules, except pair
 /// rules about a package the comparison already reports a difference for (the package
-/// finding carries the same symptom and fix; saying it twice is noise).
+/// finding carries the same symptom and fix; saying it twice is noise), and with problems
+/// of the driver alone at most warnings.
 pub fn comparison_findings(
     local: &Snapshot,
     remote: &Snapshot,
@@ -204,6 +208,14 @@ pub fn comparison_findings(
     let rules = Rules::bundled_shared();
     pair_findings(local, remote, rules)
         .into_iter()
+        .map(|mut f| {
+            // A problem of the driver alone does not explain what differs on the workers:
+            // worth knowing, but it must not fail a comparison.
+            if f.message.starts_with(LOCALLY) && f.severity > Severity::Warning {
+                f.severity = Severity::Warning;
+            }
+            f
+        })
         .filter(|f| {
             let pair_rule = rules
                 .rules
@@ -324,7 +336,7 @@ pub fn cluster_findings(
         findings.push(problem_finding(
             problem,
             severity,
-            "locally: ",
+            LOCALLY,
             Some(&local_env),
             only_remote_env.as_ref(),
         ));
@@ -334,7 +346,7 @@ pub fn cluster_findings(
         .filter(|l| !rules_remotely.contains(&l.rule.id))
     {
         let mut finding = fired.finding(Some(fired.side("")), None);
-        finding.message = format!("locally: {}", fired.message);
+        finding.message = format!("{LOCALLY}{}", fired.message);
         findings.push(finding);
     }
     sort(&mut findings);

@@ -645,3 +645,18 @@ fn the_comparison_carries_requirement_and_rule_findings_without_repeating_itself
     );
     assert!(result.summary.errors >= 2);
 }
+
+#[test]
+fn in_a_comparison_the_drivers_own_problems_are_warnings() {
+    let local = linux(&[("black", "24.1.0", &["click>=8"]), ("click", "7.1.0", &[])]);
+    let remote = linux(&[]);
+    let direct = pair_findings(&local, &remote, &Rules::default());
+    assert_eq!(direct[0].severity, Severity::Error);
+    let compared = comparison_findings(&local, &remote, &[]);
+    assert_eq!(compared.len(), 1);
+    assert_eq!(compared[0].severity, Severity::Warning);
+    assert_eq!(
+        compared[0].message,
+        "locally: black 24.1.0 requires click>=8, but click 7.1.0 is installed"
+    );
+}
