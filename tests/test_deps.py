@@ -341,7 +341,8 @@ def test_comparisons_and_genevars_diff_show_requirement_and_rule_findings(tmp_pa
     broken = next(f for f in by_category["requirement"] if f["subject"] == "pandas")
     assert broken["severity"] == "error" and (broken["local"], broken["remote"]) == ("1.26.4", "1.24.1")
     assert "pandas 2.3.3 requires numpy>=1.26.0" in result.report()
-    assert "requirement" in result._repr_html_()
+    assert broken["hint"] == "ImportError, AttributeError or wrong results inside pandas; pin numpy==1.26.4"
+    assert "pandas 2.3.3 requires numpy&gt;=1.26.0, but numpy 1.24.1 is installed" in result._repr_html_()
     assert json.loads(result.to_json())["summary"]["errors"] >= 1
 
     # numpy 2 with torch 2.2 on the workers: the bundled rule, in the report and via the CLI.

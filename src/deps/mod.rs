@@ -105,6 +105,26 @@ fn severity_of(problem: &Problem, imported: &BTreeSet<String>) -> Severity {
     }
 }
 
+/// The fix for an unmet requirement: pin the driver's version when it satisfies the
+/// requirement (the driver is the environment that works), else install what it asks.
+fn fix_for(requirement: &str, local: Option<&Environment>) -> String {
+    let pinned = parse_requirement("requirement", requirement)
+        .ok()
+        .and_then(|req| {
+            let dist = local?.get(&req.name)?;
+            let version = dist.version.as_ref()?;
+            let satisfied = match &req.version_or_url {
+                Some(pep508_rs::VersionOrUrl::VersionSpecifier(specifiers)) => {
+                    specifiers.contains(version)
+                }
+                Some(pep508_rs::VersionOrUrl::Url(_)) => false,
+                None => true,
+            };
+            satisfied.then(|| format!("pin {}=={}", dist.display_name, dist.version_text))
+        });
+    pinned.unwrap_or_else(|| format!("install {requirement}"))
+}
+
 /// A finding for one problem; `local`/`remote` are the dependency's versions on each side.
 fn problem_finding(
     problem: &Problem,
@@ -121,14 +141,15 @@ fn problem_finding(
                 .unwrap_or_else(|| "not installed".to_string()),
         )
     };
+    let dependent = &problem.dependent().display_name;
     let hint = match problem {
-        Problem::Missing { dependency, .. } => Some(format!(
-            "ModuleNotFoundError when {} imports it; install {dependency}",
-            problem.dependent().display_name
+        Problem::Missing { requirement, .. } => Some(format!(
+            "ModuleNotFoundError when {dependent} imports it; {}",
+            fix_for(requirement, local)
         )),
         Problem::Unsatisfied { requirement, .. } => Some(format!(
-            "errors or wrong results inside {}; install {requirement}",
-            problem.dependent().display_name
+            "ImportError, AttributeError or wrong results inside {dependent}; {}",
+            fix_for(requirement, local)
         )),
         _ => None,
     };

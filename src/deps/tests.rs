@@ -366,6 +366,11 @@ fn pair_findings_place_requirement_problems_on_their_side() {
         (f.local.as_deref(), f.remote.as_deref()),
         (Some("1.26.4"), Some("1.24.1"))
     );
+    // The driver's numpy satisfies pandas: pinning it is the fix.
+    assert_eq!(
+        f.hint.as_deref(),
+        Some("ImportError, AttributeError or wrong results inside pandas; pin numpy==1.26.4")
+    );
     // A dependency of something the job does not import is a warning.
     let imported: BTreeSet<String> = ["numpy".to_string()].into();
     let findings = pair_findings_for(&local, &remote, &rules, Some(&imported));
@@ -652,6 +657,8 @@ fn in_a_comparison_the_drivers_own_problems_are_warnings() {
     let remote = linux(&[]);
     let direct = pair_findings(&local, &remote, &Rules::default());
     assert_eq!(direct[0].severity, Severity::Error);
+    // Nowhere is a click>=8 installed: the fix is to install one.
+    assert!(direct[0].hint.as_deref().unwrap().ends_with("; install click>=8"));
     let compared = comparison_findings(&local, &remote, &[]);
     assert_eq!(compared.len(), 1);
     assert_eq!(compared[0].severity, Severity::Warning);
