@@ -357,3 +357,20 @@ def test_comparisons_and_genevars_diff_show_requirement_and_rule_findings(tmp_pa
     assert done.returncode == 1, done.stderr
     assert "on the workers: torch 2.2.2 was built against NumPy 1.x but numpy 2.0.1 is installed" in done.stdout
     assert "RuntimeError: Numpy is not available" in done.stdout
+
+
+def test_cli_requirements_json_and_bad_input(site, tmp_path, capsys):
+    from genevars.__main__ import main
+
+    snap_file = tmp_path / "local.json"
+    snap_file.write_text(json.dumps(site))
+    assert main(["requirements", "--for", "sklearn", "--snapshot", str(snap_file), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["requirements"] == ["joblib==1.4.2", "numpy==1.26.4", "scikit-learn==1.5.0"]
+    assert payload["imports"] == {"sklearn": ["scikit-learn"]}
+
+    assert main(["requirements", "--for", str(tmp_path / "nope.py"), "--snapshot", str(snap_file)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].endswith("nope.py: no such file; pass a Python file, a directory or a package name")
+    assert main(["requirements", "--for", "x", "--snapshot", str(tmp_path / "missing.json")]) == 2
+    assert "missing.json: cannot read snapshot" in capsys.readouterr().err
