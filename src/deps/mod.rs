@@ -51,8 +51,8 @@ pub fn parse_requirement(
         .parse()
         .map_err(|e: pep508_rs::Pep508Error| DepsError::Requirement {
             what,
-            text: text.to_string(),
-            reason: e.message.to_string(),
+            text: requirement::safe_text(text),
+            reason: requirement::safe_text(&e.message.to_string()),
         })
 }
 

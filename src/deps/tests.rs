@@ -658,7 +658,11 @@ fn in_a_comparison_the_drivers_own_problems_are_warnings() {
     let direct = pair_findings(&local, &remote, &Rules::default());
     assert_eq!(direct[0].severity, Severity::Error);
     // Nowhere is a click>=8 installed: the fix is to install one.
-    assert!(direct[0].hint.as_deref().unwrap().ends_with("; install click>=8"));
+    assert!(direct[0]
+        .hint
+        .as_deref()
+        .unwrap()
+        .ends_with("; install click>=8"));
     let compared = comparison_findings(&local, &remote, &[]);
     assert_eq!(compared.len(), 1);
     assert_eq!(compared[0].severity, Severity::Warning);
@@ -666,4 +670,52 @@ fn in_a_comparison_the_drivers_own_problems_are_warnings() {
         compared[0].message,
         "locally: black 24.1.0 requires click>=8, but click 7.1.0 is installed"
     );
+}
+
+#[test]
+fn credentials_in_direct_urls_never_reach_a_finding() {
+    let s = linux(&[(
+        "app",
+        "1.0",
+        &[
+            "private @ https://deploy:s3cr3t-t0ken@git.example.com/private.whl",
+            "bad @@ https://u:hunter2@x",
+        ],
+    )]);
+    let found = problems(&s).join("\n");
+    assert!(
+        found.contains("app 1.0 requires private @ https://"),
+        "{found}"
+    );
+    assert!(
+        !found.contains("s3cr3t-t0ken") && !found.contains("hunter2"),
+        "{found}"
+    );
+    let env = Environment::from_snapshot(&s).unwrap();
+    let pin = parse_requirement(
+        "manifest pin",
+        "private @ https://deploy:s3cr3t-t0ken@git.example.com/p.whl",
+    )
+    .unwrap();
+    let result = closure(&env, &env.markers, &[pin]);
+    assert!(!format!("{result:?}").contains("s3cr3t"));
+    let findings = overlay_findings(
+        None,
+        &s,
+        &[
+            "private>=2 ; python_version > '3' ".to_string(),
+            "x @ https://a:hunter2@h/x.whl".to_string(),
+        ],
+        &Rules::default(),
+    )
+    .unwrap();
+    assert!(!format!("{findings:?}").contains("hunter2"), "{findings:?}");
+    let err = overlay_findings(
+        None,
+        &s,
+        &["x @@ https://a:hunter2@h/x.whl".to_string()],
+        &Rules::default(),
+    )
+    .unwrap_err();
+    assert!(!err.to_string().contains("hunter2"), "{err}");
 }
