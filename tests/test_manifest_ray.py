@@ -75,9 +75,21 @@ def test_compare_fix_compare_again(cluster, tmp_path, monkeypatch):
 
     builder = before.fix_manifest("fix")
     assert any(normalized in a or name in a for a in builder.advice), builder.advice
+    env_fix = builder.build()
+    assert variable in env_fix.env_from_local
+    assert env_fix.pip == (), f"the fix should need no index here: {env_fix.pip}"
+
+    # The manifest as such, applied to the probes (manifest=): the variable arrives.
+    ray.init(address=cluster.address, logging_level="ERROR", log_to_driver=False)
+    try:
+        with_env_fix = get_comparison_result(manifest=env_fix)
+    finally:
+        ray.shutdown()
+    assert [f["category"] for f in addressed(with_env_fix, variable, normalized)] == ["package"]
+
+    # Following the advice: ship the package (and its metadata) with py_modules, which Ray
+    # uploads only for a whole job (ray.init), not for single tasks.
     fix = builder.py_modules([str(package_dir), str(info_dir)]).build()
-    assert variable in fix.env_from_local
-    assert fix.pip == (), f"the fix should need no index here: {fix.pip}"
 
     ray.init(address=cluster.address, runtime_env=fix.to_runtime_env(), logging_level="ERROR", log_to_driver=False)
     try:
