@@ -164,3 +164,32 @@ def test_fix_from_json_only_object():
     assert "numpy==1.26.4" in fix_manifest_builder(JsonOnly()).build().pip
     with pytest.raises(ManifestError, match="takes a ComparisonResult"):
         fix_manifest_builder(42)
+
+
+def test_fix_from_a_real_comparison_of_snapshots(tmp_path):
+    """The comparison engine's own JSON (not a stand-in): local has numpy 1.26.4, attrs and
+    a variable; the remote has numpy 2.2.6 and neither of the others."""
+    from genevars import compare_snapshots, snapshot_env
+
+    def site(root, packages):
+        for name, version in packages:
+            info = root / f"{name}-{version}.dist-info"
+            info.mkdir(parents=True)
+            (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+        return str(root)
+
+    local = snapshot_env([site(tmp_path / "local", [("numpy", "1.26.4"), ("attrs", "23.2.0")])]).to_dict()
+    remote = snapshot_env([site(tmp_path / "remote", [("numpy", "2.2.6")])]).to_dict()
+    local["env"]["GENEVARS_FIX_ONLY_HERE"] = "1"
+    remote["env"].pop("GENEVARS_FIX_ONLY_HERE", None)
+
+    result = compare_snapshots(local, remote)
+    assert {f["subject"] for f in result.findings} >= {"numpy", "attrs", "GENEVARS_FIX_ONLY_HERE"}
+    manifest = result.fix_manifest("fix").build()
+    assert manifest.pip == ("attrs==23.2.0", "numpy==1.26.4")
+    assert "GENEVARS_FIX_ONLY_HERE" in manifest.env_from_local
+    # Comparing again with the fix applied (as pip would leave the remote) closes the gap.
+    fixed_remote = snapshot_env([site(tmp_path / "fixed", [("numpy", "1.26.4"), ("attrs", "23.2.0")])]).to_dict()
+    fixed_remote["env"] = dict(remote["env"], GENEVARS_FIX_ONLY_HERE="1")
+    again = compare_snapshots(local, fixed_remote)
+    assert not [f for f in again.findings if f["subject"] in {"numpy", "attrs", "GENEVARS_FIX_ONLY_HERE"}]
