@@ -82,6 +82,7 @@ def comparison():
         finding("info", "env", "PYTHONPATH", "only_local", "/home/me/src", None, group=0),
         finding("expected", "env", "RAY_ADDRESS", "only_remote", None, "x", group=0),
         finding("info", "env", "PATH", "value_differs", "/a", "/b", group=0),
+        finding("info", "env", "BASH_FUNC_module%%", "only_local", "() { :; }", None, group=0),
         finding("error", "python", "version", "python.minor", "3.11.9", "3.10.14"),
         # Drift between node groups: "local" is group 0, not this machine: never pinned.
         finding("warning", "package", "pandas", "drift.version.minor", "2.1.0", "2.2.0", group=1),
@@ -137,6 +138,7 @@ def test_fix_advises_what_an_index_cannot_install():
     assert "built 1.0 was installed from /home/me/wheels/built-1.0.tar.gz" in advice
     assert ".py_modules([...])" in advice
     assert "PYTHONPATH is set only locally" in advice
+    assert "BASH_FUNC_module%% is set only locally, but its name is not one a runtime_env can pass" in advice
     assert "ray 2.40.0 differs" in advice
     assert "python version: local 3.11.9, remote 3.10.14" in advice
     manifest = builder.build()

@@ -564,6 +564,7 @@ def _shown(value: Any) -> str:
 # --- the fix ---------------------------------------------------------------------------
 
 _NORMALIZE = re.compile(r"[-_.]+")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _normalize(name: str) -> str:
@@ -667,7 +668,12 @@ def fix_manifest_builder(result: Any, name: str = "fix") -> ManifestBuilder:
         if ("env", subject) in seen:
             return
         seen.add(("env", subject))
-        if _matches(subject, rules["ship_env"]):
+        if not _IDENTIFIER.fullmatch(subject):
+            add_advice(
+                f"{subject} is set only locally, but its name is not one a runtime_env can "
+                "pass: set it on the cluster nodes (or rename it)"
+            )
+        elif _matches(subject, rules["ship_env"]):
             add_advice(
                 f"{subject} is set only locally and points at local files: ship those "
                 "directories with .py_modules([...]) or .working_dir(...)"
