@@ -62,6 +62,7 @@ def comparison():
         package("genevars", "0.1.0"),
         package("typing-extensions", "4.12.2", display_name="typing_extensions"),
         package("torch", "2.0.1"),
+        package("odd", "1.0-custom"),
     ]
     findings = [
         finding("error", "package", "numpy", "version.major", "1.26.4", "2.2.6", group=0),
@@ -74,6 +75,7 @@ def comparison():
         finding("info", "package", "genevars", "only_local", "0.1.0", None, group=0),
         finding("expected", "package", "typing-extensions", "vendored", "4.12.2", "4.5.0", group=0),
         finding("info", "package", "kuberay-client", "only_remote", None, "1.0", group=0),
+        finding("warning", "package", "odd", "version.string", "1.0-custom", "1.1-custom", group=0),
         # Only the second node group lacks torch: the fix covers every group.
         finding("error", "package", "torch", "only_local", "2.0.1", None, group=1),
         finding("warning", "env", "AWS_ACCESS_KEY_ID", "only_local", "<withheld>", None, group=0),
@@ -138,6 +140,7 @@ def test_fix_advises_what_an_index_cannot_install():
     assert "built 1.0 was installed from /home/me/wheels/built-1.0.tar.gz" in advice
     assert ".py_modules([...])" in advice
     assert "PYTHONPATH is set only locally" in advice
+    assert "odd 1.0-custom: the version is not PEP 440" in advice
     assert "BASH_FUNC_module%% is set only locally, but its name is not one a runtime_env can pass" in advice
     assert "ray 2.40.0 differs" in advice
     assert "python version: local 3.11.9, remote 3.10.14" in advice

@@ -25,7 +25,7 @@ from fnmatch import fnmatchcase
 from types import ModuleType
 from typing import Any, Iterable, Mapping, Union
 
-from genevars._core import ManifestError, NativeManifest, manifest_fix_rules
+from genevars._core import ManifestError, NativeManifest, exact_pin, manifest_fix_rules
 
 __all__ = [
     "GenevaManifestBuilder",
@@ -662,7 +662,14 @@ def fix_manifest_builder(result: Any, name: str = "fix") -> ManifestBuilder:
         if url_advice:
             add_advice(url_advice)
             return
-        pins[name_] = f"{name_}=={version}"
+        pin = exact_pin(name_, version)
+        if pin is None:
+            add_advice(
+                f"{name_} {version}: the version is not PEP 440, so pip cannot pin it with ==; "
+                "install the same build on the cluster, or ship it with .py_modules([...])"
+            )
+            return
+        pins[name_] = pin
 
     def consider_env(subject: str) -> None:
         if ("env", subject) in seen:
