@@ -331,6 +331,10 @@ def run(args: argparse.Namespace) -> int:
         except _core.GenevarsError as exc:
             raise CliError(f"--manifest {args.manifest}: {exc}") from None
     address = None if args.address == "local" else args.address
+    if address is None and "ray" not in sys.modules:
+        # A cluster started only for this comparison listens on loopback only. Ray reads
+        # this at import; set for both sides, it makes no difference between them.
+        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
     try:
         result = get_comparison_result(
             args.env_prefix,
