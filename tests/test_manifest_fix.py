@@ -83,6 +83,8 @@ def comparison():
         finding("expected", "env", "RAY_ADDRESS", "only_remote", None, "x", group=0),
         finding("info", "env", "PATH", "value_differs", "/a", "/b", group=0),
         finding("error", "python", "version", "python.minor", "3.11.9", "3.10.14"),
+        # Drift between node groups: "local" is group 0, not this machine: never pinned.
+        finding("warning", "package", "pandas", "drift.version.minor", "2.1.0", "2.2.0", group=1),
     ]
     return {
         "schema": "genevars.comparison/1",
@@ -141,7 +143,7 @@ def test_fix_advises_what_an_index_cannot_install():
     assert manifest.advice == tuple(builder.advice)
     # What the fix skips is not pinned: Ray-vendored, genevars, ray, local installs.
     pinned = {p.split("==")[0] for p in manifest.pip}
-    assert not pinned & {"typing-extensions", "genevars", "ray", "mylib", "built", "kuberay-client"}
+    assert not pinned & {"typing-extensions", "genevars", "ray", "mylib", "built", "kuberay-client", "pandas"}
     assert "TERM" not in manifest.env_from_local and "PATH" not in manifest.env_from_local
 
 

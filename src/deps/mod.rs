@@ -187,6 +187,33 @@ pub fn pair_findings_for(
     cluster_findings(local, &[group], rules, imported)
 }
 
+/// The findings this module adds to a driver-vs-workers comparison whose own findings so
+/// far are `existing`: everything [`pair_findings`] says with the bundled rules, except pair
+/// rules about a package the comparison already reports a difference for (the package
+/// finding carries the same symptom and fix; saying it twice is noise).
+pub fn comparison_findings(
+    local: &Snapshot,
+    remote: &Snapshot,
+    existing: &[Finding],
+) -> Vec<Finding> {
+    let reported: BTreeSet<&str> = existing
+        .iter()
+        .filter(|f| f.category == Category::Package && f.severity > Severity::Expected)
+        .map(|f| f.subject.as_str())
+        .collect();
+    let rules = Rules::bundled_shared();
+    pair_findings(local, remote, rules)
+        .into_iter()
+        .filter(|f| {
+            let pair_rule = rules
+                .rules
+                .iter()
+                .any(|r| r.scope == rules::Scope::Pair && f.code == format!("rule.{}", r.id));
+            !(pair_rule && reported.contains(f.subject.as_str()))
+        })
+        .collect()
+}
+
 /// One group of identical worker nodes, as the cluster comparison groups them.
 #[derive(Debug, Clone, Copy)]
 pub struct WorkerGroup<'a> {

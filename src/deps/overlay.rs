@@ -108,7 +108,8 @@ pub fn overlay_findings(
 ) -> Result<Vec<Finding>, DepsError> {
     let pins = pins
         .iter()
-        .filter(|p| !p.trim().is_empty() && !p.trim_start().starts_with('#'))
+        // Blank lines, comments and pip options (`--extra-index-url ...`) pin nothing.
+        .filter(|p| !p.trim().is_empty() && !p.trim_start().starts_with(['#', '-']))
         .map(|p| parse_requirement("manifest pin", p))
         .collect::<Result<Vec<_>, _>>()?;
     let remote_env = Environment::from_snapshot(remote)?;

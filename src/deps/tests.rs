@@ -599,3 +599,49 @@ fn cluster_findings_tag_groups_and_report_driver_problems_once() {
         "locally: tool 1.0 requires missing-dep, which is not installed"
     );
 }
+
+#[test]
+fn the_comparison_carries_requirement_and_rule_findings_without_repeating_itself() {
+    use crate::compare::{compare_pair, CompareOptions};
+    let local = linux(&[
+        ("pandas", "2.3.3", &["numpy>=1.26.0"]),
+        ("numpy", "1.26.4", &[]),
+        ("torch", "2.2.2", &[]),
+    ]);
+    let remote = linux(&[
+        ("pandas", "2.3.3", &["numpy>=1.26.0"]),
+        ("numpy", "2.2.6", &[]),
+        ("torch", "2.2.2", &[]),
+        ("opencv-python", "4.10.0", &["numpy>=2", "missing-dep"]),
+    ]);
+    let result = compare_pair(&local, &remote, &CompareOptions::default());
+    let codes: Vec<(&str, &str)> = result
+        .findings
+        .iter()
+        .filter(|f| {
+            f.subject == "numpy" || matches!(f.category, Category::Requirement | Category::Rule)
+        })
+        .map(|f| (f.category.as_str(), f.code.as_str()))
+        .collect();
+    // numpy's major difference is said once (by the package comparison), the numpy 2 +
+    // torch 2.2 incompatibility on the workers by its rule, the missing dependency by
+    // the requirement check.
+    assert!(
+        codes.contains(&("rule", "rule.numpy2-torch-before-2.3")),
+        "{codes:?}"
+    );
+    assert!(
+        codes.contains(&("requirement", "requirement.missing")),
+        "{codes:?}"
+    );
+    assert!(
+        !codes.contains(&("rule", "rule.numpy-major-differs")),
+        "{codes:?}"
+    );
+    assert_eq!(
+        codes.iter().filter(|(c, _)| *c == "package").count(),
+        1,
+        "{codes:?}"
+    );
+    assert!(result.summary.errors >= 2);
+}
