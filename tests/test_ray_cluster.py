@@ -400,3 +400,16 @@ def test_cli_manifest_in_and_fix_manifest_out(drift_cluster, tmp_path):
     findings = json.loads(done.stdout)["findings"]
     assert any(f["subject"] == marker and f["remote"] == "from-file" for f in findings)
     assert "numpy==1.26.4" in Manifest.load(fix).to_runtime_env()["pip"]
+
+
+def test_the_fix_manifest_closes_the_gap_it_addresses(drift_cluster, monkeypatch):
+    variable = "GENEVARS_TEST_ONLY_LOCAL_SETTING"
+    monkeypatch.setenv(variable, "needed-by-the-job")
+    before = compare(drift_cluster, nodes=[drift_cluster.head])
+    (missing,) = findings_about(before, variable)
+    assert missing["code"] == "only_local" and missing["nodes"] == [drift_cluster.head]
+
+    fix = before.fix_manifest("fix").build()
+    assert fix.to_runtime_env()["env_vars"][variable] == "needed-by-the-job"
+    after = compare(drift_cluster, nodes=[drift_cluster.head], manifest=fix)
+    assert findings_about(after, variable) == []
