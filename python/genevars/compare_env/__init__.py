@@ -225,7 +225,9 @@ def compare_ray_environments(
         include_sys_path=include_sys_path,
     )
     stream = file if file is not None else sys.stdout
-    stream.write(result.report(show_all=show_all))
+    # Colour only on the terminal's stdout (the report decides); never into a file.
+    color = None if stream is sys.stdout else False
+    stream.write(result.report(show_all=show_all, color=color))
     stream.write("\n")
     stream.flush()
     if fail_on is not None:
