@@ -25,14 +25,12 @@ import json
 import os
 import secrets
 import sys
-from typing import Any, Dict, List, Mapping, Optional, Sequence, TextIO, Union
+from typing import Any, Dict, Mapping, Optional, Sequence, TextIO, Union
 
 from genevars import _core
 from genevars.cli import EXIT_FINDINGS, EXIT_OK, CliError
 
 NodeSelection = Union[str, Sequence[str]]
-# Severities in decreasing order, with the summary key that counts each.
-SEVERITY_ORDER = ("error", "warning", "info", "expected")
 FAIL_ON_CHOICES = ("error", "warning", "never")
 
 
@@ -167,13 +165,10 @@ def get_comparison_result(
 
 
 def _at_or_above(result: Any, fail_on: str) -> int:
-    """How many findings have severity ``fail_on`` or worse."""
-    if fail_on == "never":
-        return 0
-    if fail_on not in SEVERITY_ORDER:
+    """How many findings have severity ``fail_on`` or worse (none for ``never``)."""
+    if fail_on not in FAIL_ON_CHOICES:
         raise ValueError(f"fail_on must be one of {', '.join(FAIL_ON_CHOICES)}, not {fail_on!r}")
-    worse = SEVERITY_ORDER[: SEVERITY_ORDER.index(fail_on) + 1]
-    return sum(1 for finding in result.findings if finding["severity"] in worse)
+    return 0 if fail_on == "never" else len(result.at_or_above(fail_on))
 
 
 def compare_ray_environments(
