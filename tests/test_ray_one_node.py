@@ -88,3 +88,12 @@ def test_a_node_whose_cpus_are_all_busy_still_answers(ray_one_node):
         ray.cancel(busy, force=True)
     assert [f for f in result.findings if f["category"] == "unreachable"] == []
     assert len(result.groups) == 1
+
+
+def test_a_runtime_env_ray_refuses_is_a_clear_error(ray_one_node, tmp_path):
+    import pytest
+
+    missing = tmp_path / "no-such-dir"
+    with pytest.raises(ValueError, match="Ray refused the runtime_env") as caught:
+        get_comparison_result(runtime_env={"working_dir": str(missing)}, timeout=20)
+    assert str(missing) in str(caught.value)
