@@ -15,6 +15,8 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
+use crate::knowledge::GlobSet;
+
 /// What is shown in place of a withheld value.
 pub const WITHHELD: &str = "<withheld>";
 /// What replaces credentials inside a URL.
@@ -42,35 +44,19 @@ pub fn rules() -> &'static SecretRules {
     })
 }
 
-/// True when a variable of this name holds a secret.
-pub fn is_secret_key(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    let r = rules();
-    r.key_patterns.iter().any(|p| glob_match(p, &upper))
-        && !r.key_exceptions.iter().any(|p| glob_match(p, &upper))
+/// The key patterns compiled once (case-insensitive).
+fn key_globs() -> &'static (GlobSet, GlobSet) {
+    static GLOBS: OnceLock<(GlobSet, GlobSet)> = OnceLock::new();
+    GLOBS.get_or_init(|| {
+        let r = rules();
+        (GlobSet::new(&r.key_patterns, true), GlobSet::new(&r.key_exceptions, true))
+    })
 }
 
-/// Case-sensitive glob with `*` and `?` (callers upper-case both sides).
-fn glob_match(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
+/// True when a variable of this name holds a secret.
+pub fn is_secret_key(name: &str) -> bool {
+    let (patterns, exceptions) = key_globs();
+    patterns.is_match(name) && !exceptions.is_match(name)
 }
 
 /// Masks credentials inside a value: the userinfo of every `scheme://user:pass@host`
@@ -217,13 +203,5 @@ mod tests {
         assert_eq!(a.len(), FINGERPRINT_PREFIX.len() + 32);
         // Known answer, as Python computes it: hmac.new(b"k", b"v", "sha256").hexdigest()[:32].
         assert_eq!(fingerprint(b"k", "v"), "hmac-sha256:c5d4be1992d50d3b41f9a21292fc67a2");
-    }
-
-    #[test]
-    fn glob() {
-        assert!(glob_match("*KEY*", "MY_KEY_X"));
-        assert!(glob_match("*_PWD", "DB_PWD"));
-        assert!(!glob_match("*_PWD", "PWD"));
-        assert!(glob_match("A?C", "ABC"));
     }
 }

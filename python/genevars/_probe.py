@@ -413,20 +413,27 @@ def parse_headers(text: bytes) -> list:
 
 def read_header_block(path: str) -> bytes:
     """A metadata file up to its first empty line, read in chunks (never the body)."""
-    buf = b""
+    fd = _open_for_reading(path)
+    try:
+        return _read_header_block_fd(fd)
+    finally:
+        os.close(fd)
+
+
+def _read_header_block_fd(fd: int) -> bytes:
+    buf = bytearray()
     searched = 0
-    with open(path, "rb") as f:
-        while True:
-            chunk = f.read(_CHUNK)
-            if not chunk:
-                return buf
-            buf += chunk
-            end = _blank_line_end(buf, searched)
-            if end is not None:
-                return buf[:end]
-            searched = max(len(buf) - 2, 0)
-            if len(buf) >= HEADER_LIMIT:
-                raise _HeaderBlockTooLong()
+    while True:
+        chunk = os.read(fd, _CHUNK)
+        if not chunk:
+            return bytes(buf)
+        buf += chunk
+        end = _blank_line_end(buf, searched)
+        if end is not None:
+            return bytes(buf[:end])
+        searched = max(len(buf) - 2, 0)
+        if len(buf) >= HEADER_LIMIT:
+            raise _HeaderBlockTooLong()
 
 
 def _blank_line_end(buf: bytes, start: int) -> int | None:
@@ -550,36 +557,60 @@ def _is_zip(path: str) -> bool:
         return False
 
 
-def _read_metadata_file(path: str, label: str, container: str) -> bytes:
-    """The header block of a metadata file; raises MetadataError with the reason."""
+def _open_for_reading(path: str) -> int:
+    """A read-only descriptor; non-blocking so a FIFO reads as empty instead of hanging."""
+    return os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+
+
+def _is_regular(fd: int) -> bool:
     try:
-        st = os.stat(path)
+        return stat.S_ISREG(os.fstat(fd).st_mode)
+    except OSError:
+        return False
+
+
+def _read_metadata_file(path: str, label: str, container: str) -> bytes:
+    """The header block of a metadata file; raises MetadataError with the reason.
+    The file type is only looked at when something went wrong (as in scan.rs)."""
+    try:
+        fd = _open_for_reading(path)
     except OSError as e:
         if e.errno == errno.ENOENT:
             raise MetadataError("no %s file" % label) from None
         if e.errno == errno.ENOTDIR:
             raise MetadataError("is a file, not a %s directory" % container) from None
         raise MetadataError("cannot read %s: %s" % (label, _describe(e))) from None
-    # A FIFO or device would block or never end: refuse before opening it.
-    if not stat.S_ISREG(st.st_mode):
-        raise MetadataError("%s is not a regular file" % label)
     try:
-        return read_header_block(path)
-    except _HeaderBlockTooLong:
-        raise MetadataError("%s header block is longer than 1 MiB" % label) from None
-    except OSError as e:
-        raise MetadataError("cannot read %s: %s" % (label, _describe(e))) from None
+        try:
+            block = _read_header_block_fd(fd)
+        except (_HeaderBlockTooLong, OSError) as e:
+            block, error = b"", e
+        else:
+            error = None
+        if not block and not _is_regular(fd):
+            raise MetadataError("%s is not a regular file" % label)
+    finally:
+        os.close(fd)
+    if isinstance(error, _HeaderBlockTooLong):
+        raise MetadataError("%s header block is longer than 1 MiB" % label)
+    if error is not None:
+        raise MetadataError("cannot read %s: %s" % (label, _describe(error)))
+    return block
 
 
-def _read_small_text(path: str) -> str | None:
+def _read_one_line_file(path: str) -> str | None:
+    """The trimmed text of a one-line file such as INSTALLER (one read), or None."""
     try:
-        st = os.stat(path)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > SMALL_FILE_LIMIT:
-            return None
-        with open(path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
+        fd = _open_for_reading(path)
     except OSError:
         return None
+    try:
+        data = os.read(fd, 1024)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return data.decode("utf-8", "replace").strip(_WHITESPACE) or None
 
 
 class _Malformed(Exception):
@@ -612,19 +643,24 @@ def parse_direct_url(text: str) -> dict | None:
 
 def _read_direct_url(path: str, rules: dict | None) -> dict | None:
     try:
-        st = os.stat(path)
+        fd = _open_for_reading(path)
     except OSError as e:
         if e.errno == errno.ENOENT:
             return None
         raise _Malformed() from None
-    if not stat.S_ISREG(st.st_mode) or st.st_size > SMALL_FILE_LIMIT:
-        raise _Malformed()
     try:
-        with open(path, "rb") as f:
-            text = f.read().decode("utf-8")
+        data = b""
+        while len(data) <= SMALL_FILE_LIMIT:
+            chunk = os.read(fd, 64 * 1024)
+            if not chunk:
+                break
+            data += chunk
+        text = data.decode("utf-8") if len(data) <= SMALL_FILE_LIMIT else None
     except (OSError, UnicodeDecodeError):
-        raise _Malformed() from None
-    origin = parse_direct_url(text)
+        text = None
+    finally:
+        os.close(fd)
+    origin = parse_direct_url(text) if text is not None else None
     if origin is None:
         raise _Malformed()
     masked = mask_credentials(origin["url"], rules or _DEFAULT_QUERY_RULES)
@@ -706,9 +742,7 @@ class _Scanner:
         package = self.parse(location, path, "dist-info", "METADATA", block)
         if package is None:
             return None
-        installer = _read_small_text(os.path.join(path, "INSTALLER"))
-        installer = installer.strip(_WHITESPACE) if installer is not None else ""
-        package["installer"] = installer or None
+        package["installer"] = _read_one_line_file(os.path.join(path, "INSTALLER"))
         try:
             package["direct_url"] = _read_direct_url(os.path.join(path, "direct_url.json"), self.rules)
         except _Malformed:

@@ -96,7 +96,9 @@ pub fn read_header_block(path: &Path) -> io::Result<Vec<u8>> {
     read_header_block_from(File::open(path)?)
 }
 
-fn read_header_block_from(mut source: impl Read) -> io::Result<Vec<u8>> {
+/// [`read_header_block`] from any reader.
+
+pub fn read_header_block_from(mut source: impl Read) -> io::Result<Vec<u8>> {
     let mut buf = Vec::with_capacity(CHUNK);
     let mut searched = 0;
     loop {

@@ -12,13 +12,13 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
-use std::fs::{self, File};
+use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::metadata::{read_header_block, CoreMetadata, HeaderBlockTooLong};
+use super::metadata::{read_header_block_from, CoreMetadata, HeaderBlockTooLong};
 use super::model::{DirectUrl, DistKind, Package, ShadowedCopy, Unreadable};
 use crate::redact;
 
@@ -31,7 +31,7 @@ pub struct ScanResult {
     pub unreadable: Vec<Unreadable>,
 }
 
-/// Small files (INSTALLER, direct_url.json) larger than this are not read.
+/// A direct_url.json larger than this is refused.
 const SMALL_FILE_LIMIT: u64 = 1 << 20;
 
 /// Scans path entries in order, as `import` would search them.
@@ -84,10 +84,7 @@ fn ends_with_ignore_case(name: &[u8], suffix: &[u8]) -> bool {
 
 impl Scanner {
     fn unreadable(&mut self, path: &Path, reason: impl Into<String>) {
-        self.unreadable.push(Unreadable {
-            path: path.to_string_lossy().into_owned(),
-            reason: reason.into(),
-        });
+        self.unreadable.push(unreadable(path, reason));
     }
 
     fn scan_entry(&mut self, entry: &Path) {
@@ -136,54 +133,30 @@ impl Scanner {
             }
         };
         children.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        for (name, layout) in children {
-            let path = root.join(&name);
-            match layout {
-                Layout::DistInfo => self.read_dist_info(entry, path),
-                Layout::EggInfo => self.read_egg_info(entry, path),
-                Layout::Egg => self.read_egg(entry, &path),
+        let children: Vec<(PathBuf, Layout)> = children
+            .into_iter()
+            .map(|(name, layout)| (root.join(name), layout))
+            .collect();
+        // Reading is independent per child and bound by system calls: spread it over
+        // threads, then merge in path order so the result is the sequential one.
+        // Held open so each file of a distribution is opened relative to it.
+        let parent = File::open(root).ok();
+        let outcomes = read_children(
+            entry,
+            parent.as_ref(),
+            &children,
+            reader_threads(children.len()),
+        );
+        for ((path, layout), outcome) in children.iter().zip(outcomes) {
+            match (layout, outcome) {
+                (Layout::Egg, _) => self.read_egg(entry, path),
+                (_, Some(outcome)) => self.absorb(outcome),
+                (_, None) => {}
             }
         }
     }
 
-    fn read_dist_info(&mut self, location: &Path, dir: PathBuf) {
-        let block = match read_metadata_file(&dir.join("METADATA"), "METADATA", ".dist-info") {
-            Ok(block) => block,
-            Err(reason) => return self.unreadable(&dir, reason),
-        };
-        let Some(mut package) = self.parse(location, &dir, DistKind::DistInfo, "METADATA", &block)
-        else {
-            return;
-        };
-        package.installer = read_small_text(&dir.join("INSTALLER"))
-            .map(|text| text.trim().to_string())
-            .filter(|text| !text.is_empty());
-        match read_direct_url(&dir.join("direct_url.json")) {
-            Ok(direct_url) => package.direct_url = direct_url,
-            Err(()) => self.unreadable(
-                &dir,
-                "direct_url.json is not valid PEP 610 JSON; the origin is not recorded",
-            ),
-        }
-        self.add(package);
-    }
-
-    fn read_egg_info(&mut self, location: &Path, path: PathBuf) {
-        // A directory holding PKG-INFO, or a PKG-INFO file of its own.
-        let file = if path.is_dir() {
-            path.join("PKG-INFO")
-        } else {
-            path.clone()
-        };
-        let block = match read_metadata_file(&file, "PKG-INFO", ".egg-info") {
-            Ok(block) => block,
-            Err(reason) => return self.unreadable(&path, reason),
-        };
-        if let Some(package) = self.parse(location, &path, DistKind::EggInfo, "PKG-INFO", &block) {
-            self.add(package);
-        }
-    }
-
+    /// An `.egg` directory, read once however many ways it is reached.
     fn read_egg(&mut self, location: &Path, egg: &Path) {
         match fs::metadata(egg) {
             Ok(meta) if meta.is_dir() => {}
@@ -200,57 +173,15 @@ impl Scanner {
                 return;
             }
         }
-        let info = egg.join("EGG-INFO");
-        let block = match read_metadata_file(&info.join("PKG-INFO"), "EGG-INFO/PKG-INFO", ".egg") {
-            Ok(block) => block,
-            Err(reason) => return self.unreadable(&info, reason),
-        };
-        if let Some(package) =
-            self.parse(location, &info, DistKind::Egg, "EGG-INFO/PKG-INFO", &block)
-        {
-            self.add(package);
-        }
+        let outcome = read_egg_info_dir(location, &egg.join("EGG-INFO"));
+        self.absorb(outcome);
     }
 
-    /// The package a header block describes, or `None` (recorded) when it is unusable.
-    fn parse(
-        &mut self,
-        location: &Path,
-        metadata_path: &Path,
-        kind: DistKind,
-        label: &str,
-        block: &[u8],
-    ) -> Option<Package> {
-        let meta = match CoreMetadata::parse(block) {
-            Ok(meta) => meta,
-            Err(e) => {
-                self.unreadable(metadata_path, format!("{label} {e}"));
-                return None;
-            }
-        };
-        for lossy in &meta.lossy {
-            self.unreadable(
-                metadata_path,
-                format!(
-                    "{label} {} field (line {}) is not valid UTF-8; kept with replacement characters",
-                    lossy.field, lossy.line
-                ),
-            );
+    fn absorb(&mut self, outcome: Outcome) {
+        self.unreadable.extend(outcome.unreadable);
+        if let Some(package) = outcome.package {
+            self.add(package);
         }
-        Some(Package {
-            name: meta.normalized_name,
-            display_name: meta.name,
-            version: meta.version,
-            location: location.to_string_lossy().into_owned(),
-            metadata_path: metadata_path.to_string_lossy().into_owned(),
-            kind,
-            installer: None,
-            direct_url: None,
-            requires_dist: meta.requires_dist,
-            provides_extra: meta.provides_extra,
-            requires_python: meta.requires_python,
-            shadowed: Vec::new(),
-        })
     }
 
     fn add(&mut self, package: Package) {
@@ -273,6 +204,174 @@ impl Scanner {
             packages: self.packages,
             unreadable: self.unreadable,
         }
+    }
+}
+
+fn unreadable(path: &Path, reason: impl Into<String>) -> Unreadable {
+    Unreadable {
+        path: path.to_string_lossy().into_owned(),
+        reason: reason.into(),
+    }
+}
+
+/// What reading one distribution gave: the package, and what could not be read.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Outcome {
+    package: Option<Package>,
+    unreadable: Vec<Unreadable>,
+}
+
+impl Outcome {
+    fn refused(path: &Path, reason: impl Into<String>) -> Outcome {
+        Outcome {
+            package: None,
+            unreadable: vec![unreadable(path, reason)],
+        }
+    }
+}
+
+/// Below this many children one thread is quicker than starting more.
+const CHILDREN_PER_THREAD: usize = 128;
+const MAX_THREADS: usize = 8;
+
+/// How many threads read `children` entries: one unless there are many.
+fn reader_threads(children: usize) -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(MAX_THREADS)
+        .min(children / CHILDREN_PER_THREAD)
+        .max(1)
+}
+
+/// The outcome of each dist-info and egg-info child, in order (`None` for `.egg`
+/// children, which the scanner reads itself because it deduplicates them).
+fn read_children(
+    location: &Path,
+    parent: Option<&File>,
+    children: &[(PathBuf, Layout)],
+    threads: usize,
+) -> Vec<Option<Outcome>> {
+    let read = |chunk: &[(PathBuf, Layout)]| -> Vec<Option<Outcome>> {
+        chunk
+            .iter()
+            .map(|(path, layout)| match layout {
+                Layout::DistInfo => Some(read_dist_info(location, parent, path)),
+                Layout::EggInfo => Some(read_egg_info(location, path)),
+                Layout::Egg => None,
+            })
+            .collect()
+    };
+    if threads <= 1 {
+        return read(children);
+    }
+    let chunk_size = children.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = children
+            .chunks(chunk_size)
+            .map(|chunk| (chunk, scope.spawn(move || read(chunk))))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|(chunk, handle)| {
+                handle.join().unwrap_or_else(|_| {
+                    // Reading does not panic; if it ever did, keep every entry accounted for.
+                    chunk
+                        .iter()
+                        .map(|(path, _)| {
+                            Some(Outcome::refused(path, "internal error while reading"))
+                        })
+                        .collect()
+                })
+            })
+            .collect()
+    })
+}
+
+fn read_dist_info(location: &Path, parent: Option<&File>, dir: &Path) -> Outcome {
+    let open = |file: &str| open_in(parent, dir, file);
+    let block = match read_metadata_file(open("METADATA"), "METADATA", ".dist-info") {
+        Ok(block) => block,
+        Err(reason) => return Outcome::refused(dir, reason),
+    };
+    let mut outcome = parse(location, dir, DistKind::DistInfo, "METADATA", &block);
+    if let Some(package) = &mut outcome.package {
+        package.installer = read_one_line_file(open("INSTALLER"));
+        match read_direct_url(open("direct_url.json")) {
+            Ok(direct_url) => package.direct_url = direct_url,
+            Err(()) => outcome.unreadable.push(unreadable(
+                dir,
+                "direct_url.json is not valid PEP 610 JSON; the origin is not recorded",
+            )),
+        }
+    }
+    outcome
+}
+
+fn read_egg_info(location: &Path, path: &Path) -> Outcome {
+    // A directory holding PKG-INFO, or a PKG-INFO file of its own.
+    let file = if path.is_dir() {
+        path.join("PKG-INFO")
+    } else {
+        path.to_path_buf()
+    };
+    match read_metadata_file(open_for_reading(&file), "PKG-INFO", ".egg-info") {
+        Ok(block) => parse(location, path, DistKind::EggInfo, "PKG-INFO", &block),
+        Err(reason) => Outcome::refused(path, reason),
+    }
+}
+
+fn read_egg_info_dir(location: &Path, info: &Path) -> Outcome {
+    match read_metadata_file(
+        open_for_reading(&info.join("PKG-INFO")),
+        "EGG-INFO/PKG-INFO",
+        ".egg",
+    ) {
+        Ok(block) => parse(location, info, DistKind::Egg, "EGG-INFO/PKG-INFO", &block),
+        Err(reason) => Outcome::refused(info, reason),
+    }
+}
+
+/// The package a header block describes, or the reason it is unusable.
+fn parse(
+    location: &Path,
+    metadata_path: &Path,
+    kind: DistKind,
+    label: &str,
+    block: &[u8],
+) -> Outcome {
+    let meta = match CoreMetadata::parse(block) {
+        Ok(meta) => meta,
+        Err(e) => return Outcome::refused(metadata_path, format!("{label} {e}")),
+    };
+    let unreadable = meta
+        .lossy
+        .iter()
+        .map(|lossy| {
+            unreadable(
+                metadata_path,
+                format!(
+                    "{label} {} field (line {}) is not valid UTF-8; kept with replacement characters",
+                    lossy.field, lossy.line
+                ),
+            )
+        })
+        .collect();
+    Outcome {
+        package: Some(Package {
+            name: meta.normalized_name,
+            display_name: meta.name,
+            version: meta.version,
+            location: location.to_string_lossy().into_owned(),
+            metadata_path: metadata_path.to_string_lossy().into_owned(),
+            kind,
+            installer: None,
+            direct_url: None,
+            requires_dist: meta.requires_dist,
+            provides_extra: meta.provides_extra,
+            requires_python: meta.requires_python,
+            shadowed: Vec::new(),
+        }),
+        unreadable,
     }
 }
 
@@ -299,20 +398,70 @@ fn os_bytes(name: &std::ffi::OsStr) -> std::borrow::Cow<'_, [u8]> {
     std::borrow::Cow::Owned(name.to_string_lossy().into_owned().into_bytes())
 }
 
-/// The header block of a metadata file, or the reason it cannot be read.
+/// Opens a file for reading. Non-blocking, so a FIFO posing as a metadata file reads as
+/// empty instead of hanging the scan; a regular file reads as usual.
+fn open_for_reading(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
+}
+
+/// Opens `file` inside the directory `dir`, relative to `dir`'s parent directory when
+/// that is held open: the kernel then resolves two components instead of the whole path,
+/// and these opens are most of what a scan costs.
+fn open_in(parent: Option<&File>, dir: &Path, file: &str) -> io::Result<File> {
+    #[cfg(unix)]
+    if let (Some(parent), Some(name)) = (parent, dir.file_name()) {
+        use std::os::fd::{AsRawFd, FromRawFd};
+        use std::os::unix::ffi::OsStrExt;
+        let mut relative = Vec::with_capacity(name.len() + file.len() + 1);
+        relative.extend_from_slice(name.as_bytes());
+        relative.push(b'/');
+        relative.extend_from_slice(file.as_bytes());
+        let relative = std::ffi::CString::new(relative)
+            .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+        let flags = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_CLOEXEC;
+        // SAFETY: `relative` is a NUL-terminated string and `parent` an open descriptor
+        // for the whole call; a non-negative result is a new descriptor that we own.
+        let fd = unsafe { libc::openat(parent.as_raw_fd(), relative.as_ptr(), flags) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fd` was just opened and nothing else owns it.
+        return Ok(unsafe { File::from_raw_fd(fd) });
+    }
+    open_for_reading(&dir.join(file))
+}
+
+/// The header block of a metadata file (as opened), or the reason it cannot be read.
 /// `container` names the directory kind for the "is a file" case.
-fn read_metadata_file(file: &Path, label: &str, container: &str) -> Result<Vec<u8>, String> {
-    match fs::metadata(file) {
-        Ok(meta) if meta.is_file() => {}
-        // A FIFO or device would block or never end: refuse before opening it.
-        Ok(_) => return Err(format!("{label} is not a regular file")),
+///
+/// The common case costs open, read, close: the file type is only looked at when
+/// something went wrong, to say why.
+fn read_metadata_file(
+    opened: io::Result<File>,
+    label: &str,
+    container: &str,
+) -> Result<Vec<u8>, String> {
+    let source = match opened {
+        Ok(source) => source,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(format!("no {label} file")),
         Err(e) if e.raw_os_error() == Some(errno::ENOTDIR) => {
             return Err(format!("is a file, not a {container} directory"))
         }
         Err(e) => return Err(format!("cannot read {label}: {}", describe(&e))),
+    };
+    let result = read_header_block_from(&source);
+    if !matches!(&result, Ok(block) if !block.is_empty()) && !is_regular(&source) {
+        // A directory, FIFO or device: refused whatever it gave.
+        return Err(format!("{label} is not a regular file"));
     }
-    read_header_block(file).map_err(|e| {
+    result.map_err(|e| {
         if e.get_ref()
             .is_some_and(|inner| inner.is::<HeaderBlockTooLong>())
         {
@@ -323,28 +472,36 @@ fn read_metadata_file(file: &Path, label: &str, container: &str) -> Result<Vec<u
     })
 }
 
-/// A small regular file's text, or `None` when it is absent or unusable.
-fn read_small_text(file: &Path) -> Option<String> {
-    let meta = fs::metadata(file).ok()?;
-    if !meta.is_file() || meta.len() > SMALL_FILE_LIMIT {
-        return None;
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    File::open(file).ok()?.read_to_end(&mut bytes).ok()?;
-    Some(String::from_utf8_lossy(&bytes).into_owned())
+fn is_regular(file: &File) -> bool {
+    file.metadata().is_ok_and(|m| m.is_file())
+}
+
+/// The trimmed text of a one-line file such as INSTALLER, or `None` when it is absent,
+/// empty or unusable. One read: such files are a few bytes.
+fn read_one_line_file(opened: io::Result<File>) -> Option<String> {
+    let mut buf = [0u8; 1024];
+    let n = opened.ok()?.read(&mut buf).ok()?;
+    let text = String::from_utf8_lossy(&buf[..n]);
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_string())
 }
 
 /// PEP 610 `direct_url.json`: `Ok(None)` when absent, `Err` when present but malformed.
-fn read_direct_url(file: &Path) -> Result<Option<DirectUrl>, ()> {
-    let meta = match fs::metadata(file) {
-        Ok(meta) => meta,
+fn read_direct_url(opened: io::Result<File>) -> Result<Option<DirectUrl>, ()> {
+    let source = match opened {
+        Ok(source) => source,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(_) => return Err(()),
     };
-    if !meta.is_file() || meta.len() > SMALL_FILE_LIMIT {
+    let mut bytes = Vec::new();
+    source
+        .take(SMALL_FILE_LIMIT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|_| ())?;
+    if bytes.len() as u64 > SMALL_FILE_LIMIT {
         return Err(());
     }
-    let text = fs::read_to_string(file).map_err(|_| ())?;
+    let text = String::from_utf8(bytes).map_err(|_| ())?;
     parse_direct_url(&text).map(Some).ok_or(())
 }
 
@@ -811,6 +968,33 @@ mod tests {
         let result = scan(&[Path::new("")]);
         // The crate root has no distributions, but it is listed without complaint.
         assert!(result.unreadable.is_empty(), "{:?}", result.unreadable);
+    }
+
+    #[test]
+    fn threaded_reading_gives_the_sequential_result() {
+        let tmp = tempfile::tempdir().unwrap();
+        for i in 0..300 {
+            let dir = dist_info(tmp.path(), &format!("p{i}"), &format!("1.{i}"));
+            if i % 37 == 0 {
+                fs::remove_file(dir.join("METADATA")).unwrap();
+            }
+        }
+        write(&tmp.path().join("z-1.egg-info"), "Name: z\nVersion: 1\n");
+        let mut children = list_metadata_children(tmp.path()).unwrap();
+        children.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let children: Vec<_> = children
+            .into_iter()
+            .map(|(name, layout)| (tmp.path().join(name), layout))
+            .collect();
+        let parent = File::open(tmp.path()).unwrap();
+        let one = read_children(tmp.path(), None, &children, 1);
+        let three = read_children(tmp.path(), Some(&parent), &children, 3);
+        assert_eq!(one.len(), 301);
+        assert_eq!(one, three);
+        let result = scan(&[tmp.path()]);
+        assert_eq!(result.packages.len(), 301 - 9);
+        assert_eq!(result.unreadable.len(), 9);
+        assert!(result.unreadable.windows(2).all(|w| w[0].path < w[1].path));
     }
 
     #[test]
