@@ -56,19 +56,20 @@ CLASSIFIERS = [
     "Topic :: Software Development :: Libraries :: Python Modules",
     "Typing :: Typed",
 ]
-MARKERS = [
+# Markers that hold on the benchmark interpreter (CPython 3.11 on Linux): what they guard
+# must be installed and satisfied, as in any environment pip left consistent.
+ACTIVE_MARKERS = [
     "",
     "",
-    '; python_version < "3.11"',
+    "",
     '; sys_platform == "linux"',
     '; platform_machine == "x86_64" and sys_platform == "linux"',
-    '; extra == "test"',
-    '; extra == "dev"',
-    '; python_version >= "3.9" and extra == "all"',
     '; implementation_name == "cpython"',
-    '; os_name == "nt"',
+    '; python_version >= "3.9" and extra == "all"',
+    '; extra == "all"',
 ]
-SPECIFIERS = [">=1.0", ">=2.1,<3", "~=1.4", "==0.9.2", ">=0.5", "", "!=1.2.0,>=1.1", "<2.0"]
+# Markers that do not hold there (or extras nobody asks for): what they guard may be absent.
+INACTIVE_MARKERS = ['; python_version < "3.9"', '; os_name == "nt"', '; extra == "test"', '; extra == "dev"']
 WORDS = (
     "data array frame table stream cluster worker task schema query index vector cache "
     "buffer record field model layer tensor batch shard merge join filter reduce plan "
@@ -143,15 +144,33 @@ def _description(rng: random.Random, name: str) -> str:
     return "".join(parts)
 
 
-def _requirements(rng: random.Random, pool: list[str]) -> list[str]:
+def _specifier(rng: random.Random, version: str) -> str:
+    """A specifier the installed ``version`` satisfies, written the ways projects write them."""
+    release = re.fullmatch(r"(\d+)\.(\d+)(?:\.(\d+))?", version)
+    if not release:  # pre/post/dev/local versions: leave them unconstrained
+        return rng.choice(["", f"=={version}"])
+    major, minor = int(release[1]), int(release[2])
+    return rng.choice(
+        ["", "", f">={version}", f">={major}.{minor}", f">={major}.0,<{major + 1}", f"~={major}.{minor}",
+         f"=={version}", f">={major}.{max(minor - 1, 0)},!={major}.{minor + 1}.99"]
+    )
+
+
+def _requirements(rng: random.Random, versions: dict[str, str]) -> list[str]:
+    """0-14 Requires-Dist lines: installed deps satisfied, absent ones only behind markers that do not hold."""
+    names = list(versions)
     reqs = []
     for _ in range(rng.choice([0, 1, 2, 3, 4, 5, 6, 8, 10, 14])):
-        dep = rng.choice(pool)
-        extra = f"[{rng.choice(WORDS)}]" if rng.random() < 0.1 else ""
-        spec = rng.choice(SPECIFIERS)
-        if spec and rng.random() < 0.3:
-            spec = f" ({spec})"
-        reqs.append(f"{dep}{extra}{spec}{rng.choice(MARKERS)}")
+        if rng.random() < 0.8:
+            dep = rng.choice(names)
+            extra = "[all]" if rng.random() < 0.05 else ""
+            spec = _specifier(rng, versions[dep])
+            if spec and rng.random() < 0.3:
+                spec = f" ({spec})"
+            reqs.append(f"{dep}{extra}{spec}{rng.choice(ACTIVE_MARKERS)}")
+        else:
+            absent = f"{rng.choice(['pytest', 'sphinx', 'mypy', 'pywin32', 'colorama'])}-{rng.choice(WORDS)}"
+            reqs.append(f"{absent}>={rng.randint(1, 9)}.0{rng.choice(INACTIVE_MARKERS)}")
     return reqs
 
 
@@ -202,15 +221,16 @@ def make_site(site: Path, count: int, seed: int = 1, taken: set[str] | None = No
     site.mkdir(parents=True, exist_ok=True)
     taken = set(taken or ()) | set(sys.stdlib_module_names) | {p.name.lower() for p in site.iterdir()}
     names = _names(count, rng, taken)
+    versions = {name: _version(rng) for name in names}
     expected: dict[str, str] = {}
     for i, name in enumerate(names):
-        version = _version(rng)
+        version = versions[name]
         module = import_name(name)
         mod_dir = site / module
         mod_dir.mkdir(exist_ok=True)
         _write(mod_dir / "__init__.py", f'"""{name}."""\n__version__ = "{version}"\n')
-        reqs = _requirements(rng, names)
-        extras = sorted({m.split('"')[1] for m in MARKERS if "extra" in m} if rng.random() < 0.5 else set())
+        reqs = _requirements(rng, versions)
+        extras = sorted({"all", "dev", "test"} if any("extra" in r or "[all]" in r for r in reqs) or rng.random() < 0.3 else set())
         description = _description(rng, name)
         kind = rng.random()
         if kind < 0.06:  # setuptools egg-info directory (develop / legacy installs)
@@ -221,9 +241,11 @@ def make_site(site: Path, count: int, seed: int = 1, taken: set[str] | None = No
             plain = [r for r in reqs if ";" not in r]
             marked = [r for r in reqs if ";" in r]
             body = "\n".join(plain) + "\n"
-            for r in marked:
-                req, marker = r.split(";", 1)
-                body += f"\n[:{marker.strip()}]\n{req.strip()}\n"
+            for r in marked:  # setuptools writes [extra], [:marker] and [extra:marker] sections
+                req, marker = (part.strip() for part in r.split(";", 1))
+                found = re.search(r'(?:\s*and\s*)?extra == "(\w+)"', marker)
+                rest = marker.replace(found[0], "").strip() if found else marker
+                body += f"\n[{found[1] if found else ''}{':' + rest if rest else ''}]\n{req}\n"
             _write(egg / "requires.txt", body)
             _write(egg / "top_level.txt", module + "\n")
             _write(egg / "dependency_links.txt", "\n")
