@@ -11,9 +11,7 @@
 //! `python/genevars/_probe.py` implements the same rules for the stdlib scanner.
 
 use std::borrow::Cow;
-use std::fs::File;
 use std::io::{self, Read};
-use std::path::Path;
 
 use thiserror::Error;
 
@@ -92,13 +90,7 @@ pub fn headers(text: &[u8]) -> Vec<Header<'_>> {
 /// (or the whole file when it has none), read in chunks so the body is never read.
 ///
 /// Fails with `InvalidData` when [`HEADER_LIMIT`] bytes hold no empty line.
-pub fn read_header_block(path: &Path) -> io::Result<Vec<u8>> {
-    read_header_block_from(File::open(path)?)
-}
-
-/// [`read_header_block`] from any reader.
-
-pub fn read_header_block_from(mut source: impl Read) -> io::Result<Vec<u8>> {
+pub fn read_header_block(mut source: impl Read) -> io::Result<Vec<u8>> {
     let mut buf = Vec::with_capacity(CHUNK);
     let mut searched = 0;
     loop {
@@ -167,8 +159,14 @@ pub enum MetadataError {
     EmptyField(&'static str),
     #[error("{field} field (line {line}) is not valid UTF-8")]
     NonUtf8 { field: &'static str, line: usize },
-    #[error("Name {0:?} is not a valid distribution name")]
+    #[error("Name {} is not a valid distribution name", json_quoted(.0))]
     InvalidName(String),
+}
+
+/// A string quoted and escaped as JSON: one line whatever it holds, and the same text
+/// Python's `json.dumps(s, ensure_ascii=False)` gives the stdlib scanner.
+fn json_quoted(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_default()
 }
 
 /// A field decoded with replacement characters because it was not valid UTF-8.
@@ -398,6 +396,10 @@ mod tests {
             MetadataError::InvalidName("a b".into()).to_string(),
             "Name \"a b\" is not a valid distribution name"
         );
+        assert_eq!(
+            MetadataError::InvalidName("a\u{1b}[31m\"\u{c}\u{3000}".into()).to_string(),
+            "Name \"a\\u001b[31m\\\"\\f\u{3000}\" is not a valid distribution name"
+        );
     }
 
     #[test]
@@ -427,29 +429,26 @@ mod tests {
         let mut text = b"Name: a\nVersion: 1\n\n".to_vec();
         let body_start = text.len();
         text.extend(std::iter::repeat(b'x').take(100_000));
-        let block = read_header_block_from(text.as_slice()).unwrap();
+        let block = read_header_block(text.as_slice()).unwrap();
         assert_eq!(block.len(), body_start);
         // CRLF blank line straddling a chunk boundary.
         let mut text = vec![b'A'; CHUNK - 3];
         text.splice(0..3, b"X: ".iter().copied());
         text.extend_from_slice(b"\r\n\r\nbody");
-        let block = read_header_block_from(text.as_slice()).unwrap();
+        let block = read_header_block(text.as_slice()).unwrap();
         assert!(block.ends_with(b"\r\n\r\n"));
         // No blank line: the whole file.
         assert_eq!(
-            read_header_block_from(b"Name: a".as_slice()).unwrap(),
+            read_header_block(b"Name: a".as_slice()).unwrap(),
             b"Name: a"
         );
-        assert_eq!(
-            read_header_block_from(b"\nName: a".as_slice()).unwrap(),
-            b"\n"
-        );
+        assert_eq!(read_header_block(b"\nName: a".as_slice()).unwrap(), b"\n");
     }
 
     #[test]
     fn endless_header_block_is_refused() {
         let endless = io::repeat(b'a');
-        let err = read_header_block_from(endless).unwrap_err();
+        let err = read_header_block(endless).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
         assert_eq!(err.to_string(), "header block is longer than 1 MiB");
     }
