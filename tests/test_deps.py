@@ -102,6 +102,8 @@ def site(tmp_path: Path) -> dict:
                    record=["google/api/__init__.py"]),
         write_dist(root, "black", "24.1.0", top_level=["black"]),
     ]
+    editable = write_dist(root, "my-project", "0.1.0", record=["__editable__.my_project-0.1.0.pth"])
+    packages.append(editable)
     broken = root / "broken-1.0.dist-info"
     broken.mkdir()
     packages.append({"name": "broken", "version": "1.0", "location": str(root),
@@ -128,6 +130,7 @@ def test_imports_map_through_top_level_txt_and_record(site, tmp_path):
         "from sklearn.linear_model import LogisticRegression\n"
         "from google.protobuf import message\n"
         "from . import sibling\n"
+        "import my_project.jobs\n"
         "import helpers\n"
         "def f():\n"
         "    import notinstalled.sub\n"
@@ -136,13 +139,14 @@ def test_imports_map_through_top_level_txt_and_record(site, tmp_path):
     result = minimal_requirements([udf], snapshot=site)
     # protobuf only: `google.protobuf` resolves by its longest prefix, not the namespace.
     assert result.requirements == [
-        "joblib==1.4.2", "numpy==1.26.4", "protobuf==4.25.3", "PyYAML==6.0.1", "scikit-learn==1.5.0",
+        "joblib==1.4.2", "my-project==0.1.0", "numpy==1.26.4", "protobuf==4.25.3", "PyYAML==6.0.1",
+        "scikit-learn==1.5.0",
     ]
-    assert result.summary == "8 installed, 5 needed"
+    assert result.summary == "9 installed, 6 needed"
     assert result.unresolved_imports == ["notinstalled"]
     assert result.imports["yaml"] == ["pyyaml"]
     text = result.to_requirements_txt()
-    assert text.startswith("# genevars requirements: 8 installed, 5 needed\n")
+    assert text.startswith("# genevars requirements: 9 installed, 6 needed\n")
     assert "black" not in text
 
 
@@ -273,9 +277,9 @@ def test_cli_requirements_and_check(site, tmp_path, capsys):
     out = tmp_path / "requirements.txt"
     assert run_cli(requirements, ["requirements", "--for", str(udf), "--snapshot", str(snap_file), "-o", str(out)]) == 0
     lines = out.read_text().splitlines()
-    assert lines[0] == "# genevars requirements: 8 installed, 4 needed"
+    assert lines[0] == "# genevars requirements: 9 installed, 4 needed"
     assert "scikit-learn==1.5.0" in lines and "PyYAML==6.0.1" in lines
-    assert "8 installed, 4 needed" in capsys.readouterr().err
+    assert "9 installed, 4 needed" in capsys.readouterr().err
 
     broken = make_snapshot([{"name": "pandas", "version": "2.3.3", "requires": ["numpy>=1.26.0"]},
                             {"name": "numpy", "version": "1.24.1"}])
@@ -288,3 +292,85 @@ def test_cli_requirements_and_check(site, tmp_path, capsys):
     assert run_cli(check, ["check", str(snap_file)]) == 0
     with pytest.raises(CliError, match="bad.toml: cannot read rules file"):
         run_cli(check, ["check", str(snap_file), "--rules", str(tmp_path / "bad.toml")])
+
+
+def test_results_feed_the_manifest_builder_and_manifests_are_judged(site, tmp_path):
+    from genevars import ManifestBuilder
+
+    udf = tmp_path / "udf.py"
+    udf.write_text("import sklearn\n")
+    needed = minimal_requirements([udf], snapshot=site)
+    manifest = needed.manifest("workers").build()
+    assert list(manifest.pip) == needed.requirements == ["joblib==1.4.2", "numpy==1.26.4", "scikit-learn==1.5.0"]
+
+    remote = make_snapshot([
+        {"name": "opencv-python", "version": "4.10.0", "requires": ["numpy>=2"]},
+        {"name": "numpy", "version": "2.0.1"},
+    ])
+    pinned = ManifestBuilder.create("fix").pip(["numpy==1.26.4"]).build()
+    for given in (pinned, pinned.to_runtime_env()):
+        result = check_manifest(given, remote, site)
+        assert [f["message"] for f in result.errors] == [
+            "pinning numpy==1.26.4 breaks opencv-python 4.10.0 (requires numpy>=2)"
+        ]
+
+
+def test_comparisons_and_genevars_diff_show_requirement_and_rule_findings(tmp_path):
+    import subprocess
+
+    from genevars import compare_snapshots
+
+    local = make_snapshot([
+        {"name": "pandas", "version": "2.3.3", "requires": ["numpy>=1.26.0"]},
+        {"name": "numpy", "version": "1.26.4"},
+        {"name": "torch", "version": "2.2.2"},
+    ])
+    remote = make_snapshot([
+        {"name": "pandas", "version": "2.3.3", "requires": ["numpy>=1.26.0"]},
+        {"name": "numpy", "version": "1.24.1"},
+        {"name": "torch", "version": "2.2.2"},
+        {"name": "opencv-python", "version": "4.10.0", "requires": ["numpy>=1.17", "missing-dep"]},
+    ])
+    result = compare_snapshots(local, remote)
+    by_category = {}
+    for f in result.findings:
+        by_category.setdefault(f["category"], []).append(f)
+    messages = [f["message"] for f in by_category["requirement"]]
+    assert "on the workers: pandas 2.3.3 requires numpy>=1.26.0, but numpy 1.24.1 is installed" in messages
+    assert "on the workers: opencv-python 4.10.0 requires missing-dep, which is not installed" in messages
+    broken = next(f for f in by_category["requirement"] if f["subject"] == "pandas")
+    assert broken["severity"] == "error" and (broken["local"], broken["remote"]) == ("1.26.4", "1.24.1")
+    assert "pandas 2.3.3 requires numpy>=1.26.0" in result.report()
+    assert broken["hint"] == "ImportError, AttributeError or wrong results inside pandas; pin numpy==1.26.4"
+    assert "pandas 2.3.3 requires numpy&gt;=1.26.0, but numpy 1.24.1 is installed" in result._repr_html_()
+    assert json.loads(result.to_json())["summary"]["errors"] >= 1
+
+    # numpy 2 with torch 2.2 on the workers: the bundled rule, in the report and via the CLI.
+    remote["packages"][1]["version"] = "2.0.1"
+    local_file, remote_file = tmp_path / "local.json", tmp_path / "remote.json"
+    local_file.write_text(json.dumps(local))
+    remote_file.write_text(json.dumps(remote))
+    done = subprocess.run(
+        [sys.executable, "-m", "genevars", "diff", str(local_file), str(remote_file)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "on the workers: torch 2.2.2 was built against NumPy 1.x but numpy 2.0.1 is installed" in done.stdout
+    assert "RuntimeError: Numpy is not available" in done.stdout
+
+
+def test_cli_requirements_json_and_bad_input(site, tmp_path, capsys):
+    from genevars.__main__ import main
+
+    snap_file = tmp_path / "local.json"
+    snap_file.write_text(json.dumps(site))
+    assert main(["requirements", "--for", "sklearn", "--snapshot", str(snap_file), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["requirements"] == ["joblib==1.4.2", "numpy==1.26.4", "scikit-learn==1.5.0"]
+    assert payload["imports"] == {"sklearn": ["scikit-learn"]}
+
+    assert main(["requirements", "--for", str(tmp_path / "nope.py"), "--snapshot", str(snap_file)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].endswith("nope.py: no such file; pass a Python file, a directory or a package name")
+    assert main(["requirements", "--for", "x", "--snapshot", str(tmp_path / "missing.json")]) == 2
+    assert "missing.json: cannot read snapshot" in capsys.readouterr().err

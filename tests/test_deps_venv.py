@@ -36,51 +36,11 @@ def pip(python: Path, *args: str) -> str:
     return done.stdout
 
 
-# Snapshot of the venv built from its own interpreter with importlib.metadata, used only
-# until the native scanner (genevars.snapshot_env(paths=...)) is available in this build.
-_PROBE = r"""
-import json, os, platform, re, sys, sysconfig
-import importlib.metadata as md
-site = sysconfig.get_paths()["purelib"]
-packages = {}
-for dist in md.distributions(path=[site]):
-    name = dist.metadata["Name"]
-    norm = re.sub(r"[-_.]+", "-", name).lower()
-    packages.setdefault(norm, {
-        "name": norm, "display_name": name, "version": dist.version, "location": site,
-        "metadata_path": str(dist._path), "kind": "dist-info",
-        "requires_dist": dist.requires or [],
-        "provides_extra": dist.metadata.get_all("Provides-Extra") or [],
-        "requires_python": dist.metadata.get("Requires-Python"),
-    })
-v = sys.version_info
-impl = sys.implementation.version
-print(json.dumps({
-    "schema": "genevars.snapshot/1",
-    "python": {"version": sys.version, "executable": sys.executable, "implementation": platform.python_implementation(),
-               "version_info": {"major": v.major, "minor": v.minor, "micro": v.micro, "releaselevel": v.releaselevel, "serial": v.serial}},
-    "platform": {"system": platform.system(), "release": platform.release(), "machine": platform.machine()},
-    "markers": {
-        "implementation_name": sys.implementation.name,
-        "implementation_version": f"{impl.major}.{impl.minor}.{impl.micro}",
-        "os_name": os.name, "platform_machine": platform.machine(),
-        "platform_python_implementation": platform.python_implementation(),
-        "platform_release": platform.release(), "platform_system": platform.system(),
-        "platform_version": platform.version(), "python_full_version": platform.python_version(),
-        "python_version": ".".join(platform.python_version_tuple()[:2]), "sys_platform": sys.platform,
-    },
-    "cwd": os.getcwd(), "env": {}, "sys_path": [site], "packages": sorted(packages.values(), key=lambda p: p["name"]),
-}))
-"""
-
-
-def snapshot_of(python: Path, site: Path) -> dict:
-    snapshot_env = getattr(genevars, "snapshot_env", None)
-    if callable(snapshot_env):
-        snap = snapshot_env(paths=[str(site)])
-        return json.loads(genevars._deps._snapshot_json(snap))
-    out = subprocess.run([str(python), "-c", _PROBE], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
+def snapshot_of(site: Path) -> dict:
+    """The venv's site-packages as the native scanner sees it."""
+    snap = genevars.snapshot_env(paths=[str(site)])
+    assert snap.created_by["scanner"] == "native"
+    return snap.to_dict()
 
 
 @pytest.fixture(scope="session")
@@ -97,7 +57,7 @@ def broken_venv(tmp_path_factory):
             capture_output=True, text=True, check=True,
         ).stdout.strip()
     )
-    return python, site, snapshot_of(python, site)
+    return python, site, snapshot_of(site)
 
 
 def pip_check_problems(python: Path) -> set[tuple]:

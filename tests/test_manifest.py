@@ -50,6 +50,7 @@ def test_factories():
     assert build(Manifest.create_pip("p").pip(["lancedb==0.21.0"])).pip == ("lancedb==0.21.0",)
     conda = build(Manifest.create_conda("c").conda({"dependencies": ["python=3.10", "numpy=1.26"]}))
     assert conda.to_runtime_env() == {"conda": {"dependencies": ["python=3.10", "numpy=1.26"]}}
+    assert conda.conda == {"dependencies": ["python=3.10", "numpy=1.26"]}
     site = Manifest.create_site("s").build()
     assert site.to_dict()["upload_site_packages"] is True
     with pytest.warns(UserWarning, match="upload site-packages"):
@@ -286,6 +287,8 @@ def test_unpinned_requirements_warn_unless_allowed():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ManifestBuilder.create("m").pip(["pandas>=2"]).allow_unpinned().build()
+    with pytest.warns(UserWarning, match=r"unpinned requirements requests;"):
+        ManifestBuilder.create("m").conda({"dependencies": ["pip", {"pip": ["requests"]}]}).build()
 
 
 @pytest.mark.parametrize("image", ["https://ghcr.io/x/y", "Ubuntu", "img:", "a b", "img@sha256:12"])
@@ -304,6 +307,8 @@ def test_upload_paths_and_options(tmp_path):
     assert "pip_version 'latest' is not a version specifier" in error_of(
         ManifestBuilder.create("m").pip(["a==1"]).pip_version("latest")
     )
+    with pytest.raises(ManifestError, match=r"\.worker_image\(\) takes a string, got int"):
+        ManifestBuilder.create("m").worker_image(3)  # type: ignore[arg-type]
     with pytest.raises(ManifestError, match=r"\.pip\(\) takes a list, got str"):
         ManifestBuilder.create("m").pip("numpy==1.26.4")  # type: ignore[arg-type]
 

@@ -158,3 +158,22 @@ def test_runtime_env_and_manifest_merge_with_runtime_env_winning():
         compare_env._runtime_env_of(None, object())
     with pytest.raises(TypeError, match="runtime_env must be a dict"):
         compare_env._runtime_env_of(["pip"], None)
+
+
+def test_a_listener_that_is_not_ray_fails_within_the_timeout():
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    accepted = []
+    threading.Thread(target=lambda: accepted.append(server.accept()), daemon=True).start()
+    address = f"127.0.0.1:{server.getsockname()[1]}"
+    started = time.monotonic()
+    try:
+        with pytest.raises(genevars.ClusterError, match="no gRPC answer"):
+            genevars.get_comparison_result(auto_init=True, ray_address=address, timeout=3)
+    finally:
+        server.close()
+    assert time.monotonic() - started < 3 + 10

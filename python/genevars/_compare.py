@@ -1,3 +1,325 @@
-"""Comparison (placeholder until compare lands)."""
-ComparisonResult = None
-compare_snapshots = None
+"""Comparing environments: :func:`compare_snapshots` and :class:`ComparisonResult`.
+
+The comparison itself runs in the Rust core (``genevars._core``); this module accepts the
+forms a user has at hand (``Snapshot`` objects, dicts, JSON text, file paths) and wraps the
+native result in a friendly, read-only object.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Mapping
+from typing import Any, Iterable, Iterator, Sequence, Union
+
+from genevars import _core
+
+SnapshotLike = Union["os.PathLike[str]", str, Mapping[str, Any], Any]
+
+_SEVERITY_RANK = {"expected": 0, "info": 1, "warning": 2, "error": 3}
+
+
+class ComparisonResult(Mapping):
+    """The result of comparing environments: findings, counts and geneva's keys.
+
+    Findings are dicts with ``severity`` (error, warning, info, expected), ``category``,
+    ``subject``, ``code``, ``local``, ``remote``, ``message`` and ``hint`` (plus ``nodes``
+    and ``group`` for cluster comparisons). Secret values never appear in it.
+
+    Example::
+
+        >>> result = compare_snapshots("local.json", "worker.json")
+        >>> result.ok
+        False
+        >>> result.summary
+        {'errors': 1, 'warnings': 0, 'info': 2, 'expected': 7}
+        >>> result["pkg_diffs"]["version_mismatch"]
+        [['numpy', '1.26.4', '2.2.6']]
+        >>> print(result.report())          # the text report
+        >>> fix = result.fix_manifest("fix").build()
+    """
+
+    __slots__ = ("_native", "_data", "_findings")
+
+    def __init__(self, native: _core.Comparison) -> None:
+        if not isinstance(native, _core.Comparison):
+            raise TypeError(
+                "ComparisonResult wraps a genevars._core.Comparison; "
+                "use genevars.compare_snapshots(local, remote) to make one"
+            )
+        self._native = native
+        self._data: dict[str, Any] | None = None
+        # Findings alone are much smaller than the whole JSON (which embeds both snapshots).
+        self._findings: list[dict[str, Any]] | None = None
+
+    # -- the data ---------------------------------------------------------------------
+    def _dict(self) -> dict[str, Any]:
+        if self._data is None:
+            self._data = json.loads(self._native.to_json(False))
+        return self._data
+
+    def to_dict(self) -> dict[str, Any]:
+        """The comparison JSON as a fresh dict (``schema`` ``genevars.comparison/1``).
+
+        Example::
+
+            >>> compare_snapshots(a, b).to_dict()["summary"]["errors"]
+            0
+        """
+        return json.loads(self._native.to_json(False))
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The comparison JSON; ``indent=None`` gives one compact line.
+
+        Example::
+
+            >>> text = compare_snapshots(a, b).to_json()
+            >>> json.loads(text)["schema"]
+            'genevars.comparison/1'
+        """
+        if indent is None:
+            return self._native.to_json(False)
+        if indent == 2:
+            return self._native.to_json(True)
+        return json.dumps(self._dict(), indent=indent)
+
+    @property
+    def kind(self) -> str:
+        """``pair`` (two snapshots), ``nodes`` (a cluster) or ``many`` (N snapshots)."""
+        return self._native.kind
+
+    @property
+    def findings(self) -> list[dict[str, Any]]:
+        """Every finding, most severe first (expected ones included)."""
+        if self._findings is None:
+            self._findings = json.loads(self._native.findings_json())
+        return [dict(f) for f in self._findings]
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        """Findings of severity ``error``."""
+        return [f for f in self.findings if f["severity"] == "error"]
+
+    @property
+    def warnings(self) -> list[dict[str, Any]]:
+        """Findings of severity ``warning``."""
+        return [f for f in self.findings if f["severity"] == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing at warning level or above was found."""
+        return bool(self._native.ok)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        """Counts by severity: ``errors``, ``warnings``, ``info``, ``expected``."""
+        return dict(self._native.summary)
+
+    @property
+    def groups(self) -> list[dict[str, Any]]:
+        """Node groups (cluster comparisons) or environments (N-way diffs); else ``[]``."""
+        return [dict(g) for g in self._dict()["groups"]]
+
+    def at_or_above(self, severity: str) -> list[dict[str, Any]]:
+        """Findings at ``severity`` or worse (``error``, ``warning``, ``info``, ``expected``).
+
+        Example::
+
+            >>> [f["subject"] for f in result.at_or_above("warning")]
+            ['numpy', 'AWS_ACCESS_KEY_ID']
+        """
+        try:
+            floor = _SEVERITY_RANK[severity]
+        except KeyError:
+            raise ValueError(
+                f"unknown severity {severity!r}; use one of error, warning, info, expected"
+            ) from None
+        return [f for f in self.findings if _SEVERITY_RANK[f["severity"]] >= floor]
+
+    # -- rendering --------------------------------------------------------------------
+    def report(self, show_all: bool = False, color: bool | None = None) -> str:
+        """The text report: a summary (each error with its hint), then geneva's sections.
+
+        ``show_all`` lists the expected findings (what Ray injects) and appends both
+        snapshots as JSON, secrets still withheld. ``color=None`` colours only when
+        standard output is a terminal and ``NO_COLOR`` is unset.
+
+        Example::
+
+            >>> print(compare_snapshots("local.json", "worker.json").report())
+            genevars: local vs remote: PROBLEMS FOUND: 1 error, ...
+        """
+        if color is None:
+            color = _color_wanted(sys.stdout)
+        return self._native.report(show_all, bool(color))
+
+    def _repr_html_(self) -> str:
+        return self._native.html(False)
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return (
+            f"<ComparisonResult {self.kind}: {s['errors']} errors, {s['warnings']} warnings, "
+            f"{s['info']} info, {s['expected']} expected>"
+        )
+
+    def __str__(self) -> str:
+        return self.report(color=False)
+
+    # -- the fix ----------------------------------------------------------------------
+    def fix_manifest(self, name: str = "fix") -> Any:
+        """A ManifestBuilder pinning local versions of what differs or is missing.
+
+        Example::
+
+            >>> manifest = result.fix_manifest("fix").build()
+            >>> manifest.to_runtime_env()["pip"]
+            ['numpy==1.26.4']
+        """
+        from genevars._manifest import fix_manifest_builder
+
+        return fix_manifest_builder(self, name)
+
+    # -- mapping access, as geneva's dict results allowed -----------------------------
+    def __getitem__(self, key: str) -> Any:
+        return self._dict()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._dict())
+
+    def __len__(self) -> int:
+        return len(self._dict())
+
+
+def _color_wanted(stream: Any) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except (ValueError, OSError):
+        return False
+
+
+def _snapshot_text(obj: SnapshotLike, role: str) -> tuple[str, str]:
+    """JSON text of a snapshot given as a Snapshot, dict, JSON text or path, and a name
+    for error messages."""
+    to_json = getattr(obj, "to_json", None)
+    if callable(to_json) and not isinstance(obj, (str, bytes, os.PathLike)):
+        return to_json(), f"{role} snapshot"
+    if isinstance(obj, Mapping):
+        return json.dumps(obj), f"{role} snapshot"
+    if isinstance(obj, str) and obj.lstrip().startswith("{"):
+        return obj, f"{role} snapshot"
+    if isinstance(obj, (str, os.PathLike)):
+        path = os.fspath(obj)
+        try:
+            with open(path, encoding="utf-8") as fh:
+                return fh.read(), path
+        except FileNotFoundError:
+            raise _core.SnapshotError(f"{path}: no such file; give the path of a snapshot saved with `genevars snapshot -o FILE`") from None
+        except IsADirectoryError:
+            raise _core.SnapshotError(f"{path}: is a directory, not a snapshot file") from None
+        except UnicodeDecodeError:
+            raise _core.SnapshotError(f"{path}: not UTF-8 text; is this a genevars snapshot?") from None
+        except OSError as exc:
+            raise _core.SnapshotError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    raise TypeError(
+        f"{role} snapshot: expected a genevars.Snapshot, a dict, JSON text or a path, "
+        f"got {type(obj).__name__}"
+    )
+
+
+def compare_snapshots(
+    local: SnapshotLike,
+    remote: SnapshotLike,
+    env_prefix: str | None = None,
+    include_sys_path: bool = True,
+) -> ComparisonResult:
+    """Compare two environments: ``local`` where code is submitted, ``remote`` where it runs.
+
+    Each side may be a :class:`genevars.Snapshot`, a snapshot dict, JSON text, or the path
+    of a snapshot file. ``env_prefix`` limits the variables compared to names starting with
+    it; ``include_sys_path=False`` skips sys.path.
+
+    Raises :class:`genevars.SnapshotError` for an unreadable or invalid snapshot.
+
+    Example::
+
+        >>> from genevars import compare_snapshots, snapshot_env
+        >>> result = compare_snapshots(snapshot_env(), "worker.json", env_prefix="AWS")
+        >>> result.ok, [f["subject"] for f in result.errors]
+        (False, ['numpy'])
+    """
+    local_text, local_name = _snapshot_text(local, "local")
+    remote_text, remote_name = _snapshot_text(remote, "remote")
+    native = _core.compare(
+        local_text,
+        remote_text,
+        env_prefix,
+        include_sys_path,
+        local_name=local_name,
+        remote_name=remote_name,
+    )
+    return ComparisonResult(native)
+
+
+def compare_many(
+    snapshots: Sequence[SnapshotLike],
+    labels: Sequence[str] | None = None,
+    env_prefix: str | None = None,
+    include_sys_path: bool = True,
+) -> ComparisonResult:
+    """Compare the first environment with each of the others, with a matrix of what differs.
+
+    ``labels`` name the environments in the report (default: file names for paths,
+    ``snapshot N`` otherwise). Findings about environment ``i`` carry ``group = i - 1``.
+
+    Example::
+
+        >>> result = compare_many(["local.json", "pt22.json", "pt24.json"])
+        >>> result["matrix"]["columns"]
+        ['local.json', 'pt22.json', 'pt24.json']
+    """
+    texts: list[str] = []
+    names: list[str] = []
+    for i, snap in enumerate(snapshots):
+        text, name = _snapshot_text(snap, f"snapshot {i}")
+        texts.append(text)
+        names.append(name)
+    if labels is None:
+        labels = [os.path.basename(n) if os.path.sep in n else n for n in names]
+    if len(texts) < 2:
+        raise _core.ComparisonError(f"need at least two snapshots to compare, got {len(texts)}")
+    return ComparisonResult(_core.compare_many(texts, list(labels), env_prefix, include_sys_path))
+
+
+def compare_node_snapshots(
+    local: SnapshotLike,
+    nodes: Iterable[SnapshotLike],
+    unreachable: Iterable[Mapping[str, Any]] = (),
+    env_prefix: str | None = None,
+    include_sys_path: bool = True,
+) -> ComparisonResult:
+    """Compare local with the snapshots of a cluster's nodes, grouping identical nodes.
+
+    Each node snapshot's ``origin`` names its node (``node_id``, ``node_address``,
+    ``hostname``); ``unreachable`` lists ``{"node_id", "node_address", "error"}`` for nodes
+    whose probe failed. ``compare_ray_environments`` calls this after probing.
+
+    Example::
+
+        >>> result = compare_node_snapshots(local, [n1, n2, n3])
+        >>> [len(g["nodes"]) for g in result.groups]
+        [2, 1]
+    """
+    local_text, _ = _snapshot_text(local, "local")
+    node_texts = [_snapshot_text(n, f"node {i}")[0] for i, n in enumerate(nodes)]
+    native = _core.compare_nodes(
+        local_text, node_texts, [dict(u) for u in unreachable], env_prefix, include_sys_path
+    )
+    return ComparisonResult(native)
+
+
+__all__ = ["ComparisonResult", "compare_many", "compare_node_snapshots", "compare_snapshots"]

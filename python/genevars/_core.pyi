@@ -112,3 +112,62 @@ class NativeManifest:
 
 def manifest_fix_rules() -> dict[str, list[str]]:
     """What a fix leaves alone: ``never_pin``, ``session_env``, ``ship_env`` globs."""
+
+# --- comparison (src/python/compare.rs) ---
+COMPARISON_SCHEMA: str
+
+class Comparison:
+    """A finished comparison; wrapped by ``genevars.ComparisonResult``."""
+
+    @property
+    def summary(self) -> dict[str, int]: ...
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def kind(self) -> str:
+        """``pair``, ``nodes`` or ``many``."""
+    def to_json(self, pretty: bool = True) -> str:
+        """Comparison JSON (``genevars.comparison/1``)."""
+    def report(self, show_all: bool = False, color: bool = False) -> str:
+        """The text report."""
+    def html(self, show_all: bool = False) -> str:
+        """An HTML table of the findings, errors first."""
+    def findings_json(self) -> str:
+        """The findings alone, as a JSON list."""
+
+def compare(
+    local_json: str,
+    remote_json: str,
+    env_prefix: str | None = None,
+    include_sys_path: bool = True,
+    *,
+    local_name: str = "local snapshot",
+    remote_name: str = "remote snapshot",
+) -> Comparison:
+    """Compare two snapshots given as JSON text. Raises SnapshotError for invalid input."""
+
+def compare_nodes(
+    local_json: str,
+    nodes: list[str],
+    unreachable: list[dict[str, str | None]] = ...,
+    env_prefix: str | None = None,
+    include_sys_path: bool = True,
+) -> Comparison:
+    """Compare local with every node snapshot; nodes with identical environments are grouped.
+    ``unreachable`` items are ``{"node_id", "node_address", "error"}``."""
+
+def compare_many(
+    snapshots: list[str],
+    labels: list[str] | None = None,
+    env_prefix: str | None = None,
+    include_sys_path: bool = True,
+) -> Comparison:
+    """Compare the first snapshot with each of the others, with a packages x environments matrix."""
+
+def environment_fingerprint(
+    snapshot_json: str, env_prefix: str | None = None, include_sys_path: bool = True
+) -> str:
+    """The fingerprint that groups nodes with identical environments."""
+
+def exact_pin(name: str, version: str) -> str | None:
+    """``name==version`` when that is a valid exact pin (PEP 440 version), else None."""

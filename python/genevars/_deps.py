@@ -429,7 +429,13 @@ def minimal_requirements(
         nonlocal index, unreadable
         if index is None:
             index, unreadable = module_index(source)
-        return _resolve(module, index)
+        found = _resolve(module, index)
+        if not found:
+            # Editable installs list no modules in RECORD (only a .pth or a finder); a
+            # distribution named like the top-level module is the best evidence left.
+            top = re.sub(r"[-_.]+", "-", module.split(".", 1)[0]).lower()
+            found = {top} if top in installed else set()
+        return found
 
     for root in roots:
         text = os.fspath(root)

@@ -25,7 +25,7 @@ from fnmatch import fnmatchcase
 from types import ModuleType
 from typing import Any, Iterable, Mapping, Union
 
-from genevars._core import ManifestError, NativeManifest, manifest_fix_rules
+from genevars._core import ManifestError, NativeManifest, exact_pin, manifest_fix_rules
 
 __all__ = [
     "GenevaManifestBuilder",
@@ -56,6 +56,12 @@ def _strings(method: str, values: Any, example: str) -> list[str]:
             )
         out.append(value)
     return out
+
+
+def _text(method: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ManifestError(f".{method}() takes a string, got {type(value).__name__}")
+    return value
 
 
 def _flag(method: str, value: Any) -> bool:
@@ -127,9 +133,7 @@ class ManifestBuilder:
     # --- identity -------------------------------------------------------------------
     def name(self, name: str) -> "ManifestBuilder":
         """Rename the manifest (the name does not enter the checksum)."""
-        if not isinstance(name, str):
-            raise ManifestError(f".name() takes a string, got {type(name).__name__}")
-        return self._set("name", name)
+        return self._set("name", _text("name", name))
 
     def version(self, version: str) -> "ManifestBuilder":
         """A version label for people (does not enter the checksum)."""
@@ -162,10 +166,11 @@ class ManifestBuilder:
 
     def pip_version(self, spec: str) -> "ManifestBuilder":
         """The pip version on the workers: ``"23.3.1"``, ``"==23.3.1"`` or ``">=23"``."""
-        return self._set("pip_version", str(spec))
+        return self._set("pip_version", _text("pip_version", spec))
 
     def allow_unpinned(self, allowed: bool = True) -> "ManifestBuilder":
-        """Do not warn about requirements without an exact ``==`` pin."""
+        """Do not warn about pip requirements (a conda environment's ``pip:`` list
+        included) that lack an exact ``==`` pin or a URL."""
         return self._set("allow_unpinned", _flag("allow_unpinned", allowed))
 
     # --- conda ----------------------------------------------------------------------
@@ -231,11 +236,11 @@ class ManifestBuilder:
     # --- images (cluster provisioning; not part of a runtime_env) ----------------------
     def head_image(self, image: str) -> "ManifestBuilder":
         """The container image of the head node."""
-        return self._set("head_image", image)
+        return self._set("head_image", _text("head_image", image))
 
     def worker_image(self, image: str) -> "ManifestBuilder":
         """The container image of the worker nodes."""
-        return self._set("worker_image", image)
+        return self._set("worker_image", _text("worker_image", image))
 
     def default_head_image(self) -> "ManifestBuilder":
         """The ``rayproject/ray`` image matching the local Ray and Python versions."""
@@ -395,6 +400,12 @@ class Manifest:
         return tuple(self._native.env_from_local)
 
     @property
+    def conda(self) -> dict[str, Any] | None:
+        """The conda environment (inline, or as read from its file), credentials masked."""
+        d = self._masked()
+        return d.get("conda", d.get("conda_environment"))
+
+    @property
     def py_modules(self) -> tuple[str, ...]:
         return tuple(self._masked().get("py_modules", []))
 
@@ -502,8 +513,8 @@ class Manifest:
         pip = self.pip
         if pip:
             parts.append(f"pip={list(pip)!r}")
-        if "conda" in d or "conda_environment" in d:
-            parts.append(f"conda={d.get('conda', d.get('conda_environment'))!r}")
+        if self.conda is not None:
+            parts.append(f"conda={self.conda!r}")
         if self.env_vars:
             parts.append(f"env_vars={self.env_vars!r}")
         for key in ("env_from_local", "py_modules", "working_dir", "head_image", "worker_image"):
@@ -521,9 +532,8 @@ class Manifest:
         for key in ("requirements_path", "conda_environment_path"):
             if key in d:
                 lines.append(f"  {key}: {d[key]}")
-        conda = d.get("conda", d.get("conda_environment"))
-        if conda is not None:
-            lines.append(f"  conda: {json.dumps(conda)}")
+        if self.conda is not None:
+            lines.append(f"  conda: {json.dumps(self.conda)}")
         if self.env_vars:
             lines.append("  env_vars:")
             lines.extend(f"    {k}={v}" for k, v in self.env_vars.items())
@@ -554,6 +564,7 @@ def _shown(value: Any) -> str:
 # --- the fix ---------------------------------------------------------------------------
 
 _NORMALIZE = re.compile(r"[-_.]+")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _normalize(name: str) -> str:
@@ -651,13 +662,25 @@ def fix_manifest_builder(result: Any, name: str = "fix") -> ManifestBuilder:
         if url_advice:
             add_advice(url_advice)
             return
-        pins[name_] = f"{name_}=={version}"
+        pin = exact_pin(name_, version)
+        if pin is None:
+            add_advice(
+                f"{name_} {version}: the version is not PEP 440, so pip cannot pin it with ==; "
+                "install the same build on the cluster, or ship it with .py_modules([...])"
+            )
+            return
+        pins[name_] = pin
 
     def consider_env(subject: str) -> None:
         if ("env", subject) in seen:
             return
         seen.add(("env", subject))
-        if _matches(subject, rules["ship_env"]):
+        if not _IDENTIFIER.fullmatch(subject):
+            add_advice(
+                f"{subject} is set only locally, but its name is not one a runtime_env can "
+                "pass: set it on the cluster nodes (or rename it)"
+            )
+        elif _matches(subject, rules["ship_env"]):
             add_advice(
                 f"{subject} is set only locally and points at local files: ship those "
                 "directories with .py_modules([...]) or .working_dir(...)"
@@ -674,6 +697,9 @@ def fix_manifest_builder(result: Any, name: str = "fix") -> ManifestBuilder:
             continue
         local_value, remote_value = f.get("local"), f.get("remote")
         code = str(f.get("code", ""))
+        if code.startswith("drift."):
+            # Group against group: "local" there is another node group, not this machine.
+            continue
         if category == "package":
             if local_value is not None and local_value != remote_value and "shadow" not in code:
                 consider_package(subject, str(local_value))

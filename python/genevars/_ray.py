@@ -98,22 +98,55 @@ def _split_host_port(address: str) -> Tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-def _check_listening(address: str, timeout: float, what: str) -> None:
+def _check_listening(address: str, timeout: float, what: str, shown: Optional[str] = None) -> None:
     """Fail fast (within ``timeout``) when nothing accepts connections at ``address``.
 
     ``ray.init`` on a dead GCS address retries for a long time; a plain TCP connect
     answers in milliseconds, or within the timeout for a host that drops packets.
     """
     host, port = _split_host_port(address)
+    shown = address if not shown or shown == address else f"{shown} (dialled as {address})"
     try:
         with socket.create_connection((host, port), timeout=min(timeout, CONNECT_TIMEOUT_CAP)):
             pass
     except OSError as exc:
         reason = "timed out" if isinstance(exc, socket.timeout) else (exc.strerror or str(exc))
         raise RayClusterError(
-            f"no {what} answers at {address} ({reason}); check the address and that the "
+            f"no {what} answers at {shown} ({reason}); check the address and that the "
             "cluster is running (`ray status`), or use --address local to start one here"
         ) from None
+
+
+def _check_grpc_answers(address: str, timeout: float, what: str, shown: Optional[str] = None) -> None:
+    """Fail within ``timeout`` when what listens at ``address`` is no gRPC server.
+
+    Ray's GCS and Ray Client server speak gRPC; ``ray.init`` against anything else (or a
+    wedged server) retries for minutes. Skipped when grpcio is not installed.
+    """
+    try:
+        import grpc
+    except ImportError:
+        return
+    channel = grpc.insecure_channel(address)
+    try:
+        grpc.channel_ready_future(channel).result(timeout=min(timeout, CONNECT_TIMEOUT_CAP))
+    except grpc.FutureTimeoutError:
+        raise RayClusterError(
+            f"something listens at {shown or address} but it is not a responding {what} (no gRPC "
+            "answer); check the address and port (the GCS port, 6379 by default)"
+        ) from None
+    finally:
+        channel.close()
+
+
+def _canonical_gcs_address(address: str) -> str:
+    """The HOST:PORT Ray itself will dial (it replaces 127.0.0.1 by the node's IP)."""
+    from ray._private import services
+
+    try:
+        return services.canonicalize_bootstrap_address(address) or address
+    except Exception:  # an unresolvable host: let the TCP check say so
+        return address
 
 
 def _resolve_auto_address() -> str:
@@ -144,7 +177,9 @@ def _init_client(address: str, timeout: float) -> None:
             f'Ray Client ({address}) needs grpcio: pip install "ray[client]" '
             '(or pip install "genevars[ray]")'
         ) from None
-    _check_listening(address[len("ray://") :], timeout, "Ray Client server")
+    server = address[len("ray://") :]
+    _check_listening(server, timeout, "Ray Client server")
+    _check_grpc_answers(server, timeout, "Ray Client server")
     ray.init(address=address, logging_level="ERROR")
 
 
@@ -158,8 +193,11 @@ def _init(address: Optional[str], timeout: float) -> None:
     if address.startswith("ray://"):
         _init_client(address, timeout)
         return
-    _check_listening(address, timeout, "Ray cluster (GCS)")
-    ray.init(address=address, logging_level="ERROR", log_to_driver=False)
+    _split_host_port(address)  # a clear error for a malformed address, before Ray's
+    gcs = _canonical_gcs_address(address)
+    _check_listening(gcs, timeout, "Ray cluster (GCS)", shown=address)
+    _check_grpc_answers(gcs, timeout, "Ray GCS", shown=address)
+    ray.init(address=gcs, logging_level="ERROR", log_to_driver=False)
 
 
 def require_connection(auto_init: bool) -> None:
@@ -374,7 +412,15 @@ def probe_nodes(
             if runtime_env is not None:
                 task_options["runtime_env"] = runtime_env
             node_options = dict(options, origin=node.origin())
-            pending[task.options(**task_options).remote(node_options)] = node
+            try:
+                pending[task.options(**task_options).remote(node_options)] = node
+            except (ValueError, TypeError) as exc:  # Ray validates the runtime_env here
+                for ref in pending:
+                    with contextlib.suppress(Exception):
+                        ray.cancel(ref, force=True)
+                raise ValueError(
+                    f"Ray refused the runtime_env: {_first_line(str(exc))}"
+                ) from None
 
     snapshots: Dict[str, Dict[str, Any]] = {}
     unreachable: List[Dict[str, str]] = []

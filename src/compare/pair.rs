@@ -73,6 +73,11 @@ pub(crate) fn diff_pair(
     let env_diffs = env(k, local, remote, opts, sides, &mut findings);
     let sys_path_diffs = sys_path(k, local, remote, opts.include_sys_path, sides, &mut findings);
     genevars(k, local, remote, sides, &mut findings);
+    // deps: broken requirements and known incompatibilities, driver vs workers only
+    // (not group-vs-group drift nor N-way comparisons, whose sides are named otherwise).
+    if sides.local == LOCAL_REMOTE.local {
+        findings.extend(crate::deps::comparison_findings(local, remote, &findings));
+    }
     PairParts { findings, env_diffs, pkg_diffs, sys_path_diffs }
 }
 
@@ -555,7 +560,8 @@ pub(crate) fn side_findings(
         if already.contains(&(u.path.as_str(), u.reason.as_str())) {
             continue;
         }
-        let sev = if k.is_ray_path(&u.path) { Severity::Expected } else { severity };
+        let normal = k.is_ray_path(&u.path) || k.is_expected_unreadable(&u.path);
+        let sev = if normal { Severity::Expected } else { severity };
         let message = format!("{} could not be read {side}: {}", u.path, u.reason);
         out.push(place(finding(sev, Category::Unreadable, &u.path, "unreadable", message), u.reason.clone()));
     }

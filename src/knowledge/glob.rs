@@ -26,8 +26,9 @@ impl GlobSet {
     }
 }
 
-/// Iterative glob match with single-star backtracking: linear in practice.
-fn matches(pattern: &[u8], text: &[u8], fold_case: bool) -> bool {
+/// Iterative glob match with single-star backtracking: linear in practice. With
+/// `fold_case`, text bytes are upper-cased (the pattern must already be).
+pub(crate) fn matches(pattern: &[u8], text: &[u8], fold_case: bool) -> bool {
     let fold = |c: u8| if fold_case { c.to_ascii_uppercase() } else { c };
     let (mut pi, mut ti) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;

@@ -24,6 +24,7 @@ pub struct Knowledge {
     pub hints: HashMap<String, Hint>,
     pub env: EnvKnowledge,
     pub ray_paths: RayPaths,
+    pub unreadable: UnreadableKnowledge,
     #[serde(skip)]
     globs: Globs,
 }
@@ -91,6 +92,13 @@ pub struct RayPaths {
     pub package_locations: Vec<String>,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnreadableKnowledge {
+    /// Paths whose being unreadable is normal.
+    pub expected: Vec<String>,
+}
+
 /// The pattern lists, compiled once.
 #[derive(Debug, Default)]
 struct Globs {
@@ -100,6 +108,7 @@ struct Globs {
     ray_injected: GlobSet,
     ray_sys_path: GlobSet,
     ray_package_locations: GlobSet,
+    expected_unreadable: GlobSet,
 }
 
 /// Which severity table a code is looked up in.
@@ -144,6 +153,7 @@ impl Knowledge {
             ray_injected: GlobSet::new(&k.env.ray_injected, true),
             ray_sys_path: GlobSet::new(&k.ray_paths.sys_path, false),
             ray_package_locations: GlobSet::new(&k.ray_paths.package_locations, false),
+            expected_unreadable: GlobSet::new(&k.unreadable.expected, false),
         };
         Ok(k)
     }
@@ -215,6 +225,11 @@ impl Knowledge {
     /// True for sys.path entries Ray adds to its workers (vendored packages, runtime envs).
     pub fn is_ray_path(&self, path: &str) -> bool {
         self.globs.ray_sys_path.is_match(path)
+    }
+
+    /// True for unreadable entries that are normal (the stdlib zip CPython always lists).
+    pub fn is_expected_unreadable(&self, path: &str) -> bool {
+        self.globs.expected_unreadable.is_match(path)
     }
 
     /// True for package locations where Ray vendors its own dependencies.
@@ -357,6 +372,8 @@ mod tests {
         assert!(k.is_ray_path("/v/lib/python3.11/site-packages/ray/_private/workers"));
         assert!(!k.is_ray_path("/v/lib/python3.11/site-packages"));
         assert!(k.is_ray_vendored("/v/site-packages/ray/thirdparty_files"));
+        assert!(k.is_expected_unreadable("/root/.pyenv/versions/3.11.7/lib/python311.zip"));
+        assert!(!k.is_expected_unreadable("/opt/lib/site-packages"));
     }
 
     #[test]

@@ -113,7 +113,7 @@ impl Manifest {
     pub fn from_json(json: &str) -> Result<Manifest> {
         let value: Value = serde_json::from_str(json).map_err(|e| ManifestError::Json { message: e.to_string() })?;
         if let Some(found) = value.get("schema").and_then(Value::as_str) {
-            if found.split('/').next() != MANIFEST_SCHEMA.split('/').next() || !found.ends_with("/1") {
+            if found != MANIFEST_SCHEMA {
                 return Err(ManifestError::Schema { found: found.to_string() });
             }
         }

@@ -17,7 +17,7 @@ use crate::redact;
 #[derive(Debug, Clone)]
 pub enum PipLine {
     /// A named requirement: `numpy==1.26.4`, `torch[cuda] @ https://...`, with its options.
-    Named(NamedRequirement),
+    Named(Box<NamedRequirement>),
     /// A requirement without a name pip can still install: `git+https://...`, `https://.../x.whl`.
     Direct,
     /// A global option line, e.g. `--extra-index-url https://...`.
@@ -100,7 +100,17 @@ pub fn parse_line(text: &str, place: &str) -> Result<PipLine> {
     if is_url(spec) {
         return Ok(PipLine::Direct);
     }
-    let requirement = Requirement::<VerbatimUrl>::from_str(spec).map_err(|err| {
+    check_name_end(spec, place)?;
+    // pep508_rs 0.9 panics on a few malformed names; a panic must never reach the user.
+    let parsed = std::panic::catch_unwind(|| Requirement::<VerbatimUrl>::from_str(spec)).map_err(|_| {
+        ManifestError::InvalidRequirement {
+            place: place.to_string(),
+            text: masked(spec),
+            message: "the requirement could not be parsed".into(),
+            column: 1,
+        }
+    })?;
+    let requirement = parsed.map_err(|err| {
         let column = err.input.get(..err.start).map_or(err.start, |s| s.chars().count()) + 1;
         ManifestError::InvalidRequirement {
             place: place.to_string(),
@@ -118,7 +128,25 @@ pub fn parse_line(text: &str, place: &str) -> Result<PipLine> {
             });
         }
     }
-    Ok(PipLine::Named(NamedRequirement { name: requirement.name.clone(), spec: spec.to_string(), requirement }))
+    Ok(PipLine::Named(Box::new(NamedRequirement { name: requirement.name.clone(), spec: spec.to_string(), requirement })))
+}
+
+/// PEP 508 names end with a letter or digit. Checked here because pep508_rs 0.9 panics on
+/// a name ending in `.`, `-` or `_` that is followed by more text.
+fn check_name_end(spec: &str, place: &str) -> Result<()> {
+    let name_len = spec
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+        .unwrap_or(spec.len());
+    let name = &spec[..name_len];
+    match name.chars().last() {
+        Some(last @ ('.' | '-' | '_')) => Err(ManifestError::InvalidRequirement {
+            place: place.to_string(),
+            text: masked(spec),
+            message: format!("Package name must end with an alphanumeric character, not '{last}'"),
+            column: name_len,
+        }),
+        _ => Ok(()),
+    }
 }
 
 fn parse_option_line(text: &str, place: &str) -> Result<PipLine> {
@@ -180,7 +208,8 @@ fn split_option(text: &str) -> (&str, Option<&str>) {
     }
     if !head.starts_with("--") && head.len() > 2 {
         // Short options glue their value on: `-ihttps://...`.
-        return (&head[..2], Some(text[2..].trim()));
+        let cut = head.char_indices().nth(2).map_or(head.len(), |(i, _)| i);
+        return (&head[..cut], Some(text[cut..].trim()));
     }
     (head, rest.filter(|r| !r.is_empty()))
 }
@@ -199,7 +228,8 @@ fn split_options(text: &str) -> (&str, Vec<&str>) {
     (text, Vec::new())
 }
 
-fn is_url(text: &str) -> bool {
+/// A remote URL (any scheme but `file`): `https://...`, `git+ssh://...`, `s3://...`.
+pub(crate) fn is_url(text: &str) -> bool {
     let Some(pos) = text.find("://") else { return false };
     let scheme = &text[..pos];
     !scheme.is_empty()
@@ -241,7 +271,7 @@ mod tests {
 
     fn named(text: &str) -> NamedRequirement {
         match parse_line(text, "pip entry 1").unwrap() {
-            PipLine::Named(n) => n,
+            PipLine::Named(n) => *n,
             other => panic!("{text}: {other:?}"),
         }
     }
@@ -263,6 +293,8 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.starts_with("pip entry 3: 'numpy=1.26.4' is not a valid requirement"), "{msg}");
         assert!(msg.contains("column 6"), "{msg}");
+        let msg = parse_line("numpy. ==1", "pip entry 1").unwrap_err().to_string();
+        assert!(msg.contains("must end with an alphanumeric character, not '.'"), "{msg}");
     }
 
     #[test]

@@ -99,3 +99,34 @@ fn schema_and_json_errors() {
     assert!(Manifest::from_json(r#"{"schema":"genevars.manifest/2","name":"x"}"#).unwrap_err().to_string().contains("not supported"));
     assert!(Manifest::from_json(r#"{"name":"x","pipp":[]}"#).unwrap_err().to_string().contains("unknown field `pipp`"));
 }
+
+/// Random lines and files from tricky pieces: the parsers return errors, never panic.
+#[test]
+fn parsers_never_panic_on_random_input() {
+    const PIECES: &[&str] = &[
+        "-", "--", "-i", "-e", "-r", "=", "==", "@", " ", "\t", "\\", "\n", "\r\n", "#", ";", "[", "]",
+        "(", ")", ",", "'", "\"", "é", "ß", "💥", "\u{feff}", "numpy", "1.26.4", "://", "file:", "https",
+        "user:pw@", "/", ".", "~", "*", ">=", "~=", "!=", "===", "python_version", "<", "and", "or",
+        "--hash=sha256:ab", ".whl", "git+", "${VAR}", "\0",
+    ];
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..20_000 {
+        let len = (next() % 12) as usize;
+        let text: String = (0..len).map(|_| PIECES[(next() % PIECES.len() as u64) as usize]).collect();
+        let _ = parse_line(&text, "fuzz");
+        let _ = logical_lines(&text);
+        let _ = check_image("worker_image", &text);
+        let json = serde_json::json!({"name": "f", "pip": [text.clone()], "env_vars": {text.clone(): "v"}}).to_string();
+        if let Ok((m, _)) = build_from_json(&json) {
+            let _ = m.runtime_env(&BTreeMap::new());
+            let _ = m.to_python(false);
+            let _ = Manifest::from_json(&m.to_json(true)).expect("a built manifest reloads");
+        }
+    }
+}

@@ -10,7 +10,7 @@ use super::conda::{check_conda, read_conda_file};
 use super::error::{ManifestError, Result};
 use super::image::check_image;
 use super::model::{Manifest, ManifestSpec, MANIFEST_SCHEMA};
-use super::requirement::{masked, parse_line, NamedRequirement, PipLine};
+use super::requirement::{is_url, masked, parse_line, NamedRequirement, PipLine};
 use super::requirements_file::read_requirements_file;
 use crate::snapshot::model::{EnvValue, WithheldValue};
 
@@ -69,7 +69,7 @@ pub fn build(mut spec: ManifestSpec, read_files: bool) -> Result<(Manifest, Vec<
     let mut named: Vec<(NamedRequirement, String)> = Vec::new();
     for (text, place) in &lines {
         if let PipLine::Named(req) = parse_line(text, place)? {
-            named.push((req, place.clone()));
+            named.push((*req, place.clone()));
         }
     }
     check_pins(&named)?;
@@ -136,36 +136,35 @@ fn check_exclusive(spec: &ManifestSpec) -> Result<()> {
 /// The same package pinned to two versions, or a pin that another entry excludes.
 /// Entries under different markers may pin differently (one per platform).
 fn check_pins(named: &[(NamedRequirement, String)]) -> Result<()> {
-    let mut by_name: BTreeMap<(String, String), Vec<&(NamedRequirement, String)>> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, String), Vec<&(NamedRequirement, String)>> = BTreeMap::new();
     for item in named {
         let marker = item.0.requirement.marker.try_to_string().unwrap_or_default();
-        by_name.entry((item.0.name.to_string(), marker)).or_default().push(item);
+        groups.entry((item.0.name.to_string(), marker)).or_default().push(item);
     }
-    for ((name, _), entries) in by_name {
+    for ((name, _), entries) in groups {
         for (i, (a, a_place)) in entries.iter().map(|e| (&e.0, &e.1)).enumerate() {
             let Some(pin) = a.pinned_version() else { continue };
-            for (b, b_place) in entries.iter().skip(i + 1).map(|e| (&e.0, &e.1)).chain(entries[..i].iter().map(|e| (&e.0, &e.1))) {
-                if let Some(other) = b.pinned_version() {
-                    if other != pin {
-                        return Err(ManifestError::PinnedTwice {
-                            name,
-                            first: masked(&a.spec),
-                            first_place: a_place.clone(),
-                            second: masked(&b.spec),
-                            second_place: b_place.clone(),
-                        });
-                    }
-                } else if let Some(pep508_rs::VersionOrUrl::VersionSpecifier(specs)) = &b.requirement.version_or_url {
-                    if !specs.contains(&pin) {
-                        return Err(ManifestError::PinConflict {
-                            name,
+            for (j, (b, b_place)) in entries.iter().map(|e| (&e.0, &e.1)).enumerate() {
+                let conflict = match (&b.pinned_version(), &b.requirement.version_or_url) {
+                    (Some(other), _) if i < j && *other != pin => ManifestError::PinnedTwice {
+                        name: name.clone(),
+                        first: masked(&a.spec),
+                        first_place: a_place.clone(),
+                        second: masked(&b.spec),
+                        second_place: b_place.clone(),
+                    },
+                    (None, Some(pep508_rs::VersionOrUrl::VersionSpecifier(specs))) if !specs.contains(&pin) => {
+                        ManifestError::PinConflict {
+                            name: name.clone(),
                             pin: masked(&a.spec),
                             pin_place: a_place.clone(),
                             other: masked(&b.spec),
                             other_place: b_place.clone(),
-                        });
+                        }
                     }
-                }
+                    _ => continue,
+                };
+                return Err(conflict);
             }
         }
     }
@@ -231,10 +230,6 @@ fn check_env(spec: &ManifestSpec) -> Result<BTreeMap<String, EnvValue>> {
     Ok(env)
 }
 
-fn is_uri(text: &str) -> bool {
-    text.split_once("://").is_some_and(|(scheme, _)| !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || c == '+'))
-}
-
 /// working_dir and py_modules: local paths must exist when built; excludes need one of them.
 fn check_uploads(spec: &ManifestSpec, read_files: bool) -> Result<()> {
     if !spec.excludes.is_empty() && spec.working_dir.is_none() && spec.py_modules.is_empty() {
@@ -258,7 +253,7 @@ fn check_uploads(spec: &ManifestSpec, read_files: bool) -> Result<()> {
         if target.trim().is_empty() {
             return Err(invalid(&field, "is empty; give a directory or a URI"));
         }
-        if !read_files || is_uri(target) {
+        if !read_files || is_url(target) {
             continue;
         }
         let path = Path::new(target.as_str());

@@ -1,5 +1,227 @@
-use pyo3::prelude::*;
+//! Bindings for comparisons: snapshots cross the boundary as JSON text, the result is a
+//! frozen native object that renders itself (JSON, text, HTML).
 
-pub(crate) fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyDictMethods};
+
+use super::errors::{ComparisonError, SnapshotError};
+use crate::compare::{self as cmp, CompareOptions, Comparison, UnreachableNode};
+use crate::report::{self, Snapshots, TextOptions};
+use crate::snapshot::{self, Snapshot};
+
+/// A finished comparison (wrapped by `genevars.ComparisonResult`).
+#[pyclass(frozen, name = "Comparison", module = "genevars._core")]
+pub struct PyComparison {
+    comparison: Comparison,
+    local: Snapshot,
+    remote: Option<Snapshot>,
+}
+
+impl PyComparison {
+    fn snapshots(&self) -> Snapshots<'_> {
+        Snapshots { local: Some(&self.local), remote: self.remote.as_ref() }
+    }
+}
+
+#[pymethods]
+impl PyComparison {
+    /// Comparison JSON (`genevars.comparison/1`), indented when `pretty`.
+    #[pyo3(signature = (pretty = true))]
+    fn to_json(&self, py: Python<'_>, pretty: bool) -> String {
+        py.allow_threads(|| report::to_json(&self.comparison, self.snapshots(), pretty))
+    }
+
+    /// The text report; `show_all` adds expected findings and both snapshots.
+    #[pyo3(signature = (show_all = false, color = false))]
+    fn report(&self, show_all: bool, color: bool) -> String {
+        report::to_text(&self.comparison, self.snapshots(), TextOptions { show_all, color })
+    }
+
+    /// An HTML table of the findings, errors first.
+    #[pyo3(signature = (show_all = false))]
+    fn html(&self, show_all: bool) -> String {
+        report::to_html(&self.comparison, show_all)
+    }
+
+    /// The findings alone, as a JSON list.
+    fn findings_json(&self) -> String {
+        serde_json::to_string(&self.comparison.findings).expect("findings serialize")
+    }
+
+    /// Counts by severity: `errors`, `warnings`, `info`, `expected`.
+    #[getter]
+    fn summary<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let s = &self.comparison.summary;
+        let d = PyDict::new(py);
+        d.set_item("errors", s.errors)?;
+        d.set_item("warnings", s.warnings)?;
+        d.set_item("info", s.info)?;
+        d.set_item("expected", s.expected)?;
+        Ok(d)
+    }
+
+    /// True when nothing at warning level or above was found.
+    #[getter]
+    fn ok(&self) -> bool {
+        self.comparison.ok()
+    }
+
+    /// `pair`, `nodes` or `many`.
+    #[getter]
+    fn kind(&self) -> &'static str {
+        match self.comparison.kind {
+            cmp::ComparisonKind::Pair => "pair",
+            cmp::ComparisonKind::Nodes => "nodes",
+            cmp::ComparisonKind::Many => "many",
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        let s = &self.comparison.summary;
+        format!(
+            "<genevars._core.Comparison {}: {} errors, {} warnings, {} info, {} expected>",
+            self.kind(),
+            s.errors,
+            s.warnings,
+            s.info,
+            s.expected
+        )
+    }
+}
+
+/// Parses one snapshot. The common case (valid input) takes a single typed pass; only
+/// input that fails it goes through the validating loader, for its precise message.
+fn parse(name: &str, text: &str) -> PyResult<Snapshot> {
+    if let Ok(s) = serde_json::from_str::<Snapshot>(text) {
+        let major = s.schema.strip_prefix("genevars.snapshot/").and_then(|v| v.split('.').next());
+        if major.and_then(|m| m.parse::<u32>().ok()) == Some(snapshot::SNAPSHOT_SCHEMA_MAJOR) {
+            return Ok(s);
+        }
+    }
+    snapshot::from_json_str(name, text).map_err(|e| SnapshotError::new_err(e.to_string()))
+}
+
+/// Parses many snapshots; `name` names snapshot `i` in errors.
+fn parse_all(texts: &[String], name: impl Fn(usize) -> String) -> PyResult<Vec<Snapshot>> {
+    texts.iter().enumerate().map(|(i, text)| parse(&name(i), text)).collect()
+}
+
+fn options(env_prefix: Option<String>, include_sys_path: bool) -> CompareOptions {
+    CompareOptions { env_prefix: env_prefix.filter(|p| !p.is_empty()), include_sys_path }
+}
+
+/// Compares two snapshots given as JSON text. `local_name` / `remote_name` name them in
+/// error messages (file names, for instance).
+#[pyfunction(name = "compare")]
+#[pyo3(signature = (local_json, remote_json, env_prefix = None, include_sys_path = true, *, local_name = "local snapshot", remote_name = "remote snapshot"))]
+fn compare_pair(
+    py: Python<'_>,
+    local_json: &str,
+    remote_json: &str,
+    env_prefix: Option<String>,
+    include_sys_path: bool,
+    local_name: &str,
+    remote_name: &str,
+) -> PyResult<PyComparison> {
+    let opts = options(env_prefix, include_sys_path);
+    py.allow_threads(|| {
+        let local = parse(local_name, local_json)?;
+        let remote = parse(remote_name, remote_json)?;
+        let comparison = cmp::compare_pair(&local, &remote, &opts);
+        Ok(PyComparison { comparison, local, remote: Some(remote) })
+    })
+}
+
+fn unreachable_node(i: usize, item: &Bound<'_, PyAny>) -> PyResult<UnreachableNode> {
+    let bad = |what: &str| ComparisonError::new_err(format!("unreachable[{i}]: {what}; expected a dict with \"node_id\", \"node_address\" and \"error\""));
+    let dict = item.downcast::<PyDict>().map_err(|_| bad("not a dict"))?;
+    let text = |key: &str| -> PyResult<Option<String>> {
+        match dict.get_item(key)? {
+            None => Ok(None),
+            Some(v) if v.is_none() => Ok(None),
+            Some(v) => Ok(Some(v.str()?.to_string())),
+        }
+    };
+    Ok(UnreachableNode {
+        node_id: text("node_id")?.ok_or_else(|| bad("no \"node_id\""))?,
+        node_address: text("node_address")?,
+        error: text("error")?.unwrap_or_else(|| "no error given".to_string()),
+    })
+}
+
+/// Compares local with every node snapshot (JSON text each, with `origin` naming the
+/// node); `unreachable` lists nodes whose probe failed.
+#[pyfunction]
+#[pyo3(signature = (local_json, nodes, unreachable = Vec::new(), env_prefix = None, include_sys_path = true))]
+fn compare_nodes(
+    py: Python<'_>,
+    local_json: &str,
+    nodes: Vec<String>,
+    unreachable: Vec<Bound<'_, PyAny>>,
+    env_prefix: Option<String>,
+    include_sys_path: bool,
+) -> PyResult<PyComparison> {
+    let opts = options(env_prefix, include_sys_path);
+    let unreachable = unreachable
+        .iter()
+        .enumerate()
+        .map(|(i, item)| unreachable_node(i, item))
+        .collect::<PyResult<Vec<_>>>()?;
+    py.allow_threads(|| {
+        let local = parse("local snapshot", local_json)?;
+        let nodes = parse_all(&nodes, |i| format!("node snapshot {i}"))?;
+        let comparison = cmp::compare_nodes(&local, &nodes, &unreachable, &opts);
+        let remote = comparison.groups.first().and_then(|g| {
+            let id = &g.nodes[0].node_id;
+            nodes.iter().enumerate().find(|(i, n)| &cmp::NodeRef::of(n, format!("node-{i}")).node_id == id)
+        });
+        let remote = remote.map(|(_, n)| n.clone());
+        Ok(PyComparison { comparison, local, remote })
+    })
+}
+
+/// Compares the first snapshot with each of the others (`genevars diff A B C`);
+/// `labels` name them (default: `snapshot 0`, `snapshot 1`, ...).
+#[pyfunction]
+#[pyo3(signature = (snapshots, labels = None, env_prefix = None, include_sys_path = true))]
+fn compare_many(
+    py: Python<'_>,
+    snapshots: Vec<String>,
+    labels: Option<Vec<String>>,
+    env_prefix: Option<String>,
+    include_sys_path: bool,
+) -> PyResult<PyComparison> {
+    let opts = options(env_prefix, include_sys_path);
+    let labels = labels.unwrap_or_else(|| (0..snapshots.len()).map(|i| format!("snapshot {i}")).collect());
+    if labels.len() != snapshots.len() {
+        return Err(ComparisonError::new_err(
+            cmp::CompareError::LabelCount { labels: labels.len(), snapshots: snapshots.len() }.to_string(),
+        ));
+    }
+    py.allow_threads(|| {
+        let parsed = parse_all(&snapshots, |i| labels[i].clone())?;
+        let comparison = cmp::compare_many(&parsed, &labels, &opts)
+            .map_err(|e| ComparisonError::new_err(e.to_string()))?;
+        let mut parsed = parsed.into_iter();
+        let local = parsed.next().expect("compare_many checked there are two");
+        Ok(PyComparison { comparison, local, remote: parsed.next() })
+    })
+}
+
+/// The environment fingerprint of a snapshot: equal for nodes whose environments match.
+#[pyfunction]
+#[pyo3(signature = (snapshot_json, env_prefix = None, include_sys_path = true))]
+fn environment_fingerprint(snapshot_json: &str, env_prefix: Option<String>, include_sys_path: bool) -> PyResult<String> {
+    let s = parse("snapshot", snapshot_json)?;
+    Ok(cmp::environment_fingerprint(&s, &options(env_prefix, include_sys_path)))
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyComparison>()?;
+    m.add_function(wrap_pyfunction!(compare_pair, m)?)?;
+    m.add_function(wrap_pyfunction!(compare_nodes, m)?)?;
+    m.add_function(wrap_pyfunction!(compare_many, m)?)?;
+    m.add_function(wrap_pyfunction!(environment_fingerprint, m)?)?;
+    m.add("COMPARISON_SCHEMA", cmp::COMPARISON_SCHEMA)?;
     Ok(())
 }

@@ -1,10 +1,82 @@
-"""`genevars diff` (not yet implemented)."""
+"""``genevars diff``: compare saved snapshots offline.
+
+``genevars diff LOCAL.json REMOTE.json`` compares two environments; with more files, the
+first is compared with each of the others and a matrix shows what differs where.
+"""
 
 from __future__ import annotations
 
 import argparse
 
+from genevars.cli import EXIT_FINDINGS, EXIT_OK, CliError
+
+DESCRIPTION = """\
+Compare environment snapshots (files written by `genevars snapshot -o FILE`).
+With two files: LOCAL (where code is submitted) against REMOTE (where it runs).
+With more: the first against each of the others, plus a packages x environments matrix.
+
+exit status: 0 nothing at or above --fail-on, 1 findings at or above --fail-on,
+2 a file is missing, unreadable or not a genevars snapshot (one line on stderr)."""
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("diff", help="(not yet implemented)")
-    parser.set_defaults(func=lambda args: 2)
+    parser = subparsers.add_parser(
+        "diff",
+        help="compare saved snapshots (LOCAL.json REMOTE.json [MORE.json ...])",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("local", metavar="LOCAL.json", help="the reference snapshot (usually your machine)")
+    parser.add_argument("remote", metavar="REMOTE.json", help="the snapshot to compare with it (a worker, an image)")
+    parser.add_argument(
+        "more", metavar="MORE.json", nargs="*", help="further snapshots, each compared with LOCAL.json"
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the comparison JSON (schema genevars.comparison/1) instead of the text report",
+    )
+    parser.add_argument(
+        "--fail-on",
+        choices=("error", "warning", "never"),
+        default="error",
+        help="exit 1 when a finding is at least this severe (default: error; never: always exit 0)",
+    )
+    parser.add_argument(
+        "--env-prefix",
+        metavar="P",
+        default=None,
+        help="compare only environment variables whose name starts with P (e.g. AWS_)",
+    )
+    parser.add_argument(
+        "--show-all",
+        action="store_true",
+        help="also list expected differences (what Ray injects) and print both snapshots as JSON "
+        "(secret values stay withheld)",
+    )
+    parser.add_argument(
+        "--no-sys-path", action="store_true", help="do not compare sys.path entries"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from genevars import GenevarsError
+    from genevars._compare import compare_many, compare_snapshots
+
+    include_sys_path = not args.no_sys_path
+    try:
+        if args.more:
+            paths = [args.local, args.remote, *args.more]
+            result = compare_many(paths, None, args.env_prefix, include_sys_path)
+        else:
+            result = compare_snapshots(args.local, args.remote, args.env_prefix, include_sys_path)
+    except GenevarsError as exc:
+        raise CliError(f"{exc}") from None
+    if args.json:
+        print(result.to_json())
+    else:
+        print(result.report(show_all=args.show_all), end="")
+    if args.fail_on == "never":
+        return EXIT_OK
+    return EXIT_FINDINGS if result.at_or_above(args.fail_on) else EXIT_OK

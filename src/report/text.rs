@@ -1,0 +1,386 @@
+//! The text report: a one-glance summary (counts, then each error and warning with its
+//! hint), node groups, and the sections geneva users know. Expected findings (what Ray
+//! itself injects) are counted but hidden unless `show_all`.
+
+use std::fmt::Write;
+
+use super::json::redacted_snapshot;
+use super::Snapshots;
+use crate::compare::{
+    Category, Comparison, ComparisonKind, Finding, Group, Matrix, Severity, SideInfo, Summary,
+    SysPathDiffs,
+};
+
+/// How the text report is rendered.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextOptions {
+    /// Show expected findings and append both snapshots as JSON.
+    pub show_all: bool,
+    /// ANSI colours (the caller decides: a TTY and no `NO_COLOR`).
+    pub color: bool,
+}
+
+struct Out {
+    text: String,
+    opts: TextOptions,
+}
+
+impl Out {
+    fn line(&mut self, s: impl AsRef<str>) {
+        self.text.push_str(s.as_ref());
+        self.text.push('\n');
+    }
+
+    fn paint(&self, s: &str, code: &str) -> String {
+        if self.opts.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+
+    fn tag(&self, severity: Severity) -> String {
+        let code = match severity {
+            Severity::Error => "1;31",
+            Severity::Warning => "33",
+            Severity::Info => "36",
+            Severity::Expected => "2",
+        };
+        self.paint(&format!("[{}]", severity.as_str()), code)
+    }
+
+    fn header(&mut self, title: &str) {
+        let h = self.paint(&format!("=== {title} ==="), "1");
+        self.line("");
+        self.line(h);
+    }
+
+    fn visible(&self, f: &Finding) -> bool {
+        self.opts.show_all || f.severity != Severity::Expected
+    }
+
+    /// "(3 expected hidden)" after a section that hid some.
+    fn hidden_note(&mut self, findings: &[&Finding], indent: &str) {
+        let hidden = findings.iter().filter(|f| !self.visible(f)).count();
+        if hidden > 0 {
+            let note = self.paint(&format!("{indent}({hidden} expected hidden; --show-all / show_all=True lists them)"), "2");
+            self.line(note);
+        }
+    }
+}
+
+/// Renders the text report.
+pub fn to_text(c: &Comparison, snapshots: Snapshots<'_>, opts: TextOptions) -> String {
+    let mut out = Out { text: String::new(), opts };
+    summary(&mut out, c);
+    if let Some(m) = &c.matrix {
+        matrix(&mut out, m);
+    }
+    match c.kind {
+        ComparisonKind::Pair => {
+            let all: Vec<&Finding> = c.findings.iter().collect();
+            let remote = c.remote.clone().unwrap_or_default();
+            sections(&mut out, &all, &c.local, &remote, &c.sys_path_diffs, true);
+        }
+        ComparisonKind::Nodes | ComparisonKind::Many => grouped(&mut out, c),
+    }
+    if opts.show_all {
+        for (title, snapshot) in [("LOCAL", snapshots.local), ("REMOTE", snapshots.remote)] {
+            if let Some(s) = snapshot {
+                out.header(&format!("{title} SNAPSHOT (JSON, secrets withheld)"));
+                let json = serde_json::to_string_pretty(&redacted_snapshot(s)).expect("a snapshot serializes");
+                out.line(json);
+            }
+        }
+    }
+    out.text
+}
+
+fn counts(s: &Summary) -> String {
+    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    format!(
+        "{}, {}, {} info, {} expected",
+        plural(s.errors, "error", "errors"),
+        plural(s.warnings, "warning", "warnings"),
+        s.info,
+        s.expected
+    )
+}
+
+fn summary(out: &mut Out, c: &Comparison) {
+    let what = match c.kind {
+        ComparisonKind::Pair => "local vs remote".to_string(),
+        ComparisonKind::Nodes => format!(
+            "local vs {} node{}, {} distinct environment{}",
+            c.node_count,
+            if c.node_count == 1 { "" } else { "s" },
+            c.groups.len(),
+            if c.groups.len() == 1 { "" } else { "s" }
+        ),
+        ComparisonKind::Many => format!("{} vs {} other environment(s)", c.local.label, c.groups.len()),
+    };
+    let verdict = if c.summary.errors > 0 {
+        out.paint("PROBLEMS FOUND", "1;31")
+    } else if c.summary.warnings > 0 {
+        out.paint("WARNINGS", "33")
+    } else {
+        out.paint("OK", "32")
+    };
+    let hidden = if out.opts.show_all || c.summary.expected == 0 { "" } else { " (expected hidden)" };
+    out.line(format!("genevars: {what}: {verdict}: {}{hidden}", counts(&c.summary)));
+    let serious: Vec<&Finding> = c.findings.iter().filter(|f| f.severity >= Severity::Warning).collect();
+    for f in serious {
+        let label = match f.severity {
+            Severity::Error => out.paint("ERROR  ", "1;31"),
+            _ => out.paint("WARNING", "33"),
+        };
+        out.line(format!("  {label} {}{}", f.message, where_(f, c.kind)));
+        if let Some(h) = &f.hint {
+            out.line(format!("          hint: {h}"));
+        }
+    }
+}
+
+/// " [nodes: a, b]" for findings about some nodes, " [b.json]" for one of N environments.
+fn where_(f: &Finding, kind: ComparisonKind) -> String {
+    if f.nodes.is_empty() || f.category == Category::Unreachable {
+        return String::new();
+    }
+    if kind == ComparisonKind::Many {
+        return format!(" [{}]", f.nodes.join(", "));
+    }
+    const SHOWN: usize = 5;
+    let ids: Vec<&str> = f.nodes.iter().take(SHOWN).map(|id| short_id(id)).collect();
+    let more = f.nodes.len().saturating_sub(SHOWN);
+    let extra = if more > 0 { format!(" and {more} more") } else { String::new() };
+    format!(" [nodes: {}{extra}]", ids.join(", "))
+}
+
+fn matrix(out: &mut Out, m: &Matrix) {
+    out.header("MATRIX: what differs (packages × environments)");
+    let rows: Vec<_> = m.rows.iter().filter(|r| out.opts.show_all || r.severity != Severity::Expected).collect();
+    if rows.is_empty() {
+        out.line("  (nothing differs)");
+        return;
+    }
+    let cell = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
+    let first_width = rows.iter().map(|r| r.subject.len()).max().unwrap_or(0).max(7);
+    let widths: Vec<usize> = (0..m.columns.len())
+        .map(|i| {
+            rows.iter().map(|r| cell(&r.values[i]).len()).chain([m.columns[i].len()]).max().unwrap_or(1)
+        })
+        .collect();
+    let mut head = format!("  {:first_width$}", "");
+    for (col, w) in m.columns.iter().zip(&widths) {
+        let _ = write!(head, "  {col:w$}");
+    }
+    out.line(head.trim_end());
+    for r in rows {
+        let mut line = format!("  {:first_width$}", r.subject);
+        for (v, w) in r.values.iter().zip(&widths) {
+            let _ = write!(line, "  {:w$}", cell(v));
+        }
+        let tag = out.tag(r.severity);
+        out.line(format!("{line}  {tag}"));
+    }
+}
+
+fn grouped(out: &mut Out, c: &Comparison) {
+    if c.kind == ComparisonKind::Nodes {
+        out.header(&format!(
+            "NODES: {} node{}, {} distinct environment{}",
+            c.node_count,
+            if c.node_count == 1 { "" } else { "s" },
+            c.groups.len(),
+            if c.groups.len() == 1 { "" } else { "s" }
+        ));
+        for g in &c.groups {
+            out.line(format!("  group {}: {} — {}", g.index, node_list(g), counts(&g.summary)));
+            out.line(format!("           fingerprint {}", &g.fingerprint[..g.fingerprint.len().min(16)]));
+        }
+        if c.groups.is_empty() {
+            out.line("  no node answered the probe: nothing was compared");
+        }
+        for f in c.findings.iter().filter(|f| f.category == Category::Unreachable) {
+            let tag = out.tag(f.severity);
+            out.line(format!("  unreachable {tag} {}", f.message));
+        }
+    }
+    // Findings about the local side alone (its shadowed copies, unreadable entries).
+    let local_only: Vec<&Finding> = c
+        .findings
+        .iter()
+        .filter(|f| f.group.is_none() && f.category != Category::Unreachable)
+        .collect();
+    if local_only.iter().any(|f| out.visible(f)) {
+        out.header("LOCAL");
+        items(out, &local_only, |_| true, |f| f.message.clone());
+    }
+    let drift: Vec<&Finding> = c.findings.iter().filter(|f| f.code.starts_with("drift.")).collect();
+    if !drift.is_empty() {
+        out.header("DRIFT BETWEEN NODE GROUPS");
+        items(out, &drift, |_| true, |f| f.message.clone());
+    }
+    for g in &c.groups {
+        let title = match &g.label {
+            Some(label) => format!("{} vs {label}", c.local.label),
+            None => format!("local vs group {}: {}", g.index, node_list(g)),
+        };
+        let banner = out.paint(&format!("##### {title} — {} #####", counts(&g.summary)), "1");
+        out.line("");
+        out.line(banner);
+        let mine: Vec<&Finding> =
+            c.findings.iter().filter(|f| f.group == Some(g.index) && !f.code.starts_with("drift.")).collect();
+        sections(out, &mine, &c.local, &g.remote, &g.sys_path_diffs, false);
+    }
+}
+
+fn node_list(g: &Group) -> String {
+    const SHOWN: usize = 5;
+    let names: Vec<String> = g
+        .nodes
+        .iter()
+        .take(SHOWN)
+        .map(|n| match &n.node_address {
+            Some(a) => format!("{} ({a})", short_id(&n.node_id)),
+            None => short_id(&n.node_id).to_string(),
+        })
+        .collect();
+    let more = g.nodes.len().saturating_sub(SHOWN);
+    let count = format!("{} node{}", g.nodes.len(), if g.nodes.len() == 1 { "" } else { "s" });
+    if more > 0 {
+        format!("{count}: {} and {more} more", names.join(", "))
+    } else {
+        format!("{count}: {}", names.join(", "))
+    }
+}
+
+/// Ray node ids are 56 hex digits; 12 identify a node in a report.
+fn short_id(id: &str) -> &str {
+    if id.len() > 16 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        &id[..12]
+    } else {
+        id
+    }
+}
+
+/// One line per visible finding matching `keep`, then the hidden note.
+fn items(out: &mut Out, findings: &[&Finding], keep: impl Fn(&Finding) -> bool, render: impl Fn(&Finding) -> String) {
+    items_indented(out, "  ", findings, keep, render)
+}
+
+fn items_indented(
+    out: &mut Out,
+    indent: &str,
+    findings: &[&Finding],
+    keep: impl Fn(&Finding) -> bool,
+    render: impl Fn(&Finding) -> String,
+) {
+    let chosen: Vec<&Finding> = findings.iter().copied().filter(|f| keep(f)).collect();
+    let mut shown = 0;
+    for f in &chosen {
+        if !out.visible(f) {
+            continue;
+        }
+        let tag = out.tag(f.severity);
+        out.line(format!("{indent}{}  {tag}", render(f)));
+        shown += 1;
+    }
+    if shown == 0 {
+        out.line(format!("{indent}(none)"));
+    }
+    out.hidden_note(&chosen, indent);
+}
+
+fn side_block(out: &mut Out, title: &str, side: &SideInfo) {
+    out.line(format!("{title}:"));
+    out.line(format!("  Python: {}", side.python));
+    out.line(format!("  Impl  : {}", side.implementation));
+    out.line(format!("  Exec  : {}", side.executable));
+    out.line(format!("  OS    : {}", side.os));
+}
+
+fn value(v: &Option<String>) -> &str {
+    v.as_deref().unwrap_or("-")
+}
+
+/// geneva's sections for one comparison. `all_sections` prints empty ones too (a plain
+/// two-snapshot report); group reports print only sections with something in them.
+fn sections(
+    out: &mut Out,
+    findings: &[&Finding],
+    local: &SideInfo,
+    remote: &SideInfo,
+    sys_path: &SysPathDiffs,
+    all_sections: bool,
+) {
+    let has = |pred: &dyn Fn(&Finding) -> bool| findings.iter().any(|f| pred(f));
+    let is = |cat: Category, codes: &'static [&'static str]| {
+        move |f: &Finding| f.category == cat && (codes.is_empty() || codes.contains(&f.code.as_str()))
+    };
+
+    out.header("PYTHON / PLATFORM");
+    let local_title = if local.label == "local" { "Local".to_string() } else { format!("Local ({})", local.label) };
+    side_block(out, &local_title, local);
+    out.line("");
+    let remote_title = if remote.label == "remote" { "Remote".to_string() } else { format!("Remote ({})", remote.label) };
+    side_block(out, &remote_title, remote);
+    let interp = |f: &Finding| matches!(f.category, Category::Python | Category::Platform | Category::Genevars);
+    if has(&interp) {
+        out.line("");
+        items(out, findings, interp, |f| f.message.clone());
+    }
+
+    let env_local = is(Category::Env, &["only_local", "credential_missing"]);
+    let env_remote = is(Category::Env, &["only_remote"]);
+    let env_values = is(Category::Env, &["value_differs", "important_differs", "credential_differs", "cannot_tell"]);
+    let packages_version = |f: &Finding| f.category == Category::Package && f.code.starts_with("version.");
+    let pkg_local = is(Category::Package, &["only_local"]);
+    let pkg_remote = is(Category::Package, &["only_remote"]);
+    let shadowed = is(Category::Package, &["shadowed"]);
+    let unreadable = is(Category::Unreadable, &[]);
+
+    let blocks: Vec<(&str, Box<dyn Fn(&Finding) -> bool>, Box<dyn Fn(&Finding) -> String>)> = vec![
+        ("ENV VARS: keys only in LOCAL", Box::new(env_local), Box::new(|f: &Finding| format!("+ {}", f.subject))),
+        ("ENV VARS: keys only in REMOTE", Box::new(env_remote), Box::new(|f: &Finding| format!("+ {}", f.subject))),
+        (
+            "ENV VARS: values differ",
+            Box::new(env_values),
+            Box::new(|f: &Finding| format!("* {}: local={}  remote={}", f.subject, value(&f.local), value(&f.remote))),
+        ),
+        (
+            "PACKAGES: version mismatches",
+            Box::new(packages_version),
+            Box::new(|f: &Finding| format!("* {}: local={}  remote={}", f.subject, value(&f.local), value(&f.remote))),
+        ),
+        ("PACKAGES: only in LOCAL", Box::new(pkg_local), Box::new(|f: &Finding| format!("+ {} ({})", f.subject, value(&f.local)))),
+        ("PACKAGES: only in REMOTE", Box::new(pkg_remote), Box::new(|f: &Finding| format!("+ {} ({})", f.subject, value(&f.remote)))),
+        ("PACKAGES: shadowed copies", Box::new(shadowed), Box::new(|f: &Finding| f.message.clone())),
+    ];
+    for (i, (title, keep, render)) in blocks.into_iter().enumerate() {
+        // The extra sections (values differ, shadowed) appear only when they have content.
+        let optional = i == 2 || i == 6;
+        if (all_sections && !optional) || has(&*keep) {
+            out.header(title);
+            items(out, findings, |f| keep(f), |f| render(f));
+        }
+    }
+
+    let path_findings: Vec<&Finding> = findings.iter().copied().filter(|f| f.category == Category::SysPath).collect();
+    if all_sections || !path_findings.is_empty() {
+        out.header("sys.path differences");
+        for (label, code, mark) in [("only in LOCAL", "only_local", "-"), ("only in REMOTE", "only_remote", "+")] {
+            let mine: Vec<&Finding> = path_findings.iter().copied().filter(|f| f.code == code).collect();
+            out.line(format!("  {label}:"));
+            items_indented(out, "    ", &mine, |_| true, |f| format!("{mark} {}", f.subject));
+        }
+        out.line(format!(
+            "  shared entries: {} (local {}, remote {})",
+            sys_path.intersection_count, sys_path.local_count, sys_path.remote_count
+        ));
+    }
+    if has(&unreadable) {
+        out.header("UNREADABLE entries");
+        items(out, findings, unreadable, |f| f.message.clone());
+    }
+}

@@ -1,0 +1,116 @@
+"""Canary secrets: a secret value present in the snapshots (even revealed ones) must appear
+nowhere in what a comparison produces: text report (with show_all), JSON, HTML, repr,
+findings, logs, CLI output and error messages."""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+
+import pytest
+
+import genevars
+from genevars._compare import compare_many, compare_node_snapshots, compare_snapshots
+from test_compare_support import snapshot, variant, withheld, write
+
+CANARY = "canary-7f3a9c-s3cr3t"
+URL_PASSWORD = "hunter2-canary"
+
+
+def leaky_pair():
+    # The local snapshot was taken with reveal_values: plain secret values.
+    local = snapshot(
+        {"numpy": "1.26.4"},
+        {
+            "MY_API_KEY": CANARY,
+            "AWS_SECRET_ACCESS_KEY": CANARY,
+            "DB_PASSWORD": CANARY + "-local",
+            "PIP_INDEX_URL": f"https://user:{URL_PASSWORD}@pypi.example.com/simple",
+            "DATA_URL": f"s3://bucket/key?X-Amz-Signature={CANARY}&x=1",
+        },
+    )
+    remote = snapshot(
+        {"numpy": "2.2.6"},
+        {
+            "MY_API_KEY": CANARY + "-other",
+            "DB_PASSWORD": withheld("hmac-sha256:" + "d" * 32),
+            "PIP_INDEX_URL": f"https://user:{URL_PASSWORD}-2@pypi.example.com/simple",
+            "DATA_URL": withheld(None, "s3://bucket/key?X-Amz-Signature=***&x=2", "url-credentials"),
+        },
+    )
+    return local, remote
+
+
+def assert_clean(text: str, where: str) -> None:
+    assert CANARY not in text, f"secret leaked into {where}"
+    assert URL_PASSWORD not in text, f"URL password leaked into {where}"
+
+
+def test_no_secret_in_any_rendering(caplog):
+    caplog.set_level(logging.DEBUG)
+    local, remote = leaky_pair()
+    result = compare_snapshots(local, remote)
+    # The differences are still reported.
+    subjects = {f["subject"] for f in result.findings}
+    assert {"MY_API_KEY", "AWS_SECRET_ACCESS_KEY", "PIP_INDEX_URL", "DATA_URL"} <= subjects
+    assert_clean(result.report(show_all=True, color=False), "the text report")
+    assert_clean(result.report(show_all=True, color=True), "the coloured report")
+    assert_clean(result.to_json(), "the JSON")
+    assert_clean(json.dumps(result.to_dict()), "to_dict")
+    assert_clean(result._repr_html_(), "the HTML")
+    assert_clean(repr(result), "the repr")
+    assert_clean(str(result), "str()")
+    assert_clean(json.dumps(result.findings), "the findings")
+    assert_clean(caplog.text, "the logs")
+    data = result.to_dict()
+    assert data["local"]["env"]["MY_API_KEY"] == {"withheld": "secret", "fingerprint": None, "display": None}
+    assert data["local"]["env"]["PIP_INDEX_URL"]["display"] == "https://***@pypi.example.com/simple"
+
+
+def test_no_secret_in_node_and_many_comparisons():
+    local, remote = leaky_pair()
+    node = variant(remote, origin={"node_id": "n1", "node_address": "127.0.0.1", "hostname": "h"})
+    nodes = compare_node_snapshots(local, [node], [{"node_id": "n2", "node_address": None, "error": f"failed at https://u:{URL_PASSWORD}@x/"}])
+    many = compare_many([local, remote, remote])
+    for result in (nodes, many):
+        assert_clean(result.report(show_all=True, color=False), f"{result.kind} report")
+        assert_clean(result.to_json(), f"{result.kind} JSON")
+        assert_clean(result._repr_html_(), f"{result.kind} HTML")
+
+
+def test_no_secret_in_error_messages(tmp_path):
+    local, _ = leaky_pair()
+    broken = variant(local)
+    del broken["platform"]
+    with pytest.raises(genevars.SnapshotError) as info:
+        compare_snapshots(local, broken)
+    assert_clean(str(info.value), "a SnapshotError")
+    bad_value = variant(local)
+    bad_value["env"]["MY_API_KEY"] = {"display": CANARY}
+    with pytest.raises(genevars.SnapshotError) as info:
+        compare_snapshots(local, bad_value)
+    assert_clean(str(info.value), "a SnapshotError about a malformed value")
+
+
+def test_no_secret_in_cli_output(tmp_path):
+    local, remote = leaky_pair()
+    a = write(tmp_path / "a.json", local)
+    b = write(tmp_path / "b.json", remote)
+    for flags in ([], ["--show-all"], ["--json"], ["--json", "--show-all"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "genevars", "diff", str(a), str(b), *flags],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert proc.returncode == 1, proc.stderr
+        assert_clean(proc.stdout + proc.stderr, f"genevars diff {' '.join(flags)}")
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps({**local, "schema": "genevars.snapshot/7"}), encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "genevars", "diff", str(a), str(broken)], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 2
+    assert_clean(proc.stdout + proc.stderr, "a CLI error")
