@@ -465,7 +465,12 @@ class Manifest:
         return cls._wrap(NativeManifest.from_json(text))
 
     def save(self, path: PathLike, reveal_values: bool = False) -> None:
-        """Write :meth:`to_json` to ``path``."""
+        """Write :meth:`to_json` to ``path``.
+
+        Secret values are withheld unless ``reveal_values=True``: such a file loads and
+        shows fine, but cannot make a runtime_env. Pass secrets with
+        :meth:`ManifestBuilder.env_from_local` to keep them out of files altogether.
+        """
         with open(os.fspath(path), "w", encoding="utf-8") as f:
             f.write(self.to_json(reveal_values=reveal_values))
             f.write("\n")
@@ -475,7 +480,7 @@ class Manifest:
         """Read a manifest saved with :meth:`save`."""
         p = os.fspath(path)
         try:
-            with open(p, encoding="utf-8") as f:
+            with open(p, encoding="utf-8-sig") as f:
                 text = f.read()
         except FileNotFoundError:
             raise ManifestError(f"manifest file '{p}' does not exist; check the path") from None
