@@ -73,8 +73,8 @@ impl Out {
 pub fn to_text(c: &Comparison, snapshots: Snapshots<'_>, opts: TextOptions) -> String {
     let mut out = Out { text: String::new(), opts };
     summary(&mut out, c);
-    if let Some(m) = &c.matrix {
-        matrix(&mut out, m);
+    if let (Some(m), ComparisonKind::Many) = (&c.matrix, c.kind) {
+        matrix(&mut out, m, "MATRIX: what differs (packages × environments)");
     }
     match c.kind {
         ComparisonKind::Pair => {
@@ -156,8 +156,8 @@ fn where_(f: &Finding, kind: ComparisonKind) -> String {
     format!(" [nodes: {}{extra}]", ids.join(", "))
 }
 
-fn matrix(out: &mut Out, m: &Matrix) {
-    out.header("MATRIX: what differs (packages × environments)");
+fn matrix(out: &mut Out, m: &Matrix, title: &str) {
+    out.header(title);
     let rows: Vec<_> = m.rows.iter().filter(|r| out.opts.show_all || r.severity != Severity::Expected).collect();
     if rows.is_empty() {
         out.line("  (nothing differs)");
@@ -216,10 +216,8 @@ fn grouped(out: &mut Out, c: &Comparison) {
         out.header("LOCAL");
         items(out, &local_only, |_| true, |f| f.message.clone());
     }
-    let drift: Vec<&Finding> = c.findings.iter().filter(|f| f.code.starts_with("drift.")).collect();
-    if !drift.is_empty() {
-        out.header("DRIFT BETWEEN NODE GROUPS");
-        items(out, &drift, |_| true, |f| f.message.clone());
+    if let (Some(m), ComparisonKind::Nodes) = (&c.matrix, c.kind) {
+        matrix(out, m, "DRIFT BETWEEN NODE GROUPS: what they disagree on");
     }
     for g in &c.groups {
         let title = match &g.label {
@@ -230,7 +228,7 @@ fn grouped(out: &mut Out, c: &Comparison) {
         out.line("");
         out.line(banner);
         let mine: Vec<&Finding> =
-            c.findings.iter().filter(|f| f.group == Some(g.index) && !f.code.starts_with("drift.")).collect();
+            c.findings.iter().filter(|f| f.group == Some(g.index)).collect();
         sections(out, &mine, &c.local, &g.remote, &g.sys_path_diffs, false);
     }
 }
