@@ -118,10 +118,10 @@ pub(crate) fn matrix(snapshots: &[&Snapshot], labels: &[String], findings: &[Fin
     for name in names {
         let values: Vec<Option<&str>> = maps.iter().map(|m| m.get(name).map(|p| p.version.as_str())).collect();
         let compared = &values[from_column.min(values.len())..];
-        let reference = compared.iter().flatten().next().copied().unwrap_or_default();
-        let package_differs = compared
-            .iter()
-            .any(|v| v.map_or(true, |v| classify(reference, v).change != VersionChange::Equal));
+        // Missing in some columns but not all, or versions that differ under PEP 440.
+        let present: Vec<&str> = compared.iter().flatten().copied().collect();
+        let package_differs = (!present.is_empty() && present.len() != compared.len())
+            || present.iter().any(|v| classify(present[0], v).change != VersionChange::Equal);
         if package_differs {
             push_row(Category::Package, name, values.into_iter().map(|v| v.map(str::to_string)).collect());
         }

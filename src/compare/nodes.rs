@@ -110,6 +110,44 @@ impl<'a> Fingerprinter<'a> {
     }
 }
 
+/// What identifies "the same difference" in two groups.
+type FindingKey<'a> = (super::Severity, Category, &'a str, &'a str, Option<&'a str>, Option<&'a str>);
+
+fn key(f: &Finding) -> FindingKey<'_> {
+    (f.severity, f.category, &f.subject, &f.code, f.local.as_deref(), f.remote.as_deref())
+}
+
+/// With several groups, a difference every group shares is reported once, for every node
+/// (`group` none), rather than once per group; the rest stay with their group.
+fn merge_common(per_group: Vec<Vec<Finding>>, refs: &[NodeRef]) -> Vec<Finding> {
+    if per_group.len() < 2 {
+        return per_group.into_iter().flatten().collect();
+    }
+    let mut counts: HashMap<FindingKey<'_>, usize> = HashMap::new();
+    for group in &per_group {
+        for f in group {
+            *counts.entry(key(f)).or_default() += 1;
+        }
+    }
+    let common: HashSet<FindingKey<'_>> =
+        counts.into_iter().filter(|(_, n)| *n == per_group.len()).map(|(k, _)| k).collect();
+    let all_ids: Vec<String> = refs.iter().map(|r| r.node_id.clone()).collect();
+    let mut out = Vec::new();
+    for (g, group) in per_group.iter().enumerate() {
+        for f in group {
+            if !common.contains(&key(f)) {
+                out.push(f.clone());
+            } else if g == 0 {
+                let mut shared = f.clone();
+                shared.group = None;
+                shared.nodes = all_ids.clone();
+                out.push(shared);
+            }
+        }
+    }
+    out
+}
+
 /// The fingerprint of one snapshot's environment (see [`compare_nodes`]).
 pub fn environment_fingerprint(s: &Snapshot, opts: &CompareOptions) -> String {
     Fingerprinter::new(opts).fingerprint(s)
@@ -118,7 +156,8 @@ pub fn environment_fingerprint(s: &Snapshot, opts: &CompareOptions) -> String {
 /// Compares `local` with every reachable node and reports unreachable ones.
 ///
 /// Nodes are grouped by [`environment_fingerprint`]; the largest group comes first.
-/// Findings of local against a group carry `group` and the group's node ids. With more
+/// Findings of local against a group carry `group` and the group's node ids; a finding
+/// every group shares is reported once with `group` none and every node id. With more
 /// than one group, `matrix` shows what the groups disagree on (columns: local, group 0,
 /// group 1, ...).
 pub fn compare_nodes(
@@ -150,6 +189,7 @@ pub fn compare_nodes(
     side_findings(local, true, LOCAL_REMOTE.local, &HashSet::new(), &mut findings);
     let local_unreadable = unreadable_set(local);
     let mut groups = Vec::with_capacity(members.len());
+    let mut per_group: Vec<Vec<Finding>> = Vec::with_capacity(members.len());
     for (g, (fingerprint, idxs)) in members.iter().enumerate() {
         let rep = &nodes[idxs[0]];
         let ids: Vec<String> = idxs.iter().map(|&i| refs[i].node_id.clone()).collect();
@@ -170,8 +210,9 @@ pub fn compare_nodes(
             pkg_diffs: parts.pkg_diffs,
             sys_path_diffs: parts.sys_path_diffs,
         });
-        findings.extend(parts.findings);
+        per_group.push(parts.findings);
     }
+    findings.extend(merge_common(per_group, &refs));
     for node in unreachable {
         findings.push(unreachable_finding(k, node));
     }
