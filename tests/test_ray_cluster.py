@@ -122,7 +122,15 @@ def compare(cluster: DriftCluster, **kwargs) -> Any:
 
 
 def findings_about(result: Any, subject: str) -> List[Dict[str, Any]]:
-    return [f for f in result.findings if f["subject"] == subject]
+    """Local-vs-node findings about ``subject`` (not the drift between node groups)."""
+    return [
+        f for f in result.findings if f["subject"] == subject and not f["code"].startswith("drift.")
+    ]
+
+
+def drift_about(result: Any, subject: str) -> List[Dict[str, Any]]:
+    """Findings about ``subject`` where node groups disagree with each other."""
+    return [f for f in result.findings if f["subject"] == subject and f["code"].startswith("drift.")]
 
 
 def group_of(result: Any, node_id: str) -> Dict[str, Any]:
@@ -152,6 +160,8 @@ def test_nodes_are_grouped_and_the_numpy_node_is_an_error_naming_it(drift_cluste
     ]
     assert group_of(result, drift_cluster.head)["pkg_diffs"]["version_mismatch"] == []
     assert result.errors and not result.ok
+    (between_groups,) = drift_about(result, "numpy")
+    assert between_groups["severity"] == "error" and between_groups["nodes"] == [drift_cluster.drift]
 
     (extra,) = findings_about(result, EXTRA_VAR)
     assert extra["category"] == "env"
@@ -219,17 +229,30 @@ def test_a_node_that_cannot_import_genevars_gets_a_full_stdlib_snapshot(drift_cl
 
 
 def test_ray_client_gives_the_same_findings_as_the_gcs_address(drift_cluster):
+    # One difference is Ray's own: a GCS driver puts its working directory on the workers'
+    # sys.path, a Ray Client driver does not, so over Ray Client that entry is local-only.
+    cwd = os.getcwd()
+
+    def about_cwd(f):
+        return f["category"] == "sys_path" and f["subject"] == cwd
+
     def key(result):
         return sorted(
-            (f["severity"], f["category"], f["subject"], f.get("local"), f.get("remote"), tuple(f.get("nodes", [])))
+            (f["severity"], f["code"], f["subject"], f["local"], f["remote"], tuple(f.get("nodes", [])))
             for f in result.findings
-            if f["severity"] != "expected"
+            if f["severity"] != "expected" and not about_cwd(f)
         )
 
     over_gcs = compare(drift_cluster)
     over_client = get_comparison_result(auto_init=True, ray_address=drift_cluster.client_address, timeout=60)
     assert key(over_client) == key(over_gcs)
-    assert len(over_client.groups) == 3
+    assert {f["code"] for f in over_client.findings if about_cwd(f)} <= {"only_local"}
+    assert {n["node_id"] for g in over_client.groups for n in g["nodes"]} == {
+        drift_cluster.head,
+        drift_cluster.same,
+        drift_cluster.drift,
+        drift_cluster.nogv,
+    }
 
 
 def test_an_existing_connection_is_used_and_left_open(drift_cluster):
@@ -377,3 +400,16 @@ def test_cli_manifest_in_and_fix_manifest_out(drift_cluster, tmp_path):
     findings = json.loads(done.stdout)["findings"]
     assert any(f["subject"] == marker and f["remote"] == "from-file" for f in findings)
     assert "numpy==1.26.4" in Manifest.load(fix).to_runtime_env()["pip"]
+
+
+def test_the_fix_manifest_closes_the_gap_it_addresses(drift_cluster, monkeypatch):
+    variable = "GENEVARS_TEST_ONLY_LOCAL_SETTING"
+    monkeypatch.setenv(variable, "needed-by-the-job")
+    before = compare(drift_cluster, nodes=[drift_cluster.head])
+    (missing,) = findings_about(before, variable)
+    assert missing["code"] == "only_local" and missing["nodes"] == [drift_cluster.head]
+
+    fix = before.fix_manifest("fix").build()
+    assert fix.to_runtime_env()["env_vars"][variable] == "needed-by-the-job"
+    after = compare(drift_cluster, nodes=[drift_cluster.head], manifest=fix)
+    assert findings_about(after, variable) == []

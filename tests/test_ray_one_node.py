@@ -68,3 +68,32 @@ def test_env_prefix_limits_the_variables_compared(ray_one_node):
     subjects = {f["subject"] for f in result.findings if f["category"] == "env"}
     assert "GENEVARS_PREFIXED_A" in subjects
     assert "GENEVARS_OTHER_B" not in subjects
+
+
+def test_a_node_whose_cpus_are_all_busy_still_answers(ray_one_node):
+    import ray
+
+    @ray.remote(num_cpus=1)
+    def hold_the_cpu() -> None:
+        import time
+
+        time.sleep(60)
+
+    busy = hold_the_cpu.remote()
+    try:
+        ray.wait([busy], timeout=3)  # let it take the node's only CPU
+        assert ray.available_resources().get("CPU", 0) == 0
+        result = get_comparison_result(timeout=20)
+    finally:
+        ray.cancel(busy, force=True)
+    assert [f for f in result.findings if f["category"] == "unreachable"] == []
+    assert len(result.groups) == 1
+
+
+def test_a_runtime_env_ray_refuses_is_a_clear_error(ray_one_node, tmp_path):
+    import pytest
+
+    missing = tmp_path / "no-such-dir"
+    with pytest.raises(ValueError, match="Ray refused the runtime_env") as caught:
+        get_comparison_result(runtime_env={"working_dir": str(missing)}, timeout=20)
+    assert str(missing) in str(caught.value)

@@ -65,15 +65,6 @@ def test_errors_are_one_line_with_url_credentials_masked():
     assert "\n" not in text and "hunter2" not in text and text.startswith("RuntimeError: ")
 
 
-class FakeResult:
-    def __init__(self, *severities):
-        self.findings = [{"severity": s} for s in severities]
-
-
-def test_fail_on_counts_findings_at_or_above():
-    result = FakeResult("error", "warning", "warning", "info", "expected")
-    assert _at_or_above(result, "error") == 1
-    assert _at_or_above(result, "warning") == 3
-    assert _at_or_above(result, "never") == 0
-    with pytest.raises(ValueError, match="fail_on must be one of"):
-        _at_or_above(result, "sometimes")
+def test_fail_on_refuses_unknown_severities():
+    with pytest.raises(ValueError, match="fail_on must be one of error, warning, never"):
+        _at_or_above(None, "sometimes")

@@ -412,7 +412,15 @@ def probe_nodes(
             if runtime_env is not None:
                 task_options["runtime_env"] = runtime_env
             node_options = dict(options, origin=node.origin())
-            pending[task.options(**task_options).remote(node_options)] = node
+            try:
+                pending[task.options(**task_options).remote(node_options)] = node
+            except (ValueError, TypeError) as exc:  # Ray validates the runtime_env here
+                for ref in pending:
+                    with contextlib.suppress(Exception):
+                        ray.cancel(ref, force=True)
+                raise ValueError(
+                    f"Ray refused the runtime_env: {_first_line(str(exc))}"
+                ) from None
 
     snapshots: Dict[str, Dict[str, Any]] = {}
     unreachable: List[Dict[str, str]] = []

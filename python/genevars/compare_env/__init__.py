@@ -25,14 +25,12 @@ import json
 import os
 import secrets
 import sys
-from typing import Any, Dict, List, Mapping, Optional, Sequence, TextIO, Union
+from typing import Any, Dict, Mapping, Optional, Sequence, TextIO, Union
 
 from genevars import _core
 from genevars.cli import EXIT_FINDINGS, EXIT_OK, CliError
 
 NodeSelection = Union[str, Sequence[str]]
-# Severities in decreasing order, with the summary key that counts each.
-SEVERITY_ORDER = ("error", "warning", "info", "expected")
 FAIL_ON_CHOICES = ("error", "warning", "never")
 
 
@@ -167,13 +165,10 @@ def get_comparison_result(
 
 
 def _at_or_above(result: Any, fail_on: str) -> int:
-    """How many findings have severity ``fail_on`` or worse."""
-    if fail_on == "never":
-        return 0
-    if fail_on not in SEVERITY_ORDER:
+    """How many findings have severity ``fail_on`` or worse (none for ``never``)."""
+    if fail_on not in FAIL_ON_CHOICES:
         raise ValueError(f"fail_on must be one of {', '.join(FAIL_ON_CHOICES)}, not {fail_on!r}")
-    worse = SEVERITY_ORDER[: SEVERITY_ORDER.index(fail_on) + 1]
-    return sum(1 for finding in result.findings if finding["severity"] in worse)
+    return 0 if fail_on == "never" else len(result.at_or_above(fail_on))
 
 
 def compare_ray_environments(
@@ -225,7 +220,9 @@ def compare_ray_environments(
         include_sys_path=include_sys_path,
     )
     stream = file if file is not None else sys.stdout
-    stream.write(result.report(show_all=show_all))
+    # Colour only on the terminal's stdout (the report decides); never into a file.
+    color = None if stream is sys.stdout else False
+    stream.write(result.report(show_all=show_all, color=color))
     stream.write("\n")
     stream.flush()
     if fail_on is not None:
@@ -331,6 +328,10 @@ def run(args: argparse.Namespace) -> int:
         except _core.GenevarsError as exc:
             raise CliError(f"--manifest {args.manifest}: {exc}") from None
     address = None if args.address == "local" else args.address
+    if address is None and "ray" not in sys.modules:
+        # A cluster started only for this comparison listens on loopback only. Ray reads
+        # this at import; set for both sides, it makes no difference between them.
+        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
     try:
         result = get_comparison_result(
             args.env_prefix,
