@@ -12,6 +12,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from genevars import compare_ray_environments, get_comparison_result
 
 
@@ -91,8 +93,6 @@ def test_a_node_whose_cpus_are_all_busy_still_answers(ray_one_node):
 
 
 def test_a_runtime_env_ray_refuses_is_a_clear_error(ray_one_node, tmp_path):
-    import pytest
-
     missing = tmp_path / "no-such-dir"
     with pytest.raises(ValueError, match="Ray refused the runtime_env") as caught:
         get_comparison_result(runtime_env={"working_dir": str(missing)}, timeout=20)
