@@ -313,3 +313,64 @@ def test_results_feed_the_manifest_builder_and_manifests_are_judged(site, tmp_pa
         assert [f["message"] for f in result.errors] == [
             "pinning numpy==1.26.4 breaks opencv-python 4.10.0 (requires numpy>=2)"
         ]
+
+
+def test_comparisons_and_genevars_diff_show_requirement_and_rule_findings(tmp_path):
+    import subprocess
+
+    from genevars import compare_snapshots
+
+    local = make_snapshot([
+        {"name": "pandas", "version": "2.3.3", "requires": ["numpy>=1.26.0"]},
+        {"name": "numpy", "version": "1.26.4"},
+        {"name": "torch", "version": "2.2.2"},
+    ])
+    remote = make_snapshot([
+        {"name": "pandas", "version": "2.3.3", "requires": ["numpy>=1.26.0"]},
+        {"name": "numpy", "version": "1.24.1"},
+        {"name": "torch", "version": "2.2.2"},
+        {"name": "opencv-python", "version": "4.10.0", "requires": ["numpy>=1.17", "missing-dep"]},
+    ])
+    result = compare_snapshots(local, remote)
+    by_category = {}
+    for f in result.findings:
+        by_category.setdefault(f["category"], []).append(f)
+    messages = [f["message"] for f in by_category["requirement"]]
+    assert "on the workers: pandas 2.3.3 requires numpy>=1.26.0, but numpy 1.24.1 is installed" in messages
+    assert "on the workers: opencv-python 4.10.0 requires missing-dep, which is not installed" in messages
+    broken = next(f for f in by_category["requirement"] if f["subject"] == "pandas")
+    assert broken["severity"] == "error" and (broken["local"], broken["remote"]) == ("1.26.4", "1.24.1")
+    assert "pandas 2.3.3 requires numpy>=1.26.0" in result.report()
+    assert broken["hint"] == "ImportError, AttributeError or wrong results inside pandas; pin numpy==1.26.4"
+    assert "pandas 2.3.3 requires numpy&gt;=1.26.0, but numpy 1.24.1 is installed" in result._repr_html_()
+    assert json.loads(result.to_json())["summary"]["errors"] >= 1
+
+    # numpy 2 with torch 2.2 on the workers: the bundled rule, in the report and via the CLI.
+    remote["packages"][1]["version"] = "2.0.1"
+    local_file, remote_file = tmp_path / "local.json", tmp_path / "remote.json"
+    local_file.write_text(json.dumps(local))
+    remote_file.write_text(json.dumps(remote))
+    done = subprocess.run(
+        [sys.executable, "-m", "genevars", "diff", str(local_file), str(remote_file)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "on the workers: torch 2.2.2 was built against NumPy 1.x but numpy 2.0.1 is installed" in done.stdout
+    assert "RuntimeError: Numpy is not available" in done.stdout
+
+
+def test_cli_requirements_json_and_bad_input(site, tmp_path, capsys):
+    from genevars.__main__ import main
+
+    snap_file = tmp_path / "local.json"
+    snap_file.write_text(json.dumps(site))
+    assert main(["requirements", "--for", "sklearn", "--snapshot", str(snap_file), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["requirements"] == ["joblib==1.4.2", "numpy==1.26.4", "scikit-learn==1.5.0"]
+    assert payload["imports"] == {"sklearn": ["scikit-learn"]}
+
+    assert main(["requirements", "--for", str(tmp_path / "nope.py"), "--snapshot", str(snap_file)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].endswith("nope.py: no such file; pass a Python file, a directory or a package name")
+    assert main(["requirements", "--for", "x", "--snapshot", str(tmp_path / "missing.json")]) == 2
+    assert "missing.json: cannot read snapshot" in capsys.readouterr().err

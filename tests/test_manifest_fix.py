@@ -62,6 +62,7 @@ def comparison():
         package("genevars", "0.1.0"),
         package("typing-extensions", "4.12.2", display_name="typing_extensions"),
         package("torch", "2.0.1"),
+        package("odd", "1.0-custom"),
     ]
     findings = [
         finding("error", "package", "numpy", "version.major", "1.26.4", "2.2.6", group=0),
@@ -74,6 +75,7 @@ def comparison():
         finding("info", "package", "genevars", "only_local", "0.1.0", None, group=0),
         finding("expected", "package", "typing-extensions", "vendored", "4.12.2", "4.5.0", group=0),
         finding("info", "package", "kuberay-client", "only_remote", None, "1.0", group=0),
+        finding("warning", "package", "odd", "version.string", "1.0-custom", "1.1-custom", group=0),
         # Only the second node group lacks torch: the fix covers every group.
         finding("error", "package", "torch", "only_local", "2.0.1", None, group=1),
         finding("warning", "env", "AWS_ACCESS_KEY_ID", "only_local", "<withheld>", None, group=0),
@@ -82,6 +84,7 @@ def comparison():
         finding("info", "env", "PYTHONPATH", "only_local", "/home/me/src", None, group=0),
         finding("expected", "env", "RAY_ADDRESS", "only_remote", None, "x", group=0),
         finding("info", "env", "PATH", "value_differs", "/a", "/b", group=0),
+        finding("info", "env", "BASH_FUNC_module%%", "only_local", "() { :; }", None, group=0),
         finding("error", "python", "version", "python.minor", "3.11.9", "3.10.14"),
         # Drift between node groups: "local" is group 0, not this machine: never pinned.
         finding("warning", "package", "pandas", "drift.version.minor", "2.1.0", "2.2.0", group=1),
@@ -137,6 +140,8 @@ def test_fix_advises_what_an_index_cannot_install():
     assert "built 1.0 was installed from /home/me/wheels/built-1.0.tar.gz" in advice
     assert ".py_modules([...])" in advice
     assert "PYTHONPATH is set only locally" in advice
+    assert "odd 1.0-custom: the version is not PEP 440" in advice
+    assert "BASH_FUNC_module%% is set only locally, but its name is not one a runtime_env can pass" in advice
     assert "ray 2.40.0 differs" in advice
     assert "python version: local 3.11.9, remote 3.10.14" in advice
     manifest = builder.build()
@@ -164,3 +169,32 @@ def test_fix_from_json_only_object():
     assert "numpy==1.26.4" in fix_manifest_builder(JsonOnly()).build().pip
     with pytest.raises(ManifestError, match="takes a ComparisonResult"):
         fix_manifest_builder(42)
+
+
+def test_fix_from_a_real_comparison_of_snapshots(tmp_path):
+    """The comparison engine's own JSON (not a stand-in): local has numpy 1.26.4, attrs and
+    a variable; the remote has numpy 2.2.6 and neither of the others."""
+    from genevars import compare_snapshots, snapshot_env
+
+    def site(root, packages):
+        for name, version in packages:
+            info = root / f"{name}-{version}.dist-info"
+            info.mkdir(parents=True)
+            (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+        return str(root)
+
+    local = snapshot_env([site(tmp_path / "local", [("numpy", "1.26.4"), ("attrs", "23.2.0")])]).to_dict()
+    remote = snapshot_env([site(tmp_path / "remote", [("numpy", "2.2.6")])]).to_dict()
+    local["env"]["GENEVARS_FIX_ONLY_HERE"] = "1"
+    remote["env"].pop("GENEVARS_FIX_ONLY_HERE", None)
+
+    result = compare_snapshots(local, remote)
+    assert {f["subject"] for f in result.findings} >= {"numpy", "attrs", "GENEVARS_FIX_ONLY_HERE"}
+    manifest = result.fix_manifest("fix").build()
+    assert manifest.pip == ("attrs==23.2.0", "numpy==1.26.4")
+    assert "GENEVARS_FIX_ONLY_HERE" in manifest.env_from_local
+    # Comparing again with the fix applied (as pip would leave the remote) closes the gap.
+    fixed_remote = snapshot_env([site(tmp_path / "fixed", [("numpy", "1.26.4"), ("attrs", "23.2.0")])]).to_dict()
+    fixed_remote["env"] = dict(remote["env"], GENEVARS_FIX_ONLY_HERE="1")
+    again = compare_snapshots(local, fixed_remote)
+    assert not [f for f in again.findings if f["subject"] in {"numpy", "attrs", "GENEVARS_FIX_ONLY_HERE"}]

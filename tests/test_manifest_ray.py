@@ -1,8 +1,10 @@
-"""The fix, verified on a real Ray cluster (127.0.0.1 only).
+"""The verified loop with the real comparison: compare, fix, compare again with the fix.
 
-The remote side lacks a variable and a local package. The fix built from the comparison
-passes the variable with ``env_from_local`` and (following its advice) ships the package
-with ``py_modules``; asked again with that runtime_env, the workers have both.
+A one-node cluster (127.0.0.1) lacks a variable and an editable package that the driver
+has. ``result.fix_manifest()`` passes the variable with ``env_from_local`` and advises
+shipping the package; following the advice with ``py_modules`` (the package and its
+metadata), a job started with the fix's runtime_env compares clean on both counts.
+No package index is needed.
 
 Opt-in: ``GENEVARS_TEST_PIP=1`` also pip-installs a small pinned package (six==1.16.0)
 through the runtime_env (needs a reachable package index, and virtualenv, which
@@ -11,15 +13,39 @@ through the runtime_env (needs a reachable package index, and virtualenv, which
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 
 import pytest
+import ray
 
-from genevars import ManifestBuilder
-from genevars._manifest import fix_manifest_builder
+from genevars import ManifestBuilder, get_comparison_result
 
-ray = pytest.importorskip("ray")
+
+
+def editable_package(site, name: str, source) -> tuple:
+    """``site/<name>/`` and its dist-info recording an editable install from ``source``."""
+    package = site / name
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("VALUE = 'shipped'\n")
+    info = site / f"{name}-0.1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1.0\n")
+    (info / "INSTALLER").write_text("pip\n")
+    (info / "direct_url.json").write_text(
+        json.dumps({"url": source.as_uri(), "dir_info": {"editable": True}})
+    )
+    return package, info
+
+
+def addressed(result, variable: str, package: str) -> list:
+    """The findings the fix is meant to close."""
+    return [
+        f for f in result.findings
+        if (f["category"] == "env" and f["subject"] == variable)
+        or (f["category"] == "package" and f["subject"] == package)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -29,78 +55,48 @@ def cluster(ray_cluster_factory):
     return ray_cluster_factory()
 
 
-def probe_workers(address: str, variable: str, module: str, runtime_env=None) -> dict:
-    """What a worker of a job started with ``runtime_env`` sees."""
-    ray.init(address=address, runtime_env=runtime_env, logging_level="ERROR", log_to_driver=False)
+def test_compare_fix_compare_again(cluster, tmp_path, monkeypatch):
+    token = uuid.uuid4().hex[:8]
+    variable = f"GENEVARS_LOOP_SETTING_{token.upper()}"
+    name = f"loopmod_{token}"
+    site = tmp_path / "site"
+    package_dir, info_dir = editable_package(site, name, tmp_path / "src")
+    # Local-only state, made after the cluster started so its workers do not inherit it.
+    monkeypatch.setenv(variable, f"on-{token}")
+    monkeypatch.syspath_prepend(str(site))
+
+    ray.init(address=cluster.address, logging_level="ERROR", log_to_driver=False)
     try:
-
-        @ray.remote(num_cpus=0)
-        def probe(variable: str, module: str) -> dict:
-            import importlib
-            import os
-
-            try:
-                value = importlib.import_module(module).VALUE
-            except ImportError:
-                value = None
-            return {"env": os.environ.get(variable), "module": value}
-
-        return ray.get(probe.remote(variable, module), timeout=180)
+        before = get_comparison_result()
     finally:
         ray.shutdown()
+    normalized = name.replace("_", "-")
+    assert {f["category"] for f in addressed(before, variable, normalized)} == {"env", "package"}
 
+    builder = before.fix_manifest("fix")
+    assert any(normalized in a or name in a for a in builder.advice), builder.advice
+    env_fix = builder.build()
+    assert variable in env_fix.env_from_local
+    assert env_fix.pip == (), f"the fix should need no index here: {env_fix.pip}"
 
-def comparison(remote: dict, variable: str, module: str, module_dir: str) -> dict:
-    """Comparison JSON (DESIGN.md contract) of the local side against what a worker saw."""
-    findings = []
-    if remote["env"] is None:
-        findings.append({
-            "severity": "warning", "category": "env", "subject": variable, "code": "only_local",
-            "local": "<withheld>", "remote": None, "message": f"{variable} only local", "hint": None,
-        })
-    if remote["module"] is None:
-        findings.append({
-            "severity": "error", "category": "package", "subject": module, "code": "only_local",
-            "local": "0.1.0", "remote": None, "message": f"{module} only local", "hint": None,
-        })
-    package = {
-        "name": module, "display_name": module, "version": "0.1.0", "location": os.path.dirname(module_dir),
-        "metadata_path": "", "kind": "dist-info", "installer": "pip",
-        "direct_url": {"url": f"file://{module_dir}", "editable": True, "kind": "dir"},
-    }
-    return {
-        "schema": "genevars.comparison/1",
-        "findings": findings,
-        "local": {"packages": [package]},
-        "env_diffs": {"only_local": [f["subject"] for f in findings if f["category"] == "env"]},
-    }
+    # The manifest as such, applied to the probes (manifest=): the variable arrives.
+    ray.init(address=cluster.address, logging_level="ERROR", log_to_driver=False)
+    try:
+        with_env_fix = get_comparison_result(manifest=env_fix)
+    finally:
+        ray.shutdown()
+    assert [f["category"] for f in addressed(with_env_fix, variable, normalized)] == ["package"]
 
+    # Following the advice: ship the package (and its metadata) with py_modules, which Ray
+    # uploads only for a whole job (ray.init), not for single tasks.
+    fix = builder.py_modules([str(package_dir), str(info_dir)]).build()
 
-def test_fix_closes_the_gap_on_a_real_cluster(cluster, tmp_path, monkeypatch):
-    token = uuid.uuid4().hex[:8]
-    variable = f"GENEVARS_FIX_SECRET_TOKEN_{token.upper()}"
-    module = f"genevars_fixmod_{token}"
-    module_dir = tmp_path / module
-    module_dir.mkdir()
-    (module_dir / "__init__.py").write_text(f"VALUE = {token!r}\n")
-    # Local-only state, set after the cluster started, so its workers do not inherit it.
-    monkeypatch.setenv(variable, f"local-{token}")
-    monkeypatch.syspath_prepend(str(tmp_path))
-
-    before = probe_workers(cluster.address, variable, module)
-    assert before == {"env": None, "module": None}
-    findings_before = comparison(before, variable, module, str(module_dir))["findings"]
-    assert {f["category"] for f in findings_before} == {"env", "package"}
-
-    builder = fix_manifest_builder(comparison(before, variable, module, str(module_dir)), "fix")
-    assert any(module in a and "py_modules" in a for a in builder.advice)
-    fix = builder.add_py_module(str(module_dir)).build()
-    # The saved fix holds no value: the variable is read locally when the runtime_env is made.
-    assert f"local-{token}" not in fix.to_json(reveal_values=True)
-
-    after = probe_workers(cluster.address, variable, module, runtime_env=fix.to_runtime_env())
-    assert after == {"env": f"local-{token}", "module": token}
-    assert comparison(after, variable, module, str(module_dir))["findings"] == []
+    ray.init(address=cluster.address, runtime_env=fix.to_runtime_env(), logging_level="ERROR", log_to_driver=False)
+    try:
+        after = get_comparison_result()
+    finally:
+        ray.shutdown()
+    assert addressed(after, variable, normalized) == [], after.report()
 
 
 @pytest.mark.skipif(

@@ -168,3 +168,6 @@ def environment_fingerprint(
     snapshot_json: str, env_prefix: str | None = None, include_sys_path: bool = True
 ) -> str:
     """The fingerprint that groups nodes with identical environments."""
+
+def exact_pin(name: str, version: str) -> str | None:
+    """``name==version`` when that is a valid exact pin (PEP 440 version), else None."""

@@ -25,7 +25,7 @@ from fnmatch import fnmatchcase
 from types import ModuleType
 from typing import Any, Iterable, Mapping, Union
 
-from genevars._core import ManifestError, NativeManifest, manifest_fix_rules
+from genevars._core import ManifestError, NativeManifest, exact_pin, manifest_fix_rules
 
 __all__ = [
     "GenevaManifestBuilder",
@@ -564,6 +564,7 @@ def _shown(value: Any) -> str:
 # --- the fix ---------------------------------------------------------------------------
 
 _NORMALIZE = re.compile(r"[-_.]+")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _normalize(name: str) -> str:
@@ -661,13 +662,25 @@ def fix_manifest_builder(result: Any, name: str = "fix") -> ManifestBuilder:
         if url_advice:
             add_advice(url_advice)
             return
-        pins[name_] = f"{name_}=={version}"
+        pin = exact_pin(name_, version)
+        if pin is None:
+            add_advice(
+                f"{name_} {version}: the version is not PEP 440, so pip cannot pin it with ==; "
+                "install the same build on the cluster, or ship it with .py_modules([...])"
+            )
+            return
+        pins[name_] = pin
 
     def consider_env(subject: str) -> None:
         if ("env", subject) in seen:
             return
         seen.add(("env", subject))
-        if _matches(subject, rules["ship_env"]):
+        if not _IDENTIFIER.fullmatch(subject):
+            add_advice(
+                f"{subject} is set only locally, but its name is not one a runtime_env can "
+                "pass: set it on the cluster nodes (or rename it)"
+            )
+        elif _matches(subject, rules["ship_env"]):
             add_advice(
                 f"{subject} is set only locally and points at local files: ship those "
                 "directories with .py_modules([...]) or .working_dir(...)"

@@ -39,6 +39,9 @@ pub enum DepsError {
     Rule(#[from] RuleError),
 }
 
+/// How findings about the driver alone begin.
+const LOCALLY: &str = "locally: ";
+
 /// Parses a user-given requirement (a root, a pin) with a one-line error naming it.
 pub fn parse_requirement(
     what: &'static str,
@@ -48,8 +51,8 @@ pub fn parse_requirement(
         .parse()
         .map_err(|e: pep508_rs::Pep508Error| DepsError::Requirement {
             what,
-            text: text.to_string(),
-            reason: e.message.to_string(),
+            text: requirement::safe_text(text),
+            reason: requirement::safe_text(&e.message.to_string()),
         })
 }
 
@@ -102,6 +105,26 @@ fn severity_of(problem: &Problem, imported: &BTreeSet<String>) -> Severity {
     }
 }
 
+/// The fix for an unmet requirement: pin the driver's version when it satisfies the
+/// requirement (the driver is the environment that works), else install what it asks.
+fn fix_for(requirement: &str, local: Option<&Environment>) -> String {
+    let pinned = parse_requirement("requirement", requirement)
+        .ok()
+        .and_then(|req| {
+            let dist = local?.get(&req.name)?;
+            let version = dist.version.as_ref()?;
+            let satisfied = match &req.version_or_url {
+                Some(pep508_rs::VersionOrUrl::VersionSpecifier(specifiers)) => {
+                    specifiers.contains(version)
+                }
+                Some(pep508_rs::VersionOrUrl::Url(_)) => false,
+                None => true,
+            };
+            satisfied.then(|| format!("pin {}=={}", dist.display_name, dist.version_text))
+        });
+    pinned.unwrap_or_else(|| format!("install {requirement}"))
+}
+
 /// A finding for one problem; `local`/`remote` are the dependency's versions on each side.
 fn problem_finding(
     problem: &Problem,
@@ -118,14 +141,15 @@ fn problem_finding(
                 .unwrap_or_else(|| "not installed".to_string()),
         )
     };
+    let dependent = &problem.dependent().display_name;
     let hint = match problem {
-        Problem::Missing { dependency, .. } => Some(format!(
-            "ModuleNotFoundError when {} imports it; install {dependency}",
-            problem.dependent().display_name
+        Problem::Missing { requirement, .. } => Some(format!(
+            "ModuleNotFoundError when {dependent} imports it; {}",
+            fix_for(requirement, local)
         )),
         Problem::Unsatisfied { requirement, .. } => Some(format!(
-            "errors or wrong results inside {}; install {requirement}",
-            problem.dependent().display_name
+            "ImportError, AttributeError or wrong results inside {dependent}; {}",
+            fix_for(requirement, local)
         )),
         _ => None,
     };
@@ -190,7 +214,8 @@ pub fn pair_findings_for(
 /// The findings this module adds to a driver-vs-workers comparison whose own findings so
 /// far are `existing`: everything [`pair_findings`] says with the bundled rules, except pair
 /// rules about a package the comparison already reports a difference for (the package
-/// finding carries the same symptom and fix; saying it twice is noise).
+/// finding carries the same symptom and fix; saying it twice is noise), and with problems
+/// of the driver alone at most warnings.
 pub fn comparison_findings(
     local: &Snapshot,
     remote: &Snapshot,
@@ -204,6 +229,14 @@ pub fn comparison_findings(
     let rules = Rules::bundled_shared();
     pair_findings(local, remote, rules)
         .into_iter()
+        .map(|mut f| {
+            // A problem of the driver alone does not explain what differs on the workers:
+            // worth knowing, but it must not fail a comparison.
+            if f.message.starts_with(LOCALLY) && f.severity > Severity::Warning {
+                f.severity = Severity::Warning;
+            }
+            f
+        })
         .filter(|f| {
             let pair_rule = rules
                 .rules
@@ -324,7 +357,7 @@ pub fn cluster_findings(
         findings.push(problem_finding(
             problem,
             severity,
-            "locally: ",
+            LOCALLY,
             Some(&local_env),
             only_remote_env.as_ref(),
         ));
@@ -334,7 +367,7 @@ pub fn cluster_findings(
         .filter(|l| !rules_remotely.contains(&l.rule.id))
     {
         let mut finding = fired.finding(Some(fired.side("")), None);
-        finding.message = format!("locally: {}", fired.message);
+        finding.message = format!("{LOCALLY}{}", fired.message);
         findings.push(finding);
     }
     sort(&mut findings);

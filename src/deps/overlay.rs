@@ -10,7 +10,7 @@ use pep508_rs::{ExtraName, PackageName, Requirement, VersionOrUrl};
 use crate::compare::{Category, Finding, Severity};
 use crate::snapshot::model::Snapshot;
 
-use super::requirement::{Environment, InstalledDist};
+use super::requirement::{requirement_text, Environment, InstalledDist};
 use super::rules::Rules;
 use super::{parse_requirement, DepsError};
 
@@ -61,8 +61,9 @@ fn apply_pins(
                 pin.name.to_string(),
                 "requirement.pin_unresolved",
                 format!(
-                    "cannot tell which version of {} the pin {pin} installs; it is not checked",
-                    pin.name
+                    "cannot tell which version of {} the pin {} installs; it is not checked",
+                    pin.name,
+                    requirement_text(pin)
                 ),
             ));
             continue;
@@ -130,7 +131,7 @@ pub fn overlay_findings(
     let after_texts: BTreeSet<String> = after.iter().map(ToString::to_string).collect();
     let pinned: BTreeMap<String, String> = pins
         .iter()
-        .map(|p| (p.name.to_string(), p.to_string()))
+        .map(|p| (p.name.to_string(), requirement_text(p)))
         .collect();
 
     for problem in after.iter().filter(|p| !before.contains(&p.to_string())) {

@@ -36,7 +36,8 @@ impl InstalledDist {
         for line in &package.requires_dist {
             match Requirement::from_str(line.trim()) {
                 Ok(req) => requirements.push(req),
-                Err(err) => broken_requirements.push((line.clone(), first_line(&err.to_string()))),
+                Err(err) => broken_requirements
+                    .push((line.clone(), safe_text(&first_line(&err.to_string())))),
             }
         }
         InstalledDist {
@@ -150,7 +151,7 @@ impl Environment {
         for (line, reason) in &dist.broken_requirements {
             problems.push(Problem::BadRequirement {
                 dependent: dependent.clone(),
-                requirement: line.trim().to_string(),
+                requirement: safe_text(line.trim()),
                 reason: reason.clone(),
             });
         }
@@ -221,11 +222,17 @@ pub fn extras_of(
         .unwrap_or_default()
 }
 
-/// A requirement without its marker, the way pip check prints it (`numpy>=1.26.0`).
+/// A requirement without its marker, the way pip check prints it (`numpy>=1.26.0`), with
+/// any credentials in a direct URL masked: findings are shown and saved.
 pub fn requirement_text(req: &Requirement) -> String {
     let mut bare = req.clone();
     bare.marker = pep508_rs::MarkerTree::TRUE;
-    bare.to_string()
+    safe_text(&bare.to_string())
+}
+
+/// `text` with URL credentials masked.
+pub fn safe_text(text: &str) -> String {
+    crate::redact::mask_credentials(text).unwrap_or_else(|| text.to_string())
 }
 
 /// The distribution whose requirement is in question.

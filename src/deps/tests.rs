@@ -366,6 +366,11 @@ fn pair_findings_place_requirement_problems_on_their_side() {
         (f.local.as_deref(), f.remote.as_deref()),
         (Some("1.26.4"), Some("1.24.1"))
     );
+    // The driver's numpy satisfies pandas: pinning it is the fix.
+    assert_eq!(
+        f.hint.as_deref(),
+        Some("ImportError, AttributeError or wrong results inside pandas; pin numpy==1.26.4")
+    );
     // A dependency of something the job does not import is a warning.
     let imported: BTreeSet<String> = ["numpy".to_string()].into();
     let findings = pair_findings_for(&local, &remote, &rules, Some(&imported));
@@ -644,4 +649,73 @@ fn the_comparison_carries_requirement_and_rule_findings_without_repeating_itself
         "{codes:?}"
     );
     assert!(result.summary.errors >= 2);
+}
+
+#[test]
+fn in_a_comparison_the_drivers_own_problems_are_warnings() {
+    let local = linux(&[("black", "24.1.0", &["click>=8"]), ("click", "7.1.0", &[])]);
+    let remote = linux(&[]);
+    let direct = pair_findings(&local, &remote, &Rules::default());
+    assert_eq!(direct[0].severity, Severity::Error);
+    // Nowhere is a click>=8 installed: the fix is to install one.
+    assert!(direct[0]
+        .hint
+        .as_deref()
+        .unwrap()
+        .ends_with("; install click>=8"));
+    let compared = comparison_findings(&local, &remote, &[]);
+    assert_eq!(compared.len(), 1);
+    assert_eq!(compared[0].severity, Severity::Warning);
+    assert_eq!(
+        compared[0].message,
+        "locally: black 24.1.0 requires click>=8, but click 7.1.0 is installed"
+    );
+}
+
+#[test]
+fn credentials_in_direct_urls_never_reach_a_finding() {
+    let s = linux(&[(
+        "app",
+        "1.0",
+        &[
+            "private @ https://deploy:s3cr3t-t0ken@git.example.com/private.whl",
+            "bad @@ https://u:hunter2@x",
+        ],
+    )]);
+    let found = problems(&s).join("\n");
+    assert!(
+        found.contains("app 1.0 requires private @ https://"),
+        "{found}"
+    );
+    assert!(
+        !found.contains("s3cr3t-t0ken") && !found.contains("hunter2"),
+        "{found}"
+    );
+    let env = Environment::from_snapshot(&s).unwrap();
+    let pin = parse_requirement(
+        "manifest pin",
+        "private @ https://deploy:s3cr3t-t0ken@git.example.com/p.whl",
+    )
+    .unwrap();
+    let result = closure(&env, &env.markers, &[pin]);
+    assert!(!format!("{result:?}").contains("s3cr3t"));
+    let findings = overlay_findings(
+        None,
+        &s,
+        &[
+            "private>=2 ; python_version > '3' ".to_string(),
+            "x @ https://a:hunter2@h/x.whl".to_string(),
+        ],
+        &Rules::default(),
+    )
+    .unwrap();
+    assert!(!format!("{findings:?}").contains("hunter2"), "{findings:?}");
+    let err = overlay_findings(
+        None,
+        &s,
+        &["x @@ https://a:hunter2@h/x.whl".to_string()],
+        &Rules::default(),
+    )
+    .unwrap_err();
+    assert!(!err.to_string().contains("hunter2"), "{err}");
 }

@@ -34,6 +34,16 @@ pub fn build_from_json(spec_json: &str) -> Result<(Manifest, Vec<String>)> {
 #[cfg(test)]
 mod tests;
 
+/// `name==version` when that parses as an exact PEP 508 pin, else `None` (a version that
+/// is not PEP 440, such as `1.0-custom`, cannot be pinned with `==`).
+pub fn exact_pin(name: &str, version: &str) -> Option<String> {
+    let text = format!("{name}=={version}");
+    match parse_line(&text, "pin") {
+        Ok(PipLine::Named(req)) if req.pinned_version().is_some() => Some(text),
+        _ => None,
+    }
+}
+
 /// What a fix leaves alone (`fix_rules.toml`).
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct FixRules {
@@ -46,6 +56,16 @@ pub struct FixRules {
 pub fn fix_rules() -> &'static FixRules {
     static RULES: std::sync::OnceLock<FixRules> = std::sync::OnceLock::new();
     RULES.get_or_init(|| toml::from_str(include_str!("fix_rules.toml")).expect("fix_rules.toml is valid (tested)"))
+}
+
+#[cfg(test)]
+#[test]
+fn exact_pins() {
+    assert_eq!(exact_pin("numpy", "1.26.4").as_deref(), Some("numpy==1.26.4"));
+    assert_eq!(exact_pin("torch", "2.0.1+cu121").as_deref(), Some("torch==2.0.1+cu121"));
+    assert_eq!(exact_pin("foo", "1.0-custom"), None);
+    assert_eq!(exact_pin("foo", "unknown"), None);
+    assert_eq!(exact_pin("bad name", "1"), None);
 }
 
 #[cfg(test)]

@@ -89,8 +89,21 @@ impl PyComparison {
     }
 }
 
+/// Parses one snapshot. The common case (valid input) takes a single typed pass; only
+/// input that fails it goes through the validating loader, for its precise message.
 fn parse(name: &str, text: &str) -> PyResult<Snapshot> {
+    if let Ok(s) = serde_json::from_str::<Snapshot>(text) {
+        let major = s.schema.strip_prefix("genevars.snapshot/").and_then(|v| v.split('.').next());
+        if major.and_then(|m| m.parse::<u32>().ok()) == Some(snapshot::SNAPSHOT_SCHEMA_MAJOR) {
+            return Ok(s);
+        }
+    }
     snapshot::from_json_str(name, text).map_err(|e| SnapshotError::new_err(e.to_string()))
+}
+
+/// Parses many snapshots; `name` names snapshot `i` in errors.
+fn parse_all(texts: &[String], name: impl Fn(usize) -> String) -> PyResult<Vec<Snapshot>> {
+    texts.iter().enumerate().map(|(i, text)| parse(&name(i), text)).collect()
 }
 
 fn options(env_prefix: Option<String>, include_sys_path: bool) -> CompareOptions {
@@ -156,11 +169,7 @@ fn compare_nodes(
         .collect::<PyResult<Vec<_>>>()?;
     py.allow_threads(|| {
         let local = parse("local snapshot", local_json)?;
-        let nodes = nodes
-            .iter()
-            .enumerate()
-            .map(|(i, text)| parse(&format!("node snapshot {i}"), text))
-            .collect::<PyResult<Vec<_>>>()?;
+        let nodes = parse_all(&nodes, |i| format!("node snapshot {i}"))?;
         let comparison = cmp::compare_nodes(&local, &nodes, &unreachable, &opts);
         let remote = comparison.groups.first().and_then(|g| {
             let id = &g.nodes[0].node_id;
@@ -190,11 +199,7 @@ fn compare_many(
         ));
     }
     py.allow_threads(|| {
-        let parsed = snapshots
-            .iter()
-            .zip(&labels)
-            .map(|(text, name)| parse(name, text))
-            .collect::<PyResult<Vec<_>>>()?;
+        let parsed = parse_all(&snapshots, |i| labels[i].clone())?;
         let comparison = cmp::compare_many(&parsed, &labels, &opts)
             .map_err(|e| ComparisonError::new_err(e.to_string()))?;
         let mut parsed = parsed.into_iter();

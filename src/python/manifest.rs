@@ -88,9 +88,16 @@ fn manifest_fix_rules(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     Ok(dict)
 }
 
+/// `name==version` when that is a valid exact pin (PEP 440 version), else None.
+#[pyfunction]
+fn exact_pin(name: &str, version: &str) -> Option<String> {
+    manifest::exact_pin(name, version)
+}
+
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeManifest>()?;
     m.add_function(wrap_pyfunction!(manifest_fix_rules, m)?)?;
+    m.add_function(wrap_pyfunction!(exact_pin, m)?)?;
     m.add("MANIFEST_SCHEMA", manifest::MANIFEST_SCHEMA)?;
     Ok(())
 }

@@ -134,25 +134,25 @@ fn summary(out: &mut Out, c: &Comparison) {
             Severity::Error => out.paint("ERROR  ", "1;31"),
             _ => out.paint("WARNING", "33"),
         };
-        out.line(format!("  {label} {}{}", f.message, where_(f)));
+        out.line(format!("  {label} {}{}", f.message, where_(f, c.kind)));
         if let Some(h) = &f.hint {
             out.line(format!("          hint: {h}"));
         }
     }
 }
 
-/// " [nodes: a, b]" for findings about some nodes or environments.
-fn where_(f: &Finding) -> String {
+/// " [nodes: a, b]" for findings about some nodes, " [b.json]" for one of N environments.
+fn where_(f: &Finding, kind: ComparisonKind) -> String {
     if f.nodes.is_empty() || f.category == Category::Unreachable {
         return String::new();
     }
+    if kind == ComparisonKind::Many {
+        return format!(" [{}]", f.nodes.join(", "));
+    }
     const SHOWN: usize = 5;
-    let mut ids: Vec<&str> = f.nodes.iter().take(SHOWN).map(String::as_str).collect();
+    let ids: Vec<&str> = f.nodes.iter().take(SHOWN).map(|id| short_id(id)).collect();
     let more = f.nodes.len().saturating_sub(SHOWN);
     let extra = if more > 0 { format!(" and {more} more") } else { String::new() };
-    if ids.len() == 1 && f.group.is_some() && f.nodes[0].ends_with(".json") {
-        return format!(" [{}]", ids.remove(0));
-    }
     format!(" [nodes: {}{extra}]", ids.join(", "))
 }
 

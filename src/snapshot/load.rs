@@ -169,12 +169,23 @@ fn is_fingerprint(text: &str) -> bool {
         .is_some_and(|hex| hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-/// serde_json appends " at line L column C"; we report those fields ourselves.
+/// serde_json appends " at line L column C"; we report those fields ourselves. What is
+/// left may quote the input (an unknown variant), so control characters are escaped to
+/// keep the error on one line.
 fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
+    let message = match message.rfind(" at line ") {
+        Some(i) => &message[..i],
+        None => message,
+    };
+    let mut out = String::with_capacity(message.len());
+    for c in message.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
     }
+    out
 }
 
 /// Pretty JSON with a trailing newline, the form written to files.
@@ -332,6 +343,13 @@ mod tests {
         let first = dup["packages"][0].clone();
         dup["packages"].as_array_mut().unwrap().push(first);
         assert!(message(load(&dup)).contains("packages[1]: \"numpy\" is listed twice"));
+    }
+
+    #[test]
+    fn quoted_input_stays_on_one_line() {
+        let v = with(&["packages", "0", "kind"], json!("wheel\nnext line\u{1b}[31m"));
+        let text = message(load(&v));
+        assert!(text.contains("unknown variant `wheel\\nnext line\\u{1b}[31m`"), "{text}");
     }
 
     #[test]

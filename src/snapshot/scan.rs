@@ -139,7 +139,14 @@ impl Scanner {
             .collect();
         // Reading is independent per child and bound by system calls: spread it over
         // threads, then merge in path order so the result is the sequential one.
-        let outcomes = read_children(entry, &children, reader_threads(children.len()));
+        // Held open so each file of a distribution is opened relative to it.
+        let parent = File::open(root).ok();
+        let outcomes = read_children(
+            entry,
+            parent.as_ref(),
+            &children,
+            reader_threads(children.len()),
+        );
         for ((path, layout), outcome) in children.iter().zip(outcomes) {
             match (layout, outcome) {
                 (Layout::Egg, _) => self.read_egg(entry, path),
@@ -240,6 +247,7 @@ fn reader_threads(children: usize) -> usize {
 /// children, which the scanner reads itself because it deduplicates them).
 fn read_children(
     location: &Path,
+    parent: Option<&File>,
     children: &[(PathBuf, Layout)],
     threads: usize,
 ) -> Vec<Option<Outcome>> {
@@ -247,7 +255,7 @@ fn read_children(
         chunk
             .iter()
             .map(|(path, layout)| match layout {
-                Layout::DistInfo => Some(read_dist_info(location, path)),
+                Layout::DistInfo => Some(read_dist_info(location, parent, path)),
                 Layout::EggInfo => Some(read_egg_info(location, path)),
                 Layout::Egg => None,
             })
@@ -279,15 +287,16 @@ fn read_children(
     })
 }
 
-fn read_dist_info(location: &Path, dir: &Path) -> Outcome {
-    let block = match read_metadata_file(&dir.join("METADATA"), "METADATA", ".dist-info") {
+fn read_dist_info(location: &Path, parent: Option<&File>, dir: &Path) -> Outcome {
+    let open = |file: &str| open_in(parent, dir, file);
+    let block = match read_metadata_file(open("METADATA"), "METADATA", ".dist-info") {
         Ok(block) => block,
         Err(reason) => return Outcome::refused(dir, reason),
     };
     let mut outcome = parse(location, dir, DistKind::DistInfo, "METADATA", &block);
     if let Some(package) = &mut outcome.package {
-        package.installer = read_one_line_file(&dir.join("INSTALLER"));
-        match read_direct_url(&dir.join("direct_url.json")) {
+        package.installer = read_one_line_file(open("INSTALLER"));
+        match read_direct_url(open("direct_url.json")) {
             Ok(direct_url) => package.direct_url = direct_url,
             Err(()) => outcome.unreadable.push(unreadable(
                 dir,
@@ -305,14 +314,18 @@ fn read_egg_info(location: &Path, path: &Path) -> Outcome {
     } else {
         path.to_path_buf()
     };
-    match read_metadata_file(&file, "PKG-INFO", ".egg-info") {
+    match read_metadata_file(open_for_reading(&file), "PKG-INFO", ".egg-info") {
         Ok(block) => parse(location, path, DistKind::EggInfo, "PKG-INFO", &block),
         Err(reason) => Outcome::refused(path, reason),
     }
 }
 
 fn read_egg_info_dir(location: &Path, info: &Path) -> Outcome {
-    match read_metadata_file(&info.join("PKG-INFO"), "EGG-INFO/PKG-INFO", ".egg") {
+    match read_metadata_file(
+        open_for_reading(&info.join("PKG-INFO")),
+        "EGG-INFO/PKG-INFO",
+        ".egg",
+    ) {
         Ok(block) => parse(location, info, DistKind::Egg, "EGG-INFO/PKG-INFO", &block),
         Err(reason) => Outcome::refused(info, reason),
     }
@@ -398,13 +411,44 @@ fn open_for_reading(path: &Path) -> io::Result<File> {
     options.open(path)
 }
 
-/// The header block of a metadata file, or the reason it cannot be read.
+/// Opens `file` inside the directory `dir`, relative to `dir`'s parent directory when
+/// that is held open: the kernel then resolves two components instead of the whole path,
+/// and these opens are most of what a scan costs.
+fn open_in(parent: Option<&File>, dir: &Path, file: &str) -> io::Result<File> {
+    #[cfg(unix)]
+    if let (Some(parent), Some(name)) = (parent, dir.file_name()) {
+        use std::os::fd::{AsRawFd, FromRawFd};
+        use std::os::unix::ffi::OsStrExt;
+        let mut relative = Vec::with_capacity(name.len() + file.len() + 1);
+        relative.extend_from_slice(name.as_bytes());
+        relative.push(b'/');
+        relative.extend_from_slice(file.as_bytes());
+        let relative = std::ffi::CString::new(relative)
+            .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+        let flags = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_CLOEXEC;
+        // SAFETY: `relative` is a NUL-terminated string and `parent` an open descriptor
+        // for the whole call; a non-negative result is a new descriptor that we own.
+        let fd = unsafe { libc::openat(parent.as_raw_fd(), relative.as_ptr(), flags) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fd` was just opened and nothing else owns it.
+        return Ok(unsafe { File::from_raw_fd(fd) });
+    }
+    open_for_reading(&dir.join(file))
+}
+
+/// The header block of a metadata file (as opened), or the reason it cannot be read.
 /// `container` names the directory kind for the "is a file" case.
 ///
 /// The common case costs open, read, close: the file type is only looked at when
 /// something went wrong, to say why.
-fn read_metadata_file(file: &Path, label: &str, container: &str) -> Result<Vec<u8>, String> {
-    let source = match open_for_reading(file) {
+fn read_metadata_file(
+    opened: io::Result<File>,
+    label: &str,
+    container: &str,
+) -> Result<Vec<u8>, String> {
+    let source = match opened {
         Ok(source) => source,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(format!("no {label} file")),
         Err(e) if e.raw_os_error() == Some(errno::ENOTDIR) => {
@@ -434,17 +478,17 @@ fn is_regular(file: &File) -> bool {
 
 /// The trimmed text of a one-line file such as INSTALLER, or `None` when it is absent,
 /// empty or unusable. One read: such files are a few bytes.
-fn read_one_line_file(file: &Path) -> Option<String> {
+fn read_one_line_file(opened: io::Result<File>) -> Option<String> {
     let mut buf = [0u8; 1024];
-    let n = open_for_reading(file).ok()?.read(&mut buf).ok()?;
+    let n = opened.ok()?.read(&mut buf).ok()?;
     let text = String::from_utf8_lossy(&buf[..n]);
     let text = text.trim();
     (!text.is_empty()).then(|| text.to_string())
 }
 
 /// PEP 610 `direct_url.json`: `Ok(None)` when absent, `Err` when present but malformed.
-fn read_direct_url(file: &Path) -> Result<Option<DirectUrl>, ()> {
-    let source = match open_for_reading(file) {
+fn read_direct_url(opened: io::Result<File>) -> Result<Option<DirectUrl>, ()> {
+    let source = match opened {
         Ok(source) => source,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(_) => return Err(()),
@@ -942,8 +986,9 @@ mod tests {
             .into_iter()
             .map(|(name, layout)| (tmp.path().join(name), layout))
             .collect();
-        let one = read_children(tmp.path(), &children, 1);
-        let three = read_children(tmp.path(), &children, 3);
+        let parent = File::open(tmp.path()).unwrap();
+        let one = read_children(tmp.path(), None, &children, 1);
+        let three = read_children(tmp.path(), Some(&parent), &children, 3);
         assert_eq!(one.len(), 301);
         assert_eq!(one, three);
         let result = scan(&[tmp.path()]);
