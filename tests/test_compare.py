@@ -193,7 +193,9 @@ def test_nodes_are_grouped_and_drift_is_an_error_naming_nodes():
     n3 = node(base, "ccc", EXTRA_VAR="1")
     n3["packages"][0]["version"] = "2.2.6"
     unreachable = [{"node_id": "ddd", "node_address": "127.0.0.2", "error": "GetTimeoutError: probe timed out after 5 s"}]
-    result = compare_node_snapshots(base, [n1, n2, n3], unreachable)
+    local = variant(base)
+    local["env"]["ONLY_ON_MY_LAPTOP"] = "1"
+    result = compare_node_snapshots(local, [n1, n2, n3], unreachable)
     assert result.kind == "nodes"
     groups = result.groups
     assert [[n["node_id"] for n in g["nodes"]] for g in groups] == [["aaa", "bbb"], ["ccc"]]
@@ -203,9 +205,16 @@ def test_nodes_are_grouped_and_drift_is_an_error_naming_nodes():
     assert groups[0]["summary"]["errors"] == 0
     numpy = by_subject(result, "numpy", "version.major")
     assert (numpy["severity"], numpy["nodes"], numpy["group"]) == ("error", ["ccc"], 1)
-    drift = by_subject(result, "numpy", "drift.version.major")
-    assert drift["severity"] == "error"
+    assert len([f for f in result.findings if f["subject"] == "numpy"]) == 1
+    drift = result["matrix"]
+    assert drift["columns"] == ["local", "group 0", "group 1"]
+    assert [(r["subject"], r["values"], r["severity"]) for r in drift["rows"]] == [
+        ("numpy", ["1.26.4", "1.26.4", "2.2.6"], "error")
+    ]
     assert by_subject(result, "EXTRA_VAR", "only_remote")["nodes"] == ["ccc"]
+    # What every group shares is one finding for every node, not one per group.
+    (laptop,) = [f for f in result.findings if f["subject"] == "ONLY_ON_MY_LAPTOP"]
+    assert (laptop["nodes"], laptop.get("group")) == (["aaa", "bbb", "ccc"], None)
     gone = by_subject(result, "ddd")
     assert (gone["category"], gone["severity"]) == ("unreachable", "warning")
     assert "GetTimeoutError" in gone["message"]

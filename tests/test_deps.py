@@ -169,6 +169,12 @@ def test_closure_uses_the_target_markers(site):
     windows = minimal_requirements(["tool"], snapshot=site, target=make_snapshot([], windows_markers))
     assert [n["name"] for n in here.needed] == ["tool"]
     assert [n["name"] for n in windows.needed] == ["pyyaml", "tool"]
+    # tool needs Python 3.12+: a target on 3.8 is told its pin will not install.
+    site["packages"][-1]["requires_python"] = ">=3.12"
+    old_markers = dict(current_markers(), python_version="3.8", python_full_version="3.8.18")
+    old = minimal_requirements(["tool"], snapshot=site, target=make_snapshot([], old_markers))
+    assert old.incompatible_with_target == ["tool==1.0 (Requires-Python >=3.12)"]
+    assert "# will not install on the target interpreter: tool==1.0 (Requires-Python >=3.12)" in old.to_requirements_txt()
 
 
 def test_check_requirements_reports_pip_check_problems_with_severity():

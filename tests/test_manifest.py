@@ -331,6 +331,8 @@ def test_json_save_load_round_trip(tmp_path):
     assert loaded.to_runtime_env()["pip"] == ["numpy==1.26.4", "attrs==23.2.0"]
     with pytest.raises(ManifestError, match="does not exist"):
         Manifest.load(tmp_path / "missing.json")
+    (tmp_path / "bom.json").write_text("\ufeff" + m.to_json(), encoding="utf-8")
+    assert Manifest.load(tmp_path / "bom.json") == m
     (tmp_path / "bad.json").write_text('{"name": "x", "pip": ["numpy=1"]}')
     with pytest.raises(ManifestError, match=r"bad.json': pip entry 1: 'numpy=1'"):
         Manifest.load(tmp_path / "bad.json")

@@ -65,6 +65,8 @@ def comparison():
         package("odd", "1.0-custom"),
     ]
     findings = [
+        # Expected (vendored) on one group, a real difference on another: pinned.
+        finding("expected", "package", "attrs", "vendored", "23.2.0", "21.0.0", group=1),
         finding("error", "package", "numpy", "version.major", "1.26.4", "2.2.6", group=0),
         finding("warning", "package", "attrs", "version.minor", "23.2.0", "24.2.0", group=0),
         finding("info", "package", "my-custom-package", "only_local", "0.1.0", None, group=0),

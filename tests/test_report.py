@@ -115,5 +115,8 @@ def test_node_report_names_groups_and_drift():
     assert "=== NODES: 3 nodes, 2 distinct environments ===" in text
     assert "group 0: 2 nodes: n1 (127.0.0.1), n2 (127.0.0.1)" in text
     assert "group 1: 1 node: n3 (127.0.0.1)" in text
-    assert "=== DRIFT BETWEEN NODE GROUPS ===" in text
+    lines = text.splitlines()
+    start = lines.index("=== DRIFT BETWEEN NODE GROUPS: what they disagree on ===")
+    assert lines[start + 1].split() == ["local", "group", "0", "group", "1"]
+    assert lines[start + 2].split() == ["numpy", "1.26.4", "1.26.4", "2.2.6", "[error]"]
     assert "numpy major version differs: 1.26.4 locally, 2.2.6 remotely (critical package) [nodes: n3]" in text

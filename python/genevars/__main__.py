@@ -1,4 +1,4 @@
-"""The ``genevars`` command: snapshot, diff, compare, manifest, requirements.
+"""The ``genevars`` command: snapshot, diff, compare, check, manifest, requirements.
 
 Each subcommand lives in ``genevars.cli.<name>`` and exposes ``add_parser(subparsers)``
 (which registers its flags and sets ``func``). Exit status: 0 clean, 1 findings at or
@@ -13,7 +13,7 @@ from typing import Sequence
 
 from genevars.cli import EXIT_INPUT, CliError
 
-SUBCOMMANDS = ("snapshot", "diff", "compare", "manifest", "requirements")
+SUBCOMMANDS = ("snapshot", "diff", "compare", "check", "manifest", "requirements")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -371,6 +371,15 @@ class MinimalRequirements:
         return [f"{n['display_name']}=={n['version']}" for n in self.needed]
 
     @property
+    def incompatible_with_target(self) -> list[str]:
+        """Pins whose Requires-Python excludes the target interpreter (they will not install)."""
+        return [
+            f"{n['display_name']}=={n['version']} (Requires-Python {n['requires_python_excludes_target']})"
+            for n in self.needed
+            if n.get("requires_python_excludes_target")
+        ]
+
+    @property
     def summary(self) -> str:
         return f"{self.installed} installed, {len(self.needed)} needed"
 
@@ -381,6 +390,8 @@ class MinimalRequirements:
         for missing in self.not_installed:
             by = missing.get("required_by") or "a root"
             lines.append(f"# not installed here: {missing['requirement']} (required by {by})")
+        for pin in self.incompatible_with_target:
+            lines.append(f"# will not install on the target interpreter: {pin}")
         lines += self.requirements
         return "\n".join(lines) + "\n"
 

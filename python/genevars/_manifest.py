@@ -465,7 +465,12 @@ class Manifest:
         return cls._wrap(NativeManifest.from_json(text))
 
     def save(self, path: PathLike, reveal_values: bool = False) -> None:
-        """Write :meth:`to_json` to ``path``."""
+        """Write :meth:`to_json` to ``path``.
+
+        Secret values are withheld unless ``reveal_values=True``: such a file loads and
+        shows fine, but cannot make a runtime_env. Pass secrets with
+        :meth:`ManifestBuilder.env_from_local` to keep them out of files altogether.
+        """
         with open(os.fspath(path), "w", encoding="utf-8") as f:
             f.write(self.to_json(reveal_values=reveal_values))
             f.write("\n")
@@ -475,7 +480,7 @@ class Manifest:
         """Read a manifest saved with :meth:`save`."""
         p = os.fspath(path)
         try:
-            with open(p, encoding="utf-8") as f:
+            with open(p, encoding="utf-8-sig") as f:
                 text = f.read()
         except FileNotFoundError:
             raise ManifestError(f"manifest file '{p}' does not exist; check the path") from None
@@ -688,12 +693,15 @@ def fix_manifest_builder(result: Any, name: str = "fix") -> ManifestBuilder:
         elif not _matches(subject, rules["session_env"]):
             env_names.append(subject)
 
+    def key(category: Any, subject: str) -> tuple[str, str]:
+        return str(category), _normalize(subject) if category == "package" else subject
+
+    # What some finding judged (Ray's own noise included): the diff fallbacks skip those.
+    covered = {key(f.get("category"), str(f.get("subject", ""))) for f in findings}
     for f in findings:
         category, severity = f.get("category"), f.get("severity")
         subject = str(f.get("subject", ""))
         if severity == "expected" or not subject:
-            # Ray's own noise; still mark it seen so the diff fallbacks below skip it too.
-            seen.add((str(category), _normalize(subject) if category == "package" else subject))
             continue
         local_value, remote_value = f.get("local"), f.get("remote")
         code = str(f.get("code", ""))
@@ -712,17 +720,19 @@ def fix_manifest_builder(result: Any, name: str = "fix") -> ManifestBuilder:
                 "cannot change this: run the workers on a matching image (.worker_image(...))"
             )
 
-    # Diffs without a finding (older comparison JSON): same rules.
+    # Diffs no finding judged (comparison JSON with geneva's keys only): same rules.
     for section in [data] + list(data.get("groups") or []):
         pkg = section.get("pkg_diffs") or {}
         for triple in pkg.get("version_mismatch", []):
-            if len(triple) == 3:
+            if len(triple) == 3 and key("package", str(triple[0])) not in covered:
                 consider_package(str(triple[0]), str(triple[1]))
         for pkg_name in pkg.get("only_local", []):
-            package = local_packages.get(_normalize(str(pkg_name)), {})
-            consider_package(str(pkg_name), package.get("version"))
-        for key in (section.get("env_diffs") or {}).get("only_local", []):
-            consider_env(str(key))
+            if key("package", str(pkg_name)) not in covered:
+                package = local_packages.get(_normalize(str(pkg_name)), {})
+                consider_package(str(pkg_name), package.get("version"))
+        for env_name in (section.get("env_diffs") or {}).get("only_local", []):
+            if key("env", str(env_name)) not in covered:
+                consider_env(str(env_name))
 
     builder = ManifestBuilder.create(name)
     if pins:

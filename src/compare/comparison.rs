@@ -132,7 +132,7 @@ pub struct Group {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     pub nodes: Vec<NodeRef>,
-    /// Findings of local against this group (drift findings included).
+    /// Findings of local against this group.
     pub summary: Summary,
     pub remote: SideInfo,
     pub env_diffs: EnvDiffs,
@@ -140,7 +140,8 @@ pub struct Group {
     pub sys_path_diffs: SysPathDiffs,
 }
 
-/// Packages × environments: what differs across N environments.
+/// Packages × environments: what differs across N environments, or (node comparisons)
+/// what the node groups disagree on, beside local.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Matrix {
     pub columns: Vec<String>,

@@ -59,7 +59,8 @@ pub fn compare_many(
         findings.extend(parts.findings);
     }
     sort_findings(&mut findings);
-    let matrix = matrix(snapshots, labels, &findings);
+    let columns: Vec<&Snapshot> = snapshots.iter().collect();
+    let matrix = matrix(&columns, labels, &findings, 0);
     let top = &groups[0];
     Ok(Comparison {
         kind: ComparisonKind::Many,
@@ -77,8 +78,13 @@ pub fn compare_many(
     })
 }
 
-/// One row per python / platform / package subject that is not the same everywhere.
-fn matrix(snapshots: &[Snapshot], labels: &[String], findings: &[Finding]) -> Matrix {
+/// One row per python / platform / package subject whose value is not the same in every
+/// column from `from_column` on (0: anywhere; 1: among the columns after the first).
+pub(crate) fn matrix(snapshots: &[&Snapshot], labels: &[String], findings: &[Finding], from_column: usize) -> Matrix {
+    let differs = |values: &[Option<String>]| {
+        let rest = &values[from_column.min(values.len())..];
+        rest.iter().any(|v| v != &rest[0])
+    };
     // The most severe finding per subject decides how a row is shown.
     let mut worst: HashMap<(Category, &str), Severity> = HashMap::new();
     for f in findings {
@@ -99,23 +105,24 @@ fn matrix(snapshots: &[Snapshot], labels: &[String], findings: &[Finding]) -> Ma
         .iter()
         .map(|s| Some(format!("{} {}", s.python.implementation, s.python.version_info.dotted())))
         .collect();
-    if pythons.iter().any(|v| v != &pythons[0]) {
+    if differs(&pythons) {
         push_row(Category::Python, "python", pythons);
     }
     let platforms: Vec<Option<String>> =
         snapshots.iter().map(|s| Some(format!("{} {}", s.platform.system, s.platform.machine))).collect();
-    if platforms.iter().any(|v| v != &platforms[0]) {
+    if differs(&platforms) {
         push_row(Category::Platform, "platform", platforms);
     }
-    let maps: Vec<_> = snapshots.iter().map(package_map).collect();
+    let maps: Vec<_> = snapshots.iter().map(|s| package_map(s)).collect();
     let names: BTreeSet<&str> = maps.iter().flat_map(|m| m.keys().map(|k| k.as_ref())).collect();
     for name in names {
         let values: Vec<Option<&str>> = maps.iter().map(|m| m.get(name).map(|p| p.version.as_str())).collect();
-        let reference = values.iter().flatten().next().copied().unwrap_or_default();
-        let differs = values
-            .iter()
-            .any(|v| v.map_or(true, |v| classify(reference, v).change != VersionChange::Equal));
-        if differs {
+        let compared = &values[from_column.min(values.len())..];
+        // Missing in some columns but not all, or versions that differ under PEP 440.
+        let present: Vec<&str> = compared.iter().flatten().copied().collect();
+        let package_differs = (!present.is_empty() && present.len() != compared.len())
+            || present.iter().any(|v| classify(present[0], v).change != VersionChange::Equal);
+        if package_differs {
             push_row(Category::Package, name, values.into_iter().map(|v| v.map(str::to_string)).collect());
         }
     }

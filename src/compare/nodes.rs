@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 use super::comparison::{
     sort_findings, CompareOptions, Comparison, ComparisonKind, Group, NodeRef, SideInfo,
 };
-use super::finding::{Category, Finding, Severity, Summary};
-use super::pair::{diff_pair, side_findings, unreadable_set, PairParts, Sides, LOCAL_REMOTE};
+use super::finding::{Category, Finding, Summary};
+use super::many::matrix;
+use super::pair::{diff_pair, side_findings, unreadable_set, LOCAL_REMOTE};
 use crate::knowledge::{knowledge, EnvClass, HintVars, Knowledge, Table};
 use crate::redact;
 use crate::snapshot::{EnvValue, Snapshot};
@@ -109,6 +110,44 @@ impl<'a> Fingerprinter<'a> {
     }
 }
 
+/// What identifies "the same difference" in two groups.
+type FindingKey<'a> = (super::Severity, Category, &'a str, &'a str, Option<&'a str>, Option<&'a str>);
+
+fn key(f: &Finding) -> FindingKey<'_> {
+    (f.severity, f.category, &f.subject, &f.code, f.local.as_deref(), f.remote.as_deref())
+}
+
+/// With several groups, a difference every group shares is reported once, for every node
+/// (`group` none), rather than once per group; the rest stay with their group.
+fn merge_common(per_group: Vec<Vec<Finding>>, refs: &[NodeRef]) -> Vec<Finding> {
+    if per_group.len() < 2 {
+        return per_group.into_iter().flatten().collect();
+    }
+    let mut counts: HashMap<FindingKey<'_>, usize> = HashMap::new();
+    for group in &per_group {
+        for f in group {
+            *counts.entry(key(f)).or_default() += 1;
+        }
+    }
+    let common: HashSet<FindingKey<'_>> =
+        counts.into_iter().filter(|(_, n)| *n == per_group.len()).map(|(k, _)| k).collect();
+    let all_ids: Vec<String> = refs.iter().map(|r| r.node_id.clone()).collect();
+    let mut out = Vec::new();
+    for (g, group) in per_group.iter().enumerate() {
+        for f in group {
+            if !common.contains(&key(f)) {
+                out.push(f.clone());
+            } else if g == 0 {
+                let mut shared = f.clone();
+                shared.group = None;
+                shared.nodes = all_ids.clone();
+                out.push(shared);
+            }
+        }
+    }
+    out
+}
+
 /// The fingerprint of one snapshot's environment (see [`compare_nodes`]).
 pub fn environment_fingerprint(s: &Snapshot, opts: &CompareOptions) -> String {
     Fingerprinter::new(opts).fingerprint(s)
@@ -117,8 +156,10 @@ pub fn environment_fingerprint(s: &Snapshot, opts: &CompareOptions) -> String {
 /// Compares `local` with every reachable node and reports unreachable ones.
 ///
 /// Nodes are grouped by [`environment_fingerprint`]; the largest group comes first.
-/// Findings of local against a group carry `group` and the group's node ids; groups
-/// after the first are also compared with the first (codes `drift.*`).
+/// Findings of local against a group carry `group` and the group's node ids; a finding
+/// every group shares is reported once with `group` none and every node id. With more
+/// than one group, `matrix` shows what the groups disagree on (columns: local, group 0,
+/// group 1, ...).
 pub fn compare_nodes(
     local: &Snapshot,
     nodes: &[Snapshot],
@@ -147,18 +188,13 @@ pub fn compare_nodes(
     let mut findings = Vec::new();
     side_findings(local, true, LOCAL_REMOTE.local, &HashSet::new(), &mut findings);
     let local_unreadable = unreadable_set(local);
-    let group_words: Vec<String> = (0..members.len()).map(|g| format!("on group {g}")).collect();
     let mut groups = Vec::with_capacity(members.len());
+    let mut per_group: Vec<Vec<Finding>> = Vec::with_capacity(members.len());
     for (g, (fingerprint, idxs)) in members.iter().enumerate() {
         let rep = &nodes[idxs[0]];
         let ids: Vec<String> = idxs.iter().map(|&i| refs[i].node_id.clone()).collect();
         let mut parts = diff_pair(local, rep, opts, LOCAL_REMOTE);
         side_findings(rep, false, LOCAL_REMOTE.remote, &local_unreadable, &mut parts.findings);
-        if g > 0 {
-            let first = &nodes[members[0].1[0]];
-            let sides = Sides { local: &group_words[0], remote: &group_words[g] };
-            drift(k, first, rep, opts, sides, &mut parts);
-        }
         for f in &mut parts.findings {
             f.group = Some(g);
             f.nodes = ids.clone();
@@ -174,12 +210,21 @@ pub fn compare_nodes(
             pkg_diffs: parts.pkg_diffs,
             sys_path_diffs: parts.sys_path_diffs,
         });
-        findings.extend(parts.findings);
+        per_group.push(parts.findings);
     }
+    findings.extend(merge_common(per_group, &refs));
     for node in unreachable {
         findings.push(unreachable_finding(k, node));
     }
     sort_findings(&mut findings);
+    // Drift: what the groups disagree on, side by side with local.
+    let matrix = (members.len() > 1).then(|| {
+        let mut columns: Vec<&Snapshot> = vec![local];
+        columns.extend(members.iter().map(|(_, idxs)| &nodes[idxs[0]]));
+        let mut labels = vec!["local".to_string()];
+        labels.extend((0..members.len()).map(|g| format!("group {g}")));
+        matrix(&columns, &labels, &findings, 1)
+    });
     let top = groups.first();
     Comparison {
         kind: ComparisonKind::Nodes,
@@ -193,30 +238,7 @@ pub fn compare_nodes(
         sys_path_diffs: top.map(|g| g.sys_path_diffs.clone()).unwrap_or_default(),
         groups,
         node_count: nodes.len() + unreachable.len(),
-        matrix: None,
-    }
-}
-
-/// Differences between the first group and another: the cluster disagrees with itself.
-fn drift(
-    k: &Knowledge,
-    first: &Snapshot,
-    other: &Snapshot,
-    opts: &CompareOptions,
-    sides: Sides<'_>,
-    parts: &mut PairParts,
-) {
-    let between = diff_pair(first, other, opts, sides);
-    for mut f in between.findings.into_iter().filter(|f| f.severity > Severity::Expected) {
-        f.code = format!("drift.{}", f.code);
-        f.message = format!("node groups disagree: {}", f.message);
-        let vars = HintVars {
-            name: &f.subject,
-            local: f.local.as_deref().unwrap_or(""),
-            remote: f.remote.as_deref().unwrap_or(""),
-        };
-        f.hint = k.hint("drift", vars);
-        parts.findings.push(f);
+        matrix,
     }
 }
 

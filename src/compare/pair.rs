@@ -74,7 +74,7 @@ pub(crate) fn diff_pair(
     let sys_path_diffs = sys_path(k, local, remote, opts.include_sys_path, sides, &mut findings);
     genevars(k, local, remote, sides, &mut findings);
     // deps: broken requirements and known incompatibilities, driver vs workers only
-    // (not group-vs-group drift nor N-way comparisons, whose sides are named otherwise).
+    // (not N-way comparisons, whose sides are named otherwise).
     if sides.local == LOCAL_REMOTE.local {
         findings.extend(crate::deps::comparison_findings(local, remote, &findings));
     }

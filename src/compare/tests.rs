@@ -340,7 +340,8 @@ fn cluster_nodes() -> (crate::snapshot::Snapshot, Vec<crate::snapshot::Snapshot>
 
 #[test]
 fn nodes_are_grouped_and_drift_names_the_nodes() {
-    let (local, nodes) = cluster_nodes();
+    let (mut local, nodes) = cluster_nodes();
+    local.packages.push(package("only-here", "1.0"));
     let c = compare_nodes(&local, &nodes, &[], &opts());
     assert_eq!(c.kind, ComparisonKind::Nodes);
     assert_eq!(c.node_count, 3);
@@ -354,13 +355,21 @@ fn nodes_are_grouped_and_drift_names_the_nodes() {
     let local_vs = numpy.iter().find(|f| f.code == "version.major").unwrap();
     assert_eq!((local_vs.severity, local_vs.group, local_vs.nodes.clone()), (Severity::Error, Some(1), vec!["n3".to_string()]));
     assert!(local_vs.hint.as_deref().unwrap().contains("pin numpy==1.26.4"));
-    let drift = numpy.iter().find(|f| f.code == "drift.version.major").unwrap();
-    assert_eq!(drift.severity, Severity::Error);
-    assert!(drift.message.contains("on group 0") && drift.message.contains("on group 1"), "{}", drift.message);
+    assert_eq!(numpy.len(), 1, "one finding per difference: {numpy:#?}");
+    let m = c.matrix.as_ref().expect("two groups: a drift matrix");
+    assert_eq!(m.columns, vec!["local", "group 0", "group 1"]);
+    let subjects: Vec<&str> = m.rows.iter().map(|r| r.subject.as_str()).collect();
+    assert_eq!(subjects, vec!["numpy"], "only what the groups disagree on (not only-here, missing on all)");
+    assert_eq!(m.rows[0].values, vec![Some("1.26.4".to_string()), Some("1.26.4".into()), Some("2.2.6".into())]);
+    assert_eq!(m.rows[0].severity, Severity::Error);
     let extra = c.findings.iter().find(|f| f.subject == "EXTRA_VAR" && f.code == "only_remote").unwrap();
     assert_eq!(extra.nodes, vec!["n3"]);
     assert_eq!(c.groups[0].summary.errors, 0);
-    assert!(c.groups[1].summary.errors >= 2);
+    assert_eq!(c.groups[1].summary.errors, 1);
+    // A difference all groups share is one finding naming every node.
+    let home = c.findings.iter().filter(|f| f.subject == "HOME").collect::<Vec<_>>();
+    assert_eq!(home.len(), 1, "{home:#?}");
+    assert_eq!((home[0].group, home[0].nodes.clone()), (None, vec!["n1".to_string(), "n2".into(), "n3".into()]));
     // Top-level geneva keys describe the largest group.
     assert!(c.pkg_diffs.version_mismatch.is_empty());
     assert_eq!(c.groups[1].pkg_diffs.version_mismatch.len(), 1);
@@ -372,6 +381,7 @@ fn a_uniform_cluster_is_one_group_and_clean() {
     nodes.truncate(2);
     let c = compare_nodes(&local, &nodes, &[], &opts());
     assert_eq!(c.groups.len(), 1);
+    assert!(c.matrix.is_none());
     assert!(c.ok(), "{:#?}", c.findings);
     assert!(c.summary.expected > 0, "Ray's variables are counted as expected");
 }

@@ -3,6 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use std::str::FromStr;
+
+use pep440_rs::VersionSpecifiers;
 use pep508_rs::{ExtraName, MarkerEnvironment, PackageName, Requirement};
 use serde::Serialize;
 
@@ -19,6 +22,9 @@ pub struct Needed {
     /// Normalized names of the dependents that pulled it in; empty for a root.
     pub required_by: Vec<String>,
     pub root: bool,
+    /// Its Requires-Python when the target interpreter is outside it: this version will
+    /// not install there.
+    pub requires_python_excludes_target: Option<String>,
 }
 
 impl Needed {
@@ -106,7 +112,12 @@ pub fn closure(source: &Environment, target: &MarkerEnvironment, roots: &[Requir
         .iter()
         .filter_map(|(name, active)| {
             let dist = source.get(name)?;
+            let target_python = &target.python_full_version().version;
+            let excluded = dist.requires_python.as_ref().filter(|spec| {
+                VersionSpecifiers::from_str(spec).is_ok_and(|s| !s.contains(target_python))
+            });
             Some(Needed {
+                requires_python_excludes_target: excluded.cloned(),
                 name: name.to_string(),
                 display_name: dist.display_name.clone(),
                 version: dist.version_text.clone(),

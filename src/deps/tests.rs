@@ -246,6 +246,24 @@ fn closure_follows_target_markers_and_extras() {
     assert_eq!(result.not_installed.len(), 1);
     assert_eq!(result.not_installed[0].requirement, "colorama");
     assert_eq!(result.needed[3].pin(), "pytest==8.0.0");
+    assert!(result
+        .needed
+        .iter()
+        .all(|n| n.requires_python_excludes_target.is_none()));
+    // A version whose Requires-Python excludes the workers' interpreter is flagged.
+    let mut modern = source.clone();
+    modern.packages[0].requires_python = Some(">=3.11".to_string());
+    let env = Environment::from_snapshot(&modern).unwrap();
+    let result = closure(
+        &env,
+        &old_python.markers.to_marker_environment().unwrap(),
+        &[Requirement::from_str("pytest").unwrap()],
+    );
+    let pytest = result.needed.iter().find(|n| n.name == "pytest").unwrap();
+    assert_eq!(
+        pytest.requires_python_excludes_target.as_deref(),
+        Some(">=3.11")
+    );
 }
 
 const TORCH_RULE: &str = r#"

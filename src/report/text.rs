@@ -73,8 +73,8 @@ impl Out {
 pub fn to_text(c: &Comparison, snapshots: Snapshots<'_>, opts: TextOptions) -> String {
     let mut out = Out { text: String::new(), opts };
     summary(&mut out, c);
-    if let Some(m) = &c.matrix {
-        matrix(&mut out, m);
+    if let (Some(m), ComparisonKind::Many) = (&c.matrix, c.kind) {
+        matrix(&mut out, m, "MATRIX: what differs (packages × environments)");
     }
     match c.kind {
         ComparisonKind::Pair => {
@@ -156,8 +156,8 @@ fn where_(f: &Finding, kind: ComparisonKind) -> String {
     format!(" [nodes: {}{extra}]", ids.join(", "))
 }
 
-fn matrix(out: &mut Out, m: &Matrix) {
-    out.header("MATRIX: what differs (packages × environments)");
+fn matrix(out: &mut Out, m: &Matrix, title: &str) {
+    out.header(title);
     let rows: Vec<_> = m.rows.iter().filter(|r| out.opts.show_all || r.severity != Severity::Expected).collect();
     if rows.is_empty() {
         out.line("  (nothing differs)");
@@ -210,29 +210,48 @@ fn grouped(out: &mut Out, c: &Comparison) {
     let local_only: Vec<&Finding> = c
         .findings
         .iter()
-        .filter(|f| f.group.is_none() && f.category != Category::Unreachable)
+        .filter(|f| f.group.is_none() && f.nodes.is_empty() && f.category != Category::Unreachable)
         .collect();
     if local_only.iter().any(|f| out.visible(f)) {
         out.header("LOCAL");
         items(out, &local_only, |_| true, |f| f.message.clone());
     }
-    let drift: Vec<&Finding> = c.findings.iter().filter(|f| f.code.starts_with("drift.")).collect();
-    if !drift.is_empty() {
-        out.header("DRIFT BETWEEN NODE GROUPS");
-        items(out, &drift, |_| true, |f| f.message.clone());
+    if let (Some(m), ComparisonKind::Nodes) = (&c.matrix, c.kind) {
+        matrix(out, m, "DRIFT BETWEEN NODE GROUPS: what they disagree on");
+    }
+    // Differences every group shares, reported once.
+    let common: Vec<&Finding> = c
+        .findings
+        .iter()
+        .filter(|f| f.group.is_none() && !f.nodes.is_empty() && f.category != Category::Unreachable)
+        .collect();
+    if let (false, Some(first)) = (common.is_empty(), c.groups.first()) {
+        let reachable: usize = c.groups.iter().map(|g| g.nodes.len()).sum();
+        let title = format!("local vs every node ({reachable} nodes, all groups)");
+        banner(out, &title, &common);
+        sections(out, &common, &c.local, &first.remote, &first.sys_path_diffs, false);
     }
     for g in &c.groups {
         let title = match &g.label {
             Some(label) => format!("{} vs {label}", c.local.label),
             None => format!("local vs group {}: {}", g.index, node_list(g)),
         };
-        let banner = out.paint(&format!("##### {title} — {} #####", counts(&g.summary)), "1");
-        out.line("");
-        out.line(banner);
-        let mine: Vec<&Finding> =
-            c.findings.iter().filter(|f| f.group == Some(g.index) && !f.code.starts_with("drift.")).collect();
+        let mine: Vec<&Finding> = c.findings.iter().filter(|f| f.group == Some(g.index)).collect();
+        banner(out, &title, &mine);
+        if c.kind == ComparisonKind::Nodes && !mine.iter().any(|f| out.visible(f)) {
+            out.line("  nothing beyond what every node shares");
+            out.hidden_note(&mine, "  ");
+            continue;
+        }
         sections(out, &mine, &c.local, &g.remote, &g.sys_path_diffs, false);
     }
+}
+
+fn banner(out: &mut Out, title: &str, findings: &[&Finding]) {
+    let counts = counts(&Summary::of(findings.iter().copied()));
+    let line = out.paint(&format!("##### {title} — {counts} #####"), "1");
+    out.line("");
+    out.line(line);
 }
 
 fn node_list(g: &Group) -> String {

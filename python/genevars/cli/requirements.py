@@ -72,11 +72,14 @@ def run(args: argparse.Namespace) -> int:
             "unresolved_imports": result.unresolved_imports,
             "not_installed": result.not_installed,
             "imports": result.imports,
+            "incompatible_with_target": result.incompatible_with_target,
         }
         print(json.dumps(payload, indent=2))
     elif not args.output:
         sys.stdout.write(text)
     print(f"genevars: {result.summary}", file=sys.stderr)
+    for pin in result.incompatible_with_target:
+        print(f"genevars: will not install on the target interpreter: {pin}", file=sys.stderr)
     if result.unresolved_imports:
         print(
             "genevars: no installed distribution provides: " + ", ".join(result.unresolved_imports),
