@@ -68,10 +68,20 @@ fn scan(c: &mut Criterion) {
 
 fn compare(c: &mut Criterion) {
     let dir = input_dir("GENEVARS_BENCH_SNAPSHOTS");
+    let text = std::fs::read_to_string(dir.join("local-5000.json")).expect("read local-5000.json");
     let (local, remote) = (load(&dir, "local-5000.json"), load(&dir, "remote-5000.json"));
-    c.bench_function("compare_pair 5,000 packages (parsed)", |b| {
+    let mut group = c.benchmark_group("compare");
+    group.bench_function("load one 5,000-package snapshot (from_json_str)", |b| {
+        b.iter(|| std::hint::black_box(snapshot::from_json_str("local-5000.json", &text).is_ok()))
+    });
+    group.bench_function("compare_pair 5,000 packages (parsed)", |b| {
         b.iter(|| std::hint::black_box(compare_pair(&local, &remote, &CompareOptions::default())))
     });
+    // The requirement and rule checks compare_pair runs inside (a part of the line above).
+    group.bench_function("of which deps::comparison_findings", |b| {
+        b.iter(|| std::hint::black_box(genevars::deps::comparison_findings(&local, &remote, &[])))
+    });
+    group.finish();
 }
 
 fn grouping(c: &mut Criterion) {
