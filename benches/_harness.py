@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -24,23 +25,41 @@ def median_ms(samples_ns: Sequence[int]) -> float:
     return statistics.median(samples_ns) / 1e6
 
 
-def time_once(fn: Thunk) -> int:
+def _cpu_ns() -> int:
+    """CPU time of this process and of its waited-for children (subprocesses)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time_ns() + int((children.ru_utime + children.ru_stime) * 1e9)
+
+
+CPU_SAMPLES: dict[str, list[int]] = {}
+
+
+def time_once(fn: Thunk, name: str = "") -> int:
+    cpu = _cpu_ns()
     start = time.perf_counter_ns()
     fn()
-    return time.perf_counter_ns() - start
+    elapsed = time.perf_counter_ns() - start
+    CPU_SAMPLES.setdefault(name, []).append(_cpu_ns() - cpu)
+    return elapsed
 
 
 def pairwise(contenders: dict[str, Thunk], rounds: int, warmup: int = 1) -> dict[str, list[int]]:
-    """Run every contender once per round, rotating the order; return ns samples by name."""
+    """Run every contender once per round, rotating the order; return wall-clock ns samples by name.
+
+    CPU time (user + system, children included) is kept alongside in CPU_SAMPLES: on a
+    loaded machine it moves less than wall-clock time, so it helps read a noisy run.
+    """
     names = list(contenders)
     for _ in range(warmup):
         for name in names:
             contenders[name]()
     samples: dict[str, list[int]] = {name: [] for name in names}
+    for name in names:
+        CPU_SAMPLES[name] = []
     for r in range(rounds):
         order = names[r % len(names):] + names[: r % len(names)]
         for name in order:
-            samples[name].append(time_once(contenders[name]))
+            samples[name].append(time_once(contenders[name], name))
     return samples
 
 
@@ -62,6 +81,7 @@ def summarize(samples: dict[str, list[int]]) -> dict[str, dict]:
             "min_ms": round(min(s) / 1e6, 3),
             "max_ms": round(max(s) / 1e6, 3),
             "runs": len(s),
+            "cpu_median_ms": round(median_ms(CPU_SAMPLES[name]), 3) if CPU_SAMPLES.get(name) else None,
         }
         for name, s in samples.items()
     }
