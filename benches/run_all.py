@@ -96,13 +96,24 @@ def make_fixtures(work: Path) -> None:
             mark.write_text(stamp)
 
 
+def bench_env() -> dict:
+    """The environment of every measured process: bytecode caches on, as after a pip install
+    (PYTHONDONTWRITEBYTECODE would make each import compile its sources again)."""
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "RAY_ADDRESS")}
+
+
+def compile_bytecode(py: Path) -> None:
+    """pip compiles a wheel's modules on install; the editable build must match that."""
+    sh([py, "-m", "compileall", "-q", REPO / "python" / "genevars"], env=bench_env())
+
+
 def run_bench(py: Path, name: str, work: Path, runs: int) -> dict:
     script = HERE / ("criterion_run.py" if name == "criterion" else f"bench_{name}.py")
     log(f"running {script.name}")
     started = time.time()
     proc = subprocess.run(
         [str(py), str(script), "--work", str(work), "--runs", str(runs)],
-        stdout=subprocess.PIPE, text=True, cwd=REPO,
+        stdout=subprocess.PIPE, text=True, cwd=REPO, env=bench_env(),
     )
     if proc.returncode != 0:
         return {"rows": [], "error": f"{script.name} exited {proc.returncode} (see stderr above)"}
@@ -183,6 +194,7 @@ def main() -> int:
     if not args.skip_setup:
         py = setup_toolvenv(work)
         build_genevars(py)
+    compile_bytecode(py)
     fetch_geneva(py, work)
     make_fixtures(work)
 
