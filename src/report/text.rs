@@ -330,6 +330,10 @@ fn items_indented(
     out.hidden_note(&chosen, indent);
 }
 
+/// Which findings a section lists, and how it renders one.
+type Keep = Box<dyn Fn(&Finding) -> bool>;
+type Render = Box<dyn Fn(&Finding) -> String>;
+
 fn side_block(out: &mut Out, title: &str, side: &SideInfo) {
     out.line(format!("{title}:"));
     out.line(format!("  Python: {}", side.python));
@@ -378,7 +382,7 @@ fn sections(
     let shadowed = is(Category::Package, &["shadowed"]);
     let unreadable = is(Category::Unreadable, &[]);
 
-    let blocks: Vec<(&str, Box<dyn Fn(&Finding) -> bool>, Box<dyn Fn(&Finding) -> String>)> = vec![
+    let blocks: Vec<(&str, Keep, Render)> = vec![
         ("ENV VARS: keys only in LOCAL", Box::new(env_local), Box::new(|f: &Finding| format!("+ {}", f.subject))),
         ("ENV VARS: keys only in REMOTE", Box::new(env_remote), Box::new(|f: &Finding| format!("+ {}", f.subject))),
         (
