@@ -1,7 +1,7 @@
 """(6) Peak RSS of a 5,000-distribution snapshot, beside the alternatives.
 
 Each command runs as its own process; its peak resident set comes from ``os.wait4``'s
-rusage (``ru_maxrss``, that process alone), median over the runs. No target is set: the
+rusage (``ru_maxrss``, that process alone), median over 3 runs (peak RSS barely varies). No target is set: the
 figures say what a snapshot costs next to a bare interpreter, importlib.metadata, uv and pip.
 """
 
@@ -48,7 +48,7 @@ def main() -> None:
     }
     rows, details = [], {}
     for i, (name, argv) in enumerate(commands.items()):
-        mbs = [peak_rss_mb(argv) for _ in range(args.runs)]
+        mbs = [peak_rss_mb(argv) for _ in range(3)]
         mb = round(statistics.median(mbs), 1)
         log(f"rss {name}: {mb} MB")
         details[name] = mbs

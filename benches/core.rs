@@ -25,7 +25,7 @@ fn input_dir(var: &str) -> PathBuf {
 fn load(dir: &Path, file: &str) -> Snapshot {
     let path = dir.join(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    snapshot::from_json_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    snapshot::from_json_str(&path.display().to_string(), &text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// The METADATA files of the tree, read into memory once (the reader is timed, not the disk).

@@ -87,9 +87,18 @@ def test_compare_fix_compare_again(cluster, tmp_path, monkeypatch):
         ray.shutdown()
     assert [f["category"] for f in addressed(with_env_fix, variable, normalized)] == ["package"]
 
-    # Following the advice: ship the package (and its metadata) with py_modules, which Ray
-    # uploads only for a whole job (ray.init), not for single tasks.
+    # Following the advice: ship the package (and its metadata) with py_modules. Ray
+    # uploads local paths only for a whole job; manifest= uploads them for the probes.
     fix = builder.py_modules([str(package_dir), str(info_dir)]).build()
+
+    ray.init(address=cluster.address, logging_level="ERROR", log_to_driver=False)
+    try:
+        with_fix = get_comparison_result(manifest=fix)
+    finally:
+        ray.shutdown()
+    assert addressed(with_fix, variable, normalized) == [], with_fix.report()
+
+    # And a job started with the fix's runtime_env sees the same.
 
     ray.init(address=cluster.address, runtime_env=fix.to_runtime_env(), logging_level="ERROR", log_to_driver=False)
     try:

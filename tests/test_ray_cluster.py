@@ -190,29 +190,47 @@ def test_secret_values_appear_nowhere_but_their_difference_is_reported(drift_clu
     assert SECRET_VAR in texts["report"]
 
 
-def test_a_node_that_cannot_import_genevars_gets_a_full_stdlib_snapshot(drift_cluster):
+def probe(drift_cluster: DriftCluster, node_ids: List[str], options: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The raw snapshots of the real probe on these nodes, through the Ray layer."""
     import ray
 
-    from genevars import _core, _probe, _ray
+    from genevars import _probe, _ray
 
     ray.init(address=drift_cluster.address, logging_level="ERROR", log_to_driver=False)
     try:
         nodes = {n.node_id: n for n in _ray.list_nodes()}
-        options = {
-            "paths": None,
-            "secret_rules": _core.secret_rules(),
-            "fingerprint_key": "00" * 32,
-            "reveal_values": False,
-            "use_native": True,
-            "origin": None,
-        }
         snapshots, unreachable = _ray.probe_nodes(
-            [nodes[drift_cluster.nogv], nodes[drift_cluster.head]], options, _probe.take_snapshot, timeout=60
+            [nodes[i] for i in node_ids], options, _probe.take_snapshot, timeout=60
         )
     finally:
         ray.shutdown()
     assert unreachable == []
-    nogv, head = snapshots
+    return snapshots
+
+
+def test_one_fingerprint_key_serves_local_and_remote_probes(drift_cluster):
+    from genevars import _probe
+    from genevars.compare_env import _probe_options
+
+    options = _probe_options(reveal_values=False, fingerprint_key="5a" * 32)
+    local = _probe.take_snapshot(options)
+    head, drift = probe(drift_cluster, [drift_cluster.head, drift_cluster.drift], options)
+    for snapshot in (local, head, drift):
+        assert snapshot["env"][SECRET_VAR]["withheld"] == "secret"
+        assert snapshot["env"][SECRET_VAR]["fingerprint"].startswith("hmac-sha256:")
+    assert head["env"][SECRET_VAR]["fingerprint"] == local["env"][SECRET_VAR]["fingerprint"]
+    assert drift["env"][SECRET_VAR]["fingerprint"] != local["env"][SECRET_VAR]["fingerprint"]
+
+    revealed = _probe_options(reveal_values=True, fingerprint_key="5a" * 32)
+    (drift,) = probe(drift_cluster, [drift_cluster.drift], revealed)
+    assert drift["env"][SECRET_VAR] == NODE_SECRET
+
+
+def test_a_node_that_cannot_import_genevars_gets_a_full_stdlib_snapshot(drift_cluster):
+    from genevars.compare_env import _probe_options
+
+    options = _probe_options(reveal_values=False, fingerprint_key="00" * 32)
+    nogv, head = probe(drift_cluster, [drift_cluster.nogv, drift_cluster.head], options)
     assert nogv["origin"]["node_id"] == drift_cluster.nogv
     assert nogv["genevars_version"] is None
     assert nogv["created_by"]["scanner"] == "python"
@@ -319,16 +337,20 @@ def compare_env_error():
 def test_a_probe_stuck_past_the_timeout_is_unreachable_and_the_rest_reported(drift_cluster):
     sleepy = make_sleepy_site(drift_cluster.trees / "sleepy-timeout", 40)
     node = drift_cluster.cluster.add_node(**RAY_NODE_ARGS, env_vars={"PYTHONPATH": str(sleepy)})
+    import ray
+
+    ray.init(address=drift_cluster.address, logging_level="ERROR", log_to_driver=False)
     try:
-        started = time.monotonic()
-        result = compare(drift_cluster, timeout=6)
+        started = time.monotonic()  # connected already: time the probing alone
+        result = get_comparison_result(timeout=12)
         elapsed = time.monotonic() - started
     finally:
+        ray.shutdown()
         drift_cluster.cluster.remove_node(node)
-    assert elapsed < 6 + 15
+    assert elapsed < 12 + 10
     (stuck,) = [f for f in result.findings if f["category"] == "unreachable"]
     assert stuck["nodes"] == [node.node_id]
-    assert "6 s" in stuck["message"] + (stuck.get("remote") or "")
+    assert "12 s" in stuck["message"] + (stuck.get("remote") or "")
     assert findings_about(result, "numpy")[0]["nodes"] == [drift_cluster.drift]
     assert len(result.groups) == 3
 
@@ -336,14 +358,19 @@ def test_a_probe_stuck_past_the_timeout_is_unreachable_and_the_rest_reported(dri
 def test_a_node_removed_while_probing_is_unreachable_with_rays_error(drift_cluster):
     sleepy = make_sleepy_site(drift_cluster.trees / "sleepy-removed", 40)
     node = drift_cluster.cluster.add_node(**RAY_NODE_ARGS, env_vars={"PYTHONPATH": str(sleepy)})
-    remover = threading.Timer(4.0, drift_cluster.cluster.remove_node, args=(node,))
-    remover.start()
+    import ray
+
+    everyone = [drift_cluster.head, drift_cluster.same, drift_cluster.drift, drift_cluster.nogv, node.node_id]
+    ray.init(address=drift_cluster.address, logging_level="ERROR", log_to_driver=False)
+    remover = threading.Timer(3.0, drift_cluster.cluster.remove_node, args=(node,))
     try:
+        remover.start()  # the probes start within a second; the node's probe never ends
         started = time.monotonic()
-        result = compare(drift_cluster, timeout=45)
+        result = get_comparison_result(nodes=everyone, timeout=45)
         elapsed = time.monotonic() - started
     finally:
         remover.join()
+        ray.shutdown()
     assert elapsed < 45
     (lost,) = [f for f in result.findings if f["category"] == "unreachable"]
     assert lost["nodes"] == [node.node_id]

@@ -11,6 +11,9 @@ import io
 import json
 import subprocess
 import sys
+import time
+
+import pytest
 
 from genevars import compare_ray_environments, get_comparison_result
 
@@ -81,9 +84,11 @@ def test_a_node_whose_cpus_are_all_busy_still_answers(ray_one_node):
 
     busy = hold_the_cpu.remote()
     try:
-        ray.wait([busy], timeout=3)  # let it take the node's only CPU
+        deadline = time.monotonic() + 30
+        while ray.available_resources().get("CPU", 0) > 0 and time.monotonic() < deadline:
+            time.sleep(0.2)  # until it holds the node's only CPU
         assert ray.available_resources().get("CPU", 0) == 0
-        result = get_comparison_result(timeout=20)
+        result = get_comparison_result(timeout=30)
     finally:
         ray.cancel(busy, force=True)
     assert [f for f in result.findings if f["category"] == "unreachable"] == []
@@ -91,8 +96,6 @@ def test_a_node_whose_cpus_are_all_busy_still_answers(ray_one_node):
 
 
 def test_a_runtime_env_ray_refuses_is_a_clear_error(ray_one_node, tmp_path):
-    import pytest
-
     missing = tmp_path / "no-such-dir"
     with pytest.raises(ValueError, match="Ray refused the runtime_env") as caught:
         get_comparison_result(runtime_env={"working_dir": str(missing)}, timeout=20)

@@ -32,12 +32,17 @@ from genevars._snapshot import Snapshot, snapshot_env
 from genevars._compare import ComparisonResult, compare_snapshots
 from genevars._manifest import GenevaManifestBuilder, Manifest, ManifestBuilder
 from genevars._deps import check_requirements, minimal_requirements
-from genevars.compare_env import compare_ray_environments, get_comparison_result
+from genevars.compare_env import (
+    EnvironmentMismatchError,
+    compare_ray_environments,
+    get_comparison_result,
+)
 
 __all__ = [
     "ClusterError",
     "ComparisonError",
     "ComparisonResult",
+    "EnvironmentMismatchError",
     "GenevaManifestBuilder",
     "GenevarsError",
     "Manifest",

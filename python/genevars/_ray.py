@@ -9,6 +9,7 @@ exactly the kind of problem being diagnosed.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import socket
 import sys
 import time
@@ -180,7 +181,17 @@ def _init_client(address: str, timeout: float) -> None:
     server = address[len("ray://") :]
     _check_listening(server, timeout, "Ray Client server")
     _check_grpc_answers(server, timeout, "Ray Client server")
-    ray.init(address=address, logging_level="ERROR")
+    deadline = time.monotonic() + timeout
+    try:
+        ray.init(address=address, logging_level="ERROR")
+    except ConnectionError:
+        # The server starts a process per client session; on a loaded head that start can
+        # fail once. One more try, if the time budget allows.
+        if time.monotonic() >= deadline:
+            raise
+        with contextlib.suppress(Exception):
+            ray.shutdown()
+        ray.init(address=address, logging_level="ERROR")
 
 
 def _init(address: Optional[str], timeout: float) -> None:
@@ -381,6 +392,47 @@ class _Progress:
             self._write(f"genevars: probed {self.done}/{self.total} Ray nodes{tail}", end="\n")
 
 
+def _is_local_path(entry: Any) -> bool:
+    return isinstance(entry, str) and "://" not in entry
+
+
+def upload_local_paths(runtime_env: Dict[str, Any]) -> Dict[str, Any]:
+    """Upload the local directories and files of ``py_modules`` / ``working_dir``.
+
+    Ray uploads local paths only for a whole job (``ray.init(runtime_env=...)``) and
+    refuses them on a single task; the probes are tasks, so a manifest that ships local
+    code is uploaded here the way ``ray.init`` does it, and its entries become the URIs
+    Ray accepts per task. Entries that are already URIs are left as they are.
+    """
+    wants_upload = any(_is_local_path(m) for m in runtime_env.get("py_modules") or ()) or (
+        _is_local_path(runtime_env.get("working_dir"))
+    )
+    if not wants_upload:
+        return runtime_env
+    try:
+        from ray._private.runtime_env.py_modules import upload_py_modules_if_needed
+        from ray._private.runtime_env.working_dir import upload_working_dir_if_needed
+    except ImportError:  # pragma: no cover - depends on the Ray version
+        raise ValueError(
+            "this Ray version cannot upload local py_modules / working_dir for single "
+            "tasks; start the job with ray.init(runtime_env=manifest.to_runtime_env()) "
+            "and compare without manifest="
+        ) from None
+    uploaded = dict(runtime_env)
+    for upload in (upload_py_modules_if_needed, upload_working_dir_if_needed):
+        kwargs: Dict[str, Any] = {}
+        # Newer Ray versions take include_gitignore; older ones do not.
+        if "include_gitignore" in inspect.signature(upload).parameters:
+            kwargs["include_gitignore"] = True
+        try:
+            uploaded = upload(uploaded, **kwargs)
+        except (ValueError, TypeError, OSError) as exc:
+            raise ValueError(
+                f"could not upload the runtime_env's local paths: {_first_line(str(exc))}"
+            ) from None
+    return uploaded
+
+
 def probe_nodes(
     targets: Sequence[NodeInfo],
     options: Dict[str, Any],
@@ -400,6 +452,8 @@ def probe_nodes(
     >>> snapshots, unreachable = probe_nodes(select_nodes()[0], options, take_snapshot)  # doctest: +SKIP
     """
     task = ray.remote(_make_probe_task(take_snapshot))
+    if runtime_env is not None:
+        runtime_env = upload_local_paths(runtime_env)
     pending: Dict[Any, NodeInfo] = {}
     with _pickled_by_value(sys.modules[take_snapshot.__module__]):
         for node in targets:

@@ -11,9 +11,7 @@
 //! `python/genevars/_probe.py` implements the same rules for the stdlib scanner.
 
 use std::borrow::Cow;
-use std::fs::File;
 use std::io::{self, Read};
-use std::path::Path;
 
 use thiserror::Error;
 
@@ -22,7 +20,8 @@ use thiserror::Error;
 /// (a METADATA symlinked to `/dev/zero` must not exhaust memory).
 pub const HEADER_LIMIT: usize = 1 << 20;
 
-const CHUNK: usize = 8 * 1024;
+/// Header blocks are rarely longer than this: one read, and little copied.
+const CHUNK: usize = 4 * 1024;
 
 /// Whitespace trimmed from values: the ASCII set Python's `bytes.strip()` removes.
 const fn is_space(b: u8) -> bool {
@@ -52,53 +51,91 @@ pub struct Header<'a> {
 
 /// The headers of a metadata file's header block, in order (duplicates kept).
 pub fn headers(text: &[u8]) -> Vec<Header<'_>> {
-    let text = text.strip_prefix(b"\xef\xbb\xbf").unwrap_or(text);
-    let mut out: Vec<Header<'_>> = Vec::with_capacity(32);
-    for (index, raw) in text.split(|&b| b == b'\n').enumerate() {
-        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
-        if line.is_empty() {
-            break;
+    Headers::new(text).collect()
+}
+
+/// The headers of a header block, one at a time, without collecting the ones a caller
+/// does not want.
+pub struct Headers<'a> {
+    lines: std::iter::Peekable<std::iter::Enumerate<std::slice::Split<'a, u8, fn(&u8) -> bool>>>,
+    done: bool,
+}
+
+fn is_newline(b: &u8) -> bool {
+    *b == b'\n'
+}
+
+fn strip_cr(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+fn is_continuation(line: &[u8]) -> bool {
+    matches!(line.first(), Some(b' ' | b'\t'))
+}
+
+impl<'a> Headers<'a> {
+    pub fn new(text: &'a [u8]) -> Self {
+        let text = text.strip_prefix(b"\xef\xbb\xbf").unwrap_or(text);
+        let split: fn(&u8) -> bool = is_newline;
+        Headers {
+            lines: text.split(split).enumerate().peekable(),
+            done: false,
         }
-        if line[0] == b' ' || line[0] == b'\t' {
-            // A continuation; one before any header is a defect and is skipped.
-            let more = trim(line);
-            if let (Some(last), false) = (out.last_mut(), more.is_empty()) {
-                let value = last.value.to_mut();
-                if !value.is_empty() {
-                    value.push(b' ');
-                }
-                value.extend_from_slice(more);
-            }
-            continue;
-        }
-        let Some(colon) = line.iter().position(|&b| b == b':') else {
-            break; // Not a header: the body starts here.
-        };
-        let name = &line[..colon];
-        if name.is_empty() || !name.iter().all(|&b| (0x21..=0x7e).contains(&b)) {
-            break;
-        }
-        out.push(Header {
-            // Printable ASCII, checked above.
-            name: std::str::from_utf8(name).unwrap_or_default(),
-            value: Cow::Borrowed(trim(&line[colon + 1..])),
-            line: index + 1,
-        });
     }
-    out
+}
+
+impl<'a> Iterator for Headers<'a> {
+    type Item = Header<'a>;
+
+    fn next(&mut self) -> Option<Header<'a>> {
+        while !self.done {
+            let (index, raw) = self.lines.next()?;
+            let line = strip_cr(raw);
+            if line.is_empty() {
+                break;
+            }
+            if is_continuation(line) {
+                continue; // One before any header is a defect and is skipped.
+            }
+            let Some(colon) = line.iter().position(|&b| b == b':') else {
+                break; // Not a header: the body starts here.
+            };
+            let name = &line[..colon];
+            if name.is_empty() || !name.iter().all(|&b| (0x21..=0x7e).contains(&b)) {
+                break;
+            }
+            let mut value = Cow::Borrowed(trim(&line[colon + 1..]));
+            while let Some(next) = self.lines.peek().map(|(_, raw)| strip_cr(raw)) {
+                if !is_continuation(next) {
+                    break;
+                }
+                let more = trim(next);
+                if !more.is_empty() {
+                    let joined = value.to_mut();
+                    if !joined.is_empty() {
+                        joined.push(b' ');
+                    }
+                    joined.extend_from_slice(more);
+                }
+                self.lines.next();
+            }
+            return Some(Header {
+                // Printable ASCII, checked above.
+                name: std::str::from_utf8(name).unwrap_or_default(),
+                value,
+                line: index + 1,
+            });
+        }
+        self.done = true;
+        None
+    }
 }
 
 /// The start of a metadata file: everything up to and including its first empty line
 /// (or the whole file when it has none), read in chunks so the body is never read.
 ///
 /// Fails with `InvalidData` when [`HEADER_LIMIT`] bytes hold no empty line.
-pub fn read_header_block(path: &Path) -> io::Result<Vec<u8>> {
-    read_header_block_from(File::open(path)?)
-}
-
-/// [`read_header_block`] from any reader.
-
-pub fn read_header_block_from(mut source: impl Read) -> io::Result<Vec<u8>> {
+pub fn read_header_block(mut source: impl Read) -> io::Result<Vec<u8>> {
     let mut buf = Vec::with_capacity(CHUNK);
     let mut searched = 0;
     loop {
@@ -167,8 +204,14 @@ pub enum MetadataError {
     EmptyField(&'static str),
     #[error("{field} field (line {line}) is not valid UTF-8")]
     NonUtf8 { field: &'static str, line: usize },
-    #[error("Name {0:?} is not a valid distribution name")]
+    #[error("Name {} is not a valid distribution name", json_quoted(.0))]
     InvalidName(String),
+}
+
+/// A string quoted and escaped as JSON: one line whatever it holds, and the same text
+/// Python's `json.dumps(s, ensure_ascii=False)` gives the stdlib scanner.
+fn json_quoted(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_default()
 }
 
 /// A field decoded with replacement characters because it was not valid UTF-8.
@@ -198,37 +241,29 @@ impl CoreMetadata {
     /// Reads the fields of a header block. Name and Version are required; the first of
     /// a repeated single-valued field wins, as with `email.message.Message.get`.
     pub fn parse(text: &[u8]) -> Result<Self, MetadataError> {
-        let headers = headers(text);
-        let name = required(&headers, "Name")?;
+        let (mut name, mut version, mut requires_python) = (None, None, None);
+        let mut requires_dist = Vec::new();
+        let mut provides_extra = Vec::new();
+        let mut lossy = Vec::new();
+        for header in Headers::new(text) {
+            let field = header.name;
+            if field.eq_ignore_ascii_case("Name") {
+                name.get_or_insert(header);
+            } else if field.eq_ignore_ascii_case("Version") {
+                version.get_or_insert(header);
+            } else if field.eq_ignore_ascii_case("Requires-Dist") {
+                requires_dist.push(decode(&header, &mut lossy));
+            } else if field.eq_ignore_ascii_case("Provides-Extra") {
+                provides_extra.push(decode(&header, &mut lossy));
+            } else if field.eq_ignore_ascii_case("Requires-Python") && requires_python.is_none() {
+                requires_python = Some(decode(&header, &mut lossy));
+            }
+        }
+        let name = required(name, "Name")?;
         let normalized_name = pep508_rs::PackageName::new(name.clone())
             .map_err(|_| MetadataError::InvalidName(name.clone()))?
             .to_string();
-        let version = required(&headers, "Version")?;
-        let mut lossy = Vec::new();
-        let mut decode = |h: &Header<'_>| -> String {
-            match std::str::from_utf8(&h.value) {
-                Ok(s) => s.to_string(),
-                Err(_) => {
-                    lossy.push(LossyField {
-                        field: h.name.to_string(),
-                        line: h.line,
-                    });
-                    String::from_utf8_lossy(&h.value).into_owned()
-                }
-            }
-        };
-        let mut requires_dist = Vec::new();
-        let mut provides_extra = Vec::new();
-        let mut requires_python = None;
-        for h in &headers {
-            if h.name.eq_ignore_ascii_case("Requires-Dist") {
-                requires_dist.push(decode(h));
-            } else if h.name.eq_ignore_ascii_case("Provides-Extra") {
-                provides_extra.push(decode(h));
-            } else if h.name.eq_ignore_ascii_case("Requires-Python") && requires_python.is_none() {
-                requires_python = Some(decode(h));
-            }
-        }
+        let version = required(version, "Version")?;
         Ok(CoreMetadata {
             name,
             normalized_name,
@@ -241,12 +276,23 @@ impl CoreMetadata {
     }
 }
 
+/// A kept field's text; invalid UTF-8 is replaced, and recorded in `lossy`.
+fn decode(header: &Header<'_>, lossy: &mut Vec<LossyField>) -> String {
+    match std::str::from_utf8(&header.value) {
+        Ok(text) => text.to_string(),
+        Err(_) => {
+            lossy.push(LossyField {
+                field: header.name.to_string(),
+                line: header.line,
+            });
+            String::from_utf8_lossy(&header.value).into_owned()
+        }
+    }
+}
+
 /// The first `field` header, trimmed, non-empty and valid UTF-8.
-fn required(headers: &[Header<'_>], field: &'static str) -> Result<String, MetadataError> {
-    let header = headers
-        .iter()
-        .find(|h| h.name.eq_ignore_ascii_case(field))
-        .ok_or(MetadataError::MissingField(field))?;
+fn required(header: Option<Header<'_>>, field: &'static str) -> Result<String, MetadataError> {
+    let header = header.ok_or(MetadataError::MissingField(field))?;
     if header.value.is_empty() {
         return Err(MetadataError::EmptyField(field));
     }
@@ -398,6 +444,10 @@ mod tests {
             MetadataError::InvalidName("a b".into()).to_string(),
             "Name \"a b\" is not a valid distribution name"
         );
+        assert_eq!(
+            MetadataError::InvalidName("a\u{1b}[31m\"\u{c}\u{3000}".into()).to_string(),
+            "Name \"a\\u001b[31m\\\"\\f\u{3000}\" is not a valid distribution name"
+        );
     }
 
     #[test]
@@ -427,29 +477,26 @@ mod tests {
         let mut text = b"Name: a\nVersion: 1\n\n".to_vec();
         let body_start = text.len();
         text.extend(std::iter::repeat(b'x').take(100_000));
-        let block = read_header_block_from(text.as_slice()).unwrap();
+        let block = read_header_block(text.as_slice()).unwrap();
         assert_eq!(block.len(), body_start);
         // CRLF blank line straddling a chunk boundary.
         let mut text = vec![b'A'; CHUNK - 3];
         text.splice(0..3, b"X: ".iter().copied());
         text.extend_from_slice(b"\r\n\r\nbody");
-        let block = read_header_block_from(text.as_slice()).unwrap();
+        let block = read_header_block(text.as_slice()).unwrap();
         assert!(block.ends_with(b"\r\n\r\n"));
         // No blank line: the whole file.
         assert_eq!(
-            read_header_block_from(b"Name: a".as_slice()).unwrap(),
+            read_header_block(b"Name: a".as_slice()).unwrap(),
             b"Name: a"
         );
-        assert_eq!(
-            read_header_block_from(b"\nName: a".as_slice()).unwrap(),
-            b"\n"
-        );
+        assert_eq!(read_header_block(b"\nName: a".as_slice()).unwrap(), b"\n");
     }
 
     #[test]
     fn endless_header_block_is_refused() {
         let endless = io::repeat(b'a');
-        let err = read_header_block_from(endless).unwrap_err();
+        let err = read_header_block(endless).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
         assert_eq!(err.to_string(), "header block is longer than 1 MiB");
     }

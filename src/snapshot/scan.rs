@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::metadata::{read_header_block_from, CoreMetadata, HeaderBlockTooLong};
+use super::metadata::{read_header_block, CoreMetadata, HeaderBlockTooLong};
 use super::model::{DirectUrl, DistKind, Package, ShadowedCopy, Unreadable};
 use crate::redact;
 
@@ -456,7 +456,7 @@ fn read_metadata_file(
         }
         Err(e) => return Err(format!("cannot read {label}: {}", describe(&e))),
     };
-    let result = read_header_block_from(&source);
+    let result = read_header_block(&source);
     if !matches!(&result, Ok(block) if !block.is_empty()) && !is_regular(&source) {
         // A directory, FIFO or device: refused whatever it gave.
         return Err(format!("{label} is not a regular file"));

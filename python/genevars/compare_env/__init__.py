@@ -25,10 +25,13 @@ import json
 import os
 import secrets
 import sys
-from typing import Any, Dict, Mapping, Optional, Sequence, TextIO, Union
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Sequence, TextIO, Union
 
 from genevars import _core
 from genevars.cli import EXIT_FINDINGS, EXIT_OK, CliError
+
+if TYPE_CHECKING:
+    from genevars._compare import ComparisonResult
 
 NodeSelection = Union[str, Sequence[str]]
 FAIL_ON_CHOICES = ("error", "warning", "never")
@@ -40,7 +43,7 @@ class EnvironmentMismatchError(_core.GenevarsError):
     ``.result`` holds the full :class:`~genevars.ComparisonResult`.
     """
 
-    def __init__(self, message: str, result: Any) -> None:
+    def __init__(self, message: str, result: ComparisonResult) -> None:
         super().__init__(message)
         self.result = result
 
@@ -100,7 +103,7 @@ def get_comparison_result(
     reveal_values: bool = False,
     manifest: Any = None,
     include_sys_path: bool = True,
-) -> Any:
+) -> ComparisonResult:
     """Compare this process's environment with every alive Ray node; print nothing.
 
     Every selected node is probed at once by a task pinned to it (asking for no CPU).
@@ -164,7 +167,7 @@ def get_comparison_result(
     return compare_node_snapshots(local, snapshots, unreachable + failed, env_prefix, include_sys_path)
 
 
-def _at_or_above(result: Any, fail_on: str) -> int:
+def _at_or_above(result: ComparisonResult, fail_on: str) -> int:
     """How many findings have severity ``fail_on`` or worse (none for ``never``)."""
     if fail_on not in FAIL_ON_CHOICES:
         raise ValueError(f"fail_on must be one of {', '.join(FAIL_ON_CHOICES)}, not {fail_on!r}")
@@ -185,7 +188,7 @@ def compare_ray_environments(
     reveal_values: bool = False,
     file: Optional[TextIO] = None,
     manifest: Any = None,
-) -> Any:
+) -> ComparisonResult:
     """Compare this environment with every Ray node, print the report, return the result.
 
     The same comparison as :func:`get_comparison_result`, with the report written to
@@ -363,7 +366,7 @@ def _one_line(message: str) -> str:
     return " ".join(lines)
 
 
-def _write_fix_manifest(result: Any, path: str) -> None:
+def _write_fix_manifest(result: ComparisonResult, path: str) -> None:
     try:
         result.fix_manifest("fix").build().save(path)
     except OSError as exc:

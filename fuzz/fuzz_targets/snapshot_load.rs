@@ -1,0 +1,27 @@
+//! The snapshot loader on arbitrary text: no panic, errors are one line naming the
+//! source, and whatever loads saves and loads again to the same snapshot.
+#![no_main]
+
+use genevars::snapshot::{from_json_str, to_json_string};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    match from_json_str("fuzz.json", text) {
+        Ok(snapshot) => {
+            let again =
+                from_json_str("again", &to_json_string(&snapshot)).expect("a saved snapshot loads");
+            assert_eq!(snapshot, again);
+        }
+        Err(e) => {
+            let message = e.to_string();
+            assert!(message.starts_with("fuzz.json: "), "{message}");
+            assert!(
+                !message.contains('\n') && !message.contains('\r'),
+                "{message:?}"
+            );
+        }
+    }
+});
