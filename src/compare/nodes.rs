@@ -7,7 +7,8 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use serde::{Deserialize, Serialize};
 
 use super::comparison::{
-    sort_findings, CompareOptions, Comparison, ComparisonKind, Group, NodeRef, SideInfo,
+    sort_findings, CompareOptions, Comparison, ComparisonKind, EnvDiffs, Group, NodeRef, PkgDiffs, SideInfo,
+    SysPathDiffs,
 };
 use super::finding::{Category, Finding, Severity, Summary};
 use super::many::matrix;
@@ -239,9 +240,13 @@ pub fn compare_nodes(
         findings,
         local: SideInfo::of(local, "local"),
         remote: top.map(|g| g.remote.clone()),
-        env_diffs: top.map(|g| g.env_diffs.clone()).unwrap_or_default(),
-        pkg_diffs: top.map(|g| g.pkg_diffs.clone()).unwrap_or_default(),
-        sys_path_diffs: top.map(|g| g.sys_path_diffs.clone()).unwrap_or_default(),
+        // geneva's keys: what differs from local on any group (each group's own diffs
+        // are in `groups`), so a script checking version_mismatch sees every drift.
+        env_diffs: EnvDiffs::union(groups.iter().map(|g| &g.env_diffs)),
+        pkg_diffs: PkgDiffs::union(groups.iter().map(|g| &g.pkg_diffs)),
+        sys_path_diffs: top
+            .map(|t| SysPathDiffs::union(&t.sys_path_diffs, groups.iter().map(|g| &g.sys_path_diffs)))
+            .unwrap_or_default(),
         groups,
         node_count: nodes.len() + unreachable.len(),
         matrix,

@@ -383,9 +383,13 @@ fn nodes_are_grouped_and_drift_names_the_nodes() {
     let home = c.findings.iter().filter(|f| f.subject == "HOME").collect::<Vec<_>>();
     assert_eq!(home.len(), 1, "{home:#?}");
     assert_eq!((home[0].group, home[0].nodes.clone()), (None, vec!["n1".to_string(), "n2".into(), "n3".into()]));
-    // Top-level geneva keys describe the largest group.
-    assert!(c.pkg_diffs.version_mismatch.is_empty());
-    assert_eq!(c.groups[1].pkg_diffs.version_mismatch.len(), 1);
+    // Top-level geneva keys: what differs on any group, once; each group keeps its own.
+    let numpy_triple = ("numpy".to_string(), "1.26.4".to_string(), "2.2.6".to_string());
+    assert_eq!(c.pkg_diffs.version_mismatch, vec![numpy_triple.clone()]);
+    assert_eq!(c.pkg_diffs.only_local, vec!["only-here".to_string()], "shared by both groups, listed once");
+    assert!(c.groups[0].pkg_diffs.version_mismatch.is_empty());
+    assert_eq!(c.groups[1].pkg_diffs.version_mismatch, vec![numpy_triple]);
+    assert!(c.env_diffs.only_remote.contains(&"EXTRA_VAR".to_string()), "{:?}", c.env_diffs.only_remote);
 }
 
 #[test]
