@@ -120,3 +120,7 @@ def test_node_report_names_groups_and_drift():
     assert lines[start + 1].split() == ["local", "group", "0", "group", "1"]
     assert lines[start + 2].split() == ["numpy", "1.26.4", "1.26.4", "2.2.6", "[error]"]
     assert "numpy major version differs: 1.26.4 locally, 2.2.6 remotely (critical package) [nodes: n3]" in text
+    assert "node groups disagree: numpy major version differs: 1.26.4 on group 0, 2.2.6 on group 1" in text
+    # At a glance, the drift finding does not repeat the local-vs-group error.
+    head = text[: text.index("=== NODES")]
+    assert head.count("numpy") == 2  # the error line and its hint

@@ -428,7 +428,7 @@ def upload_local_paths(runtime_env: Dict[str, Any]) -> Dict[str, Any]:
             uploaded = upload(uploaded, **kwargs)
         except (ValueError, TypeError, OSError) as exc:
             raise ValueError(
-                f"could not upload the runtime_env's local paths: {_first_line(str(exc))}"
+                f"Ray refused the runtime_env: its local paths could not be uploaded: {_first_line(str(exc))}"
             ) from None
     return uploaded
 

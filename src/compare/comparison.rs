@@ -76,6 +76,59 @@ pub struct SysPathDiffs {
     pub remote_count: usize,
 }
 
+/// Merging the diffs of several node groups into the top-level view geneva's users
+/// script against: an entry is listed when any group has it, once.
+impl EnvDiffs {
+    pub fn union<'a>(all: impl IntoIterator<Item = &'a EnvDiffs>) -> EnvDiffs {
+        let mut out = EnvDiffs::default();
+        for d in all {
+            out.only_local.extend(d.only_local.iter().cloned());
+            out.only_remote.extend(d.only_remote.iter().cloned());
+            out.diffs.extend(d.diffs.iter().cloned());
+        }
+        sort_dedup(&mut out.only_local);
+        sort_dedup(&mut out.only_remote);
+        out.diffs.sort_by(|a, b| (&a.key, &a.remote).cmp(&(&b.key, &b.remote)));
+        out.diffs.dedup();
+        out
+    }
+}
+
+impl PkgDiffs {
+    pub fn union<'a>(all: impl IntoIterator<Item = &'a PkgDiffs>) -> PkgDiffs {
+        let mut out = PkgDiffs::default();
+        for d in all {
+            out.only_local.extend(d.only_local.iter().cloned());
+            out.only_remote.extend(d.only_remote.iter().cloned());
+            out.version_mismatch.extend(d.version_mismatch.iter().cloned());
+        }
+        sort_dedup(&mut out.only_local);
+        sort_dedup(&mut out.only_remote);
+        sort_dedup(&mut out.version_mismatch);
+        out
+    }
+}
+
+impl SysPathDiffs {
+    /// Entries on one side only in any group; the counts are those of `first`, the
+    /// largest group, since a union of counts has no meaning.
+    pub fn union<'a>(first: &SysPathDiffs, all: impl IntoIterator<Item = &'a SysPathDiffs>) -> SysPathDiffs {
+        let mut out = SysPathDiffs { only_local: Vec::new(), only_remote: Vec::new(), ..first.clone() };
+        for d in all {
+            out.only_local.extend(d.only_local.iter().cloned());
+            out.only_remote.extend(d.only_remote.iter().cloned());
+        }
+        sort_dedup(&mut out.only_local);
+        sort_dedup(&mut out.only_remote);
+        out
+    }
+}
+
+fn sort_dedup<T: Ord>(items: &mut Vec<T>) {
+    items.sort_unstable();
+    items.dedup();
+}
+
 /// What a report shows of one side without the whole snapshot.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SideInfo {

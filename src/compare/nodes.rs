@@ -7,11 +7,12 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use serde::{Deserialize, Serialize};
 
 use super::comparison::{
-    sort_findings, CompareOptions, Comparison, ComparisonKind, Group, NodeRef, SideInfo,
+    sort_findings, CompareOptions, Comparison, ComparisonKind, EnvDiffs, Group, NodeRef, PkgDiffs, SideInfo,
+    SysPathDiffs,
 };
-use super::finding::{Category, Finding, Summary};
+use super::finding::{Category, Finding, Severity, Summary};
 use super::many::matrix;
-use super::pair::{diff_pair, side_findings, unreadable_set, LOCAL_REMOTE};
+use super::pair::{diff_pair, side_findings, unreadable_set, PairParts, Sides, LOCAL_REMOTE};
 use crate::knowledge::{knowledge, EnvClass, HintVars, Knowledge, Table};
 use crate::redact;
 use crate::snapshot::{EnvValue, Snapshot};
@@ -157,9 +158,9 @@ pub fn environment_fingerprint(s: &Snapshot, opts: &CompareOptions) -> String {
 ///
 /// Nodes are grouped by [`environment_fingerprint`]; the largest group comes first.
 /// Findings of local against a group carry `group` and the group's node ids; a finding
-/// every group shares is reported once with `group` none and every node id. With more
-/// than one group, `matrix` shows what the groups disagree on (columns: local, group 0,
-/// group 1, ...).
+/// every group shares is reported once with `group` none and every node id. Groups after
+/// the first are also compared with the first (codes `drift.*`, on the later group), and
+/// `matrix` shows what the groups disagree on (columns: local, group 0, group 1, ...).
 pub fn compare_nodes(
     local: &Snapshot,
     nodes: &[Snapshot],
@@ -188,6 +189,7 @@ pub fn compare_nodes(
     let mut findings = Vec::new();
     side_findings(local, true, LOCAL_REMOTE.local, &HashSet::new(), &mut findings);
     let local_unreadable = unreadable_set(local);
+    let group_words: Vec<String> = (0..members.len()).map(|g| format!("on group {g}")).collect();
     let mut groups = Vec::with_capacity(members.len());
     let mut per_group: Vec<Vec<Finding>> = Vec::with_capacity(members.len());
     for (g, (fingerprint, idxs)) in members.iter().enumerate() {
@@ -195,6 +197,11 @@ pub fn compare_nodes(
         let ids: Vec<String> = idxs.iter().map(|&i| refs[i].node_id.clone()).collect();
         let mut parts = diff_pair(local, rep, opts, LOCAL_REMOTE);
         side_findings(rep, false, LOCAL_REMOTE.remote, &local_unreadable, &mut parts.findings);
+        if g > 0 {
+            let first = &nodes[members[0].1[0]];
+            let sides = Sides { local: &group_words[0], remote: &group_words[g] };
+            drift(k, first, rep, opts, sides, &mut parts);
+        }
         for f in &mut parts.findings {
             f.group = Some(g);
             f.nodes = ids.clone();
@@ -233,12 +240,40 @@ pub fn compare_nodes(
         findings,
         local: SideInfo::of(local, "local"),
         remote: top.map(|g| g.remote.clone()),
-        env_diffs: top.map(|g| g.env_diffs.clone()).unwrap_or_default(),
-        pkg_diffs: top.map(|g| g.pkg_diffs.clone()).unwrap_or_default(),
-        sys_path_diffs: top.map(|g| g.sys_path_diffs.clone()).unwrap_or_default(),
+        // geneva's keys: what differs from local on any group (each group's own diffs
+        // are in `groups`), so a script checking version_mismatch sees every drift.
+        env_diffs: EnvDiffs::union(groups.iter().map(|g| &g.env_diffs)),
+        pkg_diffs: PkgDiffs::union(groups.iter().map(|g| &g.pkg_diffs)),
+        sys_path_diffs: top
+            .map(|t| SysPathDiffs::union(&t.sys_path_diffs, groups.iter().map(|g| &g.sys_path_diffs)))
+            .unwrap_or_default(),
         groups,
         node_count: nodes.len() + unreachable.len(),
         matrix,
+    }
+}
+
+/// Differences between the first (largest) group and another: the cluster disagrees with
+/// itself. Codes `drift.*`; `local` holds group 0's value, `remote` this group's.
+fn drift(
+    k: &Knowledge,
+    first: &Snapshot,
+    other: &Snapshot,
+    opts: &CompareOptions,
+    sides: Sides<'_>,
+    parts: &mut PairParts,
+) {
+    let between = diff_pair(first, other, opts, sides);
+    for mut f in between.findings.into_iter().filter(|f| f.severity > Severity::Expected) {
+        f.code = format!("drift.{}", f.code);
+        f.message = format!("node groups disagree: {}", f.message);
+        let vars = HintVars {
+            name: &f.subject,
+            local: f.local.as_deref().unwrap_or(""),
+            remote: f.remote.as_deref().unwrap_or(""),
+        };
+        f.hint = k.hint("drift", vars);
+        parts.findings.push(f);
     }
 }
 

@@ -35,6 +35,10 @@ pub struct Knowledge {
 pub struct PackageKnowledge {
     #[serde(default)]
     pub critical: bool,
+    /// Build and install tooling (pip, uv, wheel...): code does not import it, so its
+    /// differences are judged with the lenient `[severity.tooling]` table.
+    #[serde(default)]
+    pub tooling: bool,
     #[serde(default)]
     pub symptom: Option<String>,
     #[serde(default)]
@@ -62,6 +66,7 @@ pub struct LocalLabelRule {
 pub struct SeverityTables {
     pub critical: HashMap<String, Severity>,
     pub package: HashMap<String, Severity>,
+    pub tooling: HashMap<String, Severity>,
     pub python: HashMap<String, Severity>,
     pub platform: HashMap<String, Severity>,
     pub env: HashMap<String, Severity>,
@@ -116,6 +121,7 @@ struct Globs {
 pub enum Table {
     Critical,
     Package,
+    Tooling,
     Python,
     Platform,
     Env,
@@ -172,6 +178,7 @@ impl Knowledge {
         let t = match table {
             Table::Critical => &self.severity.critical,
             Table::Package => &self.severity.package,
+            Table::Tooling => &self.severity.tooling,
             Table::Python => &self.severity.python,
             Table::Platform => &self.severity.platform,
             Table::Env => &self.severity.env,
@@ -180,12 +187,12 @@ impl Knowledge {
         t.get(code).copied().unwrap_or(Severity::Warning)
     }
 
-    /// The package table for a package: critical or not.
+    /// The package table for a package: critical, tooling, or any other package.
     pub fn package_table(&self, name: &str) -> Table {
-        if self.is_critical(name) {
-            Table::Critical
-        } else {
-            Table::Package
+        match self.packages.get(name) {
+            Some(p) if p.critical => Table::Critical,
+            Some(p) if p.tooling => Table::Tooling,
+            _ => Table::Package,
         }
     }
 
@@ -346,7 +353,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             missing,
-            "ModuleNotFoundError: No module named 'my_pkg' on workers; add my-pkg==1.0 to the manifest's pip list"
+            "ModuleNotFoundError (No module named ...) on workers wherever code imports my-pkg; add my-pkg==1.0 to the manifest's pip list (result.fix_manifest() does)"
         );
         let cred = k
             .hint("credential_missing", HintVars { name: "AWS_ACCESS_KEY_ID", ..Default::default() })

@@ -128,7 +128,20 @@ fn summary(out: &mut Out, c: &Comparison) {
     };
     let hidden = if out.opts.show_all || c.summary.expected == 0 { "" } else { " (expected hidden)" };
     out.line(format!("genevars: {what}: {verdict}: {}{hidden}", counts(&c.summary)));
-    let serious: Vec<&Finding> = c.findings.iter().filter(|f| f.severity >= Severity::Warning).collect();
+    // A drift finding that repeats a local-vs-group finding on the same subject adds
+    // nothing at a glance; it stays in the JSON and the drift section.
+    let covered: std::collections::HashSet<(Option<usize>, &str)> = c
+        .findings
+        .iter()
+        .filter(|f| !f.code.starts_with("drift."))
+        .map(|f| (f.group, f.subject.as_str()))
+        .collect();
+    let serious: Vec<&Finding> = c
+        .findings
+        .iter()
+        .filter(|f| f.severity >= Severity::Warning)
+        .filter(|f| !f.code.starts_with("drift.") || !covered.contains(&(f.group, f.subject.as_str())))
+        .collect();
     for f in serious {
         let label = match f.severity {
             Severity::Error => out.paint("ERROR  ", "1;31"),
@@ -218,6 +231,11 @@ fn grouped(out: &mut Out, c: &Comparison) {
     }
     if let (Some(m), ComparisonKind::Nodes) = (&c.matrix, c.kind) {
         matrix(out, m, "DRIFT BETWEEN NODE GROUPS: what they disagree on");
+        let drift: Vec<&Finding> = c.findings.iter().filter(|f| f.code.starts_with("drift.")).collect();
+        if !drift.is_empty() {
+            out.line("");
+            items(out, &drift, |_| true, |f| format!("{}{}", f.message, where_(f, c.kind)));
+        }
     }
     // Differences every group shares, reported once.
     let common: Vec<&Finding> = c
@@ -236,7 +254,8 @@ fn grouped(out: &mut Out, c: &Comparison) {
             Some(label) => format!("{} vs {label}", c.local.label),
             None => format!("local vs group {}: {}", g.index, node_list(g)),
         };
-        let mine: Vec<&Finding> = c.findings.iter().filter(|f| f.group == Some(g.index)).collect();
+        let mine: Vec<&Finding> =
+            c.findings.iter().filter(|f| f.group == Some(g.index) && !f.code.starts_with("drift.")).collect();
         banner(out, &title, &mine);
         if c.kind == ComparisonKind::Nodes && !mine.iter().any(|f| out.visible(f)) {
             out.line("  nothing beyond what every node shares");
@@ -311,6 +330,10 @@ fn items_indented(
     out.hidden_note(&chosen, indent);
 }
 
+/// Which findings a section lists, and how it renders one.
+type Keep = Box<dyn Fn(&Finding) -> bool>;
+type Render = Box<dyn Fn(&Finding) -> String>;
+
 fn side_block(out: &mut Out, title: &str, side: &SideInfo) {
     out.line(format!("{title}:"));
     out.line(format!("  Python: {}", side.python));
@@ -359,7 +382,7 @@ fn sections(
     let shadowed = is(Category::Package, &["shadowed"]);
     let unreadable = is(Category::Unreadable, &[]);
 
-    let blocks: Vec<(&str, Box<dyn Fn(&Finding) -> bool>, Box<dyn Fn(&Finding) -> String>)> = vec![
+    let blocks: Vec<(&str, Keep, Render)> = vec![
         ("ENV VARS: keys only in LOCAL", Box::new(env_local), Box::new(|f: &Finding| format!("+ {}", f.subject))),
         ("ENV VARS: keys only in REMOTE", Box::new(env_remote), Box::new(|f: &Finding| format!("+ {}", f.subject))),
         (
