@@ -335,6 +335,8 @@ def run(args: argparse.Namespace) -> int:
         # A cluster started only for this comparison listens on loopback only. Ray reads
         # this at import; set for both sides, it makes no difference between them.
         os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+        # Nor does it report usage statistics anywhere.
+        os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     try:
         result = get_comparison_result(
             args.env_prefix,
