@@ -1,6 +1,7 @@
 """Canary secrets: a secret value present in the snapshots (even revealed ones) must appear
 nowhere in what a comparison produces: text report (with show_all), JSON, HTML, repr,
-findings, logs, CLI output and error messages."""
+findings, logs, CLI output and error messages, unless the comparison itself is asked to
+reveal values (``reveal_values=True`` / ``genevars diff --reveal-values``)."""
 
 from __future__ import annotations
 

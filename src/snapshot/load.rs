@@ -205,7 +205,7 @@ fn unquoted(message: &str) -> std::borrow::Cow<'_, str> {
     };
     let input = &message[prefix.len()..sep];
     // `string "x"`, `integer `1``: keep the kind, drop the quoted value.
-    let kind = input.find(|c| c == '"' || c == '`').map_or(input, |q| &input[..q]).trim_end();
+    let kind = input.find(['"', '`']).map_or(input, |q| &input[..q]).trim_end();
     let prefix = prefix.trim_end();
     let joined = if kind.is_empty() { prefix.to_string() } else { format!("{prefix} {kind}") };
     format!("{}{}", joined, &message[sep..]).into()
