@@ -14,13 +14,14 @@ from collections.abc import Mapping
 from typing import Any, Iterable, Iterator, Sequence, Union
 
 from genevars import _core
+from genevars._findings import FindingsView
 
 SnapshotLike = Union["os.PathLike[str]", str, Mapping[str, Any], Any]
 
 _SEVERITY_RANK = {"expected": 0, "info": 1, "warning": 2, "error": 3}
 
 
-class ComparisonResult(Mapping):
+class ComparisonResult(FindingsView, Mapping):
     """The result of comparing environments: findings, counts and geneva's keys.
 
     Findings are dicts with ``severity`` (error, warning, info, expected), ``category``,
@@ -96,16 +97,6 @@ class ComparisonResult(Mapping):
         if self._findings is None:
             self._findings = json.loads(self._native.findings_json())
         return [dict(f) for f in self._findings]
-
-    @property
-    def errors(self) -> list[dict[str, Any]]:
-        """Findings of severity ``error``."""
-        return [f for f in self.findings if f["severity"] == "error"]
-
-    @property
-    def warnings(self) -> list[dict[str, Any]]:
-        """Findings of severity ``warning``."""
-        return [f for f in self.findings if f["severity"] == "warning"]
 
     @property
     def ok(self) -> bool:
