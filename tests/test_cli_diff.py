@@ -68,7 +68,7 @@ def test_env_prefix_and_no_sys_path(files):
     env_subjects = {f["subject"] for f in data["findings"] if f["category"] == "env"}
     assert env_subjects == {"MY_SETTING"}
     assert not [f for f in data["findings"] if f["category"] == "sys_path"]
-    assert data["options"] == {"env_prefix": "MY_", "include_sys_path": False}
+    assert data["options"] == {"env_prefix": "MY_", "include_sys_path": False, "reveal_values": False}
 
 
 def test_show_all_lists_expected_and_appends_snapshots(files):

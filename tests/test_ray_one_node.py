@@ -100,3 +100,20 @@ def test_a_runtime_env_ray_refuses_is_a_clear_error(ray_one_node, tmp_path):
     with pytest.raises(ValueError, match="Ray refused the runtime_env") as caught:
         get_comparison_result(runtime_env={"working_dir": str(missing)}, timeout=20)
     assert str(missing) in str(caught.value)
+
+
+def test_reveal_values_shows_a_secret_that_differs_on_the_node(ray_one_node, monkeypatch):
+    canary = "canary-ray-7c1e-local"
+    monkeypatch.setenv("GENEVARS_TEST_API_KEY", canary)
+    # The node's workers get another value through the probes' runtime_env.
+    node_env = {"env_vars": {"GENEVARS_TEST_API_KEY": "canary-ray-7c1e-node"}}
+    revealed = get_comparison_result(runtime_env=node_env, reveal_values=True)
+    report = revealed.report(color=False)
+    assert f"local={canary}" in report and "remote=canary-ray-7c1e-node" in report, report
+    diff = next(d for d in revealed["env_diffs"]["diffs"] if d["key"] == "GENEVARS_TEST_API_KEY")
+    assert (diff["local"], diff["remote"]) == (canary, "canary-ray-7c1e-node")
+    default = get_comparison_result(runtime_env=node_env)
+    # Still found to differ (by fingerprint), but no value is shown anywhere.
+    assert any(f["subject"] == "GENEVARS_TEST_API_KEY" for f in default.findings)
+    shown = default.report(show_all=True, color=False) + default.to_json()
+    assert "canary-ray-7c1e" not in shown

@@ -179,12 +179,13 @@ MALFORMED_FILES: List[Tuple[str, "str | bytes", str]] = [
     ("missing-env", changed(_drop("env")), "missing field `env`"),
     ("packages-as-map", changed(_set(["packages"], {"numpy": "1.0"})), "invalid type: map, expected a sequence"),
     ("version-as-number", changed(_set(["packages"], [dict(PACKAGE, version=1.5)])), "expected a string"),
-    ("unknown-kind", changed(_set(["packages"], [dict(PACKAGE, kind="wheel")])), "unknown variant `wheel`"),
+    ("unknown-kind", changed(_set(["packages"], [dict(PACKAGE, kind="wheel")])), "unknown variant, expected one of `dist-info`, `egg-info`, `egg`"),
     ("name-not-normalized", changed(_set(["packages"], [dict(PACKAGE, name="NumPy")])), 'packages[0].name "NumPy" is not normalized (expected "numpy")'),
     ("duplicate-package", changed(_set(["packages"], [PACKAGE, PACKAGE])), 'packages[1]: "numpy" is listed twice'),
-    ("major-as-string", changed(_set(["python", "version_info", "major"], "3")), 'invalid type: string "3", expected u32'),
-    ("env-value-number", changed(_set(["env", "X"], 5)), "did not match any variant of untagged enum EnvValue"),
-    ("unknown-withheld", changed(_set(["env", "X"], {"withheld": "maybe"})), 'env.X: "withheld" is "maybe"'),
+    ("major-as-string", changed(_set(["python", "version_info", "major"], "3")), 'invalid type: string, expected u32'),
+    ("env-value-number", changed(_set(["env", "X"], 5)), "env.X: invalid type: integer, expected a string or a withheld object"),
+    ("env-value-list", changed(_set(["env", "X"], ["secret", None, "VALUE"])), "env.X: invalid type: sequence, expected a string or a withheld object"),
+    ("unknown-withheld", changed(_set(["env", "X"], {"withheld": "maybe"})), 'env.X: unknown "withheld" kind; expected "secret" or "url-credentials"'),
     ("bad-fingerprint", changed(_set(["env", "X"], {"withheld": "secret", "fingerprint": "md5:1"})), "env.X: fingerprint is not"),
     ("sys-path-string", changed(_set(["sys_path"], "/usr/lib")), "expected a sequence"),
     ("not-utf8", b'{"schema": "genevars.snapshot/1", "cwd": "\xff"}', "not UTF-8 text (byte 42)"),
@@ -200,6 +201,28 @@ def test_malformed_snapshot_file_is_refused_in_one_line(tmp_path: Path, content:
     assert text.startswith(f"{path}: "), text
     assert message in text, text
     assert "\n" not in text
+
+
+CANARY = "hunter2-canary-5e1d"
+QUOTING_FILES = [
+    ("env-list", _set(["env", "API_KEY"], ["secret", "hmac-sha256:" + "0" * 32, CANARY])),
+    ("env-bad-display", _set(["env", "API_KEY"], {"withheld": "secret", "display": [CANARY]})),
+    ("env-bad-kind", _set(["env", "API_KEY"], {"withheld": CANARY})),
+    ("cwd-number", _set(["cwd"], [CANARY])),
+    ("major-string", _set(["python", "version_info", "major"], CANARY)),
+    ("kind-variant", _set(["packages"], [dict(PACKAGE, kind=CANARY)])),
+]
+
+
+@pytest.mark.parametrize("edit", [c[1] for c in QUOTING_FILES], ids=[c[0] for c in QUOTING_FILES])
+def test_errors_do_not_quote_input_values(tmp_path: Path, edit: Callable[[Dict[str, Any]], None]) -> None:
+    path = write(tmp_path / "worker.json", changed(edit))
+    with pytest.raises(SnapshotError) as info:
+        Snapshot.load(path)
+    text = str(info.value)
+    assert text.startswith(f"{path}: ") and "\n" not in text, text
+    assert CANARY not in text, text
+    assert "env.API_KEY" in text or "line " in text, text
 
 
 def test_missing_file_and_directory(tmp_path: Path) -> None:

@@ -14,18 +14,20 @@ from collections.abc import Mapping
 from typing import Any, Iterable, Iterator, Sequence, Union
 
 from genevars import _core
+from genevars._findings import FindingsView
 
 SnapshotLike = Union["os.PathLike[str]", str, Mapping[str, Any], Any]
 
 _SEVERITY_RANK = {"expected": 0, "info": 1, "warning": 2, "error": 3}
 
 
-class ComparisonResult(Mapping):
+class ComparisonResult(FindingsView, Mapping):
     """The result of comparing environments: findings, counts and geneva's keys.
 
     Findings are dicts with ``severity`` (error, warning, info, expected), ``category``,
     ``subject``, ``code``, ``local``, ``remote``, ``message`` and ``hint`` (plus ``nodes``
-    and ``group`` for cluster comparisons). Secret values never appear in it.
+    and ``group`` for cluster comparisons). Secret values never appear in it unless the
+    comparison was made with ``reveal_values=True``.
 
     Example::
 
@@ -95,16 +97,6 @@ class ComparisonResult(Mapping):
         if self._findings is None:
             self._findings = json.loads(self._native.findings_json())
         return [dict(f) for f in self._findings]
-
-    @property
-    def errors(self) -> list[dict[str, Any]]:
-        """Findings of severity ``error``."""
-        return [f for f in self.findings if f["severity"] == "error"]
-
-    @property
-    def warnings(self) -> list[dict[str, Any]]:
-        """Findings of severity ``warning``."""
-        return [f for f in self.findings if f["severity"] == "warning"]
 
     @property
     def ok(self) -> bool:
@@ -236,12 +228,17 @@ def compare_snapshots(
     remote: SnapshotLike,
     env_prefix: str | None = None,
     include_sys_path: bool = True,
+    *,
+    reveal_values: bool = False,
 ) -> ComparisonResult:
     """Compare two environments: ``local`` where code is submitted, ``remote`` where it runs.
 
     Each side may be a :class:`genevars.Snapshot`, a snapshot dict, JSON text, or the path
     of a snapshot file. ``env_prefix`` limits the variables compared to names starting with
-    it; ``include_sys_path=False`` skips sys.path.
+    it; ``include_sys_path=False`` skips sys.path. ``reveal_values=True`` shows the plain
+    values of secret-looking variables and URL credentials in findings, ``env_diffs`` and
+    reports; only snapshots taken with ``reveal_values`` hold them (values withheld at
+    capture stay withheld and are compared by fingerprint).
 
     Raises :class:`genevars.SnapshotError` for an unreadable or invalid snapshot.
 
@@ -261,6 +258,7 @@ def compare_snapshots(
         include_sys_path,
         local_name=local_name,
         remote_name=remote_name,
+        reveal_values=reveal_values,
     )
     return ComparisonResult(native)
 
@@ -270,11 +268,14 @@ def compare_many(
     labels: Sequence[str] | None = None,
     env_prefix: str | None = None,
     include_sys_path: bool = True,
+    *,
+    reveal_values: bool = False,
 ) -> ComparisonResult:
     """Compare the first environment with each of the others, with a matrix of what differs.
 
     ``labels`` name the environments in the report (default: file names for paths,
     ``snapshot N`` otherwise). Findings about environment ``i`` carry ``group = i - 1``.
+    ``reveal_values``: as for :func:`compare_snapshots`.
 
     Example::
 
@@ -292,7 +293,11 @@ def compare_many(
         labels = [os.path.basename(n) if os.path.sep in n else n for n in names]
     if len(texts) < 2:
         raise _core.ComparisonError(f"need at least two snapshots to compare, got {len(texts)}")
-    return ComparisonResult(_core.compare_many(texts, list(labels), env_prefix, include_sys_path))
+    return ComparisonResult(
+        _core.compare_many(
+            texts, list(labels), env_prefix, include_sys_path, reveal_values=reveal_values
+        )
+    )
 
 
 def compare_node_snapshots(
@@ -301,12 +306,15 @@ def compare_node_snapshots(
     unreachable: Iterable[Mapping[str, Any]] = (),
     env_prefix: str | None = None,
     include_sys_path: bool = True,
+    *,
+    reveal_values: bool = False,
 ) -> ComparisonResult:
     """Compare local with the snapshots of a cluster's nodes, grouping identical nodes.
 
     Each node snapshot's ``origin`` names its node (``node_id``, ``node_address``,
     ``hostname``); ``unreachable`` lists ``{"node_id", "node_address", "error"}`` for nodes
     whose probe failed. ``compare_ray_environments`` calls this after probing.
+    ``reveal_values``: as for :func:`compare_snapshots`.
 
     Example::
 
@@ -317,7 +325,12 @@ def compare_node_snapshots(
     local_text, _ = _snapshot_text(local, "local")
     node_texts = [_snapshot_text(n, f"node {i}")[0] for i, n in enumerate(nodes)]
     native = _core.compare_nodes(
-        local_text, node_texts, [dict(u) for u in unreachable], env_prefix, include_sys_path
+        local_text,
+        node_texts,
+        [dict(u) for u in unreachable],
+        env_prefix,
+        include_sys_path,
+        reveal_values=reveal_values,
     )
     return ComparisonResult(native)
 

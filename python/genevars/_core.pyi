@@ -143,8 +143,11 @@ def compare(
     *,
     local_name: str = "local snapshot",
     remote_name: str = "remote snapshot",
+    reveal_values: bool = False,
 ) -> Comparison:
-    """Compare two snapshots given as JSON text. Raises SnapshotError for invalid input."""
+    """Compare two snapshots given as JSON text. Raises SnapshotError for invalid input.
+    ``reveal_values`` shows the plain values the snapshots hold instead of withholding
+    secrets (values withheld at capture stay withheld)."""
 
 def compare_nodes(
     local_json: str,
@@ -152,6 +155,8 @@ def compare_nodes(
     unreachable: list[dict[str, str | None]] = ...,
     env_prefix: str | None = None,
     include_sys_path: bool = True,
+    *,
+    reveal_values: bool = False,
 ) -> Comparison:
     """Compare local with every node snapshot; nodes with identical environments are grouped.
     ``unreachable`` items are ``{"node_id", "node_address", "error"}``."""
@@ -161,6 +166,8 @@ def compare_many(
     labels: list[str] | None = None,
     env_prefix: str | None = None,
     include_sys_path: bool = True,
+    *,
+    reveal_values: bool = False,
 ) -> Comparison:
     """Compare the first snapshot with each of the others, with a packages x environments matrix."""
 

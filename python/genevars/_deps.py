@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence, Union
 
+from genevars._findings import FindingsView
 from genevars import _core
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -120,18 +121,10 @@ def _pins_of(manifest: Any) -> list[str]:
 
 
 @dataclass
-class DependencyCheck:
+class DependencyCheck(FindingsView):
     """Findings (dicts with the Finding fields) of categories ``requirement`` and ``rule``."""
 
     findings: list[dict[str, Any]]
-
-    @property
-    def errors(self) -> list[dict[str, Any]]:
-        return [f for f in self.findings if f["severity"] == "error"]
-
-    @property
-    def warnings(self) -> list[dict[str, Any]]:
-        return [f for f in self.findings if f["severity"] == "warning"]
 
     @property
     def ok(self) -> bool:

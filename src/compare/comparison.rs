@@ -16,11 +16,16 @@ pub struct CompareOptions {
     /// Only variables whose name starts with this prefix are compared.
     pub env_prefix: Option<String>,
     pub include_sys_path: bool,
+    /// Show the plain values of secret-looking variables and URL credentials in findings,
+    /// `env_diffs` and reports. Only snapshots taken with `reveal_values` hold them; a
+    /// withheld value stays withheld (and is still compared by fingerprint).
+    #[serde(default)]
+    pub reveal_values: bool,
 }
 
 impl Default for CompareOptions {
     fn default() -> Self {
-        CompareOptions { env_prefix: None, include_sys_path: true }
+        CompareOptions { env_prefix: None, include_sys_path: true, reveal_values: false }
     }
 }
 

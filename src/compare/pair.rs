@@ -328,9 +328,11 @@ fn env_cmp(l: &EnvValue, r: &EnvValue) -> EnvCmp {
     }
 }
 
-/// What may be shown of a recorded value: never a secret, URL credentials masked.
-pub(crate) fn shown(key: &str, value: &EnvValue) -> String {
+/// What may be shown of a recorded value: never a secret, URL credentials masked, unless
+/// `reveal` (the user asked): then a plain value is shown as recorded.
+pub(crate) fn shown(key: &str, value: &EnvValue, reveal: bool) -> String {
     match value {
+        EnvValue::Plain(v) if reveal => v.clone(),
         EnvValue::Plain(v) => redact::display_value(key, v),
         EnvValue::Withheld(w) => match &w.display {
             Some(d) if !redact::is_secret_key(key) => {
@@ -360,17 +362,17 @@ fn env(
             (Some(a), Some(b)) if a == b => {
                 let (key, lv) = li.next().unwrap();
                 let (_, rv) = ri.next().unwrap();
-                env_both(k, key, lv, rv, sides, &mut diffs, out);
+                env_both(k, key, (lv, rv), opts.reveal_values, sides, &mut diffs, out);
             }
             (Some(a), b) if b.map_or(true, |b| a < b) => {
                 let (key, lv) = li.next().unwrap();
                 diffs.only_local.push(key.clone());
-                out.push(env_one_side(k, key, lv, true, sides));
+                out.push(env_one_side(k, key, lv, true, opts.reveal_values, sides));
             }
             _ => {
                 let (key, rv) = ri.next().unwrap();
                 diffs.only_remote.push(key.clone());
-                out.push(env_one_side(k, key, rv, false, sides));
+                out.push(env_one_side(k, key, rv, false, opts.reveal_values, sides));
             }
         }
     }
@@ -385,9 +387,16 @@ fn noise_note(class: EnvClass) -> Option<&'static str> {
     }
 }
 
-fn env_one_side(k: &Knowledge, key: &str, value: &EnvValue, is_local: bool, sides: Sides<'_>) -> Finding {
+fn env_one_side(
+    k: &Knowledge,
+    key: &str,
+    value: &EnvValue,
+    is_local: bool,
+    reveal: bool,
+    sides: Sides<'_>,
+) -> Finding {
     let class = k.env_class(key);
-    let shown_value = shown(key, value);
+    let shown_value = shown(key, value, reveal);
     let (code, mut message, severity, hint) = if is_local && class == EnvClass::CloudCredential {
         let vars = HintVars { name: key, local: &shown_value, remote: "" };
         (
@@ -418,8 +427,8 @@ fn env_one_side(k: &Knowledge, key: &str, value: &EnvValue, is_local: bool, side
 fn env_both(
     k: &Knowledge,
     key: &str,
-    lv: &EnvValue,
-    rv: &EnvValue,
+    (lv, rv): (&EnvValue, &EnvValue),
+    reveal: bool,
     sides: Sides<'_>,
     diffs: &mut EnvDiffs,
     out: &mut Vec<Finding>,
@@ -428,9 +437,11 @@ fn env_both(
     if cmp == EnvCmp::Same {
         return;
     }
-    let (ls, rs) = (shown(key, lv), shown(key, rv));
+    let (ls, rs) = (shown(key, lv, reveal), shown(key, rv, reveal));
     let class = k.env_class(key);
-    let secret = redact::is_secret_key(key) || matches!((lv, rv), (EnvValue::Withheld(_), _) | (_, EnvValue::Withheld(_)));
+    // A withheld side has no value to reveal: the message says how it was compared.
+    let withheld = matches!((lv, rv), (EnvValue::Withheld(_), _) | (_, EnvValue::Withheld(_)));
+    let secret = withheld || (redact::is_secret_key(key) && !reveal);
     let (code, mut message) = if cmp == EnvCmp::CannotTell {
         (
             "cannot_tell",

@@ -226,7 +226,7 @@ fn env_only_local_only_remote_and_values() {
 fn env_prefix_filters_variables() {
     let l = with_env(snapshot(), &[("PYTHONPATH", "/x"), ("OTHER", "1")]);
     let r = with_env(snapshot(), &[("PYTHONPATH", "/y"), ("ANOTHER", "2")]);
-    let c = compare_pair(&l, &r, &CompareOptions { env_prefix: Some("PY".into()), include_sys_path: true });
+    let c = compare_pair(&l, &r, &CompareOptions { env_prefix: Some("PY".into()), ..CompareOptions::default() });
     assert!(none_for(&c, "OTHER") && none_for(&c, "ANOTHER"));
     assert_eq!(find(&c, Category::Env, "PYTHONPATH").code, "important_differs");
 }
@@ -271,6 +271,36 @@ fn secrets_compare_by_fingerprint_and_never_show() {
 }
 
 #[test]
+fn reveal_values_shows_plain_values_and_still_compares_withheld_by_fingerprint() {
+    let mut l = with_env(snapshot(), &[("PIP_INDEX_URL", "https://user:hunter2@pypi.example.com/simple")]);
+    let mut r = with_env(snapshot(), &[("PIP_INDEX_URL", "https://user:other@pypi.example.com/simple")]);
+    l.env.insert("MY_API_KEY".into(), EnvValue::Plain("canary-123".into()));
+    r.env.insert("MY_API_KEY".into(), EnvValue::Plain("canary-456".into()));
+    l.env.insert("ONLY_HERE_TOKEN".into(), EnvValue::Plain("canary-789".into()));
+    // Taken without reveal: no value to show, but fingerprints still decide.
+    l.env.insert("DB_PASSWORD".into(), withheld(Some("hmac-sha256:aaaa")));
+    r.env.insert("DB_PASSWORD".into(), withheld(Some("hmac-sha256:bbbb")));
+    l.env.insert("API_TOKEN".into(), withheld(Some("hmac-sha256:aaaa")));
+    r.env.insert("API_TOKEN".into(), withheld(Some("hmac-sha256:aaaa")));
+    let reveal = CompareOptions { reveal_values: true, ..CompareOptions::default() };
+    let c = compare_pair(&l, &r, &reveal);
+    let key = find(&c, Category::Env, "MY_API_KEY");
+    assert_eq!((key.local.as_deref(), key.remote.as_deref()), (Some("canary-123"), Some("canary-456")));
+    assert!(key.message.contains("canary-123") && key.message.contains("canary-456"), "{}", key.message);
+    assert_eq!(find(&c, Category::Env, "ONLY_HERE_TOKEN").local.as_deref(), Some("canary-789"));
+    assert_eq!(find(&c, Category::Env, "PIP_INDEX_URL").local.as_deref(), Some("https://user:hunter2@pypi.example.com/simple"));
+    assert!(c.env_diffs.diffs.iter().any(|d| d.key == "MY_API_KEY" && d.local == "canary-123" && d.remote == "canary-456"));
+    let pw = find(&c, Category::Env, "DB_PASSWORD");
+    assert_eq!((pw.code.as_str(), pw.local.as_deref()), ("value_differs", Some(crate::redact::WITHHELD)));
+    assert!(pw.message.contains("compared by keyed fingerprint"), "{}", pw.message);
+    assert!(none_for(&c, "API_TOKEN"), "same fingerprint, same value");
+
+    // The default withholds the very same snapshots.
+    let text = serde_json::to_string(&compare_pair(&l, &r, &opts())).unwrap();
+    assert!(!text.contains("canary-") && !text.contains("hunter2"), "{text}");
+}
+
+#[test]
 fn url_credentials_are_masked_in_values() {
     let l = with_env(snapshot(), &[("PIP_INDEX_URL", "https://user:hunter2@pypi.example.com/simple")]);
     let mut r = snapshot();
@@ -304,7 +334,7 @@ fn sys_path_differences_and_ray_paths() {
     );
     let d = &c.sys_path_diffs;
     assert_eq!((d.intersection_count, d.local_count, d.remote_count), (2, 2, 4));
-    let c = compare_pair(&l, &r, &CompareOptions { env_prefix: None, include_sys_path: false });
+    let c = compare_pair(&l, &r, &CompareOptions { include_sys_path: false, ..CompareOptions::default() });
     assert!(c.findings.iter().all(|f| f.category != Category::SysPath));
     assert!(c.sys_path_diffs.only_remote.is_empty());
 }

@@ -89,12 +89,14 @@ impl PyComparison {
     }
 }
 
-/// Parses one snapshot. The common case (valid input) takes a single typed pass; only
-/// input that fails it goes through the validating loader, for its precise message.
+/// Parses one snapshot. The common case (valid input) takes a single typed pass and the
+/// content checks; only input that fails them goes through the validating loader, for its
+/// precise message.
 fn parse(name: &str, text: &str) -> PyResult<Snapshot> {
     if let Ok(s) = serde_json::from_str::<Snapshot>(text) {
         let major = s.schema.strip_prefix("genevars.snapshot/").and_then(|v| v.split('.').next());
-        if major.and_then(|m| m.parse::<u32>().ok()) == Some(snapshot::SNAPSHOT_SCHEMA_MAJOR) {
+        let known = major.and_then(|m| m.parse::<u32>().ok()) == Some(snapshot::SNAPSHOT_SCHEMA_MAJOR);
+        if known && snapshot::load::check_content(&s).is_ok() {
             return Ok(s);
         }
     }
@@ -106,14 +108,16 @@ fn parse_all(texts: &[String], name: impl Fn(usize) -> String) -> PyResult<Vec<S
     texts.iter().enumerate().map(|(i, text)| parse(&name(i), text)).collect()
 }
 
-fn options(env_prefix: Option<String>, include_sys_path: bool) -> CompareOptions {
-    CompareOptions { env_prefix: env_prefix.filter(|p| !p.is_empty()), include_sys_path }
+fn options(env_prefix: Option<String>, include_sys_path: bool, reveal_values: bool) -> CompareOptions {
+    CompareOptions { env_prefix: env_prefix.filter(|p| !p.is_empty()), include_sys_path, reveal_values }
 }
 
 /// Compares two snapshots given as JSON text. `local_name` / `remote_name` name them in
-/// error messages (file names, for instance).
+/// error messages (file names, for instance). `reveal_values` shows the plain values the
+/// snapshots hold (taken with reveal_values) instead of withholding secrets.
 #[pyfunction(name = "compare")]
-#[pyo3(signature = (local_json, remote_json, env_prefix = None, include_sys_path = true, *, local_name = "local snapshot", remote_name = "remote snapshot"))]
+#[pyo3(signature = (local_json, remote_json, env_prefix = None, include_sys_path = true, *, local_name = "local snapshot", remote_name = "remote snapshot", reveal_values = false))]
+#[allow(clippy::too_many_arguments)]
 fn compare_pair(
     py: Python<'_>,
     local_json: &str,
@@ -122,8 +126,9 @@ fn compare_pair(
     include_sys_path: bool,
     local_name: &str,
     remote_name: &str,
+    reveal_values: bool,
 ) -> PyResult<PyComparison> {
-    let opts = options(env_prefix, include_sys_path);
+    let opts = options(env_prefix, include_sys_path, reveal_values);
     py.allow_threads(|| {
         let local = parse(local_name, local_json)?;
         let remote = parse(remote_name, remote_json)?;
@@ -152,7 +157,7 @@ fn unreachable_node(i: usize, item: &Bound<'_, PyAny>) -> PyResult<UnreachableNo
 /// Compares local with every node snapshot (JSON text each, with `origin` naming the
 /// node); `unreachable` lists nodes whose probe failed.
 #[pyfunction]
-#[pyo3(signature = (local_json, nodes, unreachable = Vec::new(), env_prefix = None, include_sys_path = true))]
+#[pyo3(signature = (local_json, nodes, unreachable = Vec::new(), env_prefix = None, include_sys_path = true, *, reveal_values = false))]
 fn compare_nodes(
     py: Python<'_>,
     local_json: &str,
@@ -160,8 +165,9 @@ fn compare_nodes(
     unreachable: Vec<Bound<'_, PyAny>>,
     env_prefix: Option<String>,
     include_sys_path: bool,
+    reveal_values: bool,
 ) -> PyResult<PyComparison> {
-    let opts = options(env_prefix, include_sys_path);
+    let opts = options(env_prefix, include_sys_path, reveal_values);
     let unreachable = unreachable
         .iter()
         .enumerate()
@@ -183,15 +189,16 @@ fn compare_nodes(
 /// Compares the first snapshot with each of the others (`genevars diff A B C`);
 /// `labels` name them (default: `snapshot 0`, `snapshot 1`, ...).
 #[pyfunction]
-#[pyo3(signature = (snapshots, labels = None, env_prefix = None, include_sys_path = true))]
+#[pyo3(signature = (snapshots, labels = None, env_prefix = None, include_sys_path = true, *, reveal_values = false))]
 fn compare_many(
     py: Python<'_>,
     snapshots: Vec<String>,
     labels: Option<Vec<String>>,
     env_prefix: Option<String>,
     include_sys_path: bool,
+    reveal_values: bool,
 ) -> PyResult<PyComparison> {
-    let opts = options(env_prefix, include_sys_path);
+    let opts = options(env_prefix, include_sys_path, reveal_values);
     let labels = labels.unwrap_or_else(|| (0..snapshots.len()).map(|i| format!("snapshot {i}")).collect());
     if labels.len() != snapshots.len() {
         return Err(ComparisonError::new_err(
@@ -213,7 +220,7 @@ fn compare_many(
 #[pyo3(signature = (snapshot_json, env_prefix = None, include_sys_path = true))]
 fn environment_fingerprint(snapshot_json: &str, env_prefix: Option<String>, include_sys_path: bool) -> PyResult<String> {
     let s = parse("snapshot", snapshot_json)?;
-    Ok(cmp::environment_fingerprint(&s, &options(env_prefix, include_sys_path)))
+    Ok(cmp::environment_fingerprint(&s, &options(env_prefix, include_sys_path, false)))
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

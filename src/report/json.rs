@@ -40,8 +40,8 @@ pub fn to_json(c: &Comparison, snapshots: Snapshots<'_>, pretty: bool) -> String
         ok: c.ok(),
         summary: c.summary,
         findings: &c.findings,
-        local: snapshots.local.map(redacted_snapshot),
-        remote: snapshots.remote.map(redacted_snapshot),
+        local: snapshots.local.map(|s| shown_snapshot(s, c.options.reveal_values)),
+        remote: snapshots.remote.map(|s| shown_snapshot(s, c.options.reveal_values)),
         env_diffs: &c.env_diffs,
         pkg_diffs: &c.pkg_diffs,
         sys_path_diffs: &c.sys_path_diffs,
@@ -54,6 +54,16 @@ pub fn to_json(c: &Comparison, snapshots: Snapshots<'_>, pretty: bool) -> String
     };
     let text = if pretty { serde_json::to_string_pretty(&doc) } else { serde_json::to_string(&doc) };
     text.expect("a comparison always serializes")
+}
+
+/// The snapshot as a report embeds it: as recorded when the user asked to reveal values,
+/// else [`redacted_snapshot`].
+pub fn shown_snapshot(s: &Snapshot, reveal_values: bool) -> Snapshot {
+    if reveal_values {
+        s.clone()
+    } else {
+        redacted_snapshot(s)
+    }
 }
 
 /// A copy of a snapshot safe to write anywhere: values of secret keys withheld (their

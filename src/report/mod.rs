@@ -2,14 +2,15 @@
 //!
 //! Every renderer reads a [`Comparison`](crate::compare::Comparison), whose values are
 //! already safe to show; snapshots passed alongside are redacted again before they are
-//! written, so a revealed secret in a snapshot never reaches a report.
+//! written, so a revealed secret in a snapshot never reaches a report unless the
+//! comparison itself was asked to reveal values (`CompareOptions::reveal_values`).
 
 pub mod html;
 pub mod json;
 pub mod text;
 
 pub use html::to_html;
-pub use json::{redacted_snapshot, to_json};
+pub use json::{redacted_snapshot, shown_snapshot, to_json};
 pub use text::{to_text, TextOptions};
 
 use crate::snapshot::Snapshot;
@@ -48,6 +49,24 @@ mod tests {
         assert_eq!(v["pkg_diffs"]["version_mismatch"][0], serde_json::json!(["numpy", "1.26.4", "2.2.6"]));
         assert_eq!(v["local"]["env"]["MY_API_KEY"]["withheld"], "secret");
         assert!(!text.contains("canary-in-report"));
+    }
+
+    #[test]
+    fn reports_reveal_values_only_when_asked() {
+        let (local, remote) = pair();
+        let snaps = Snapshots { local: Some(&local), remote: Some(&remote) };
+        let reveal = CompareOptions { reveal_values: true, ..CompareOptions::default() };
+        let c = compare_pair(&local, &remote, &reveal);
+        let json = to_json(&c, snaps, false);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["local"]["env"]["MY_API_KEY"], "canary-in-report");
+        assert_eq!(v["options"]["reveal_values"], true);
+        let text = to_text(&c, snaps, TextOptions { show_all: true, color: false });
+        assert!(text.contains("canary-in-report"), "{text}");
+        assert!(text.contains("=== LOCAL SNAPSHOT (JSON, values revealed) ==="));
+        assert!(to_html(&c, true).contains("canary-in-report"));
+        let hidden = compare_pair(&local, &remote, &CompareOptions::default());
+        assert!(!to_html(&hidden, true).contains("canary-in-report"));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::json::redacted_snapshot;
+use super::json::shown_snapshot;
 use super::Snapshots;
 use crate::compare::{
     Category, Comparison, ComparisonKind, Finding, Group, Matrix, Severity, SideInfo, Summary,
@@ -85,10 +85,12 @@ pub fn to_text(c: &Comparison, snapshots: Snapshots<'_>, opts: TextOptions) -> S
         ComparisonKind::Nodes | ComparisonKind::Many => grouped(&mut out, c),
     }
     if opts.show_all {
+        let reveal = c.options.reveal_values;
+        let how = if reveal { "values revealed" } else { "secrets withheld" };
         for (title, snapshot) in [("LOCAL", snapshots.local), ("REMOTE", snapshots.remote)] {
             if let Some(s) = snapshot {
-                out.header(&format!("{title} SNAPSHOT (JSON, secrets withheld)"));
-                let json = serde_json::to_string_pretty(&redacted_snapshot(s)).expect("a snapshot serializes");
+                out.header(&format!("{title} SNAPSHOT (JSON, {how})"));
+                let json = serde_json::to_string_pretty(&shown_snapshot(s, reveal)).expect("a snapshot serializes");
                 out.line(json);
             }
         }

@@ -94,7 +94,7 @@ pub fn from_json_str(source: &str, text: &str) -> Result<Snapshot, SnapshotError
             file: source.to_string(),
             line: e.line(),
             column: e.column(),
-            message: strip_position(&e.to_string()),
+            message: without_input(&e.to_string()),
         })?;
     if !value.is_object() {
         return Err(SnapshotError::Shape {
@@ -110,7 +110,7 @@ pub fn from_json_str(source: &str, text: &str) -> Result<Snapshot, SnapshotError
         file: source.to_string(),
         line: e.line(),
         column: e.column(),
-        message: strip_position(&e.to_string()),
+        message: without_input(&e.to_string()),
     })?;
     check_content(&snapshot).map_err(|message| SnapshotError::Invalid {
         file: source.to_string(),
@@ -121,7 +121,7 @@ pub fn from_json_str(source: &str, text: &str) -> Result<Snapshot, SnapshotError
 
 /// The rules serde cannot express. A hand-edited `"name": "PyYAML"` would otherwise
 /// never match `pyyaml` and show up as a package missing on one side.
-fn check_content(snapshot: &Snapshot) -> Result<(), String> {
+pub(crate) fn check_content(snapshot: &Snapshot) -> Result<(), String> {
     let mut seen = std::collections::HashSet::new();
     for (i, package) in snapshot.packages.iter().enumerate() {
         let normalized = pep508_rs::PackageName::new(package.name.clone()).map_err(|_| {
@@ -146,10 +146,10 @@ fn check_content(snapshot: &Snapshot) -> Result<(), String> {
     }
     for (key, value) in &snapshot.env {
         if let EnvValue::Withheld(w) = value {
+            // The value is not quoted: a hand-edited file may hold a secret in any field.
             if w.withheld != "secret" && w.withheld != "url-credentials" {
                 return Err(format!(
-                    "env.{key}: \"withheld\" is {:?}; expected \"secret\" or \"url-credentials\"",
-                    w.withheld
+                    "env.{key}: unknown \"withheld\" kind; expected \"secret\" or \"url-credentials\""
                 ));
             }
             if let Some(fp) = &w.fingerprint {
@@ -169,14 +169,17 @@ fn is_fingerprint(text: &str) -> bool {
         .is_some_and(|hex| hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-/// serde_json appends " at line L column C"; we report those fields ourselves. What is
-/// left may quote the input (an unknown variant), so control characters are escaped to
+/// A serde_json message fit for a snapshot error: the " at line L column C" it appends is
+/// dropped (we report those fields ourselves), and so is any input it quotes
+/// (`invalid type: string "hunter2", expected u32` becomes `invalid type: string,
+/// expected u32`), since a snapshot may hold secrets. Control characters are escaped to
 /// keep the error on one line.
-fn strip_position(message: &str) -> String {
+pub(crate) fn without_input(message: &str) -> String {
     let message = match message.rfind(" at line ") {
         Some(i) => &message[..i],
         None => message,
     };
+    let message = unquoted(message);
     let mut out = String::with_capacity(message.len());
     for c in message.chars() {
         if c.is_control() {
@@ -186,6 +189,26 @@ fn strip_position(message: &str) -> String {
         }
     }
     out
+}
+
+/// Drops the quoted input from serde's messages that carry one: `invalid type: KIND VALUE,
+/// expected ...`, `invalid value: ...`, `unknown variant `VALUE`, expected ...` and
+/// `unknown field ...`. The expectation comes from our types, so the last ", expected "
+/// separates it from the input, whatever the input holds.
+fn unquoted(message: &str) -> std::borrow::Cow<'_, str> {
+    const QUOTING: [&str; 4] = ["invalid type: ", "invalid value: ", "unknown variant", "unknown field"];
+    let Some(prefix) = QUOTING.iter().find(|p| message.starts_with(*p)) else {
+        return message.into();
+    };
+    let Some(sep) = message.rfind(", expected ") else {
+        return format!("{}(value not shown)", prefix).into();
+    };
+    let input = &message[prefix.len()..sep];
+    // `string "x"`, `integer `1``: keep the kind, drop the quoted value.
+    let kind = input.find(['"', '`']).map_or(input, |q| &input[..q]).trim_end();
+    let prefix = prefix.trim_end();
+    let joined = if kind.is_empty() { prefix.to_string() } else { format!("{prefix} {kind}") };
+    format!("{}{}", joined, &message[sep..]).into()
 }
 
 /// Pretty JSON with a trailing newline, the form written to files.
@@ -315,20 +338,20 @@ mod tests {
             (with(&["schema"], json!("genevars.snapshot/2")), "is newer than this genevars reads (major 1); upgrade genevars"),
             (with(&["python"], Value::Null), "missing field `python`"),
             (with(&["packages"], json!({"numpy": "1.0"})), "invalid type: map, expected a sequence"),
-            (with(&["python", "version_info", "major"], json!("3")), "invalid type: string \"3\", expected u32"),
-            (with(&["python", "version_info", "minor"], json!(-1)), "invalid value: integer `-1`, expected u32"),
+            (with(&["python", "version_info", "major"], json!("3")), "invalid type: string, expected u32"),
+            (with(&["python", "version_info", "minor"], json!(-1)), "invalid value: integer, expected u32"),
             (with(&["packages", "0", "version"], Value::Null), "missing field `version`"),
-            (with(&["packages", "0", "version"], json!(1.5)), "invalid type: floating point `1.5`, expected a string"),
-            (with(&["packages", "0", "kind"], json!("wheel")), "unknown variant `wheel`"),
-            (with(&["env", "=PATH"], json!(5)), "did not match any variant of untagged enum EnvValue"),
+            (with(&["packages", "0", "version"], json!(1.5)), "invalid type: floating point, expected a string"),
+            (with(&["packages", "0", "kind"], json!("wheel")), "unknown variant, expected one of `dist-info`, `egg-info`, `egg`"),
+            (with(&["env", "=PATH"], json!(5)), "env.PATH: invalid type: integer, expected a string or a withheld object"),
             (with(&["env"], json!(["PATH=/usr/bin"])), "invalid type: sequence, expected a map"),
-            (with(&["sys_path"], json!("/usr/lib")), "invalid type: string \"/usr/lib\", expected a sequence"),
+            (with(&["sys_path"], json!("/usr/lib")), "invalid type: string, expected a sequence"),
             (with(&["cwd"], Value::Null), "missing field `cwd`"),
             (with(&["markers", "sys_platform"], Value::Null), "missing field `sys_platform`"),
             (with(&["unreadable"], json!([{"path": "/x"}])), "missing field `reason`"),
             (with(&["packages", "0", "name"], json!("NumPy")), "invalid snapshot: packages[0].name \"NumPy\" is not normalized (expected \"numpy\")"),
             (with(&["packages", "0", "name"], json!("num py")), "packages[0].name \"num py\" is not a valid distribution name"),
-            (with(&["env", "API_KEY", "withheld"], json!("maybe")), "env.API_KEY: \"withheld\" is \"maybe\"; expected \"secret\" or \"url-credentials\""),
+            (with(&["env", "API_KEY", "withheld"], json!("maybe")), "env.API_KEY: unknown \"withheld\" kind; expected \"secret\" or \"url-credentials\""),
             (with(&["env", "API_KEY", "fingerprint"], json!("sha1:abc")), "env.API_KEY: fingerprint is not \"hmac-sha256:\" and 32 hex digits"),
         ];
         for (value, expected) in cases {
@@ -346,10 +369,49 @@ mod tests {
     }
 
     #[test]
-    fn quoted_input_stays_on_one_line() {
-        let v = with(&["packages", "0", "kind"], json!("wheel\nnext line\u{1b}[31m"));
-        let text = message(load(&v));
-        assert!(text.contains("unknown variant `wheel\\nnext line\\u{1b}[31m`"), "{text}");
+    fn errors_stay_on_one_line() {
+        let text = message(load(&with(&["env", "=BAD\nNAME"], json!([1]))));
+        assert!(text.contains("env.BAD\\nNAME: invalid type: sequence"), "{text}");
+    }
+
+    #[test]
+    fn an_env_value_must_be_a_string_or_an_object() {
+        let list = json!(["secret", "hmac-sha256:0123456789abcdef0123456789abcdef", "VALUE-canary"]);
+        let text = message(load(&with(&["env", "=API_KEY"], list)));
+        assert!(
+            text.contains("env.API_KEY: invalid type: sequence, expected a string or a withheld object"),
+            "{text}"
+        );
+        assert!(!text.contains("VALUE-canary"), "{text}");
+        for bad in [json!(5), json!(true), json!(null), json!(1.5)] {
+            let text = message(load(&with(&["env", "=API_KEY"], bad.clone())));
+            assert!(text.contains("env.API_KEY: invalid type: "), "{bad}: {text}");
+        }
+    }
+
+    #[test]
+    fn input_values_are_not_quoted_in_errors() {
+        let canary = "hunter2-canary, expected \"`x`";
+        let cases = [
+            with(&["python", "version_info", "major"], json!(canary)),
+            with(&["packages", "0", "kind"], json!(canary)),
+            with(&["sys_path"], json!(canary)),
+            with(&["env", "API_KEY", "fingerprint"], json!(canary)),
+            with(&["env", "API_KEY", "withheld"], json!(canary)),
+            with(&["env", "=API_KEY"], json!({"withheld": "secret", "display": [canary]})),
+            with(&["env", "=API_KEY"], json!({"withheld": 7, "fingerprint": canary})),
+            with(&["python", "version_info", "minor"], json!(-987654)),
+        ];
+        for value in cases {
+            let text = message(load(&value));
+            assert!(!text.contains("hunter2") && !text.contains("987654"), "{text}");
+            assert!(text.contains("line ") || text.contains("env.API_KEY"), "{text}");
+        }
+        assert_eq!(
+            unquoted("invalid type: string \"a, expected b\", expected u32"),
+            "invalid type: string, expected u32"
+        );
+        assert_eq!(unquoted("invalid length 3, expected 2"), "invalid length 3, expected 2");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 /// The schema tag written into every snapshot.
@@ -29,6 +30,7 @@ pub struct Snapshot {
     pub markers: Markers,
     pub cwd: String,
     /// Environment variables. Secret values are withheld at capture time.
+    #[serde(deserialize_with = "env_map")]
     pub env: BTreeMap<String, EnvValue>,
     pub sys_path: Vec<String>,
     /// One entry per distribution name: the copy `import` loads.
@@ -168,11 +170,58 @@ impl Markers {
 ///
 /// Serialized as a bare string when the value is plain, or as an object when it is
 /// withheld, so that a snapshot file never holds a secret unless the user asked for it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum EnvValue {
     Plain(String),
     Withheld(WithheldValue),
+}
+
+/// Only a string or an object: serde would read a list as a `WithheldValue` too, and a
+/// list is never what a probe writes.
+impl<'de> Deserialize<'de> for EnvValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EnvValueVisitor;
+        impl<'de> Visitor<'de> for EnvValueVisitor {
+            type Value = EnvValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string or a withheld object {\"withheld\", \"fingerprint\", \"display\"}")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<EnvValue, E> {
+                Ok(EnvValue::Plain(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<EnvValue, E> {
+                Ok(EnvValue::Plain(v))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<EnvValue, A::Error> {
+                WithheldValue::deserialize(de::value::MapAccessDeserializer::new(map)).map(EnvValue::Withheld)
+            }
+        }
+        deserializer.deserialize_any(EnvValueVisitor)
+    }
+}
+
+/// The `env` map, whose errors name the variable (`env.API_KEY: ...`) and never quote
+/// its value.
+fn env_map<'de, D: Deserializer<'de>>(deserializer: D) -> Result<BTreeMap<String, EnvValue>, D::Error> {
+    struct EnvVisitor;
+    impl<'de> Visitor<'de> for EnvVisitor {
+        type Value = BTreeMap<String, EnvValue>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a map of variable names to values")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut env = BTreeMap::new();
+            while let Some(key) = map.next_key::<String>()? {
+                let value = map.next_value::<EnvValue>().map_err(|e| {
+                    de::Error::custom(format_args!("env.{key}: {}", super::load::without_input(&e.to_string())))
+                })?;
+                env.insert(key, value);
+            }
+            Ok(env)
+        }
+    }
+    deserializer.deserialize_map(EnvVisitor)
 }
 
 /// A value that was not recorded. `fingerprint` is an HMAC of the value under a key that

@@ -52,10 +52,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--show-all",
         action="store_true",
         help="also list expected differences (what Ray injects) and print both snapshots as JSON "
-        "(secret values stay withheld)",
+        "(secret values stay withheld unless --reveal-values)",
     )
     parser.add_argument(
         "--no-sys-path", action="store_true", help="do not compare sys.path entries"
+    )
+    parser.add_argument(
+        "--reveal-values",
+        action="store_true",
+        help="show secret-looking values and URL credentials in clear (only snapshots saved "
+        "with `genevars snapshot --reveal-values` hold them; off by default)",
     )
     parser.set_defaults(func=run)
 
@@ -68,9 +74,17 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.more:
             paths = [args.local, args.remote, *args.more]
-            result = compare_many(paths, None, args.env_prefix, include_sys_path)
+            result = compare_many(
+                paths, None, args.env_prefix, include_sys_path, reveal_values=args.reveal_values
+            )
         else:
-            result = compare_snapshots(args.local, args.remote, args.env_prefix, include_sys_path)
+            result = compare_snapshots(
+                args.local,
+                args.remote,
+                args.env_prefix,
+                include_sys_path,
+                reveal_values=args.reveal_values,
+            )
     except GenevarsError as exc:
         raise CliError(f"{exc}") from None
     if args.json:

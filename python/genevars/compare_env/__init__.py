@@ -122,8 +122,9 @@ def get_comparison_result(
             shows what a job started with it sees.
         timeout: seconds each node has to answer (includes runtime_env setup).
         nodes: ``"all"`` alive nodes, ``"one"`` node, or a list of node ids.
-        reveal_values: record secret-looking values in clear (off: they are withheld
-            and compared by a keyed fingerprint that lives for this call only).
+        reveal_values: record secret-looking values in clear and show them in the
+            findings, ``env_diffs`` and reports (off: they are withheld and compared by a
+            keyed fingerprint that lives for this call only).
         manifest: a :class:`~genevars.Manifest` (or its file path) applied like
             ``runtime_env``; ``runtime_env`` entries win over the manifest's.
         include_sys_path: compare ``sys.path`` entries too.
@@ -164,7 +165,14 @@ def get_comparison_result(
     del options
     from genevars._compare import compare_node_snapshots
 
-    return compare_node_snapshots(local, snapshots, unreachable + failed, env_prefix, include_sys_path)
+    return compare_node_snapshots(
+        local,
+        snapshots,
+        unreachable + failed,
+        env_prefix,
+        include_sys_path,
+        reveal_values=reveal_values,
+    )
 
 
 def _at_or_above(result: ComparisonResult, fail_on: str) -> int:
@@ -335,6 +343,8 @@ def run(args: argparse.Namespace) -> int:
         # A cluster started only for this comparison listens on loopback only. Ray reads
         # this at import; set for both sides, it makes no difference between them.
         os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+        # Nor does it report usage statistics anywhere.
+        os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     try:
         result = get_comparison_result(
             args.env_prefix,
