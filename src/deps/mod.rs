@@ -203,11 +203,7 @@ pub fn pair_findings_for(
     rules: &Rules,
     imported: Option<&BTreeSet<String>>,
 ) -> Vec<Finding> {
-    let group = WorkerGroup {
-        snapshot: remote,
-        index: None,
-        nodes: &[],
-    };
+    let group = WorkerGroup::pair(remote);
     cluster_findings(local, &[group], rules, imported)
 }
 
@@ -221,13 +217,34 @@ pub fn comparison_findings(
     remote: &Snapshot,
     existing: &[Finding],
 ) -> Vec<Finding> {
+    let rules = Rules::bundled_shared();
+    let group = WorkerGroup::pair(remote);
+    comparison_view(
+        cluster_findings_with(local, &[group], rules, None, Reuse::Driver),
+        rules,
+        existing,
+    )
+}
+
+/// [`comparison_findings`] by the full analysis of both sides, without reusing the
+/// driver's results for the workers: the reference the incremental path must agree with.
+pub fn comparison_findings_full(
+    local: &Snapshot,
+    remote: &Snapshot,
+    existing: &[Finding],
+) -> Vec<Finding> {
+    let rules = Rules::bundled_shared();
+    comparison_view(pair_findings(local, remote, rules), rules, existing)
+}
+
+/// What a comparison keeps of the pair findings (see [`comparison_findings`]).
+fn comparison_view(findings: Vec<Finding>, rules: &Rules, existing: &[Finding]) -> Vec<Finding> {
     let reported: BTreeSet<&str> = existing
         .iter()
         .filter(|f| f.category == Category::Package && f.severity > Severity::Expected)
         .map(|f| f.subject.as_str())
         .collect();
-    let rules = Rules::bundled_shared();
-    pair_findings(local, remote, rules)
+    findings
         .into_iter()
         .map(|mut f| {
             // A problem of the driver alone does not explain what differs on the workers:
@@ -257,6 +274,17 @@ pub struct WorkerGroup<'a> {
     pub nodes: &'a [String],
 }
 
+impl<'a> WorkerGroup<'a> {
+    /// The workers of a plain two-snapshot diff.
+    fn pair(snapshot: &'a Snapshot) -> WorkerGroup<'a> {
+        WorkerGroup {
+            snapshot,
+            index: None,
+            nodes: &[],
+        }
+    }
+}
+
 fn unchecked(err: &DepsError) -> Finding {
     Finding::new(
         Severity::Warning,
@@ -276,6 +304,26 @@ pub fn cluster_findings(
     rules: &Rules,
     imported: Option<&BTreeSet<String>>,
 ) -> Vec<Finding> {
+    cluster_findings_with(local, groups, rules, imported, Reuse::Nothing)
+}
+
+/// Whether a group's analysis may reuse the driver's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reuse {
+    /// Parse and check every group in full.
+    Nothing,
+    /// For a group with the driver's marker environment, reuse the driver's parsed
+    /// distributions and requirement problems where nothing they depend on differs.
+    Driver,
+}
+
+fn cluster_findings_with(
+    local: &Snapshot,
+    groups: &[WorkerGroup],
+    rules: &Rules,
+    imported: Option<&BTreeSet<String>>,
+    reuse: Reuse,
+) -> Vec<Finding> {
     let local_env = match Environment::from_snapshot(local) {
         Ok(env) => env,
         Err(e) => return vec![unchecked(&e)],
@@ -283,7 +331,8 @@ pub fn cluster_findings(
     let given = imported.is_some();
     let imported = imported_or_top_level(&local_env, imported);
     let no_extras = BTreeMap::new();
-    let local_problems = local_env.check(&no_extras);
+    let (local_active, local_by_dist) = local_env.check_each(&no_extras);
+    let local_problems: Vec<&Problem> = local_by_dist.values().flatten().collect();
     let local_texts: BTreeSet<String> = local_problems.iter().map(ToString::to_string).collect();
     let local_fired = rules.fire_env(&local_env);
     let mut seen_remotely = BTreeSet::new();
@@ -292,15 +341,30 @@ pub fn cluster_findings(
     let mut findings = Vec::new();
 
     for group in groups {
-        let remote_env = match Environment::from_snapshot(group.snapshot) {
-            Ok(env) => env,
+        let same_markers = group.snapshot.markers == local.markers;
+        let analysed = if reuse == Reuse::Driver && same_markers {
+            Environment::from_snapshot_reusing(group.snapshot, local, &local_env).map(
+                |(env, differing)| {
+                    let problems =
+                        problems_reusing(&env, &differing, &local_active, &local_by_dist);
+                    (env, problems)
+                },
+            )
+        } else {
+            Environment::from_snapshot(group.snapshot).map(|env| {
+                let problems = env.check(&no_extras);
+                (env, problems)
+            })
+        };
+        let (remote_env, remote_problems) = match analysed {
+            Ok(analysed) => analysed,
             Err(e) => {
                 findings.push(tagged(unchecked(&e), group));
                 continue;
             }
         };
         let mut found = Vec::new();
-        for problem in remote_env.check(&no_extras) {
+        for problem in remote_problems {
             let text = problem.to_string();
             let place = if local_texts.contains(&text) {
                 "locally and on the workers: "
@@ -372,6 +436,37 @@ pub fn cluster_findings(
     }
     sort(&mut findings);
     findings
+}
+
+/// The requirement problems of `env`, equal to `env.check` with no requested extras, where
+/// `env` has the marker environment of the environment whose per-distribution problems and
+/// active extras are `base_problems` and `base_active`, and `differing` names every
+/// distribution that is not identical in both. A distribution's problems depend only on
+/// the markers, itself, its active extras and the distributions its requirements name; when
+/// none of those differ, the base's problems are its problems.
+fn problems_reusing(
+    env: &Environment,
+    differing: &BTreeSet<PackageName>,
+    base_active: &requirement::ActiveExtras,
+    base_problems: &BTreeMap<PackageName, Vec<Problem>>,
+) -> Vec<Problem> {
+    let active = env.active_extras(&BTreeMap::new());
+    let mut problems = Vec::new();
+    for dist in env.dists.values() {
+        let reusable = !differing.contains(&dist.name)
+            && active.get(&dist.name) == base_active.get(&dist.name)
+            && !dist
+                .requirements
+                .iter()
+                .any(|r| differing.contains(&r.name));
+        match base_problems.get(&dist.name).filter(|_| reusable) {
+            Some(found) => problems.extend(found.iter().cloned()),
+            None => {
+                problems.extend(env.check_dist(dist, &requirement::extras_of(&active, &dist.name)))
+            }
+        }
+    }
+    problems
 }
 
 fn tagged(mut finding: Finding, group: &WorkerGroup) -> Finding {

@@ -41,9 +41,7 @@ impl InstalledDist {
             }
         }
         InstalledDist {
-            name: PackageName::from_str(&package.name)
-                .or_else(|_| PackageName::from_str(&package.display_name))
-                .unwrap_or_else(|_| PackageName::new("unnamed".to_string()).expect("a valid name")),
+            name: dist_key(package),
             display_name: package.display_name.clone(),
             version_text: package.version.clone(),
             version: Version::from_str(package.version.trim()).ok(),
@@ -52,6 +50,22 @@ impl InstalledDist {
             requires_python: package.requires_python.clone(),
         }
     }
+}
+
+/// The name a package is keyed by in an [`Environment`].
+fn dist_key(package: &Package) -> PackageName {
+    PackageName::from_str(&package.name)
+        .or_else(|_| PackageName::from_str(&package.display_name))
+        .unwrap_or_else(|_| PackageName::new("unnamed".to_string()).expect("a valid name"))
+}
+
+/// True when two packages give the same [`InstalledDist`] (everything it is built from).
+fn same_dist(a: &Package, b: &Package) -> bool {
+    a.name == b.name
+        && a.display_name == b.display_name
+        && a.version == b.version
+        && a.requires_dist == b.requires_dist
+        && a.requires_python == b.requires_python
 }
 
 /// pep508_rs errors carry the input and a caret line; one line is enough for a finding.
@@ -70,6 +84,20 @@ pub struct Environment {
 
 impl Environment {
     pub fn from_snapshot(snapshot: &Snapshot) -> Result<Environment, DepsError> {
+        let dists = snapshot
+            .packages
+            .iter()
+            .map(InstalledDist::from_package)
+            .map(|d| (d.name.clone(), d))
+            .collect();
+        Environment::with_dists(snapshot, dists)
+    }
+
+    /// The environment of `snapshot`'s interpreter holding `dists`.
+    fn with_dists(
+        snapshot: &Snapshot,
+        dists: BTreeMap<PackageName, InstalledDist>,
+    ) -> Result<Environment, DepsError> {
         let markers =
             snapshot
                 .markers
@@ -78,18 +106,55 @@ impl Environment {
                     environment: snapshot.label(),
                     reason: err.to_string(),
                 })?;
-        let dists = snapshot
-            .packages
-            .iter()
-            .map(InstalledDist::from_package)
-            .map(|d| (d.name.clone(), d))
-            .collect();
         let python = Version::from_str(&snapshot.markers.python_full_version).ok();
         Ok(Environment {
             markers,
             dists,
             python,
         })
+    }
+
+    /// [`Environment::from_snapshot`] for `snapshot`, reusing the parsed distributions of
+    /// `base_env` (built from `base`) where a package is identical, so only differing
+    /// packages are parsed. Also returns the names of the distributions that differ between
+    /// the two environments (changed, or installed on one side only).
+    pub fn from_snapshot_reusing(
+        snapshot: &Snapshot,
+        base: &Snapshot,
+        base_env: &Environment,
+    ) -> Result<(Environment, BTreeSet<PackageName>), DepsError> {
+        // Last one wins, as in `from_snapshot`'s collect: that is the one `base_env` holds.
+        let base_packages: BTreeMap<PackageName, &Package> =
+            base.packages.iter().map(|p| (dist_key(p), p)).collect();
+        let mut dists = BTreeMap::new();
+        let mut reused = BTreeMap::new();
+        for package in &snapshot.packages {
+            let key = dist_key(package);
+            let same = base_packages
+                .get(&key)
+                .is_some_and(|b| same_dist(b, package))
+                .then(|| base_env.dists.get(&key))
+                .flatten();
+            let dist = match same {
+                Some(dist) => dist.clone(),
+                None => InstalledDist::from_package(package),
+            };
+            reused.insert(key.clone(), same.is_some());
+            dists.insert(key, dist);
+        }
+        let mut differing: BTreeSet<PackageName> = reused
+            .into_iter()
+            .filter(|(_, same)| !same)
+            .map(|(name, _)| name)
+            .collect();
+        differing.extend(
+            base_env
+                .dists
+                .keys()
+                .filter(|name| !dists.contains_key(*name))
+                .cloned(),
+        );
+        Ok((Environment::with_dists(snapshot, dists)?, differing))
     }
 
     pub fn get(&self, name: &PackageName) -> Option<&InstalledDist> {
@@ -129,13 +194,28 @@ impl Environment {
 
     /// Every requirement problem of this environment, sorted by dependent.
     pub fn check(&self, requested: &BTreeMap<PackageName, BTreeSet<ExtraName>>) -> Vec<Problem> {
+        self.check_each(requested)
+            .1
+            .into_values()
+            .flatten()
+            .collect()
+    }
+
+    /// [`Environment::check`] per distribution, with the active extras it used.
+    pub fn check_each(
+        &self,
+        requested: &BTreeMap<PackageName, BTreeSet<ExtraName>>,
+    ) -> (ActiveExtras, BTreeMap<PackageName, Vec<Problem>>) {
         let active = self.active_extras(requested);
-        let mut problems = Vec::new();
-        for dist in self.dists.values() {
-            let extras = extras_of(&active, &dist.name);
-            problems.extend(self.check_dist(dist, &extras));
-        }
-        problems
+        let problems = self
+            .dists
+            .values()
+            .map(|dist| {
+                let extras = extras_of(&active, &dist.name);
+                (dist.name.clone(), self.check_dist(dist, &extras))
+            })
+            .collect();
+        (active, problems)
     }
 
     /// The problems of one distribution's requirements, judged against this environment
@@ -210,6 +290,9 @@ impl Environment {
         problems
     }
 }
+
+/// The extras active per distribution.
+pub type ActiveExtras = BTreeMap<PackageName, BTreeSet<ExtraName>>;
 
 /// The active extras of one distribution, as the list marker evaluation takes.
 pub fn extras_of(
