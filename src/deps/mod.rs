@@ -11,6 +11,7 @@ pub mod overlay;
 pub mod requirement;
 pub mod rules;
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 use pep508_rs::PackageName;
@@ -94,10 +95,35 @@ pub fn top_level(env: &Environment) -> BTreeSet<String> {
         .collect()
 }
 
-fn severity_of(problem: &Problem, imported: &BTreeSet<String>) -> Severity {
+/// The packages the job imports, worked out on first use: finding an environment's
+/// top-level distributions evaluates every requirement's markers, and only the severity of
+/// an unmet requirement needs them.
+struct Imported<'a> {
+    env: &'a Environment,
+    given: Option<&'a BTreeSet<String>>,
+    names: OnceCell<BTreeSet<String>>,
+}
+
+impl<'a> Imported<'a> {
+    fn new(env: &'a Environment, given: Option<&'a BTreeSet<String>>) -> Imported<'a> {
+        Imported {
+            env,
+            given,
+            names: OnceCell::new(),
+        }
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        self.names
+            .get_or_init(|| imported_or_top_level(self.env, self.given))
+            .contains(name)
+    }
+}
+
+fn severity_of(problem: &Problem, imports: impl Fn(&str) -> bool) -> Severity {
     match problem {
         Problem::Unsatisfied { dependent, .. } | Problem::Missing { dependent, .. }
-            if imported.contains(&dependent.name) =>
+            if imports(&dependent.name) =>
         {
             Severity::Error
         }
@@ -177,7 +203,15 @@ pub fn env_findings(
     let mut findings: Vec<Finding> = env
         .check(&BTreeMap::new())
         .iter()
-        .map(|p| problem_finding(p, severity_of(p, &imported), "", Some(&env), None))
+        .map(|p| {
+            problem_finding(
+                p,
+                severity_of(p, |n| imported.contains(n)),
+                "",
+                Some(&env),
+                None,
+            )
+        })
         .collect();
     findings.extend(
         rules
@@ -329,7 +363,7 @@ fn cluster_findings_with(
         Err(e) => return vec![unchecked(&e)],
     };
     let given = imported.is_some();
-    let imported = imported_or_top_level(&local_env, imported);
+    let imported = Imported::new(&local_env, imported);
     let no_extras = BTreeMap::new();
     let (local_active, local_by_dist) = local_env.check_each(&no_extras);
     let local_problems: Vec<&Problem> = local_by_dist.values().flatten().collect();
@@ -371,7 +405,7 @@ fn cluster_findings_with(
             } else {
                 "on the workers: "
             };
-            let severity = severity_of(&problem, &imported);
+            let severity = severity_of(&problem, |n| imported.contains(n));
             found.push(problem_finding(
                 &problem,
                 severity,
@@ -417,7 +451,7 @@ fn cluster_findings_with(
         .iter()
         .filter(|p| !seen_remotely.contains(&p.to_string()))
     {
-        let severity = severity_of(problem, &imported);
+        let severity = severity_of(problem, |n| imported.contains(n));
         findings.push(problem_finding(
             problem,
             severity,
@@ -483,7 +517,7 @@ fn tagged(mut finding: Finding, group: &WorkerGroup) -> Finding {
 fn drivers_versions_on_workers(
     local_env: &Environment,
     remote_env: &Environment,
-    imported: &BTreeSet<String>,
+    imported: &Imported,
     given: bool,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
