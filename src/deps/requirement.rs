@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{ExtraName, MarkerEnvironment, PackageName, Requirement, VersionOrUrl};
@@ -77,7 +78,8 @@ fn first_line(text: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct Environment {
     pub markers: MarkerEnvironment,
-    pub dists: BTreeMap<PackageName, InstalledDist>,
+    /// Shared, so an environment built from another one's packages reuses them as parsed.
+    pub dists: BTreeMap<PackageName, Arc<InstalledDist>>,
     /// The interpreter version, for Requires-Python.
     pub python: Option<Version>,
 }
@@ -88,7 +90,7 @@ impl Environment {
             .packages
             .iter()
             .map(InstalledDist::from_package)
-            .map(|d| (d.name.clone(), d))
+            .map(|d| (d.name.clone(), Arc::new(d)))
             .collect();
         Environment::with_dists(snapshot, dists)
     }
@@ -96,7 +98,7 @@ impl Environment {
     /// The environment of `snapshot`'s interpreter holding `dists`.
     fn with_dists(
         snapshot: &Snapshot,
-        dists: BTreeMap<PackageName, InstalledDist>,
+        dists: BTreeMap<PackageName, Arc<InstalledDist>>,
     ) -> Result<Environment, DepsError> {
         let markers =
             snapshot
@@ -136,8 +138,8 @@ impl Environment {
                 .then(|| base_env.dists.get(&key))
                 .flatten();
             let dist = match same {
-                Some(dist) => dist.clone(),
-                None => InstalledDist::from_package(package),
+                Some(dist) => Arc::clone(dist),
+                None => Arc::new(InstalledDist::from_package(package)),
             };
             reused.insert(key.clone(), same.is_some());
             dists.insert(key, dist);
@@ -158,7 +160,7 @@ impl Environment {
     }
 
     pub fn get(&self, name: &PackageName) -> Option<&InstalledDist> {
-        self.dists.get(name)
+        self.dists.get(name).map(Arc::as_ref)
     }
 
     /// The extras each distribution has active: those its dependents ask for, followed
