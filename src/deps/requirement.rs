@@ -171,9 +171,16 @@ impl Environment {
         requested: &BTreeMap<PackageName, BTreeSet<ExtraName>>,
     ) -> BTreeMap<PackageName, BTreeSet<ExtraName>> {
         let mut active: BTreeMap<PackageName, BTreeSet<ExtraName>> = requested.clone();
+        // Only requirements that name extras can activate any: most distributions have none.
+        let asking: Vec<&InstalledDist> = self
+            .dists
+            .values()
+            .filter(|d| d.requirements.iter().any(|r| !r.extras.is_empty()))
+            .map(Arc::as_ref)
+            .collect();
         loop {
             let mut grew = false;
-            for dist in self.dists.values() {
+            for dist in &asking {
                 let extras = extras_of(&active, &dist.name);
                 for req in &dist.requirements {
                     if req.extras.is_empty()
