@@ -269,11 +269,10 @@ impl Environment {
             } else {
                 continue;
             };
-            let requirement = requirement_text(req);
             let Some(installed) = self.dists.get(&req.name) else {
                 problems.push(Problem::Missing {
                     dependent: dependent.clone(),
-                    requirement,
+                    requirement: requirement_text(req),
                     dependency: req.name.to_string(),
                     via_extra,
                 });
@@ -289,7 +288,8 @@ impl Environment {
             if !specifiers.contains(version) {
                 problems.push(Problem::Unsatisfied {
                     dependent: dependent.clone(),
-                    requirement,
+                    // Written out only for a problem: it copies and prints the requirement.
+                    requirement: requirement_text(req),
                     dependency: installed.name.to_string(),
                     installed: installed.version_text.clone(),
                     via_extra,
