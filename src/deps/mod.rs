@@ -11,6 +11,7 @@ pub mod overlay;
 pub mod requirement;
 pub mod rules;
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 use pep508_rs::PackageName;
@@ -94,10 +95,35 @@ pub fn top_level(env: &Environment) -> BTreeSet<String> {
         .collect()
 }
 
-fn severity_of(problem: &Problem, imported: &BTreeSet<String>) -> Severity {
+/// The packages the job imports, worked out on first use: finding an environment's
+/// top-level distributions evaluates every requirement's markers, and only the severity of
+/// an unmet requirement needs them.
+struct Imported<'a> {
+    env: &'a Environment,
+    given: Option<&'a BTreeSet<String>>,
+    names: OnceCell<BTreeSet<String>>,
+}
+
+impl<'a> Imported<'a> {
+    fn new(env: &'a Environment, given: Option<&'a BTreeSet<String>>) -> Imported<'a> {
+        Imported {
+            env,
+            given,
+            names: OnceCell::new(),
+        }
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        self.names
+            .get_or_init(|| imported_or_top_level(self.env, self.given))
+            .contains(name)
+    }
+}
+
+fn severity_of(problem: &Problem, imports: impl Fn(&str) -> bool) -> Severity {
     match problem {
         Problem::Unsatisfied { dependent, .. } | Problem::Missing { dependent, .. }
-            if imported.contains(&dependent.name) =>
+            if imports(&dependent.name) =>
         {
             Severity::Error
         }
@@ -177,7 +203,15 @@ pub fn env_findings(
     let mut findings: Vec<Finding> = env
         .check(&BTreeMap::new())
         .iter()
-        .map(|p| problem_finding(p, severity_of(p, &imported), "", Some(&env), None))
+        .map(|p| {
+            problem_finding(
+                p,
+                severity_of(p, |n| imported.contains(n)),
+                "",
+                Some(&env),
+                None,
+            )
+        })
         .collect();
     findings.extend(
         rules
@@ -203,11 +237,7 @@ pub fn pair_findings_for(
     rules: &Rules,
     imported: Option<&BTreeSet<String>>,
 ) -> Vec<Finding> {
-    let group = WorkerGroup {
-        snapshot: remote,
-        index: None,
-        nodes: &[],
-    };
+    let group = WorkerGroup::pair(remote);
     cluster_findings(local, &[group], rules, imported)
 }
 
@@ -221,13 +251,34 @@ pub fn comparison_findings(
     remote: &Snapshot,
     existing: &[Finding],
 ) -> Vec<Finding> {
+    let rules = Rules::bundled_shared();
+    let group = WorkerGroup::pair(remote);
+    comparison_view(
+        cluster_findings_with(local, &[group], rules, None, Reuse::Driver),
+        rules,
+        existing,
+    )
+}
+
+/// [`comparison_findings`] by the full analysis of both sides, without reusing the
+/// driver's results for the workers: the reference the incremental path must agree with.
+pub fn comparison_findings_full(
+    local: &Snapshot,
+    remote: &Snapshot,
+    existing: &[Finding],
+) -> Vec<Finding> {
+    let rules = Rules::bundled_shared();
+    comparison_view(pair_findings(local, remote, rules), rules, existing)
+}
+
+/// What a comparison keeps of the pair findings (see [`comparison_findings`]).
+fn comparison_view(findings: Vec<Finding>, rules: &Rules, existing: &[Finding]) -> Vec<Finding> {
     let reported: BTreeSet<&str> = existing
         .iter()
         .filter(|f| f.category == Category::Package && f.severity > Severity::Expected)
         .map(|f| f.subject.as_str())
         .collect();
-    let rules = Rules::bundled_shared();
-    pair_findings(local, remote, rules)
+    findings
         .into_iter()
         .map(|mut f| {
             // A problem of the driver alone does not explain what differs on the workers:
@@ -257,6 +308,17 @@ pub struct WorkerGroup<'a> {
     pub nodes: &'a [String],
 }
 
+impl<'a> WorkerGroup<'a> {
+    /// The workers of a plain two-snapshot diff.
+    fn pair(snapshot: &'a Snapshot) -> WorkerGroup<'a> {
+        WorkerGroup {
+            snapshot,
+            index: None,
+            nodes: &[],
+        }
+    }
+}
+
 fn unchecked(err: &DepsError) -> Finding {
     Finding::new(
         Severity::Warning,
@@ -276,14 +338,35 @@ pub fn cluster_findings(
     rules: &Rules,
     imported: Option<&BTreeSet<String>>,
 ) -> Vec<Finding> {
+    cluster_findings_with(local, groups, rules, imported, Reuse::Nothing)
+}
+
+/// Whether a group's analysis may reuse the driver's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reuse {
+    /// Parse and check every group in full.
+    Nothing,
+    /// For a group with the driver's marker environment, reuse the driver's parsed
+    /// distributions and requirement problems where nothing they depend on differs.
+    Driver,
+}
+
+fn cluster_findings_with(
+    local: &Snapshot,
+    groups: &[WorkerGroup],
+    rules: &Rules,
+    imported: Option<&BTreeSet<String>>,
+    reuse: Reuse,
+) -> Vec<Finding> {
     let local_env = match Environment::from_snapshot(local) {
         Ok(env) => env,
         Err(e) => return vec![unchecked(&e)],
     };
     let given = imported.is_some();
-    let imported = imported_or_top_level(&local_env, imported);
+    let imported = Imported::new(&local_env, imported);
     let no_extras = BTreeMap::new();
-    let local_problems = local_env.check(&no_extras);
+    let (local_active, local_by_dist) = local_env.check_each(&no_extras);
+    let local_problems: Vec<&Problem> = local_by_dist.values().flatten().collect();
     let local_texts: BTreeSet<String> = local_problems.iter().map(ToString::to_string).collect();
     let local_fired = rules.fire_env(&local_env);
     let mut seen_remotely = BTreeSet::new();
@@ -292,22 +375,37 @@ pub fn cluster_findings(
     let mut findings = Vec::new();
 
     for group in groups {
-        let remote_env = match Environment::from_snapshot(group.snapshot) {
-            Ok(env) => env,
+        let same_markers = group.snapshot.markers == local.markers;
+        let analysed = if reuse == Reuse::Driver && same_markers {
+            Environment::from_snapshot_reusing(group.snapshot, local, &local_env).map(
+                |(env, differing)| {
+                    let problems =
+                        problems_reusing(&env, &differing, &local_active, &local_by_dist);
+                    (env, problems)
+                },
+            )
+        } else {
+            Environment::from_snapshot(group.snapshot).map(|env| {
+                let problems = env.check(&no_extras);
+                (env, problems)
+            })
+        };
+        let (remote_env, remote_problems) = match analysed {
+            Ok(analysed) => analysed,
             Err(e) => {
                 findings.push(tagged(unchecked(&e), group));
                 continue;
             }
         };
         let mut found = Vec::new();
-        for problem in remote_env.check(&no_extras) {
+        for problem in remote_problems {
             let text = problem.to_string();
             let place = if local_texts.contains(&text) {
                 "locally and on the workers: "
             } else {
                 "on the workers: "
             };
-            let severity = severity_of(&problem, &imported);
+            let severity = severity_of(&problem, |n| imported.contains(n));
             found.push(problem_finding(
                 &problem,
                 severity,
@@ -353,7 +451,7 @@ pub fn cluster_findings(
         .iter()
         .filter(|p| !seen_remotely.contains(&p.to_string()))
     {
-        let severity = severity_of(problem, &imported);
+        let severity = severity_of(problem, |n| imported.contains(n));
         findings.push(problem_finding(
             problem,
             severity,
@@ -374,6 +472,37 @@ pub fn cluster_findings(
     findings
 }
 
+/// The requirement problems of `env`, equal to `env.check` with no requested extras, where
+/// `env` has the marker environment of the environment whose per-distribution problems and
+/// active extras are `base_problems` and `base_active`, and `differing` names every
+/// distribution that is not identical in both. A distribution's problems depend only on
+/// the markers, itself, its active extras and the distributions its requirements name; when
+/// none of those differ, the base's problems are its problems.
+fn problems_reusing(
+    env: &Environment,
+    differing: &BTreeSet<PackageName>,
+    base_active: &requirement::ActiveExtras,
+    base_problems: &BTreeMap<PackageName, Vec<Problem>>,
+) -> Vec<Problem> {
+    let active = env.active_extras(&BTreeMap::new());
+    let mut problems = Vec::new();
+    for dist in env.dists.values() {
+        let reusable = !differing.contains(&dist.name)
+            && active.get(&dist.name) == base_active.get(&dist.name)
+            && !dist
+                .requirements
+                .iter()
+                .any(|r| differing.contains(&r.name));
+        match base_problems.get(&dist.name).filter(|_| reusable) {
+            Some(found) => problems.extend(found.iter().cloned()),
+            None => {
+                problems.extend(env.check_dist(dist, &requirement::extras_of(&active, &dist.name)))
+            }
+        }
+    }
+    problems
+}
+
 fn tagged(mut finding: Finding, group: &WorkerGroup) -> Finding {
     if let Some(index) = group.index {
         finding.group = Some(index);
@@ -388,7 +517,7 @@ fn tagged(mut finding: Finding, group: &WorkerGroup) -> Finding {
 fn drivers_versions_on_workers(
     local_env: &Environment,
     remote_env: &Environment,
-    imported: &BTreeSet<String>,
+    imported: &Imported,
     given: bool,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();

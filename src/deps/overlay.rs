@@ -94,7 +94,9 @@ fn apply_pins(
                 requires_python: None,
             }
         });
-        overlaid.dists.insert(pin.name.clone(), dist);
+        overlaid
+            .dists
+            .insert(pin.name.clone(), std::sync::Arc::new(dist));
     }
     overlaid
 }

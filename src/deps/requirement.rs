@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{ExtraName, MarkerEnvironment, PackageName, Requirement, VersionOrUrl};
@@ -41,9 +42,7 @@ impl InstalledDist {
             }
         }
         InstalledDist {
-            name: PackageName::from_str(&package.name)
-                .or_else(|_| PackageName::from_str(&package.display_name))
-                .unwrap_or_else(|_| PackageName::new("unnamed".to_string()).expect("a valid name")),
+            name: dist_key(package),
             display_name: package.display_name.clone(),
             version_text: package.version.clone(),
             version: Version::from_str(package.version.trim()).ok(),
@@ -52,6 +51,22 @@ impl InstalledDist {
             requires_python: package.requires_python.clone(),
         }
     }
+}
+
+/// The name a package is keyed by in an [`Environment`].
+fn dist_key(package: &Package) -> PackageName {
+    PackageName::from_str(&package.name)
+        .or_else(|_| PackageName::from_str(&package.display_name))
+        .unwrap_or_else(|_| PackageName::new("unnamed".to_string()).expect("a valid name"))
+}
+
+/// True when two packages give the same [`InstalledDist`] (everything it is built from).
+fn same_dist(a: &Package, b: &Package) -> bool {
+    a.name == b.name
+        && a.display_name == b.display_name
+        && a.version == b.version
+        && a.requires_dist == b.requires_dist
+        && a.requires_python == b.requires_python
 }
 
 /// pep508_rs errors carry the input and a caret line; one line is enough for a finding.
@@ -63,13 +78,28 @@ fn first_line(text: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct Environment {
     pub markers: MarkerEnvironment,
-    pub dists: BTreeMap<PackageName, InstalledDist>,
+    /// Shared, so an environment built from another one's packages reuses them as parsed.
+    pub dists: BTreeMap<PackageName, Arc<InstalledDist>>,
     /// The interpreter version, for Requires-Python.
     pub python: Option<Version>,
 }
 
 impl Environment {
     pub fn from_snapshot(snapshot: &Snapshot) -> Result<Environment, DepsError> {
+        let dists = snapshot
+            .packages
+            .iter()
+            .map(InstalledDist::from_package)
+            .map(|d| (d.name.clone(), Arc::new(d)))
+            .collect();
+        Environment::with_dists(snapshot, dists)
+    }
+
+    /// The environment of `snapshot`'s interpreter holding `dists`.
+    fn with_dists(
+        snapshot: &Snapshot,
+        dists: BTreeMap<PackageName, Arc<InstalledDist>>,
+    ) -> Result<Environment, DepsError> {
         let markers =
             snapshot
                 .markers
@@ -78,12 +108,6 @@ impl Environment {
                     environment: snapshot.label(),
                     reason: err.to_string(),
                 })?;
-        let dists = snapshot
-            .packages
-            .iter()
-            .map(InstalledDist::from_package)
-            .map(|d| (d.name.clone(), d))
-            .collect();
         let python = Version::from_str(&snapshot.markers.python_full_version).ok();
         Ok(Environment {
             markers,
@@ -92,8 +116,51 @@ impl Environment {
         })
     }
 
+    /// [`Environment::from_snapshot`] for `snapshot`, reusing the parsed distributions of
+    /// `base_env` (built from `base`) where a package is identical, so only differing
+    /// packages are parsed. Also returns the names of the distributions that differ between
+    /// the two environments (changed, or installed on one side only).
+    pub fn from_snapshot_reusing(
+        snapshot: &Snapshot,
+        base: &Snapshot,
+        base_env: &Environment,
+    ) -> Result<(Environment, BTreeSet<PackageName>), DepsError> {
+        // Last one wins, as in `from_snapshot`'s collect: that is the one `base_env` holds.
+        let base_packages: BTreeMap<PackageName, &Package> =
+            base.packages.iter().map(|p| (dist_key(p), p)).collect();
+        let mut dists = BTreeMap::new();
+        let mut reused = BTreeMap::new();
+        for package in &snapshot.packages {
+            let key = dist_key(package);
+            let same = base_packages
+                .get(&key)
+                .is_some_and(|b| same_dist(b, package))
+                .then(|| base_env.dists.get(&key))
+                .flatten();
+            let dist = match same {
+                Some(dist) => Arc::clone(dist),
+                None => Arc::new(InstalledDist::from_package(package)),
+            };
+            reused.insert(key.clone(), same.is_some());
+            dists.insert(key, dist);
+        }
+        let mut differing: BTreeSet<PackageName> = reused
+            .into_iter()
+            .filter(|(_, same)| !same)
+            .map(|(name, _)| name)
+            .collect();
+        differing.extend(
+            base_env
+                .dists
+                .keys()
+                .filter(|name| !dists.contains_key(*name))
+                .cloned(),
+        );
+        Ok((Environment::with_dists(snapshot, dists)?, differing))
+    }
+
     pub fn get(&self, name: &PackageName) -> Option<&InstalledDist> {
-        self.dists.get(name)
+        self.dists.get(name).map(Arc::as_ref)
     }
 
     /// The extras each distribution has active: those its dependents ask for, followed
@@ -104,9 +171,16 @@ impl Environment {
         requested: &BTreeMap<PackageName, BTreeSet<ExtraName>>,
     ) -> BTreeMap<PackageName, BTreeSet<ExtraName>> {
         let mut active: BTreeMap<PackageName, BTreeSet<ExtraName>> = requested.clone();
+        // Only requirements that name extras can activate any: most distributions have none.
+        let asking: Vec<&InstalledDist> = self
+            .dists
+            .values()
+            .filter(|d| d.requirements.iter().any(|r| !r.extras.is_empty()))
+            .map(Arc::as_ref)
+            .collect();
         loop {
             let mut grew = false;
-            for dist in self.dists.values() {
+            for dist in &asking {
                 let extras = extras_of(&active, &dist.name);
                 for req in &dist.requirements {
                     if req.extras.is_empty()
@@ -129,13 +203,28 @@ impl Environment {
 
     /// Every requirement problem of this environment, sorted by dependent.
     pub fn check(&self, requested: &BTreeMap<PackageName, BTreeSet<ExtraName>>) -> Vec<Problem> {
+        self.check_each(requested)
+            .1
+            .into_values()
+            .flatten()
+            .collect()
+    }
+
+    /// [`Environment::check`] per distribution, with the active extras it used.
+    pub fn check_each(
+        &self,
+        requested: &BTreeMap<PackageName, BTreeSet<ExtraName>>,
+    ) -> (ActiveExtras, BTreeMap<PackageName, Vec<Problem>>) {
         let active = self.active_extras(requested);
-        let mut problems = Vec::new();
-        for dist in self.dists.values() {
-            let extras = extras_of(&active, &dist.name);
-            problems.extend(self.check_dist(dist, &extras));
-        }
-        problems
+        let problems = self
+            .dists
+            .values()
+            .map(|dist| {
+                let extras = extras_of(&active, &dist.name);
+                (dist.name.clone(), self.check_dist(dist, &extras))
+            })
+            .collect();
+        (active, problems)
     }
 
     /// The problems of one distribution's requirements, judged against this environment
@@ -180,11 +269,10 @@ impl Environment {
             } else {
                 continue;
             };
-            let requirement = requirement_text(req);
             let Some(installed) = self.dists.get(&req.name) else {
                 problems.push(Problem::Missing {
                     dependent: dependent.clone(),
-                    requirement,
+                    requirement: requirement_text(req),
                     dependency: req.name.to_string(),
                     via_extra,
                 });
@@ -200,7 +288,8 @@ impl Environment {
             if !specifiers.contains(version) {
                 problems.push(Problem::Unsatisfied {
                     dependent: dependent.clone(),
-                    requirement,
+                    // Written out only for a problem: it copies and prints the requirement.
+                    requirement: requirement_text(req),
                     dependency: installed.name.to_string(),
                     installed: installed.version_text.clone(),
                     via_extra,
@@ -210,6 +299,9 @@ impl Environment {
         problems
     }
 }
+
+/// The extras active per distribution.
+pub type ActiveExtras = BTreeMap<PackageName, BTreeSet<ExtraName>>;
 
 /// The active extras of one distribution, as the list marker evaluation takes.
 pub fn extras_of(
