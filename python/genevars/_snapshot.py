@@ -231,7 +231,12 @@ def snapshot_env(
     if described is not None:
         for field in ("python", "platform", "markers", "genevars_version"):
             data[field] = described[field]
-    return Snapshot(data, source="snapshot_env()")
+    # Built just now by our own probe, complete and valid by construction: skip the
+    # validating JSON round trip of Snapshot(...) (dumps, Rust parse, dumps, loads), which
+    # on a large environment costs as much as the scan itself.
+    snapshot = Snapshot.__new__(Snapshot)
+    snapshot._data = data
+    return snapshot
 
 
 def _describe_interpreter(exe: str) -> dict[str, Any]:
