@@ -19,6 +19,8 @@ Or compare saved snapshots offline::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from genevars._core import (
     ClusterError,
     ComparisonError,
@@ -28,15 +30,52 @@ from genevars._core import (
     SnapshotError,
     __version__,
 )
-from genevars._snapshot import Snapshot, snapshot_env
-from genevars._compare import ComparisonResult, compare_snapshots
-from genevars._manifest import GenevaManifestBuilder, Manifest, ManifestBuilder
-from genevars._deps import check_requirements, minimal_requirements
-from genevars.compare_env import (
-    EnvironmentMismatchError,
-    compare_ray_environments,
-    get_comparison_result,
-)
+
+# Public names load their module on first use (PEP 562), so `import genevars` costs only
+# the native module; the rest (the dependency checker, manifests, the Ray entry points)
+# is paid for by the programs that use it.
+_LAZY = {
+    "Snapshot": "genevars._snapshot",
+    "snapshot_env": "genevars._snapshot",
+    "ComparisonResult": "genevars._compare",
+    "compare_snapshots": "genevars._compare",
+    "GenevaManifestBuilder": "genevars._manifest",
+    "Manifest": "genevars._manifest",
+    "ManifestBuilder": "genevars._manifest",
+    "check_requirements": "genevars._deps",
+    "minimal_requirements": "genevars._deps",
+    "EnvironmentMismatchError": "genevars.compare_env",
+    "compare_ray_environments": "genevars.compare_env",
+    "get_comparison_result": "genevars.compare_env",
+}
+
+if TYPE_CHECKING:
+    from genevars._compare import ComparisonResult, compare_snapshots
+    from genevars._deps import check_requirements, minimal_requirements
+    from genevars._manifest import GenevaManifestBuilder, Manifest, ManifestBuilder
+    from genevars._snapshot import Snapshot, snapshot_env
+    from genevars.compare_env import (
+        EnvironmentMismatchError,
+        compare_ray_environments,
+        get_comparison_result,
+    )
+
+
+def __getattr__(name: str):
+    """Load a public name's module on first use (PEP 562)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'genevars' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "ClusterError",
