@@ -97,9 +97,8 @@ fn mask_query_params(text: &str) -> (String, bool) {
     let params = &rules().url_query_params;
     let mut out = String::with_capacity(text.len());
     let mut changed = false;
-    let mut chars = text.char_indices().peekable();
     let mut last = 0;
-    while let Some((i, c)) = chars.next() {
+    for (i, c) in text.char_indices() {
         // A separator inside a value already masked belongs to that value.
         if (c != '?' && c != '&') || i < last {
             continue;
