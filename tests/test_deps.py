@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import platform
 import sys
 from pathlib import Path
 
@@ -12,32 +11,11 @@ import pytest
 import genevars
 from genevars import RuleError, check_requirements, minimal_requirements
 from genevars._deps import check_manifest, imports_of, load_rules, module_index
-
-
-def current_markers() -> dict:
-    """The PEP 508 marker environment of this interpreter."""
-    impl = sys.implementation
-    v = impl.version
-    impl_version = f"{v.major}.{v.minor}.{v.micro}"
-    if v.releaselevel != "final":
-        impl_version += v.releaselevel[0] + str(v.serial)
-    return {
-        "implementation_name": impl.name,
-        "implementation_version": impl_version,
-        "os_name": __import__("os").name,
-        "platform_machine": platform.machine(),
-        "platform_python_implementation": platform.python_implementation(),
-        "platform_release": platform.release(),
-        "platform_system": platform.system(),
-        "platform_version": platform.version(),
-        "python_full_version": platform.python_version(),
-        "python_version": ".".join(platform.python_version_tuple()[:2]),
-        "sys_platform": sys.platform,
-    }
+from genevars._probe import marker_environment
 
 
 def make_snapshot(packages: list[dict], markers: dict | None = None) -> dict:
-    markers = markers or current_markers()
+    markers = markers or marker_environment()
     major, minor, micro = (int(x) for x in markers["python_full_version"].split(".")[:3])
     full = []
     for p in packages:
@@ -165,13 +143,13 @@ def test_closure_uses_the_target_markers(site):
         "requires_dist": ["pyyaml; sys_platform == 'win32'", "black; python_version < '3.0'"],
     })
     here = minimal_requirements(["tool"], snapshot=site)
-    windows_markers = dict(current_markers(), sys_platform="win32", platform_system="Windows", os_name="nt")
+    windows_markers = dict(marker_environment(), sys_platform="win32", platform_system="Windows", os_name="nt")
     windows = minimal_requirements(["tool"], snapshot=site, target=make_snapshot([], windows_markers))
     assert [n["name"] for n in here.needed] == ["tool"]
     assert [n["name"] for n in windows.needed] == ["pyyaml", "tool"]
     # tool needs Python 3.12+: a target on 3.8 is told its pin will not install.
     site["packages"][-1]["requires_python"] = ">=3.12"
-    old_markers = dict(current_markers(), python_version="3.8", python_full_version="3.8.18")
+    old_markers = dict(marker_environment(), python_version="3.8", python_full_version="3.8.18")
     old = minimal_requirements(["tool"], snapshot=site, target=make_snapshot([], old_markers))
     assert old.incompatible_with_target == ["tool==1.0 (Requires-Python >=3.12)"]
     assert "# will not install on the target interpreter: tool==1.0 (Requires-Python >=3.12)" in old.to_requirements_txt()
