@@ -18,8 +18,6 @@ from genevars._findings import FindingsView
 
 SnapshotLike = Union["os.PathLike[str]", str, Mapping[str, Any], Any]
 
-_SEVERITY_RANK = {"expected": 0, "info": 1, "warning": 2, "error": 3}
-
 
 class ComparisonResult(FindingsView, Mapping):
     """The result of comparing environments: findings, counts and geneva's keys.
@@ -113,21 +111,6 @@ class ComparisonResult(FindingsView, Mapping):
         """Node groups (cluster comparisons) or environments (N-way diffs); else ``[]``."""
         return [dict(g) for g in self._dict()["groups"]]
 
-    def at_or_above(self, severity: str) -> list[dict[str, Any]]:
-        """Findings at ``severity`` or worse (``error``, ``warning``, ``info``, ``expected``).
-
-        Example::
-
-            >>> [f["subject"] for f in result.at_or_above("warning")]
-            ['numpy', 'AWS_ACCESS_KEY_ID']
-        """
-        try:
-            floor = _SEVERITY_RANK[severity]
-        except KeyError:
-            raise ValueError(
-                f"unknown severity {severity!r}; use one of error, warning, info, expected"
-            ) from None
-        return [f for f in self.findings if _SEVERITY_RANK[f["severity"]] >= floor]
 
     # -- rendering --------------------------------------------------------------------
     def report(self, show_all: bool = False, color: bool | None = None) -> str:

@@ -12,8 +12,6 @@ import sys
 
 from genevars.cli import EXIT_FINDINGS, EXIT_OK, CliError
 
-_ORDER = {"expected": 0, "info": 1, "warning": 2, "error": 3}
-
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -71,6 +69,4 @@ def run(args: argparse.Namespace) -> int:
         print(result.report())
     if args.fail_on == "never":
         return EXIT_OK
-    threshold = _ORDER[args.fail_on]
-    failing = any(_ORDER.get(f["severity"], 0) >= threshold for f in result.findings)
-    return EXIT_FINDINGS if failing else EXIT_OK
+    return EXIT_FINDINGS if result.at_or_above(args.fail_on) else EXIT_OK
