@@ -64,6 +64,12 @@ fn check_schema(source: &str, value: &serde_json::Value) -> Result<(), SnapshotE
             })
         }
     };
+    check_schema_tag(source, found)
+}
+
+/// Checks a string `schema` tag: `genevars.snapshot/<major>[.minor]` with a major this
+/// build reads.
+fn check_schema_tag(source: &str, found: String) -> Result<(), SnapshotError> {
     let Some(version) = found.strip_prefix(SCHEMA_PREFIX) else {
         return Err(SnapshotError::ForeignSchema {
             file: source.to_string(),
@@ -89,6 +95,15 @@ fn check_schema(source: &str, value: &serde_json::Value) -> Result<(), SnapshotE
 
 /// Parses a snapshot from JSON text; `source` names where it came from in errors.
 pub fn from_json_str(source: &str, text: &str) -> Result<Snapshot, SnapshotError> {
+    // Valid input, the common case, takes one typed pass. Anything that fails it goes
+    // through the stepwise parse below, which explains the failure precisely.
+    if let Ok(snapshot) = serde_json::from_str::<Snapshot>(text) {
+        if check_schema_tag(source, snapshot.schema.clone()).is_ok()
+            && check_content(&snapshot).is_ok()
+        {
+            return Ok(snapshot);
+        }
+    }
     let value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| SnapshotError::Syntax {
             file: source.to_string(),
@@ -121,7 +136,7 @@ pub fn from_json_str(source: &str, text: &str) -> Result<Snapshot, SnapshotError
 
 /// The rules serde cannot express. A hand-edited `"name": "PyYAML"` would otherwise
 /// never match `pyyaml` and show up as a package missing on one side.
-pub(crate) fn check_content(snapshot: &Snapshot) -> Result<(), String> {
+fn check_content(snapshot: &Snapshot) -> Result<(), String> {
     let mut seen = std::collections::HashSet::new();
     for (i, package) in snapshot.packages.iter().enumerate() {
         let normalized = pep508_rs::PackageName::new(package.name.clone()).map_err(|_| {
@@ -196,7 +211,12 @@ pub(crate) fn without_input(message: &str) -> String {
 /// `unknown field ...`. The expectation comes from our types, so the last ", expected "
 /// separates it from the input, whatever the input holds.
 fn unquoted(message: &str) -> std::borrow::Cow<'_, str> {
-    const QUOTING: [&str; 4] = ["invalid type: ", "invalid value: ", "unknown variant", "unknown field"];
+    const QUOTING: [&str; 4] = [
+        "invalid type: ",
+        "invalid value: ",
+        "unknown variant",
+        "unknown field",
+    ];
     let Some(prefix) = QUOTING.iter().find(|p| message.starts_with(*p)) else {
         return message.into();
     };
@@ -205,9 +225,16 @@ fn unquoted(message: &str) -> std::borrow::Cow<'_, str> {
     };
     let input = &message[prefix.len()..sep];
     // `string "x"`, `integer `1``: keep the kind, drop the quoted value.
-    let kind = input.find(['"', '`']).map_or(input, |q| &input[..q]).trim_end();
+    let kind = input
+        .find(['"', '`'])
+        .map_or(input, |q| &input[..q])
+        .trim_end();
     let prefix = prefix.trim_end();
-    let joined = if kind.is_empty() { prefix.to_string() } else { format!("{prefix} {kind}") };
+    let joined = if kind.is_empty() {
+        prefix.to_string()
+    } else {
+        format!("{prefix} {kind}")
+    };
     format!("{}{}", joined, &message[sep..]).into()
 }
 
@@ -371,21 +398,33 @@ mod tests {
     #[test]
     fn errors_stay_on_one_line() {
         let text = message(load(&with(&["env", "=BAD\nNAME"], json!([1]))));
-        assert!(text.contains("env.BAD\\nNAME: invalid type: sequence"), "{text}");
+        assert!(
+            text.contains("env.BAD\\nNAME: invalid type: sequence"),
+            "{text}"
+        );
     }
 
     #[test]
     fn an_env_value_must_be_a_string_or_an_object() {
-        let list = json!(["secret", "hmac-sha256:0123456789abcdef0123456789abcdef", "VALUE-canary"]);
+        let list = json!([
+            "secret",
+            "hmac-sha256:0123456789abcdef0123456789abcdef",
+            "VALUE-canary"
+        ]);
         let text = message(load(&with(&["env", "=API_KEY"], list)));
         assert!(
-            text.contains("env.API_KEY: invalid type: sequence, expected a string or a withheld object"),
+            text.contains(
+                "env.API_KEY: invalid type: sequence, expected a string or a withheld object"
+            ),
             "{text}"
         );
         assert!(!text.contains("VALUE-canary"), "{text}");
         for bad in [json!(5), json!(true), json!(null), json!(1.5)] {
             let text = message(load(&with(&["env", "=API_KEY"], bad.clone())));
-            assert!(text.contains("env.API_KEY: invalid type: "), "{bad}: {text}");
+            assert!(
+                text.contains("env.API_KEY: invalid type: "),
+                "{bad}: {text}"
+            );
         }
     }
 
@@ -398,20 +437,35 @@ mod tests {
             with(&["sys_path"], json!(canary)),
             with(&["env", "API_KEY", "fingerprint"], json!(canary)),
             with(&["env", "API_KEY", "withheld"], json!(canary)),
-            with(&["env", "=API_KEY"], json!({"withheld": "secret", "display": [canary]})),
-            with(&["env", "=API_KEY"], json!({"withheld": 7, "fingerprint": canary})),
+            with(
+                &["env", "=API_KEY"],
+                json!({"withheld": "secret", "display": [canary]}),
+            ),
+            with(
+                &["env", "=API_KEY"],
+                json!({"withheld": 7, "fingerprint": canary}),
+            ),
             with(&["python", "version_info", "minor"], json!(-987654)),
         ];
         for value in cases {
             let text = message(load(&value));
-            assert!(!text.contains("hunter2") && !text.contains("987654"), "{text}");
-            assert!(text.contains("line ") || text.contains("env.API_KEY"), "{text}");
+            assert!(
+                !text.contains("hunter2") && !text.contains("987654"),
+                "{text}"
+            );
+            assert!(
+                text.contains("line ") || text.contains("env.API_KEY"),
+                "{text}"
+            );
         }
         assert_eq!(
             unquoted("invalid type: string \"a, expected b\", expected u32"),
             "invalid type: string, expected u32"
         );
-        assert_eq!(unquoted("invalid length 3, expected 2"), "invalid length 3, expected 2");
+        assert_eq!(
+            unquoted("invalid length 3, expected 2"),
+            "invalid length 3, expected 2"
+        );
     }
 
     #[test]
