@@ -72,7 +72,9 @@ def take_snapshot(options: dict) -> dict:
     ``fingerprint_key`` (hex string: withheld values get a keyed fingerprint),
     ``reveal_values`` (store plain values), ``use_native`` (try the Rust scanner first;
     default true), ``origin`` (dict recorded as the snapshot's origin; hostname and pid
-    are filled in when missing) and ``tool_version`` (the genevars version that asked).
+    are filled in when missing), ``tool_version`` (the genevars version that asked) and
+    ``described`` (``describe()`` of another interpreter, whose python, platform, markers
+    and genevars version are recorded instead of this one's).
     """
     rules = options.get("secret_rules")
     if not isinstance(rules, dict):
@@ -94,23 +96,25 @@ def take_snapshot(options: dict) -> dict:
     if scan is None:
         scan = scan_paths(paths, rules)
 
-    genevars_version = _genevars_version()
+    # Another interpreter's facts (``--python``) replace this one's, which are then not
+    # computed at all (platform_info() starts a `uname -p`).
+    facts = options.get("described") or _interpreter_facts()
     snapshot = {
         "schema": SCHEMA,
         "created_by": {
             "tool": "genevars",
-            "version": options.get("tool_version") or genevars_version or "",
+            "version": options.get("tool_version") or _genevars_version() or "",
             "scanner": scanner,
         },
-        "python": python_info(),
-        "platform": platform_info(),
-        "markers": marker_environment(),
+        "python": facts["python"],
+        "platform": facts["platform"],
+        "markers": facts["markers"],
         "cwd": _cwd(),
         "env": capture_env(os.environ, rules, key, reveal),
         "sys_path": [_text(entry) for entry in paths],
         "packages": scan["packages"],
         "unreadable": scan["unreadable"],
-        "genevars_version": genevars_version,
+        "genevars_version": facts["genevars_version"],
     }
     origin = options.get("origin")
     if origin is not None:
@@ -121,15 +125,21 @@ def take_snapshot(options: dict) -> dict:
     return snapshot
 
 
-def describe() -> dict:
-    """What ``--python EXE`` needs from another interpreter; it scans natively itself."""
+def _interpreter_facts() -> dict:
+    """This interpreter's python, platform, markers and genevars version."""
     return {
-        "sys_path": [_text(entry) for entry in sys.path if isinstance(entry, str)],
         "python": python_info(),
         "platform": platform_info(),
         "markers": marker_environment(),
         "genevars_version": _genevars_version(),
     }
+
+
+def describe() -> dict:
+    """What ``--python EXE`` needs from another interpreter; it scans natively itself."""
+    facts = _interpreter_facts()
+    facts["sys_path"] = [_text(entry) for entry in sys.path if isinstance(entry, str)]
+    return facts
 
 
 def _native_scan(paths: list) -> dict | None:

@@ -226,11 +226,9 @@ def snapshot_env(
             "reveal_values": bool(reveal_values),
             "use_native": True,
             "tool_version": _core.__version__,
+            "described": described,
         }
     )
-    if described is not None:
-        for field in ("python", "platform", "markers", "genevars_version"):
-            data[field] = described[field]
     # Built just now by our own probe, complete and valid by construction: skip the
     # validating JSON round trip of Snapshot(...) (dumps, Rust parse, dumps, loads), which
     # on a large environment costs as much as the scan itself.
