@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
+from typing import Any
+
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_INPUT = 2
@@ -9,3 +12,23 @@ EXIT_INPUT = 2
 
 class CliError(Exception):
     """A usage, input or connection problem: printed as one line, exit status 2."""
+
+
+FAIL_ON_CHOICES = ("error", "warning", "never")
+
+
+def add_fail_on(parser: argparse.ArgumentParser) -> None:
+    """The ``--fail-on`` flag every command that reports findings takes."""
+    parser.add_argument(
+        "--fail-on",
+        choices=FAIL_ON_CHOICES,
+        default="error",
+        help="exit 1 when a finding is at least this severe (default: error; never: always exit 0)",
+    )
+
+
+def exit_status(result: Any, fail_on: str) -> int:
+    """``EXIT_FINDINGS`` when ``result`` (a FindingsView) has findings at ``fail_on`` or worse."""
+    if fail_on == "never":
+        return EXIT_OK
+    return EXIT_FINDINGS if result.at_or_above(fail_on) else EXIT_OK

@@ -7,10 +7,8 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 
-from genevars.cli import EXIT_FINDINGS, EXIT_OK, CliError
+from genevars.cli import CliError, add_fail_on, exit_status
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -34,10 +32,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="pins to judge before installing them: comma-separated, or @requirements.txt",
     )
     parser.add_argument("--json", action="store_true", help="print findings as JSON")
-    parser.add_argument(
-        "--fail-on", choices=("error", "warning", "never"), default="error",
-        help="exit 1 when a finding is at least this severe (default: error)",
-    )
+    add_fail_on(parser)
     parser.set_defaults(func=run)
 
 
@@ -67,6 +62,4 @@ def run(args: argparse.Namespace) -> int:
         print(result.to_json())
     else:
         print(result.report())
-    if args.fail_on == "never":
-        return EXIT_OK
-    return EXIT_FINDINGS if result.at_or_above(args.fail_on) else EXIT_OK
+    return exit_status(result, args.fail_on)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from genevars.cli import EXIT_FINDINGS, EXIT_OK, CliError
+from genevars.cli import CliError, add_fail_on, exit_status
 
 DESCRIPTION = """\
 Compare environment snapshots (files written by `genevars snapshot -o FILE`).
@@ -36,12 +36,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="print the comparison JSON (schema genevars.comparison/1) instead of the text report",
     )
-    parser.add_argument(
-        "--fail-on",
-        choices=("error", "warning", "never"),
-        default="error",
-        help="exit 1 when a finding is at least this severe (default: error; never: always exit 0)",
-    )
+    add_fail_on(parser)
     parser.add_argument(
         "--env-prefix",
         metavar="P",
@@ -91,6 +86,4 @@ def run(args: argparse.Namespace) -> int:
         print(result.to_json())
     else:
         print(result.report(show_all=args.show_all), end="")
-    if args.fail_on == "never":
-        return EXIT_OK
-    return EXIT_FINDINGS if result.at_or_above(args.fail_on) else EXIT_OK
+    return exit_status(result, args.fail_on)

@@ -28,13 +28,12 @@ import sys
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Sequence, TextIO, Union
 
 from genevars import _core
-from genevars.cli import EXIT_FINDINGS, EXIT_OK, CliError
+from genevars.cli import FAIL_ON_CHOICES, CliError, add_fail_on, exit_status
 
 if TYPE_CHECKING:
     from genevars._compare import ComparisonResult
 
 NodeSelection = Union[str, Sequence[str]]
-FAIL_ON_CHOICES = ("error", "warning", "never")
 
 
 class EnvironmentMismatchError(_core.GenevarsError):
@@ -299,12 +298,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--no-auto-init", action="store_true", help="do not connect to Ray (only useful when embedded)"
     )
     parser.add_argument("--json", action="store_true", help="print the comparison JSON instead of the report")
-    parser.add_argument(
-        "--fail-on",
-        choices=FAIL_ON_CHOICES,
-        default="error",
-        help="exit 1 when a finding has this severity or worse (default: error)",
-    )
+    add_fail_on(parser)
     parser.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="per-node timeout (default 60)")
     parser.add_argument(
         "--runtime-env", default=None, metavar="JSON|@FILE", help="runtime_env applied to the probe tasks"
@@ -368,7 +362,7 @@ def run(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     if args.fix_manifest:
         _write_fix_manifest(result, args.fix_manifest)
-    return EXIT_FINDINGS if _at_or_above(result, args.fail_on) else EXIT_OK
+    return exit_status(result, args.fail_on)
 
 
 def _one_line(message: str) -> str:
