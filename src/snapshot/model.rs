@@ -203,7 +203,7 @@ impl<'de> Deserialize<'de> for EnvValue {
 
 /// The `env` map, whose errors name the variable (`env.API_KEY: ...`) and never quote
 /// its value.
-fn env_map<'de, D: Deserializer<'de>>(deserializer: D) -> Result<BTreeMap<String, EnvValue>, D::Error> {
+pub(crate) fn env_map<'de, D: Deserializer<'de>>(deserializer: D) -> Result<BTreeMap<String, EnvValue>, D::Error> {
     struct EnvVisitor;
     impl<'de> Visitor<'de> for EnvVisitor {
         type Value = BTreeMap<String, EnvValue>;
