@@ -386,3 +386,41 @@ def test_scanners_agree_on_random_metadata(tmp_path: Path) -> None:
     native, python = native_scan([tmp_path]), python_scan([tmp_path])
     assert native == python
     assert len(native["packages"]) > 300 and len(native["unreadable"]) > 300
+
+
+# ------------------------------------------------------------------ installed_versions
+
+
+def test_installed_versions_matches_importlib_metadata() -> None:
+    from genevars import installed_versions
+
+    expected = {}
+    for dist in importlib.metadata.distributions():
+        name = re.sub(r"[-_.]+", "-", dist.metadata["Name"]).lower()
+        expected.setdefault(name, dist.version)
+    assert installed_versions() == expected
+    assert installed_versions(sys.path) == expected
+
+
+def test_installed_versions_is_the_full_scans_name_version_map(tmp_path: Path) -> None:
+    from genevars import installed_versions
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    dist_info(first, "Shared.Name", "2.0", installer="pip", extra="Requires-Dist: numpy\n")
+    dist_info(second, "shared-name", "1.0")
+    write(first / "legacy-1.0.egg-info", "Name: Legacy\nVersion: 1.0\n")
+    write(first / "old-3.egg" / "EGG-INFO" / "PKG-INFO", "Name: old\nVersion: 3\n")
+    (first / "broken-1.0.dist-info").mkdir()
+    write(second / "noversion-1.dist-info" / "METADATA", "Name: noversion\n")
+    paths = [first, str(second)]
+    versions = installed_versions(paths)
+    assert versions == {"shared-name": "2.0", "legacy": "1.0", "old": "3"}, "first copy wins; unreadable left out"
+    assert versions == {p["name"]: p["version"] for p in native_scan(paths)["packages"]}
+
+
+def test_installed_versions_refuses_a_single_path(tmp_path: Path) -> None:
+    from genevars import installed_versions
+
+    with pytest.raises(TypeError, match="list of directories"):
+        installed_versions(str(tmp_path))  # type: ignore[arg-type]
+    assert installed_versions([tmp_path / "missing"]) == {}

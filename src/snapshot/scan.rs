@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::metadata::{read_header_block, CoreMetadata, HeaderBlockTooLong};
+use super::metadata::{read_header_block, CoreMetadata, Fields, HeaderBlockTooLong};
 use super::model::{DirectUrl, DistKind, Package, ShadowedCopy, Unreadable};
 use crate::redact;
 
@@ -36,7 +36,17 @@ const SMALL_FILE_LIMIT: u64 = 1 << 20;
 
 /// Scans path entries in order, as `import` would search them.
 pub fn scan_paths<P: AsRef<Path>>(paths: &[P]) -> ScanResult {
-    let mut scanner = Scanner::default();
+    scan_paths_for(paths, Fields::All)
+}
+
+/// [`scan_paths`], reading only what `fields` needs: with [`Fields::NameAndVersion`] each
+/// distribution costs one metadata file (no INSTALLER, no direct_url.json) and its
+/// header block only as far as Name and Version.
+pub fn scan_paths_for<P: AsRef<Path>>(paths: &[P], fields: Fields) -> ScanResult {
+    let mut scanner = Scanner {
+        fields,
+        ..Scanner::default()
+    };
     for entry in paths {
         scanner.scan_entry(entry.as_ref());
     }
@@ -45,6 +55,7 @@ pub fn scan_paths<P: AsRef<Path>>(paths: &[P]) -> ScanResult {
 
 #[derive(Default)]
 struct Scanner {
+    fields: Fields,
     packages: Vec<Package>,
     index: HashMap<String, usize>,
     unreadable: Vec<Unreadable>,
@@ -145,6 +156,7 @@ impl Scanner {
             entry,
             parent.as_ref(),
             &children,
+            self.fields,
             reader_threads(children.len()),
         );
         for ((path, layout), outcome) in children.iter().zip(outcomes) {
@@ -173,7 +185,7 @@ impl Scanner {
                 return;
             }
         }
-        let outcome = read_egg_info_dir(location, &egg.join("EGG-INFO"));
+        let outcome = read_egg_info_dir(location, &egg.join("EGG-INFO"), self.fields);
         self.absorb(outcome);
     }
 
@@ -249,14 +261,15 @@ fn read_children(
     location: &Path,
     parent: Option<&File>,
     children: &[(PathBuf, Layout)],
+    fields: Fields,
     threads: usize,
 ) -> Vec<Option<Outcome>> {
     let read = |chunk: &[(PathBuf, Layout)]| -> Vec<Option<Outcome>> {
         chunk
             .iter()
             .map(|(path, layout)| match layout {
-                Layout::DistInfo => Some(read_dist_info(location, parent, path)),
-                Layout::EggInfo => Some(read_egg_info(location, path)),
+                Layout::DistInfo => Some(read_dist_info(location, parent, path, fields)),
+                Layout::EggInfo => Some(read_egg_info(location, path, fields)),
                 Layout::Egg => None,
             })
             .collect()
@@ -287,13 +300,16 @@ fn read_children(
     })
 }
 
-fn read_dist_info(location: &Path, parent: Option<&File>, dir: &Path) -> Outcome {
+fn read_dist_info(location: &Path, parent: Option<&File>, dir: &Path, fields: Fields) -> Outcome {
     let open = |file: &str| open_in(parent, dir, file);
     let block = match read_metadata_file(open("METADATA"), "METADATA", ".dist-info") {
         Ok(block) => block,
         Err(reason) => return Outcome::refused(dir, reason),
     };
-    let mut outcome = parse(location, dir, DistKind::DistInfo, "METADATA", &block);
+    let mut outcome = parse(location, dir, DistKind::DistInfo, "METADATA", &block, fields);
+    if fields == Fields::NameAndVersion {
+        return outcome;
+    }
     if let Some(package) = &mut outcome.package {
         package.installer = read_one_line_file(open("INSTALLER"));
         match read_direct_url(open("direct_url.json")) {
@@ -307,7 +323,7 @@ fn read_dist_info(location: &Path, parent: Option<&File>, dir: &Path) -> Outcome
     outcome
 }
 
-fn read_egg_info(location: &Path, path: &Path) -> Outcome {
+fn read_egg_info(location: &Path, path: &Path, fields: Fields) -> Outcome {
     // A directory holding PKG-INFO, or a PKG-INFO file of its own.
     let file = if path.is_dir() {
         path.join("PKG-INFO")
@@ -315,18 +331,25 @@ fn read_egg_info(location: &Path, path: &Path) -> Outcome {
         path.to_path_buf()
     };
     match read_metadata_file(open_for_reading(&file), "PKG-INFO", ".egg-info") {
-        Ok(block) => parse(location, path, DistKind::EggInfo, "PKG-INFO", &block),
+        Ok(block) => parse(location, path, DistKind::EggInfo, "PKG-INFO", &block, fields),
         Err(reason) => Outcome::refused(path, reason),
     }
 }
 
-fn read_egg_info_dir(location: &Path, info: &Path) -> Outcome {
+fn read_egg_info_dir(location: &Path, info: &Path, fields: Fields) -> Outcome {
     match read_metadata_file(
         open_for_reading(&info.join("PKG-INFO")),
         "EGG-INFO/PKG-INFO",
         ".egg",
     ) {
-        Ok(block) => parse(location, info, DistKind::Egg, "EGG-INFO/PKG-INFO", &block),
+        Ok(block) => parse(
+            location,
+            info,
+            DistKind::Egg,
+            "EGG-INFO/PKG-INFO",
+            &block,
+            fields,
+        ),
         Err(reason) => Outcome::refused(info, reason),
     }
 }
@@ -338,8 +361,9 @@ fn parse(
     kind: DistKind,
     label: &str,
     block: &[u8],
+    fields: Fields,
 ) -> Outcome {
-    let meta = match CoreMetadata::parse(block) {
+    let meta = match CoreMetadata::parse_fields(block, fields) {
         Ok(meta) => meta,
         Err(e) => return Outcome::refused(metadata_path, format!("{label} {e}")),
     };
@@ -987,14 +1011,52 @@ mod tests {
             .map(|(name, layout)| (tmp.path().join(name), layout))
             .collect();
         let parent = File::open(tmp.path()).unwrap();
-        let one = read_children(tmp.path(), None, &children, 1);
-        let three = read_children(tmp.path(), Some(&parent), &children, 3);
+        let one = read_children(tmp.path(), None, &children, Fields::All, 1);
+        let three = read_children(tmp.path(), Some(&parent), &children, Fields::All, 3);
         assert_eq!(one.len(), 301);
         assert_eq!(one, three);
         let result = scan(&[tmp.path()]);
         assert_eq!(result.packages.len(), 301 - 9);
         assert_eq!(result.unreadable.len(), 9);
         assert!(result.unreadable.windows(2).all(|w| w[0].path < w[1].path));
+    }
+
+    #[test]
+    fn a_version_scan_gives_the_full_scans_names_and_versions() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (first, second) = (tmp.path().join("first"), tmp.path().join("second"));
+        let dir = first.join("PyYAML-6.0.1.dist-info");
+        write(
+            &dir.join("METADATA"),
+            "Metadata-Version: 2.1\nName: PyYAML\nVersion: 6.0.1\nRequires-Dist: a>=1\n\nbody\n",
+        );
+        write(&dir.join("INSTALLER"), "pip\n");
+        write(&dir.join("direct_url.json"), "not json");
+        dist_info(&second, "PyYAML", "5.4");
+        write(&first.join("legacy-1.0.egg-info"), "Name: legacy\nVersion: 1.0\n");
+        write(&first.join("old-2.0.egg/EGG-INFO/PKG-INFO"), "Name: old\nVersion: 2.0\n");
+        create_dir_all(first.join("broken-1.0.dist-info")).unwrap();
+        let paths = [first.as_path(), second.as_path()];
+        let full = scan_paths(&paths);
+        let versions = scan_paths_for(&paths, Fields::NameAndVersion);
+        let map = |r: &ScanResult| -> Vec<(String, String)> {
+            r.packages
+                .iter()
+                .map(|p| (p.name.clone(), p.version.clone()))
+                .collect()
+        };
+        assert_eq!(
+            map(&versions),
+            [("legacy", "1.0"), ("old", "2.0"), ("pyyaml", "6.0.1")]
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+        );
+        assert_eq!(map(&versions), map(&full));
+        let pyyaml = &versions.packages[2];
+        assert_eq!(pyyaml.shadowed.len(), 1, "the second copy is still seen");
+        assert!(pyyaml.installer.is_none() && pyyaml.requires_dist.is_empty());
+        // The missing METADATA is still reported; the bad direct_url.json is never read.
+        assert_eq!(reasons(&versions).len(), 1, "{:?}", versions.unreadable);
+        assert_eq!(reasons(&full).len(), 2, "{:?}", full.unreadable);
     }
 
     #[test]
