@@ -192,7 +192,7 @@ def test_secret_values_appear_nowhere_but_their_difference_is_reported(drift_clu
     assert SECRET_VAR in texts["report"]
 
 
-def probe(drift_cluster: DriftCluster, node_ids: List[str], options: Dict[str, Any]) -> List[Dict[str, Any]]:
+def probe(drift_cluster: DriftCluster, node_ids: List[str], options: Dict[str, Any], as_json: bool = False) -> List[Any]:
     """The raw snapshots of the real probe on these nodes, through the Ray layer."""
     import ray
 
@@ -202,7 +202,7 @@ def probe(drift_cluster: DriftCluster, node_ids: List[str], options: Dict[str, A
     try:
         nodes = {n.node_id: n for n in _ray.list_nodes()}
         snapshots, unreachable = _ray.probe_nodes(
-            [nodes[i] for i in node_ids], options, _probe.take_snapshot, timeout=60
+            [nodes[i] for i in node_ids], options, _probe.take_snapshot, timeout=60, as_json=as_json
         )
     finally:
         ray.shutdown()
@@ -226,6 +226,24 @@ def test_one_fingerprint_key_serves_local_and_remote_probes(drift_cluster):
     revealed = _probe_options(reveal_values=True, fingerprint_key="5a" * 32)
     (drift,) = probe(drift_cluster, [drift_cluster.drift], revealed)
     assert drift["env"][SECRET_VAR] == NODE_SECRET
+
+
+def test_probes_answer_as_json_text_naming_their_node(drift_cluster):
+    from genevars.compare_env import _probe_options
+
+    options = _probe_options(reveal_values=False, fingerprint_key="00" * 32)
+    nodes = [drift_cluster.head, drift_cluster.drift]
+    as_dicts = probe(drift_cluster, nodes, options)
+    as_text = probe(drift_cluster, nodes, options, as_json=True)
+    for node_id, snapshot, text in zip(nodes, as_dicts, as_text):
+        assert isinstance(snapshot, dict) and isinstance(text, str)
+        loaded = json.loads(text)
+        assert loaded["origin"]["node_id"] == snapshot["origin"]["node_id"] == node_id
+        assert loaded["origin"]["node_address"] == snapshot["origin"]["node_address"] == "127.0.0.1"
+        assert loaded["origin"]["hostname"] == snapshot["origin"]["hostname"]
+        assert loaded["packages"] == snapshot["packages"]
+    versions = [{p["name"]: p["version"] for p in json.loads(t)["packages"]}["numpy"] for t in as_text]
+    assert versions == ["1.26.4", "2.2.6"]
 
 
 def test_a_node_that_cannot_import_genevars_gets_a_full_stdlib_snapshot(drift_cluster):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import json
 import socket
 import sys
 import time
@@ -331,23 +332,37 @@ def _describe_error(exc: BaseException) -> str:
     return mask_credentials(text)
 
 
-def _with_origin(snapshot: Dict[str, Any], node: NodeInfo) -> Dict[str, Any]:
-    # Ray's node id and address are authoritative; the probe's own hostname is kept.
-    origin = dict(snapshot.get("origin") or {})
-    origin.update(node_id=node.node_id, node_address=node.address)
-    if not origin.get("hostname"):
-        origin["hostname"] = node.hostname or None
-    snapshot["origin"] = origin
-    return snapshot
-
-
-def _make_probe_task(take_snapshot: ProbeFunction) -> Callable[[Dict[str, Any]], Dict[str, Any]]:
+def _make_probe_task(take_snapshot: ProbeFunction) -> Callable[[Dict[str, Any], bool], Any]:
     # A nested function has no importable name, so cloudpickle ships its code; its only
-    # global is the closure's probe function, shipped by value through its module.
-    def genevars_probe(options: Dict[str, Any]) -> Dict[str, Any]:
-        return take_snapshot(options)
+    # global is the closure's probe function, shipped by value through its module, and
+    # the stdlib json module. Workers without genevars run it as well.
+    def genevars_probe(options: Dict[str, Any], as_json: bool) -> Any:
+        snapshot = take_snapshot(options)
+        # Ray's node id and address (in options) are authoritative; the probe's own
+        # hostname is kept.
+        node = options.get("origin") or {}
+        origin = dict(snapshot.get("origin") or {})
+        origin.update(node_id=node.get("node_id"), node_address=node.get("node_address"))
+        if not origin.get("hostname"):
+            origin["hostname"] = node.get("hostname") or None
+        snapshot["origin"] = origin
+        # As text, the snapshot goes to the comparison as it is: not pickled as a dict
+        # of a thousand packages, unpickled on the driver and serialized there again.
+        return json.dumps(snapshot) if as_json else snapshot
 
     return genevars_probe
+
+
+# The last probe function's remote task, kept across calls: a new remote function each
+# call is pickled and exported again, and every node's worker fetches and loads it again.
+_probe_task_cache: Optional[Tuple[ProbeFunction, Any]] = None
+
+
+def _probe_task(take_snapshot: ProbeFunction) -> Any:
+    global _probe_task_cache
+    if _probe_task_cache is None or _probe_task_cache[0] is not take_snapshot:
+        _probe_task_cache = (take_snapshot, ray.remote(_make_probe_task(take_snapshot)))
+    return _probe_task_cache[1]
 
 
 @contextlib.contextmanager
@@ -440,18 +455,19 @@ def probe_nodes(
     *,
     runtime_env: Optional[Dict[str, Any]] = None,
     timeout: float = 60.0,
-) -> Tuple[List[Dict[str, Any]], List[Dict[str, str]]]:
+    as_json: bool = False,
+) -> Tuple[List[Any], List[Dict[str, str]]]:
     """Run ``take_snapshot(options)`` on every target node at once.
 
     Each probe is a task pinned to its node (hard node affinity), asking for no CPU so
     that a cluster whose CPUs are all busy still answers, and never retried. Returns the
-    snapshots (each with ``origin`` naming its node) and ``unreachable`` entries for the
-    nodes whose probe failed, whose node died, or that did not answer within ``timeout``
-    seconds.
+    snapshots (each with ``origin`` naming its node; JSON text with ``as_json``, the form
+    the comparison takes) and ``unreachable`` entries for the nodes whose probe failed,
+    whose node died, or that did not answer within ``timeout`` seconds.
 
     >>> snapshots, unreachable = probe_nodes(select_nodes()[0], options, take_snapshot)  # doctest: +SKIP
     """
-    task = ray.remote(_make_probe_task(take_snapshot))
+    task = _probe_task(take_snapshot)
     if runtime_env is not None:
         runtime_env = upload_local_paths(runtime_env)
     pending: Dict[Any, NodeInfo] = {}
@@ -467,7 +483,7 @@ def probe_nodes(
                 task_options["runtime_env"] = runtime_env
             node_options = dict(options, origin=node.origin())
             try:
-                pending[task.options(**task_options).remote(node_options)] = node
+                pending[task.options(**task_options).remote(node_options, as_json)] = node
             except (ValueError, TypeError) as exc:  # Ray validates the runtime_env here
                 for ref in pending:
                     with contextlib.suppress(Exception):
@@ -476,7 +492,7 @@ def probe_nodes(
                     f"Ray refused the runtime_env: {_first_line(str(exc))}"
                 ) from None
 
-    snapshots: Dict[str, Dict[str, Any]] = {}
+    snapshots: Dict[str, Any] = {}
     unreachable: List[Dict[str, str]] = []
     progress = _Progress(len(targets))
     deadline = time.monotonic() + timeout
@@ -493,7 +509,7 @@ def probe_nodes(
             except Exception as exc:  # the node died, the worker crashed, the probe raised
                 unreachable.append(node.unreachable(_describe_error(exc)))
                 continue
-            snapshots[node.node_id] = _with_origin(snapshot, node)
+            snapshots[node.node_id] = snapshot
     for ref, node in pending.items():
         with contextlib.suppress(Exception):
             ray.cancel(ref, force=True)
