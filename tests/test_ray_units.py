@@ -80,3 +80,13 @@ def test_the_probe_task_is_made_once_per_probe_function():
     assert _ray._probe_task(_probe.take_snapshot) is first
     assert _ray._probe_task(other_probe) is not first
     assert _ray._probe_task(_probe.take_snapshot) is not _ray._probe_task(other_probe)
+
+
+def test_a_snapshot_text_is_joined_from_its_rest_and_its_package_list():
+    import json
+
+    packages = json.dumps([{"name": "numpy", "version": "1.26.4"}])
+    for rest in ({"schema": "genevars.snapshot/1", "env": {"A": "}"}}, {}):
+        for text in (json.dumps(rest), json.dumps(rest, indent=2) + "\n"):
+            joined = _ray._with_packages(text, packages)
+            assert json.loads(joined) == dict(rest, packages=json.loads(packages))

@@ -9,6 +9,7 @@ exactly the kind of problem being diagnosed.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import inspect
 import json
 import socket
@@ -39,6 +40,10 @@ PROGRESS_THRESHOLD = 5
 CONNECT_TIMEOUT_CAP = 10.0
 # Node ids are 56 hex characters; a shorter unique prefix is accepted (like git).
 MIN_NODE_ID_PREFIX = 6
+# A probe's package list at least this long (JSON text) is left in its node's object
+# store and fetched once per distinct list; shorter ones come back with the answer (Ray
+# returns results under 100 kB inline anyway).
+SHARED_LIST_BYTES = 100_000
 # Ray resource that marks the head node.
 HEAD_NODE_RESOURCE = "node:__internal_head__"
 # Settings for a cluster genevars starts itself: loopback only, no dashboard, a small
@@ -334,8 +339,10 @@ def _describe_error(exc: BaseException) -> str:
 
 def _make_probe_task(take_snapshot: ProbeFunction) -> Callable[[Dict[str, Any], bool], Any]:
     # A nested function has no importable name, so cloudpickle ships its code; its only
-    # global is the closure's probe function, shipped by value through its module, and
-    # the stdlib json module. Workers without genevars run it as well.
+    # globals are the closure's probe function, shipped by value through its module, a
+    # constant, and the json, hashlib and ray modules. Workers without genevars run it.
+    shared_list_bytes = SHARED_LIST_BYTES
+
     def genevars_probe(options: Dict[str, Any], as_json: bool) -> Any:
         snapshot = take_snapshot(options)
         # Ray's node id and address (in options) are authoritative; the probe's own
@@ -346,9 +353,17 @@ def _make_probe_task(take_snapshot: ProbeFunction) -> Callable[[Dict[str, Any], 
         if not origin.get("hostname"):
             origin["hostname"] = node.get("hostname") or None
         snapshot["origin"] = origin
+        if not as_json:
+            return snapshot
         # As text, the snapshot goes to the comparison as it is: not pickled as a dict
         # of a thousand packages, unpickled on the driver and serialized there again.
-        return json.dumps(snapshot) if as_json else snapshot
+        # A large package list stays in this node's object store under its digest: the
+        # nodes of a cluster mostly share one, and the driver fetches one copy of each.
+        packages = json.dumps(snapshot.pop("packages", None))
+        rest = json.dumps(snapshot)
+        if len(packages) < shared_list_bytes:
+            return (rest, None, packages)
+        return (rest, hashlib.sha256(packages.encode()).hexdigest(), ray.put(packages))
 
     return genevars_probe
 
@@ -519,6 +534,48 @@ def probe_nodes(
                 "still being set up); raise the timeout to wait longer"
             )
         )
+    if as_json:
+        snapshots = _join_package_lists(snapshots, {n.node_id: n for n in targets}, unreachable, deadline)
     progress.finish(len(unreachable))
     ordered = [snapshots[n.node_id] for n in targets if n.node_id in snapshots]
     return ordered, unreachable
+
+
+def _with_packages(rest: str, packages: str) -> str:
+    """A snapshot's JSON text from the rest of it (a JSON object) and its package list."""
+    body = rest.rstrip()[:-1].rstrip()
+    return f"{body}{', ' if body != '{' else ''}\"packages\": {packages}}}"
+
+
+def _join_package_lists(
+    answers: Dict[str, Any], nodes: Dict[str, NodeInfo], unreachable: List[Dict[str, str]], deadline: float
+) -> Dict[str, str]:
+    """Snapshot texts from the probes' ``(rest, digest, package list or its ref)``
+    answers, fetching one copy of each distinct shared list (from another node with the
+    same list when one copy cannot be fetched)."""
+    refs: Dict[str, List[Any]] = {}
+    for rest, digest, packages in answers.values():
+        if digest is not None:
+            refs.setdefault(digest, []).append(packages)
+    lists: Dict[str, str] = {}
+    errors: Dict[str, str] = {}
+    with contextlib.suppress(Exception):  # all at once; one by one if that fails
+        first = ray.get([c[0] for c in refs.values()], timeout=max(deadline - time.monotonic(), 0.001))
+        lists = dict(zip(refs, first))
+    for digest, candidates in refs.items():
+        for ref in candidates:
+            if digest in lists:
+                break
+            try:
+                lists[digest] = ray.get(ref, timeout=max(deadline - time.monotonic(), 0.001))
+            except Exception as exc:  # the node or worker holding it died, or time ran out
+                errors[digest] = _describe_error(exc)
+    texts: Dict[str, str] = {}
+    for node_id, (rest, digest, packages) in answers.items():
+        if digest is None:
+            texts[node_id] = _with_packages(rest, packages)
+        elif digest in lists:
+            texts[node_id] = _with_packages(rest, lists[digest])
+        else:
+            unreachable.append(nodes[node_id].unreachable(f"its package list could not be fetched: {errors[digest]}"))
+    return texts
