@@ -12,7 +12,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Callable, List, Tuple
+from typing import Any, Callable, Dict, List, Tuple
 
 import pytest
 
@@ -256,6 +256,68 @@ def test_malformed_distribution_is_recorded_not_fatal(scan, tmp_path: Path, buil
     assert reasons(result) == [(str(tmp_path / where), reason)]
     # One bad entry never costs the others.
     assert package_view(result) == {"healthy": ("1.0", str(tmp_path), ())}
+
+
+def _without_permission_override(fn: Callable[[], Any]) -> Any:
+    """``fn()`` on a thread that has given up the right to ignore file permissions
+    (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH), so permission checks apply even when the tests
+    run as root. Linux keeps capabilities per thread; glibc's capget/capset set them."""
+    import ctypes
+    import threading
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    outcome: Dict[str, Any] = {}
+
+    def run() -> None:
+        header, data = Header(0x20080522, 0), (Data * 2)()
+        if libc.capget(ctypes.byref(header), data) or (
+            setattr(data[0], "effective", data[0].effective & ~0b110)
+            or libc.capset(ctypes.byref(header), data)
+        ):
+            outcome["error"] = OSError(ctypes.get_errno(), "capget/capset")
+            return
+        try:
+            outcome["value"] = fn()
+        except BaseException as exc:  # re-raised on the calling thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread capabilities are Linux's")
+@scanners
+def test_permission_denied_is_recorded(scan, tmp_path: Path) -> None:
+    site, locked = tmp_path / "site", tmp_path / "locked"
+    dist_info(locked, "a", "1")
+    closed_dir, closed_file = dist_info(site, "b", "1"), dist_info(site, "c", "1")
+    (site / "e-1.egg-info").mkdir()
+    write(site / "e-1.egg-info" / "PKG-INFO", "Name: e\nVersion: 1\n")
+    dist_info(site, "d", "1")
+    for path in (locked, closed_dir, closed_file / "METADATA", site / "e-1.egg-info" / "PKG-INFO"):
+        path.chmod(0)
+    try:
+        result = _without_permission_override(lambda: scan([locked, site]))
+    finally:
+        locked.chmod(0o755)
+        closed_dir.chmod(0o755)
+    assert reasons(result) == [
+        (str(locked), "cannot list path entry: permission denied"),
+        (str(closed_dir), "cannot read METADATA: permission denied"),
+        (str(closed_file), "cannot read METADATA: permission denied"),
+        (str(site / "e-1.egg-info"), "cannot read PKG-INFO: permission denied"),
+    ]
+    assert package_view(result) == {"d": ("1", str(site), ())}
 
 
 @scanners
