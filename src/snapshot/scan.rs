@@ -306,7 +306,14 @@ fn read_dist_info(location: &Path, parent: Option<&File>, dir: &Path, fields: Fi
         Ok(block) => block,
         Err(reason) => return Outcome::refused(dir, reason),
     };
-    let mut outcome = parse(location, dir, DistKind::DistInfo, "METADATA", &block, fields);
+    let mut outcome = parse(
+        location,
+        dir,
+        DistKind::DistInfo,
+        "METADATA",
+        &block,
+        fields,
+    );
     if fields == Fields::NameAndVersion {
         return outcome;
     }
@@ -331,7 +338,14 @@ fn read_egg_info(location: &Path, path: &Path, fields: Fields) -> Outcome {
         path.to_path_buf()
     };
     match read_metadata_file(open_for_reading(&file), "PKG-INFO", ".egg-info") {
-        Ok(block) => parse(location, path, DistKind::EggInfo, "PKG-INFO", &block, fields),
+        Ok(block) => parse(
+            location,
+            path,
+            DistKind::EggInfo,
+            "PKG-INFO",
+            &block,
+            fields,
+        ),
         Err(reason) => Outcome::refused(path, reason),
     }
 }
@@ -944,28 +958,85 @@ mod tests {
         assert_eq!(result.packages.len(), 1);
     }
 
-    #[cfg(unix)]
+    #[cfg(target_os = "linux")]
     #[test]
-    fn unreadable_directories_are_recorded() {
+    fn unreadable_directories_and_files_are_recorded() {
         use std::os::unix::fs::PermissionsExt;
+        let lock = |path: &Path, mode| fs::set_permissions(path, fs::Permissions::from_mode(mode));
         let tmp = tempfile::tempdir().unwrap();
-        let locked = tmp.path().join("locked");
+        let (site, locked) = (tmp.path().join("site"), tmp.path().join("locked"));
         dist_info(&locked, "a", "1");
-        fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
-        if fs::read_dir(&locked).is_ok() {
-            // Running as root: permissions do not apply, nothing to test.
-            fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
-            return;
-        }
-        let result = scan(&[&locked]);
-        fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
+        let closed_dir = dist_info(&site, "b", "1");
+        let closed_file = dist_info(&site, "c", "1");
+        dist_info(&site, "d", "1");
+        lock(&locked, 0o000).unwrap();
+        lock(&closed_dir, 0o000).unwrap();
+        lock(&closed_file.join("METADATA"), 0o000).unwrap();
+        let result = without_permission_override(|| scan(&[&locked, &site]));
+        lock(&locked, 0o755).unwrap();
+        lock(&closed_dir, 0o755).unwrap();
+        let text = |p: &Path| p.to_string_lossy().into_owned();
         assert_eq!(
             reasons(&result),
-            [(
-                locked.to_string_lossy().into_owned(),
-                "cannot list path entry: permission denied".to_string()
-            )]
+            [
+                (
+                    text(&locked),
+                    "cannot list path entry: permission denied".to_string()
+                ),
+                (
+                    text(&closed_dir),
+                    "cannot read METADATA: permission denied".to_string()
+                ),
+                (
+                    text(&closed_file),
+                    "cannot read METADATA: permission denied".to_string()
+                ),
+            ]
         );
+        assert_eq!(result.packages.len(), 1, "the readable one is still found");
+    }
+
+    /// Runs `f` on a thread that has given up the right to ignore file permissions
+    /// (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH), so that permission checks apply even when
+    /// the tests run as root. Linux keeps capabilities per thread.
+    #[cfg(target_os = "linux")]
+    fn without_permission_override<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+        #[repr(C)]
+        struct Header {
+            version: u32,
+            pid: i32,
+        }
+        #[repr(C)]
+        #[derive(Default, Clone, Copy)]
+        struct Data {
+            effective: u32,
+            permitted: u32,
+            inheritable: u32,
+        }
+        const LINUX_CAPABILITY_VERSION_3: u32 = 0x2008_0522;
+        const DAC_OVERRIDE_AND_READ_SEARCH: u32 = (1 << 1) | (1 << 2);
+        std::thread::scope(|scope| {
+            scope
+                .spawn(|| {
+                    let mut header = Header {
+                        version: LINUX_CAPABILITY_VERSION_3,
+                        pid: 0, // this thread
+                    };
+                    let mut data = [Data::default(); 2];
+                    // SAFETY: capget/capset read and write exactly a header and two data
+                    // structs laid out as the kernel's (linux/capability.h, version 3).
+                    unsafe {
+                        let got = libc::syscall(libc::SYS_capget, &mut header, data.as_mut_ptr());
+                        assert_eq!(got, 0, "capget");
+                        data[0].effective &= !DAC_OVERRIDE_AND_READ_SEARCH;
+                        let set = libc::syscall(libc::SYS_capset, &mut header, data.as_ptr());
+                        assert_eq!(set, 0, "capset");
+                    }
+                    f()
+                })
+                .join()
+                .unwrap()
+        })
     }
 
     #[cfg(unix)]
@@ -1033,8 +1104,14 @@ mod tests {
         write(&dir.join("INSTALLER"), "pip\n");
         write(&dir.join("direct_url.json"), "not json");
         dist_info(&second, "PyYAML", "5.4");
-        write(&first.join("legacy-1.0.egg-info"), "Name: legacy\nVersion: 1.0\n");
-        write(&first.join("old-2.0.egg/EGG-INFO/PKG-INFO"), "Name: old\nVersion: 2.0\n");
+        write(
+            &first.join("legacy-1.0.egg-info"),
+            "Name: legacy\nVersion: 1.0\n",
+        );
+        write(
+            &first.join("old-2.0.egg/EGG-INFO/PKG-INFO"),
+            "Name: old\nVersion: 2.0\n",
+        );
         create_dir_all(first.join("broken-1.0.dist-info")).unwrap();
         let paths = [first.as_path(), second.as_path()];
         let full = scan_paths(&paths);
