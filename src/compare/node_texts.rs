@@ -61,19 +61,29 @@ pub fn compare_node_texts<S: AsRef<str> + Sync>(
     let mut read: Vec<Option<(Snapshot, usize)>> = Vec::with_capacity(texts.len());
     for (chunk_read, chunk_lists) in chunks {
         let global = lists.merge(&chunk_lists);
-        read.extend(chunk_read.into_iter().map(|r| r.map(|(snapshot, list)| (snapshot, global[list]))));
+        read.extend(
+            chunk_read
+                .into_iter()
+                .map(|r| r.map(|(snapshot, list)| (snapshot, global[list]))),
+        );
     }
-    let parsed: Vec<Option<Vec<Package>>> =
-        in_parallel(lists.lists(), |part| part.iter().map(|json| packages_from_json(json)).collect::<Vec<_>>())
-            .into_iter()
-            .flatten()
-            .collect();
+    let parsed: Vec<Option<Vec<Package>>> = in_parallel(lists.lists(), |part| {
+        part.iter()
+            .map(|json| packages_from_json(json))
+            .collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect();
 
     // In node order, so that the first invalid node is the one reported.
     let mut nodes = Vec::with_capacity(texts.len());
     for (i, (node, text)) in read.into_iter().zip(texts).enumerate() {
         nodes.push(match node {
-            Some((snapshot, list)) if parsed[list].is_some() => Node::Partial { snapshot, packages: list },
+            Some((snapshot, list)) if parsed[list].is_some() => Node::Partial {
+                snapshot,
+                packages: list,
+            },
             _ => Node::Full(from_json_str(&name(i), text.as_ref())?),
         });
     }
@@ -85,15 +95,20 @@ pub fn compare_node_texts<S: AsRef<str> + Sync>(
         .map(|node| match node {
             Node::Partial { snapshot, packages } => {
                 let list = parsed[*packages].as_deref().expect("checked above");
-                let part = *parts.entry(*packages).or_insert_with(|| fingerprinter.packages_part(list));
+                let part = *parts
+                    .entry(*packages)
+                    .or_insert_with(|| fingerprinter.packages_part(list));
                 fingerprinter.fingerprint_with(snapshot, part)
             }
             Node::Full(snapshot) => fingerprinter.fingerprint(snapshot),
         })
         .collect();
     let members = group_by_fingerprint(fingerprints);
-    let refs: Vec<NodeRef> =
-        nodes.iter().enumerate().map(|(i, n)| NodeRef::of(n.snapshot(), format!("node-{i}"))).collect();
+    let refs: Vec<NodeRef> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| NodeRef::of(n.snapshot(), format!("node-{i}")))
+        .collect();
     let representatives: Vec<Snapshot> = members
         .iter()
         .map(|(_, idxs)| match &nodes[idxs[0]] {
@@ -107,20 +122,34 @@ pub fn compare_node_texts<S: AsRef<str> + Sync>(
         .collect();
     let borrowed: Vec<&Snapshot> = representatives.iter().collect();
     let comparison = compare_groups(local, &members, &borrowed, &refs, unreachable, opts);
-    Ok(NodeTextsComparison { comparison, representatives })
+    Ok(NodeTextsComparison {
+        comparison,
+        representatives,
+    })
 }
 
 /// `f` on contiguous chunks of `items`, one per core (one chunk on one core), in order.
 fn in_parallel<'a, T: Sync, R: Send>(items: &'a [T], f: impl Fn(&'a [T]) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len());
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len());
     if threads <= 1 {
         return vec![f(items)];
     }
     let chunk = items.len().div_ceil(threads);
     std::thread::scope(|scope| {
         let f = &f;
-        let workers: Vec<_> = items.chunks(chunk).map(|part| scope.spawn(move || f(part))).collect();
-        workers.into_iter().map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+        let workers: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || f(part)))
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
     })
 }
 
@@ -143,9 +172,24 @@ mod tests {
     }
 
     fn base() -> Snapshot {
-        let names = ["numpy", "pandas", "ray", "torch", "typing-extensions", "pyyaml", "six", "attrs"];
-        let mut s = with_packages(snapshot(), &names.iter().map(|n| (*n, "1.0.0")).collect::<Vec<_>>());
-        s.packages[1].requires_dist = vec!["numpy>=1.22".into(), "pytz; python_version < \"3.12\"".into()];
+        let names = [
+            "numpy",
+            "pandas",
+            "ray",
+            "torch",
+            "typing-extensions",
+            "pyyaml",
+            "six",
+            "attrs",
+        ];
+        let mut s = with_packages(
+            snapshot(),
+            &names.iter().map(|n| (*n, "1.0.0")).collect::<Vec<_>>(),
+        );
+        s.packages[1].requires_dist = vec![
+            "numpy>=1.22".into(),
+            "pytz; python_version < \"3.12\"".into(),
+        ];
         s.packages[2].shadowed = vec![ShadowedCopy {
             version: "2.0".into(),
             location: "/elsewhere".into(),
@@ -162,7 +206,10 @@ mod tests {
             1 => s.packages.push(package("extra-pkg", "0.1")),
             2 => s.packages.reverse(), // same environment: order does not count
             3 => {
-                s.env.insert("RAY_RAYLET_PID".into(), EnvValue::Plain(rng.below(1000).to_string()));
+                s.env.insert(
+                    "RAY_RAYLET_PID".into(),
+                    EnvValue::Plain(rng.below(1000).to_string()),
+                );
             } // Ray's per-worker variable: same environment
             4 => s.sys_path.push("/opt/extra".into()),
             5 => s.packages[2].shadowed[0].version = "2.1".into(),
@@ -180,17 +227,31 @@ mod tests {
             // Keys sorted: another member order than the struct's.
             2 => serde_json::to_value(s).unwrap().to_string(),
             // Escapes that decode to the same text.
-            3 => serde_json::to_string(s).unwrap().replace("site-packages", "site\\u002dpackages"),
-            _ => serde_json::to_string(s).unwrap().replace("\"numpy\"", "\"\\u006eumpy\""),
+            3 => serde_json::to_string(s)
+                .unwrap()
+                .replace("site-packages", "site\\u002dpackages"),
+            _ => serde_json::to_string(s)
+                .unwrap()
+                .replace("\"numpy\"", "\"\\u006eumpy\""),
         }
     }
 
-    fn by_full_parse(local: &Snapshot, texts: &[String], opts: &CompareOptions) -> (Comparison, Vec<Snapshot>) {
-        let nodes: Vec<Snapshot> =
-            texts.iter().enumerate().map(|(i, t)| from_json_str(&format!("node snapshot {i}"), t).unwrap()).collect();
+    fn by_full_parse(
+        local: &Snapshot,
+        texts: &[String],
+        opts: &CompareOptions,
+    ) -> (Comparison, Vec<Snapshot>) {
+        let nodes: Vec<Snapshot> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| from_json_str(&format!("node snapshot {i}"), t).unwrap())
+            .collect();
         let c = compare_nodes(local, &nodes, &[], opts);
         let reps = c.groups.iter().map(|g| {
-            let first = nodes.iter().enumerate().position(|(i, n)| NodeRef::of(n, format!("node-{i}")) == g.nodes[0]);
+            let first = nodes
+                .iter()
+                .enumerate()
+                .position(|(i, n)| NodeRef::of(n, format!("node-{i}")) == g.nodes[0]);
             nodes[first.unwrap()].clone()
         });
         let reps = reps.collect();
@@ -205,17 +266,38 @@ mod tests {
         for round in 0..40 {
             let count = 1 + rng.below(24);
             let texts: Vec<String> = (0..count)
-                .map(|i| spelled(&node(environment(&mut rng), &format!("n{round}-{i}")), &mut rng))
+                .map(|i| {
+                    spelled(
+                        &node(environment(&mut rng), &format!("n{round}-{i}")),
+                        &mut rng,
+                    )
+                })
                 .collect();
-            for opts in [CompareOptions::default(), CompareOptions { include_sys_path: false, ..Default::default() }] {
+            for opts in [
+                CompareOptions::default(),
+                CompareOptions {
+                    include_sys_path: false,
+                    ..Default::default()
+                },
+            ] {
                 let (expected, expected_reps) = by_full_parse(&local, &texts, &opts);
-                let got = compare_node_texts(&local, &texts, |i| format!("node snapshot {i}"), &[], &opts).unwrap();
+                let got = compare_node_texts(
+                    &local,
+                    &texts,
+                    |i| format!("node snapshot {i}"),
+                    &[],
+                    &opts,
+                )
+                .unwrap();
                 assert_eq!(got.comparison, expected, "round {round}");
                 assert_eq!(got.representatives, expected_reps, "round {round}");
                 group_counts.push(expected.groups.len());
             }
         }
-        assert!(group_counts.contains(&1) && group_counts.iter().any(|&n| n >= 4), "{group_counts:?}");
+        assert!(
+            group_counts.contains(&1) && group_counts.iter().any(|&n| n >= 4),
+            "{group_counts:?}"
+        );
     }
 
     #[test]
@@ -226,14 +308,35 @@ mod tests {
         let texts = vec![
             serde_json::to_string(&node(s.clone(), "a")).unwrap(),
             serde_json::to_string_pretty(&node(s.clone(), "b")).unwrap(),
-            serde_json::to_value(node(s.clone(), "c")).unwrap().to_string(),
+            serde_json::to_value(node(s.clone(), "c"))
+                .unwrap()
+                .to_string(),
             serde_json::to_string(&node(reordered, "d")).unwrap(),
         ];
-        let got = compare_node_texts(&s, &texts, |i| i.to_string(), &[], &CompareOptions::default()).unwrap();
+        let got = compare_node_texts(
+            &s,
+            &texts,
+            |i| i.to_string(),
+            &[],
+            &CompareOptions::default(),
+        )
+        .unwrap();
         assert_eq!(got.comparison.groups.len(), 1);
-        let ids: Vec<&str> = got.comparison.groups[0].nodes.iter().map(|n| n.node_id.as_str()).collect();
+        let ids: Vec<&str> = got.comparison.groups[0]
+            .nodes
+            .iter()
+            .map(|n| n.node_id.as_str())
+            .collect();
         assert_eq!(ids, ["a", "b", "c", "d"]);
-        assert_eq!(got.representatives[0].origin.as_ref().unwrap().node_id.as_deref(), Some("a"));
+        assert_eq!(
+            got.representatives[0]
+                .origin
+                .as_ref()
+                .unwrap()
+                .node_id
+                .as_deref(),
+            Some("a")
+        );
         assert_eq!(got.representatives[0].packages, s.packages);
     }
 
@@ -248,20 +351,34 @@ mod tests {
             assert_ne!(bad, &good);
             // The invalid node comes second; a later node is broken another way.
             let texts = vec![good.clone(), bad.clone(), good.clone(), "[]".to_string()];
-            let err = compare_node_texts(&s, &texts, |i| format!("node snapshot {i}"), &[], &CompareOptions::default())
-                .unwrap_err();
+            let err = compare_node_texts(
+                &s,
+                &texts,
+                |i| format!("node snapshot {i}"),
+                &[],
+                &CompareOptions::default(),
+            )
+            .unwrap_err();
             assert_eq!(err, from_json_str("node snapshot 1", bad).unwrap_err());
         }
         // The same invalid package list on two nodes: still the first one is named.
         let texts = vec![truncated.clone(), bad_name.clone(), bad_name.clone()];
-        let err = compare_node_texts(&s, &texts, |i| format!("n{i}"), &[], &CompareOptions::default()).unwrap_err();
+        let err = compare_node_texts(
+            &s,
+            &texts,
+            |i| format!("n{i}"),
+            &[],
+            &CompareOptions::default(),
+        )
+        .unwrap_err();
         assert_eq!(err, from_json_str("n0", &truncated).unwrap_err());
     }
 
     #[test]
     fn in_parallel_keeps_order() {
         let items: Vec<usize> = (0..1001).collect();
-        let doubled: Vec<usize> = in_parallel(&items, |c| c.iter().map(|i| i * 2).collect::<Vec<_>>()).concat();
+        let doubled: Vec<usize> =
+            in_parallel(&items, |c| c.iter().map(|i| i * 2).collect::<Vec<_>>()).concat();
         assert_eq!(doubled, items.iter().map(|i| i * 2).collect::<Vec<_>>());
         assert_eq!(in_parallel(&[] as &[usize], |c| c.len()), vec![0]);
     }

@@ -16,7 +16,8 @@ use serde_json::value::RawValue;
 
 use super::load::{check_env, check_packages, check_schema_tag};
 use super::model::{
-    env_map, Creator, EnvValue, Markers, Origin, Package, PlatformInfo, PythonInfo, Snapshot, Unreadable,
+    env_map, Creator, EnvValue, Markers, Origin, Package, PlatformInfo, PythonInfo, Snapshot,
+    Unreadable,
 };
 
 /// How many known lists a package list is compared with byte by byte before it is read
@@ -92,7 +93,9 @@ impl<'a> PackageLists<'a> {
         // The rest of the document, with an empty list standing in for the package list:
         // valid exactly when the whole text is, the list being a valid JSON value.
         let rest = format!("{}[]{}", &text[..start], &text[end..]);
-        let snapshot = serde_json::from_str::<Document<'_>>(&rest).ok()?.into_snapshot()?;
+        let snapshot = serde_json::from_str::<Document<'_>>(&rest)
+            .ok()?
+            .into_snapshot()?;
         Some((snapshot, list))
     }
 
@@ -131,7 +134,11 @@ impl<'a> PackageLists<'a> {
             if bytes.get(pos) != Some(&b'"') {
                 return None;
             }
-            let close = pos + 1 + bytes[pos + 1..].iter().position(|&b| b == b'"' || b == b'\\')?;
+            let close = pos
+                + 1
+                + bytes[pos + 1..]
+                    .iter()
+                    .position(|&b| b == b'"' || b == b'\\')?;
             if bytes[close] != b'"' {
                 return None; // an escaped key: leave it to the full parse
             }
@@ -145,7 +152,11 @@ impl<'a> PackageLists<'a> {
             if is_packages && found.is_some() {
                 return None; // twice: the full parse says so
             }
-            let known = if is_packages { self.byte_match(&text[start..]) } else { None };
+            let known = if is_packages {
+                self.byte_match(&text[start..])
+            } else {
+                None
+            };
             let end = match known {
                 Some(list) => start + self.lists[list].len(),
                 None => start + value_len(&text[start..])?,
@@ -169,7 +180,10 @@ impl<'a> PackageLists<'a> {
     /// A known list whose bytes start `text`. A JSON array ends at its matching bracket,
     /// so when a list's bytes start the text, the value there is that list.
     fn byte_match(&self, text: &str) -> Option<usize> {
-        self.lists.iter().take(BYTE_MATCHED_LISTS).position(|list| list.starts_with('[') && text.starts_with(list))
+        self.lists
+            .iter()
+            .take(BYTE_MATCHED_LISTS)
+            .position(|list| list.starts_with('[') && text.starts_with(list))
     }
 }
 
@@ -223,7 +237,9 @@ mod tests {
             serde_json::to_string(&s).unwrap(),
             value.to_string(), // keys sorted: packages before python
             format!(" \n{}\n\t", value),
-            serde_json::to_string(&s).unwrap().replace("\"numpy\"", "\"\\u006eumpy\""),
+            serde_json::to_string(&s)
+                .unwrap()
+                .replace("\"numpy\"", "\"\\u006eumpy\""),
         ];
         let mut lists = PackageLists::default();
         for text in &spellings {
@@ -234,7 +250,10 @@ mod tests {
         let before = lists.lists().len();
         assert_eq!(read_whole(&mut lists, &spellings[1]), Some(s));
         assert_eq!(lists.lists().len(), before);
-        assert_eq!(before, 4, "compact struct order, pretty, sorted keys share lists where bytes agree");
+        assert_eq!(
+            before, 4,
+            "compact struct order, pretty, sorted keys share lists where bytes agree"
+        );
     }
 
     #[test]
@@ -247,7 +266,10 @@ mod tests {
             .collect();
         let mut lists = PackageLists::default();
         for text in texts.iter().chain(texts.iter().rev()) {
-            assert_eq!(read_whole(&mut lists, text), Some(from_json_str("x", text).unwrap()));
+            assert_eq!(
+                read_whole(&mut lists, text),
+                Some(from_json_str("x", text).unwrap())
+            );
         }
         assert_eq!(lists.lists().len(), texts.len());
     }
@@ -260,7 +282,10 @@ mod tests {
         // Seen once, so later lists are matched by their bytes too.
         assert!(read_whole(&mut lists, &good_text).is_some());
         let mut refused = |text: String| {
-            assert!(from_json_str("x", &text).is_err(), "the loader accepts {text}");
+            assert!(
+                from_json_str("x", &text).is_err(),
+                "the loader accepts {text}"
+            );
             read_whole(&mut lists, &text).is_none()
         };
         let edited = |edit: &dyn Fn(&mut serde_json::Value)| {
@@ -268,16 +293,30 @@ mod tests {
             edit(&mut v);
             v.to_string()
         };
-        assert!(refused(edited(&|v| v["schema"] = "genevars.snapshot/2".into())));
+        assert!(refused(edited(
+            &|v| v["schema"] = "genevars.snapshot/2".into()
+        )));
         assert!(refused(edited(&|v| v["schema"] = "other/1".into())));
-        assert!(refused(edited(&|v| { v.as_object_mut().unwrap().remove("schema"); })));
-        assert!(refused(edited(&|v| { v.as_object_mut().unwrap().remove("packages"); })));
-        assert!(refused(edited(&|v| v["packages"][0]["name"] = "NumPy".into())));
-        assert!(refused(edited(&|v| v["packages"][1]["name"] = "numpy".into())));
+        assert!(refused(edited(&|v| {
+            v.as_object_mut().unwrap().remove("schema");
+        })));
+        assert!(refused(edited(&|v| {
+            v.as_object_mut().unwrap().remove("packages");
+        })));
+        assert!(refused(edited(
+            &|v| v["packages"][0]["name"] = "NumPy".into()
+        )));
+        assert!(refused(edited(
+            &|v| v["packages"][1]["name"] = "numpy".into()
+        )));
         assert!(refused(edited(&|v| v["packages"][0]["version"] = 1.into())));
         assert!(refused(edited(&|v| v["packages"] = 5.into())));
-        assert!(refused(edited(&|v| v["env"]["K"] = serde_json::json!({"withheld": "other"}))));
-        assert!(refused(edited(&|v| v["env"]["K"] = serde_json::json!({"withheld": "secret", "fingerprint": "md5:1"}))));
+        assert!(refused(edited(
+            &|v| v["env"]["K"] = serde_json::json!({"withheld": "other"})
+        )));
+        assert!(refused(edited(
+            &|v| v["env"]["K"] = serde_json::json!({"withheld": "secret", "fingerprint": "md5:1"})
+        )));
         assert!(refused(edited(&|v| v["env"]["K"] = serde_json::json!([1]))));
         assert!(refused(edited(&|v| v["origin"]["pid"] = "x".into())));
         assert!(refused("{".into()));
@@ -286,11 +325,26 @@ mod tests {
         assert!(refused(format!("{good_text},")));
         let packages = good["packages"].to_string();
         // A known list followed by more array text, or a second packages key.
-        assert!(refused(good_text.replacen(&packages, &format!("{packages}, []"), 1)));
-        assert!(refused(good_text.replacen("{", &format!("{{\"packages\":{packages},"), 1)));
-        assert!(refused(good_text.replacen(&packages, &packages[..packages.len() - 1], 1)));
+        assert!(refused(good_text.replacen(
+            &packages,
+            &format!("{packages}, []"),
+            1
+        )));
+        assert!(refused(good_text.replacen(
+            "{",
+            &format!("{{\"packages\":{packages},"),
+            1
+        )));
+        assert!(refused(good_text.replacen(
+            &packages,
+            &packages[..packages.len() - 1],
+            1
+        )));
         let escaped_key = good_text.replacen("\"cwd\"", "\"cw\\u0064\"", 1);
         assert!(from_json_str("x", &escaped_key).is_ok());
-        assert!(read_whole(&mut lists, &escaped_key).is_none(), "escaped keys take the full parse");
+        assert!(
+            read_whole(&mut lists, &escaped_key).is_none(),
+            "escaped keys take the full parse"
+        );
     }
 }
