@@ -3,9 +3,9 @@
 //! Loading validates before it trusts: malformed JSON, a missing field or an unknown
 //! major schema each give one line naming the source and the problem.
 
-use thiserror::Error;
-
 use std::collections::BTreeMap;
+
+use thiserror::Error;
 
 use super::model::{EnvValue, Package, Snapshot, SNAPSHOT_SCHEMA_MAJOR};
 
