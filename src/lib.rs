@@ -9,6 +9,7 @@ pub mod compare;
 pub mod deps;
 pub mod knowledge;
 pub mod manifest;
+pub mod parallel;
 pub mod redact;
 pub mod report;
 pub mod snapshot;

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 
 use super::comparison::{CompareOptions, Comparison, NodeRef};
 use super::nodes::{compare_groups, group_by_fingerprint, Fingerprinter, UnreachableNode};
+use crate::parallel::map_chunks_per_core;
 use crate::snapshot::partial::{packages_from_json, PackageLists};
 use crate::snapshot::{from_json_str, Package, Snapshot, SnapshotError};
 
@@ -51,7 +52,7 @@ pub fn compare_node_texts<S: AsRef<str> + Sync>(
     opts: &CompareOptions,
 ) -> Result<NodeTextsComparison, SnapshotError> {
     // Each thread reads its share of the nodes, matching package lists within it...
-    let chunks = in_parallel(texts, |chunk| {
+    let chunks = map_chunks_per_core(texts, |chunk| {
         let mut lists = PackageLists::default();
         let read: Vec<_> = chunk.iter().map(|text| lists.read(text.as_ref())).collect();
         (read, lists)
@@ -67,7 +68,7 @@ pub fn compare_node_texts<S: AsRef<str> + Sync>(
                 .map(|r| r.map(|(snapshot, list)| (snapshot, global[list]))),
         );
     }
-    let parsed: Vec<Option<Vec<Package>>> = in_parallel(lists.lists(), |part| {
+    let parsed: Vec<Option<Vec<Package>>> = map_chunks_per_core(lists.lists(), |part| {
         part.iter()
             .map(|json| packages_from_json(json))
             .collect::<Vec<_>>()
@@ -125,31 +126,6 @@ pub fn compare_node_texts<S: AsRef<str> + Sync>(
     Ok(NodeTextsComparison {
         comparison,
         representatives,
-    })
-}
-
-/// `f` on contiguous chunks of `items`, one per core (one chunk on one core), in order.
-fn in_parallel<'a, T: Sync, R: Send>(items: &'a [T], f: impl Fn(&'a [T]) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len());
-    if threads <= 1 {
-        return vec![f(items)];
-    }
-    let chunk = items.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let f = &f;
-        let workers: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || f(part)))
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| {
-                w.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
     })
 }
 
@@ -372,14 +348,5 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err, from_json_str("n0", &truncated).unwrap_err());
-    }
-
-    #[test]
-    fn in_parallel_keeps_order() {
-        let items: Vec<usize> = (0..1001).collect();
-        let doubled: Vec<usize> =
-            in_parallel(&items, |c| c.iter().map(|i| i * 2).collect::<Vec<_>>()).concat();
-        assert_eq!(doubled, items.iter().map(|i| i * 2).collect::<Vec<_>>());
-        assert_eq!(in_parallel(&[] as &[usize], |c| c.len()), vec![0]);
     }
 }

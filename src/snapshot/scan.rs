@@ -20,6 +20,7 @@ use serde::Serialize;
 
 use super::metadata::{read_header_block, CoreMetadata, Fields, HeaderBlockTooLong};
 use super::model::{DirectUrl, DistKind, Package, ShadowedCopy, Unreadable};
+use crate::parallel;
 use crate::redact;
 
 /// The packages found on a path and what could not be read.
@@ -157,7 +158,7 @@ impl Scanner {
             parent.as_ref(),
             &children,
             self.fields,
-            reader_threads(children.len()),
+            parallel::threads_for(children.len(), CHILDREN_PER_THREAD),
         );
         for ((path, layout), outcome) in children.iter().zip(outcomes) {
             match (layout, outcome) {
@@ -244,16 +245,6 @@ impl Outcome {
 
 /// Below this many children one thread is quicker than starting more.
 const CHILDREN_PER_THREAD: usize = 128;
-const MAX_THREADS: usize = 8;
-
-/// How many threads read `children` entries: one unless there are many.
-fn reader_threads(children: usize) -> usize {
-    std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(MAX_THREADS)
-        .min(children / CHILDREN_PER_THREAD)
-        .max(1)
-}
 
 /// The outcome of each dist-info and egg-info child, in order (`None` for `.egg`
 /// children, which the scanner reads itself because it deduplicates them).
@@ -274,30 +265,18 @@ fn read_children(
             })
             .collect()
     };
-    if threads <= 1 {
-        return read(children);
-    }
-    let chunk_size = children.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = children
-            .chunks(chunk_size)
-            .map(|chunk| (chunk, scope.spawn(move || read(chunk))))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|(chunk, handle)| {
-                handle.join().unwrap_or_else(|_| {
-                    // Reading does not panic; if it ever did, keep every entry accounted for.
-                    chunk
-                        .iter()
-                        .map(|(path, _)| {
-                            Some(Outcome::refused(path, "internal error while reading"))
-                        })
-                        .collect()
-                })
+    parallel::map_chunks(children, threads, read)
+        .into_iter()
+        .flat_map(|(chunk, outcomes)| {
+            outcomes.unwrap_or_else(|_| {
+                // Reading does not panic; if it ever did, keep every entry accounted for.
+                chunk
+                    .iter()
+                    .map(|(path, _)| Some(Outcome::refused(path, "internal error while reading")))
+                    .collect()
             })
-            .collect()
-    })
+        })
+        .collect()
 }
 
 fn read_dist_info(location: &Path, parent: Option<&File>, dir: &Path, fields: Fields) -> Outcome {

@@ -1,0 +1,92 @@
+//! Independent work spread over the machine's cores: the scanner's reads, the node
+//! comparison's parsing.
+
+use std::thread;
+
+/// More threads than this never paid on the machines genevars runs on.
+const MAX_THREADS: usize = 8;
+
+/// How many threads share `items` items so that each gets at least `min_per_thread`: one
+/// per core, one when there is little work (starting threads costs more than it saves).
+pub fn threads_for(items: usize, min_per_thread: usize) -> usize {
+    thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(MAX_THREADS)
+        .min(items / min_per_thread.max(1))
+        .max(1)
+}
+
+/// `f` on at most `threads` contiguous chunks of `items`, each chunk on a thread of its own
+/// (with one thread, on this one), in order. Each chunk comes with what `f` gave or, if `f`
+/// panicked on it, the panic: the caller decides what a panic costs.
+pub fn map_chunks<'a, T: Sync, R: Send>(
+    items: &'a [T],
+    threads: usize,
+    f: impl Fn(&'a [T]) -> R + Sync,
+) -> Vec<(&'a [T], thread::Result<R>)> {
+    if threads <= 1 || items.len() <= 1 {
+        return vec![(items, Ok(f(items)))];
+    }
+    let chunk_size = items.len().div_ceil(threads);
+    let f = &f;
+    thread::scope(|scope| {
+        let workers: Vec<_> = items
+            .chunks(chunk_size)
+            .map(|chunk| (chunk, scope.spawn(move || f(chunk))))
+            .collect();
+        workers
+            .into_iter()
+            .map(|(chunk, worker)| (chunk, worker.join()))
+            .collect()
+    })
+}
+
+/// [`map_chunks`] over one thread per core, re-raising a panic as it would be raised
+/// without threads.
+pub fn map_chunks_per_core<'a, T: Sync, R: Send>(
+    items: &'a [T],
+    f: impl Fn(&'a [T]) -> R + Sync,
+) -> Vec<R> {
+    map_chunks(items, threads_for(items.len(), 1), f)
+        .into_iter()
+        .map(|(_, result)| result.unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_come_back_in_order() {
+        let items: Vec<usize> = (0..1001).collect();
+        for threads in [1, 2, 3, 8] {
+            let doubled: Vec<usize> = map_chunks(&items, threads, |c| {
+                c.iter().map(|i| i * 2).collect::<Vec<_>>()
+            })
+            .into_iter()
+            .flat_map(|(_, r)| r.unwrap())
+            .collect();
+            assert_eq!(doubled, items.iter().map(|i| i * 2).collect::<Vec<_>>());
+        }
+        assert_eq!(map_chunks_per_core(&[] as &[usize], |c| c.len()), vec![0]);
+    }
+
+    #[test]
+    fn a_panicking_chunk_is_reported_with_its_items() {
+        let items: Vec<usize> = (0..10).collect();
+        let results = map_chunks(&items, 2, |c| {
+            assert!(!c.contains(&7), "seven");
+            c.len()
+        });
+        assert!(matches!(results[0], (chunk, Ok(5)) if chunk == &items[..5]));
+        assert!(results[1].1.is_err() && results[1].0 == &items[5..]);
+    }
+
+    #[test]
+    fn one_thread_for_little_work() {
+        assert_eq!(threads_for(10, 128), 1);
+        assert_eq!(threads_for(0, 0), 1);
+        assert!(threads_for(100_000, 1) <= MAX_THREADS);
+    }
+}
