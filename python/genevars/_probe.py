@@ -24,16 +24,16 @@ this interpreter (sys.path, markers, platform, python) as JSON.
 from __future__ import annotations
 
 import errno
-import fnmatch
-import hmac
 import json
 import os
 import platform
 import re
-import socket
 import stat
 import sys
 import sysconfig
+
+# fnmatch, hmac (OpenSSL) and socket are imported where they are used: describing an
+# interpreter (``genevars snapshot --python``) needs none of them.
 
 SCHEMA = "genevars.snapshot/1"
 #: The ``scan_paths`` output shape this probe understands (``_core.SCAN_PROTOCOL``).
@@ -73,8 +73,9 @@ def take_snapshot(options: dict) -> dict:
     ``reveal_values`` (store plain values), ``use_native`` (try the Rust scanner first;
     default true), ``origin`` (dict recorded as the snapshot's origin; hostname and pid
     are filled in when missing), ``tool_version`` (the genevars version that asked) and
-    ``described`` (``describe()`` of another interpreter, whose python, platform, markers
-    and genevars version are recorded instead of this one's).
+    ``described`` (``describe()`` of another interpreter, or a function returning it,
+    called after the scan; its python, platform, markers and genevars version are
+    recorded instead of this one's).
     """
     rules = options.get("secret_rules")
     if not isinstance(rules, dict):
@@ -97,8 +98,12 @@ def take_snapshot(options: dict) -> dict:
         scan = scan_paths(paths, rules)
 
     # Another interpreter's facts (``--python``) replace this one's, which are then not
-    # computed at all (platform_info() starts a `uname -p`).
-    facts = options.get("described") or _interpreter_facts()
+    # computed at all (platform_info() starts a `uname -p`). A function is called only
+    # now, after the scan: the other interpreter finishes describing itself meanwhile.
+    described = options.get("described")
+    if callable(described):
+        described = described()
+    facts = described or _interpreter_facts()
     snapshot = {
         "schema": SCHEMA,
         "created_by": {
@@ -118,6 +123,8 @@ def take_snapshot(options: dict) -> dict:
     }
     origin = options.get("origin")
     if origin is not None:
+        import socket
+
         origin = dict(origin)
         origin.setdefault("hostname", socket.gethostname())
         origin.setdefault("pid", os.getpid())
@@ -278,6 +285,8 @@ def marker_environment() -> dict:
 
 def is_secret_key(name: str, rules: dict) -> bool:
     """True when a variable of this name holds a secret (the rules' globs, any case)."""
+    import fnmatch
+
     upper = name.translate(_ASCII_UPPER)
     return any(
         fnmatch.fnmatchcase(upper, p.translate(_ASCII_UPPER)) for p in rules["key_patterns"]
@@ -352,6 +361,8 @@ def _mask_query_params(text: str, rules: dict) -> tuple:
 
 def fingerprint(key: bytes, value: str) -> str:
     """``hmac-sha256:`` and 32 hex digits of the HMAC of ``value`` under ``key``."""
+    import hmac
+
     data = value.encode("utf-8", "surrogateescape")
     return FINGERPRINT_PREFIX + hmac.new(key, data, "sha256").hexdigest()[:32]
 
