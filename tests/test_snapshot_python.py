@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from genevars import SnapshotError, _snapshot, snapshot_env
+from genevars import SnapshotError, _interpreter, snapshot_env
 from genevars._snapshot import indented_json
 from snapshot_trees import dist_info
 
@@ -77,7 +77,7 @@ def test_chatty_interpreter_does_not_block(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(os.name != "posix", reason="shell-script interpreters")
 def test_silent_interpreter_times_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_snapshot, "DESCRIBE_TIMEOUT", 1.0)
+    monkeypatch.setattr(_interpreter, "DESCRIBE_TIMEOUT", 1.0)
     python = fake_python(tmp_path, "exec sleep 30")
     with pytest.raises(SnapshotError) as info:
         snapshot_env(python=python)

@@ -73,9 +73,8 @@ def take_snapshot(options: dict) -> dict:
     ``reveal_values`` (store plain values), ``use_native`` (try the Rust scanner first;
     default true), ``origin`` (dict recorded as the snapshot's origin; hostname and pid
     are filled in when missing), ``tool_version`` (the genevars version that asked) and
-    ``described`` (``describe()`` of another interpreter, or a function returning it,
-    called after the scan; its python, platform, markers and genevars version are
-    recorded instead of this one's).
+    ``described`` (``describe()`` of another interpreter, whose python, platform, markers
+    and genevars version are recorded instead of this one's).
     """
     rules = options.get("secret_rules")
     if not isinstance(rules, dict):
@@ -92,36 +91,49 @@ def take_snapshot(options: dict) -> dict:
     key = bytes.fromhex(key_hex) if key_hex else None
     reveal = bool(options.get("reveal_values", False))
 
-    scan = _native_scan(paths) if options.get("use_native", True) else None
-    scanner = "native" if scan is not None else "python"
-    if scan is None:
-        scan = scan_paths(paths, rules)
-
+    scan, scanner = scan_entries(paths, rules, options.get("use_native", True))
     # Another interpreter's facts (``--python``) replace this one's, which are then not
-    # computed at all (platform_info() starts a `uname -p`). A function is called only
-    # now, after the scan: the other interpreter finishes describing itself meanwhile.
-    described = options.get("described")
-    if callable(described):
-        described = described()
-    facts = described or _interpreter_facts()
+    # computed at all (platform_info() starts a `uname -p`).
+    facts = options.get("described") or _interpreter_facts()
+    env = capture_env(os.environ, rules, key, reveal)
+    return assemble_snapshot(
+        facts, env, paths, scan, scanner, options.get("tool_version"), options.get("origin")
+    )
+
+
+def scan_entries(paths: list, rules: dict, use_native: bool = True) -> tuple:
+    """``(scan, scanner)``: the packages and unreadable entries of ``paths``, and
+    ``"native"`` or ``"python"`` for the scanner that found them."""
+    scan = _native_scan(paths) if use_native else None
+    if scan is not None:
+        return scan, "native"
+    return scan_paths(paths, rules), "python"
+
+
+def assemble_snapshot(
+    facts: dict, env: dict, paths: list, scan: dict, scanner: str, tool_version=None, origin=None
+) -> dict:
+    """The snapshot dict from its parts: ``facts`` as ``describe()`` gives them (python,
+    platform, markers, genevars_version), ``env`` from ``capture_env``, the scanned path
+    entries and ``scan_entries``' result. Callers that gather the parts in another order
+    (``snapshot --python`` overlaps them with another interpreter) build the same dict."""
     snapshot = {
         "schema": SCHEMA,
         "created_by": {
             "tool": "genevars",
-            "version": options.get("tool_version") or _genevars_version() or "",
+            "version": tool_version or _genevars_version() or "",
             "scanner": scanner,
         },
         "python": facts["python"],
         "platform": facts["platform"],
         "markers": facts["markers"],
         "cwd": _cwd(),
-        "env": capture_env(os.environ, rules, key, reveal),
+        "env": env,
         "sys_path": [_text(entry) for entry in paths],
         "packages": scan["packages"],
         "unreadable": scan["unreadable"],
         "genevars_version": facts["genevars_version"],
     }
-    origin = options.get("origin")
     if origin is not None:
         import socket
 

@@ -27,9 +27,6 @@ _quote = json.encoder.encode_basestring
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-#: How long ``--python EXE`` may take to describe itself.
-DESCRIBE_TIMEOUT = 60.0
-
 
 class Snapshot:
     """One environment: interpreter, platform, variables, sys.path and packages.
@@ -269,37 +266,44 @@ def snapshot_env(
         'native'
         >>> other = snapshot_env(python="/usr/bin/python3")      # doctest: +SKIP
     """
-    if isinstance(fingerprint_key, (bytes, bytearray)):
-        key_hex: str | None = bytes(fingerprint_key).hex()
-    elif fingerprint_key is None:
-        key_hex = None
-    else:
-        try:
-            key_hex = bytes.fromhex(str(fingerprint_key)).hex()
-        except ValueError:
-            raise SnapshotError("fingerprint_key must be bytes or a hex string") from None
+    key = _fingerprint_key(fingerprint_key)
     scan_paths = [os.fspath(p) for p in paths] if paths is not None else None
-    # The other interpreter starts first and works while this one imports the probe.
-    other = _InterpreterDescription(os.fspath(python)) if python is not None else None
-    try:
-        from genevars import _probe
+    if python is None:
+        return take(scan_paths, None, reveal_values=reveal_values, key=key)
+    from genevars._interpreter import InterpreterDescription
 
-        options = {
-            "paths": scan_paths,
-            "secret_rules": _core.secret_rules(),
-            "fingerprint_key": key_hex,
-            "reveal_values": bool(reveal_values),
-            "use_native": True,
-            "tool_version": _core.__version__,
-        }
-        if other is not None:
-            if scan_paths is None:
-                options["paths"] = other.sys_path()
-            options["described"] = other.facts
-        data = _probe.take_snapshot(options)
-    finally:
-        if other is not None:
-            other.close()
+    with InterpreterDescription(os.fspath(python)) as other:
+        return take(scan_paths, other, reveal_values=reveal_values, key=key)
+
+
+def take(
+    paths: list[str] | None, other: Any | None, *, reveal_values: bool = False, key: bytes | None = None
+) -> Snapshot:
+    """``snapshot_env`` once its arguments are checked; ``other`` is an already started
+    ``InterpreterDescription`` (the CLI starts it before importing this module)."""
+    from genevars import _probe
+
+    rules = _core.secret_rules()
+    reveal = bool(reveal_values)
+    if other is None:
+        data = _probe.take_snapshot(
+            {
+                "paths": paths,
+                "secret_rules": rules,
+                "fingerprint_key": key.hex() if key is not None else None,
+                "reveal_values": reveal,
+                "use_native": True,
+                "tool_version": _core.__version__,
+            }
+        )
+    else:
+        # In the order that keeps both interpreters busy: the environment while the other
+        # one starts, the scan while it finishes describing itself.
+        env = _probe.capture_env(os.environ, rules, key, reveal)
+        if paths is None:
+            paths = other.sys_path()
+        scan, scanner = _probe.scan_entries(paths, rules)
+        data = _probe.assemble_snapshot(other.facts(), env, paths, scan, scanner, _core.__version__)
     # Built just now by our own probe, complete and valid by construction: skip the
     # validating JSON round trip of Snapshot(...) (dumps, Rust parse, dumps, loads), which
     # on a large environment costs as much as the scan itself.
@@ -308,131 +312,15 @@ def snapshot_env(
     return snapshot
 
 
-# ``--python EXE`` runs ``EXE -c _DESCRIBE_CODE PROBE_FILE`` with no flag of ours and this
-# environment, so that the sys.path it reports is the one it really has. Line 1 is that
-# sys.path (JSON), written before anything is imported, so that the scan here starts while
-# the interpreter computes line 2: ``describe()`` of the probe, loaded from its cached
-# bytecode (running ``_probe.py`` as a script would compile it every time). The ``''``
-# that ``-c`` puts first on sys.path is not the interpreter's own, and is removed before
-# any import so that nothing in the current directory can shadow the standard library.
-_DESCRIBE_CODE = """\
-import sys
-if sys.path and sys.path[0] == "" and not getattr(sys.flags, "safe_path", False):
-    del sys.path[0]
-try:
-    from _json import encode_basestring_ascii as quote
-except ImportError:
-    from json.encoder import encode_basestring_ascii as quote
-def text(entry):
+def _fingerprint_key(fingerprint_key: bytes | str | None) -> bytes | None:
+    if fingerprint_key is None:
+        return None
+    if isinstance(fingerprint_key, (bytes, bytearray)):
+        return bytes(fingerprint_key)
     try:
-        entry.encode("utf-8")
-        return entry
-    except UnicodeEncodeError:
-        return entry.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-sys.stdout.write("[%s]\\n" % ", ".join(quote(text(e)) for e in sys.path if isinstance(e, str)))
-sys.stdout.flush()
-from importlib.machinery import SourceFileLoader
-sys.dont_write_bytecode = True
-probe = type(sys)("_genevars_probe")
-probe.__file__ = sys.argv[1]
-SourceFileLoader(probe.__name__, sys.argv[1]).exec_module(probe)
-import json
-sys.stdout.write(json.dumps(probe.describe()) + "\\n")
-"""
-
-
-class _InterpreterDescription:
-    """Another interpreter describing itself (``--python EXE``), started at once.
-
-    ``sys_path()`` returns as soon as the interpreter has printed it; ``facts()`` waits
-    for the rest of ``describe()`` (python, platform, markers, genevars version). Errors
-    are SnapshotErrors of one line naming ``--python EXE``.
-    """
-
-    def __init__(self, exe: str) -> None:
-        import subprocess
-        import threading
-
-        self.label = f"--python {exe}"
-        probe_file = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_probe.py")
-        try:
-            self.proc = subprocess.Popen(
-                [exe, "-c", _DESCRIBE_CODE, probe_file],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
-        except FileNotFoundError:
-            raise SnapshotError(f"{self.label}: no such interpreter (give the path of a python executable)") from None
-        except PermissionError:
-            raise SnapshotError(f"{self.label}: not executable (give the path of a python executable)") from None
-        except OSError as e:
-            raise SnapshotError(f"{self.label}: cannot run it: {e.strerror or e}") from None
-        # Read stderr all along (a chatty interpreter must not block on a full pipe), and
-        # kill the interpreter if it has not answered in time.
-        self.stderr: list[bytes] = []
-        self.stderr_reader = threading.Thread(target=lambda: self.stderr.append(self.proc.stderr.read()), daemon=True)
-        self.stderr_reader.start()
-        self.timed_out = False
-        self.timer = threading.Timer(DESCRIBE_TIMEOUT, self._time_out)
-        self.timer.daemon = True
-        self.timer.start()
-        self.path: list[str] | None = None
-        self.described: dict[str, Any] | None = None
-
-    def sys_path(self) -> list[str]:
-        if self.path is None:
-            path = self._answer(self.proc.stdout.readline())
-            if not isinstance(path, list) or not all(isinstance(entry, str) for entry in path):
-                self._fail()
-            self.path = path
-        return self.path
-
-    def facts(self) -> dict[str, Any]:
-        if self.described is None:
-            self.sys_path()
-            described = self._answer(self.proc.stdout.read())
-            if self.proc.wait() != 0 or not isinstance(described, dict):
-                self._fail()
-            described["sys_path"] = self.path
-            self.described = described
-        return self.described
-
-    def close(self) -> None:
-        """Stops the interpreter if it is still running (an error on this side)."""
-        self.timer.cancel()
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        self.proc.stdout.close()
-        self.stderr_reader.join()
-        self.proc.stderr.close()
-
-    def _time_out(self) -> None:
-        self.timed_out = True
-        self.proc.kill()
-
-    def _answer(self, line: bytes) -> Any:
-        try:
-            return json.loads(line)
-        except ValueError:
-            self._fail()
-
-    def _fail(self) -> None:
-        """Raises the SnapshotError that says why there was no usable answer."""
-        self.proc.stdout.close()
-        status = self.proc.wait()
-        if self.timed_out:
-            raise SnapshotError(f"{self.label}: gave no answer within {DESCRIBE_TIMEOUT:.0f} s")
-        if status != 0:
-            self.stderr_reader.join()
-            text = b"".join(self.stderr).decode("utf-8", "replace")
-            lines = [line for line in text.strip().splitlines() if line.strip()]
-            last = lines[-1].strip() if lines else "no error output"
-            raise SnapshotError(
-                f"{self.label}: exited with status {status} ({last}); is it Python 3.8 or newer?"
-            )
-        raise SnapshotError(f"{self.label}: its answer was not the expected JSON; is it a Python interpreter?")
+        return bytes.fromhex(str(fingerprint_key))
+    except ValueError:
+        raise SnapshotError("fingerprint_key must be bytes or a hex string") from None
 
 
 __all__ = ["Snapshot", "snapshot_env"]

@@ -70,18 +70,27 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from genevars import SnapshotError, snapshot_env
+    from genevars import SnapshotError
 
     for path in args.paths or ():
         if not os.path.isdir(path):
             what = "is not a directory" if os.path.exists(path) else "does not exist"
             raise CliError(f"--path {path}: {what}; give a site-packages directory")
+    other = None
     try:
-        snapshot = snapshot_env(
-            args.paths, python=args.python, reveal_values=args.reveal_values
-        )
+        if args.python is not None:
+            # Started before the rest is imported: it describes itself meanwhile.
+            from genevars._interpreter import InterpreterDescription
+
+            other = InterpreterDescription(args.python)
+        from genevars import _snapshot
+
+        snapshot = _snapshot.take(args.paths, other, reveal_values=args.reveal_values)
     except SnapshotError as exc:
         raise CliError(str(exc)) from None
+    finally:
+        if other is not None:
+            other.close()
     if args.reveal_values:
         print(
             "genevars: --reveal-values: secret values are stored in plain text",
