@@ -203,6 +203,7 @@ class _Indenter:
     def __init__(self, indent: int | str) -> None:
         self.step = indent if isinstance(indent, str) else " " * indent
         self.fallback = json.JSONEncoder(indent=indent, ensure_ascii=False).encode
+        self.labels: dict[str, str] = {}  # '"key": ' for each key seen
 
     def value(self, value: Any, margin: str) -> str:
         kind = type(value)
@@ -224,14 +225,23 @@ class _Indenter:
         if not mapping:
             return "{}"
         inner = margin + self.step
+        labels = self.labels
         items = []
+        add = items.append
         for key, value in mapping.items():
-            if type(key) is not str:  # json turns other keys into strings its own way
-                return self.fallback(mapping).replace("\n", "\n" + margin)
-            if type(value) is str:
-                items.append(_quote(key) + ": " + _quote(value))
+            label = labels.get(key)
+            if label is None:
+                if type(key) is not str:  # json turns other keys into strings its own way
+                    return self.fallback(mapping).replace("\n", "\n" + margin)
+                label = labels[key] = _quote(key) + ": "
+            kind = type(value)
+            # The common cases inline.
+            if kind is str:
+                add(label + _quote(value))
+            elif value is None:
+                add(label + "null")
             else:
-                items.append(_quote(key) + ": " + self.value(value, inner))
+                add(label + self.value(value, inner))
         return "{\n" + inner + (",\n" + inner).join(items) + "\n" + margin + "}"
 
     def sequence(self, sequence: list, margin: str) -> str:
