@@ -28,9 +28,11 @@ DESCRIBE_TIMEOUT = 60.0
 # bytecode (running ``_probe.py`` as a script would compile it every time). The ``''``
 # that ``-c`` puts first on sys.path is not the interpreter's own, and is removed before
 # any import so that nothing in the current directory can shadow the standard library.
-# ``text`` is the probe's ``_text``, needed before the probe is loaded.
+# ``text`` is the probe's ``_text``, needed before the probe is loaded. A process this
+# short needs no cycle collector.
 _DESCRIBE_CODE = """\
-import sys
+import gc, sys
+gc.disable()
 if sys.path and sys.path[0] == "" and not getattr(sys.flags, "safe_path", False):
     del sys.path[0]
 try:
