@@ -44,7 +44,7 @@ def dist_info(
 
 
 def native_scan(paths: Sequence["str | Path"]) -> Dict[str, Any]:
-    return json.loads(_core.scan_paths([str(p) for p in paths]))
+    return _core.scan_paths([str(p) for p in paths])
 
 
 def python_scan(paths: Sequence["str | Path"]) -> Dict[str, Any]:

@@ -72,6 +72,21 @@ def test_python_scanner_when_native_is_not_wanted(tmp_path: Path) -> None:
     assert python["packages"] == native["packages"]
 
 
+def test_a_workers_native_scanner_of_another_protocol(tmp_path: Path, monkeypatch) -> None:
+    """A worker's genevars may be older or newer than the probe: protocol 1 returned JSON
+    text and is still read natively; an unknown protocol falls back to the stdlib scanner."""
+    dist_info(tmp_path, "a", "1")
+    expected = snapshot(paths=[str(tmp_path)])["packages"]
+    current = _core.scan_paths
+    monkeypatch.setattr(_core, "SCAN_PROTOCOL", 1)
+    monkeypatch.setattr(_core, "scan_paths", lambda paths: json.dumps(current(paths)))
+    old = snapshot(paths=[str(tmp_path)])
+    assert (old["created_by"]["scanner"], old["packages"]) == ("native", expected)
+    monkeypatch.setattr(_core, "SCAN_PROTOCOL", 99)
+    newer = snapshot(paths=[str(tmp_path)])
+    assert (newer["created_by"]["scanner"], newer["packages"]) == ("python", expected)
+
+
 def test_sys_path_is_the_default() -> None:
     snap = snapshot()
     assert snap["sys_path"] == [p for p in sys.path if isinstance(p, str)]

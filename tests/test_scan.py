@@ -12,7 +12,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Callable, List, Tuple
+from typing import Any, Callable, Dict, List, Tuple
 
 import pytest
 
@@ -258,6 +258,68 @@ def test_malformed_distribution_is_recorded_not_fatal(scan, tmp_path: Path, buil
     assert package_view(result) == {"healthy": ("1.0", str(tmp_path), ())}
 
 
+def _without_permission_override(fn: Callable[[], Any]) -> Any:
+    """``fn()`` on a thread that has given up the right to ignore file permissions
+    (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH), so permission checks apply even when the tests
+    run as root. Linux keeps capabilities per thread; glibc's capget/capset set them."""
+    import ctypes
+    import threading
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    outcome: Dict[str, Any] = {}
+
+    def run() -> None:
+        header, data = Header(0x20080522, 0), (Data * 2)()
+        if libc.capget(ctypes.byref(header), data) or (
+            setattr(data[0], "effective", data[0].effective & ~0b110)
+            or libc.capset(ctypes.byref(header), data)
+        ):
+            outcome["error"] = OSError(ctypes.get_errno(), "capget/capset")
+            return
+        try:
+            outcome["value"] = fn()
+        except BaseException as exc:  # re-raised on the calling thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread capabilities are Linux's")
+@scanners
+def test_permission_denied_is_recorded(scan, tmp_path: Path) -> None:
+    site, locked = tmp_path / "site", tmp_path / "locked"
+    dist_info(locked, "a", "1")
+    closed_dir, closed_file = dist_info(site, "b", "1"), dist_info(site, "c", "1")
+    (site / "e-1.egg-info").mkdir()
+    write(site / "e-1.egg-info" / "PKG-INFO", "Name: e\nVersion: 1\n")
+    dist_info(site, "d", "1")
+    for path in (locked, closed_dir, closed_file / "METADATA", site / "e-1.egg-info" / "PKG-INFO"):
+        path.chmod(0)
+    try:
+        result = _without_permission_override(lambda: scan([locked, site]))
+    finally:
+        locked.chmod(0o755)
+        closed_dir.chmod(0o755)
+    assert reasons(result) == [
+        (str(locked), "cannot list path entry: permission denied"),
+        (str(closed_dir), "cannot read METADATA: permission denied"),
+        (str(closed_file), "cannot read METADATA: permission denied"),
+        (str(site / "e-1.egg-info"), "cannot read PKG-INFO: permission denied"),
+    ]
+    assert package_view(result) == {"d": ("1", str(site), ())}
+
+
 @scanners
 def test_non_utf8_outside_name_and_version(scan, tmp_path: Path) -> None:
     write(
@@ -386,3 +448,41 @@ def test_scanners_agree_on_random_metadata(tmp_path: Path) -> None:
     native, python = native_scan([tmp_path]), python_scan([tmp_path])
     assert native == python
     assert len(native["packages"]) > 300 and len(native["unreadable"]) > 300
+
+
+# ------------------------------------------------------------------ installed_versions
+
+
+def test_installed_versions_matches_importlib_metadata() -> None:
+    from genevars import installed_versions
+
+    expected = {}
+    for dist in importlib.metadata.distributions():
+        name = re.sub(r"[-_.]+", "-", dist.metadata["Name"]).lower()
+        expected.setdefault(name, dist.version)
+    assert installed_versions() == expected
+    assert installed_versions(sys.path) == expected
+
+
+def test_installed_versions_is_the_full_scans_name_version_map(tmp_path: Path) -> None:
+    from genevars import installed_versions
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    dist_info(first, "Shared.Name", "2.0", installer="pip", extra="Requires-Dist: numpy\n")
+    dist_info(second, "shared-name", "1.0")
+    write(first / "legacy-1.0.egg-info", "Name: Legacy\nVersion: 1.0\n")
+    write(first / "old-3.egg" / "EGG-INFO" / "PKG-INFO", "Name: old\nVersion: 3\n")
+    (first / "broken-1.0.dist-info").mkdir()
+    write(second / "noversion-1.dist-info" / "METADATA", "Name: noversion\n")
+    paths = [first, str(second)]
+    versions = installed_versions(paths)
+    assert versions == {"shared-name": "2.0", "legacy": "1.0", "old": "3"}, "first copy wins; unreadable left out"
+    assert versions == {p["name"]: p["version"] for p in native_scan(paths)["packages"]}
+
+
+def test_installed_versions_refuses_a_single_path(tmp_path: Path) -> None:
+    from genevars import installed_versions
+
+    with pytest.raises(TypeError, match="list of directories"):
+        installed_versions(str(tmp_path))  # type: ignore[arg-type]
+    assert installed_versions([tmp_path / "missing"]) == {}

@@ -37,6 +37,7 @@ from genevars._core import (
 _LAZY = {
     "Snapshot": "genevars._snapshot",
     "snapshot_env": "genevars._snapshot",
+    "installed_versions": "genevars._snapshot",
     "ComparisonResult": "genevars._compare",
     "compare_snapshots": "genevars._compare",
     "GenevaManifestBuilder": "genevars._manifest",
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
     from genevars._compare import ComparisonResult, compare_snapshots
     from genevars._deps import check_requirements, minimal_requirements
     from genevars._manifest import GenevaManifestBuilder, Manifest, ManifestBuilder
-    from genevars._snapshot import Snapshot, snapshot_env
+    from genevars._snapshot import Snapshot, installed_versions, snapshot_env
     from genevars.compare_env import (
         EnvironmentMismatchError,
         compare_ray_environments,
@@ -95,6 +96,7 @@ __all__ = [
     "compare_ray_environments",
     "compare_snapshots",
     "get_comparison_result",
+    "installed_versions",
     "minimal_requirements",
     "snapshot_env",
 ]

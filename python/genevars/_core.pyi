@@ -1,5 +1,7 @@
 """Typed surface of the native module ``genevars._core``. Keep in step with src/python/."""
 
+from typing import Any
+
 __version__: str
 
 class GenevarsError(Exception): ...
@@ -30,10 +32,15 @@ def fingerprint(key: bytes, value: str) -> str:
 # --- snapshots (src/python/snapshot.rs) ---
 SCAN_PROTOCOL: int
 
-def scan_paths(paths: list[str]) -> str:
-    """Scan path entries in order; JSON ``{"packages": [...], "unreadable": [...]}``.
+def scan_paths(paths: list[str]) -> dict[str, Any]:
+    """Scan path entries in order: ``{"packages": [...], "unreadable": [...]}``.
 
     Never raises for what it finds on disk: unreadable entries carry a reason.
+    """
+
+def installed_versions(paths: list[str]) -> dict[str, str]:
+    """``{normalized name: version}`` of the first distribution of each name on ``paths``,
+    reading each metadata file only as far as its Version; unreadable ones are left out.
     """
 
 def validate_snapshot(text: str, source: str = "<string>") -> str:

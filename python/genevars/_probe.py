@@ -36,8 +36,11 @@ import sysconfig
 # interpreter (``genevars snapshot --python``) needs none of them.
 
 SCHEMA = "genevars.snapshot/1"
-#: The ``scan_paths`` output shape this probe understands (``_core.SCAN_PROTOCOL``).
-SCAN_PROTOCOL = 1
+#: How to read ``_core.scan_paths`` output, by ``_core.SCAN_PROTOCOL``: 1 returned JSON
+#: text (genevars 0.1.0 before the scan returned objects), 2 returns the dict itself. A
+#: worker's genevars may be older or newer than the driver's; an unknown protocol means
+#: the stdlib scanner.
+SCAN_DECODERS = {1: json.loads, 2: lambda scanned: scanned}
 #: At most this much of a metadata file is read looking for the end of its headers.
 HEADER_LIMIT = 1 << 20
 SMALL_FILE_LIMIT = 1 << 20
@@ -166,9 +169,10 @@ def _native_scan(paths: list) -> dict | None:
     try:
         from genevars import _core
 
-        if getattr(_core, "SCAN_PROTOCOL", None) != SCAN_PROTOCOL:
+        decode = SCAN_DECODERS.get(getattr(_core, "SCAN_PROTOCOL", None))
+        if decode is None:
             return None
-        return json.loads(_core.scan_paths(list(paths)))
+        return decode(_core.scan_paths(list(paths)))
     except Exception:  # noqa: BLE001 - any failure means "use the stdlib scanner"
         return None
 

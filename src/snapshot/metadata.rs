@@ -11,6 +11,7 @@
 //! `python/genevars/_probe.py` implements the same rules for the stdlib scanner.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::io::{self, Read};
 
 use thiserror::Error;
@@ -40,13 +41,30 @@ fn trim(bytes: &[u8]) -> &[u8] {
     &bytes[start..end]
 }
 
-/// One header of the block. `value` is trimmed, with continuation lines joined by a
-/// single space; `line` is the 1-based line the header starts on.
+/// One header of the block, as written. `line` is the 1-based line the header starts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header<'a> {
     pub name: &'a str,
-    pub value: Cow<'a, [u8]>,
+    /// Everything after the colon, continuation lines included, untouched: most headers
+    /// (classifiers, descriptions) are never asked for their value.
+    raw: &'a [u8],
     pub line: usize,
+}
+
+impl<'a> Header<'a> {
+    /// The value, trimmed, with continuation lines joined by a single space.
+    pub fn value(&self) -> Cow<'a, [u8]> {
+        let mut lines = self.raw.split(|&b| b == b'\n');
+        let mut value = Cow::Borrowed(trim(lines.next().unwrap_or_default()));
+        for more in lines.map(trim).filter(|more| !more.is_empty()) {
+            let joined = value.to_mut();
+            if !joined.is_empty() {
+                joined.push(b' ');
+            }
+            joined.extend_from_slice(more);
+        }
+        value
+    }
 }
 
 /// The headers of a metadata file's header block, in order (duplicates kept).
@@ -57,12 +75,12 @@ pub fn headers(text: &[u8]) -> Vec<Header<'_>> {
 /// The headers of a header block, one at a time, without collecting the ones a caller
 /// does not want.
 pub struct Headers<'a> {
-    lines: std::iter::Peekable<std::iter::Enumerate<std::slice::Split<'a, u8, fn(&u8) -> bool>>>,
+    text: &'a [u8],
+    /// Where the next line starts.
+    pos: usize,
+    /// How many lines come before `pos`.
+    lines_before: usize,
     done: bool,
-}
-
-fn is_newline(b: &u8) -> bool {
-    *b == b'\n'
 }
 
 fn strip_cr(line: &[u8]) -> &[u8] {
@@ -76,11 +94,23 @@ fn is_continuation(line: &[u8]) -> bool {
 impl<'a> Headers<'a> {
     pub fn new(text: &'a [u8]) -> Self {
         let text = text.strip_prefix(b"\xef\xbb\xbf").unwrap_or(text);
-        let split: fn(&u8) -> bool = is_newline;
         Headers {
-            lines: text.split(split).enumerate().peekable(),
+            text,
+            pos: 0,
+            lines_before: 0,
             done: false,
         }
+    }
+
+    /// The line at `pos` without its `\n`, or `None` at the end of the text.
+    fn peek_line(&self) -> Option<&'a [u8]> {
+        let rest = self.text.get(self.pos..).filter(|rest| !rest.is_empty())?;
+        Some(memchr::memchr(b'\n', rest).map_or(rest, |end| &rest[..end]))
+    }
+
+    fn advance(&mut self, line: &[u8]) {
+        self.pos += line.len() + 1;
+        self.lines_before += 1;
     }
 }
 
@@ -89,7 +119,9 @@ impl<'a> Iterator for Headers<'a> {
 
     fn next(&mut self) -> Option<Header<'a>> {
         while !self.done {
-            let (index, raw) = self.lines.next()?;
+            let Some(raw) = self.peek_line() else { break };
+            let (start, number) = (self.pos, self.lines_before + 1);
+            self.advance(raw);
             let line = strip_cr(raw);
             if line.is_empty() {
                 break;
@@ -97,33 +129,27 @@ impl<'a> Iterator for Headers<'a> {
             if is_continuation(line) {
                 continue; // One before any header is a defect and is skipped.
             }
-            let Some(colon) = line.iter().position(|&b| b == b':') else {
+            let Some(colon) = memchr::memchr(b':', line) else {
                 break; // Not a header: the body starts here.
             };
             let name = &line[..colon];
             if name.is_empty() || !name.iter().all(|&b| (0x21..=0x7e).contains(&b)) {
                 break;
             }
-            let mut value = Cow::Borrowed(trim(&line[colon + 1..]));
-            while let Some(next) = self.lines.peek().map(|(_, raw)| strip_cr(raw)) {
-                if !is_continuation(next) {
+            let mut end = start + raw.len();
+            while let Some(next) = self.peek_line() {
+                if !is_continuation(strip_cr(next)) {
                     break;
                 }
-                let more = trim(next);
-                if !more.is_empty() {
-                    let joined = value.to_mut();
-                    if !joined.is_empty() {
-                        joined.push(b' ');
-                    }
-                    joined.extend_from_slice(more);
-                }
-                self.lines.next();
+                end = self.pos + next.len();
+                self.advance(next);
             }
             return Some(Header {
-                // Printable ASCII, checked above.
-                name: std::str::from_utf8(name).unwrap_or_default(),
-                value,
-                line: index + 1,
+                // SAFETY: every byte of `name` is printable ASCII (checked above), so it is
+                // UTF-8. Unchecked because this runs for every header of every file.
+                name: unsafe { std::str::from_utf8_unchecked(name) },
+                raw: &self.text[start + colon + 1..end],
+                line: number,
             });
         }
         self.done = true;
@@ -136,27 +162,39 @@ impl<'a> Iterator for Headers<'a> {
 ///
 /// Fails with `InvalidData` when [`HEADER_LIMIT`] bytes hold no empty line.
 pub fn read_header_block(mut source: impl Read) -> io::Result<Vec<u8>> {
-    let mut buf = Vec::with_capacity(CHUNK);
-    let mut searched = 0;
+    thread_local! {
+        /// Reused from file to file: a fresh buffer would be zeroed before every read.
+        static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    }
+    BUFFER.with_borrow_mut(|buf| {
+        let end = read_header_block_into(&mut source, buf)?;
+        Ok(buf[..end].to_vec())
+    })
+}
+
+/// Reads into `buf` (grown as needed, its old contents ignored) until the end of the header
+/// block, and returns that end.
+fn read_header_block_into(source: &mut impl Read, buf: &mut Vec<u8>) -> io::Result<usize> {
+    let (mut filled, mut searched) = (0, 0);
     loop {
-        let start = buf.len();
-        buf.resize(start + CHUNK, 0);
-        let n = match source.read(&mut buf[start..]) {
+        if buf.len() < filled + CHUNK {
+            buf.resize(filled + CHUNK, 0);
+        }
+        let n = match source.read(&mut buf[filled..filled + CHUNK]) {
             Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => 0,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        buf.truncate(start + n);
+        filled += n;
         if n == 0 {
-            return Ok(buf);
+            return Ok(filled);
         }
-        if let Some(end) = blank_line_end(&buf, searched) {
-            buf.truncate(end);
-            return Ok(buf);
+        if let Some(end) = blank_line_end(&buf[..filled], searched) {
+            return Ok(end);
         }
         // A blank line may straddle the chunk boundary: look back a little next time.
-        searched = buf.len().saturating_sub(2);
-        if buf.len() >= HEADER_LIMIT {
+        searched = filled.saturating_sub(2);
+        if filled >= HEADER_LIMIT {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 HeaderBlockTooLong,
@@ -181,17 +219,15 @@ fn blank_line_end(buf: &[u8], from: usize) -> Option<usize> {
             return Some(2);
         }
     }
-    let mut i = from;
-    while let Some(offset) = buf.get(i..)?.iter().position(|&b| b == b'\n') {
-        let nl = i + offset;
-        match (buf.get(nl + 1), buf.get(nl + 2)) {
-            (Some(b'\n'), _) => return Some(nl + 2),
-            (Some(b'\r'), Some(b'\n')) => return Some(nl + 3),
-            _ => {}
-        }
-        i = nl + 1;
+    let rest = buf.get(from..)?;
+    // The first of "\n\n" and "\n\r\n"; they cannot start at the same byte.
+    let lf = memchr::memmem::find(rest, b"\n\n");
+    let crlf = memchr::memmem::find(rest, b"\n\r\n");
+    match (lf, crlf) {
+        (Some(lf), Some(crlf)) if crlf < lf => Some(from + crlf + 3),
+        (Some(lf), _) => Some(from + lf + 2),
+        (None, crlf) => crlf.map(|crlf| from + crlf + 3),
     }
-    None
 }
 
 /// Why a header block is not usable core metadata. Messages complete a sentence that
@@ -237,10 +273,26 @@ pub struct CoreMetadata {
     pub lossy: Vec<LossyField>,
 }
 
+/// Which fields a reader keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Fields {
+    /// Every field a snapshot records.
+    #[default]
+    All,
+    /// Name and Version alone (the other fields stay empty): what a version map needs, so
+    /// reading stops as soon as both are found.
+    NameAndVersion,
+}
+
 impl CoreMetadata {
     /// Reads the fields of a header block. Name and Version are required; the first of
     /// a repeated single-valued field wins, as with `email.message.Message.get`.
     pub fn parse(text: &[u8]) -> Result<Self, MetadataError> {
+        Self::parse_fields(text, Fields::All)
+    }
+
+    /// [`CoreMetadata::parse`], keeping only `fields`.
+    pub fn parse_fields(text: &[u8], fields: Fields) -> Result<Self, MetadataError> {
         let (mut name, mut version, mut requires_python) = (None, None, None);
         let mut requires_dist = Vec::new();
         let mut provides_extra = Vec::new();
@@ -251,12 +303,17 @@ impl CoreMetadata {
                 name.get_or_insert(header);
             } else if field.eq_ignore_ascii_case("Version") {
                 version.get_or_insert(header);
+            } else if fields == Fields::NameAndVersion {
+                continue;
             } else if field.eq_ignore_ascii_case("Requires-Dist") {
                 requires_dist.push(decode(&header, &mut lossy));
             } else if field.eq_ignore_ascii_case("Provides-Extra") {
                 provides_extra.push(decode(&header, &mut lossy));
             } else if field.eq_ignore_ascii_case("Requires-Python") && requires_python.is_none() {
                 requires_python = Some(decode(&header, &mut lossy));
+            }
+            if fields == Fields::NameAndVersion && name.is_some() && version.is_some() {
+                break;
             }
         }
         let name = required(name, "Name")?;
@@ -278,14 +335,15 @@ impl CoreMetadata {
 
 /// A kept field's text; invalid UTF-8 is replaced, and recorded in `lossy`.
 fn decode(header: &Header<'_>, lossy: &mut Vec<LossyField>) -> String {
-    match std::str::from_utf8(&header.value) {
+    let value = header.value();
+    match std::str::from_utf8(&value) {
         Ok(text) => text.to_string(),
         Err(_) => {
             lossy.push(LossyField {
                 field: header.name.to_string(),
                 line: header.line,
             });
-            String::from_utf8_lossy(&header.value).into_owned()
+            String::from_utf8_lossy(&value).into_owned()
         }
     }
 }
@@ -293,10 +351,11 @@ fn decode(header: &Header<'_>, lossy: &mut Vec<LossyField>) -> String {
 /// The first `field` header, trimmed, non-empty and valid UTF-8.
 fn required(header: Option<Header<'_>>, field: &'static str) -> Result<String, MetadataError> {
     let header = header.ok_or(MetadataError::MissingField(field))?;
-    if header.value.is_empty() {
+    let value = header.value();
+    if value.is_empty() {
         return Err(MetadataError::EmptyField(field));
     }
-    std::str::from_utf8(&header.value)
+    std::str::from_utf8(&value)
         .map(str::to_string)
         .map_err(|_| MetadataError::NonUtf8 {
             field,
@@ -308,10 +367,10 @@ fn required(header: Option<Header<'_>>, field: &'static str) -> Result<String, M
 mod tests {
     use super::*;
 
-    fn values<'a>(hs: &'a [Header<'a>], name: &str) -> Vec<&'a [u8]> {
+    fn values(hs: &[Header<'_>], name: &str) -> Vec<Vec<u8>> {
         hs.iter()
             .filter(|h| h.name == name)
-            .map(|h| h.value.as_ref())
+            .map(|h| h.value().into_owned())
             .collect()
     }
 
@@ -336,9 +395,9 @@ mod tests {
             headers(b"Name: a\nRequires-Dist: foo;\n   extra == 'x'\n\tand more\nVersion: 1\n");
         assert_eq!(
             values(&hs, "Requires-Dist"),
-            [b"foo; extra == 'x' and more".as_slice()]
+            [b"foo; extra == 'x' and more".to_vec()]
         );
-        assert_eq!(values(&hs, "Version"), [b"1".as_slice()]);
+        assert_eq!(values(&hs, "Version"), [b"1".to_vec()]);
         assert_eq!(hs[2].line, 5);
     }
 
@@ -369,6 +428,20 @@ mod tests {
     fn first_of_a_repeated_field_wins() {
         let m = CoreMetadata::parse(b"Name: a\nVersion: 1.0\nVersion: 2.0\nname: b\n").unwrap();
         assert_eq!((m.name.as_str(), m.version.as_str()), ("a", "1.0"));
+    }
+
+    #[test]
+    fn name_and_version_reading_stops_once_both_are_found() {
+        // Everything after Version is never looked at, not even the defective header.
+        let text = b"Name: a\nVersion: 1\nRequires-Dist: b\nNa me: x\n";
+        let m = CoreMetadata::parse_fields(text, Fields::NameAndVersion).unwrap();
+        assert_eq!((m.name.as_str(), m.version.as_str()), ("a", "1"));
+        assert!(m.requires_dist.is_empty());
+        assert_eq!(CoreMetadata::parse(text).unwrap().requires_dist, ["b"]);
+        assert_eq!(
+            CoreMetadata::parse_fields(b"Name: a\nRequires-Dist: b\n", Fields::NameAndVersion),
+            Err(MetadataError::MissingField("Version"))
+        );
     }
 
     #[test]

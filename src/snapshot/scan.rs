@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::metadata::{read_header_block, CoreMetadata, HeaderBlockTooLong};
+use super::metadata::{read_header_block, CoreMetadata, Fields, HeaderBlockTooLong};
 use super::model::{DirectUrl, DistKind, Package, ShadowedCopy, Unreadable};
 use crate::redact;
 
@@ -36,7 +36,17 @@ const SMALL_FILE_LIMIT: u64 = 1 << 20;
 
 /// Scans path entries in order, as `import` would search them.
 pub fn scan_paths<P: AsRef<Path>>(paths: &[P]) -> ScanResult {
-    let mut scanner = Scanner::default();
+    scan_paths_for(paths, Fields::All)
+}
+
+/// [`scan_paths`], reading only what `fields` needs: with [`Fields::NameAndVersion`] each
+/// distribution costs one metadata file (no INSTALLER, no direct_url.json) and its
+/// header block only as far as Name and Version.
+pub fn scan_paths_for<P: AsRef<Path>>(paths: &[P], fields: Fields) -> ScanResult {
+    let mut scanner = Scanner {
+        fields,
+        ..Scanner::default()
+    };
     for entry in paths {
         scanner.scan_entry(entry.as_ref());
     }
@@ -45,6 +55,7 @@ pub fn scan_paths<P: AsRef<Path>>(paths: &[P]) -> ScanResult {
 
 #[derive(Default)]
 struct Scanner {
+    fields: Fields,
     packages: Vec<Package>,
     index: HashMap<String, usize>,
     unreadable: Vec<Unreadable>,
@@ -145,6 +156,7 @@ impl Scanner {
             entry,
             parent.as_ref(),
             &children,
+            self.fields,
             reader_threads(children.len()),
         );
         for ((path, layout), outcome) in children.iter().zip(outcomes) {
@@ -173,7 +185,7 @@ impl Scanner {
                 return;
             }
         }
-        let outcome = read_egg_info_dir(location, &egg.join("EGG-INFO"));
+        let outcome = read_egg_info_dir(location, &egg.join("EGG-INFO"), self.fields);
         self.absorb(outcome);
     }
 
@@ -249,14 +261,15 @@ fn read_children(
     location: &Path,
     parent: Option<&File>,
     children: &[(PathBuf, Layout)],
+    fields: Fields,
     threads: usize,
 ) -> Vec<Option<Outcome>> {
     let read = |chunk: &[(PathBuf, Layout)]| -> Vec<Option<Outcome>> {
         chunk
             .iter()
             .map(|(path, layout)| match layout {
-                Layout::DistInfo => Some(read_dist_info(location, parent, path)),
-                Layout::EggInfo => Some(read_egg_info(location, path)),
+                Layout::DistInfo => Some(read_dist_info(location, parent, path, fields)),
+                Layout::EggInfo => Some(read_egg_info(location, path, fields)),
                 Layout::Egg => None,
             })
             .collect()
@@ -287,13 +300,23 @@ fn read_children(
     })
 }
 
-fn read_dist_info(location: &Path, parent: Option<&File>, dir: &Path) -> Outcome {
+fn read_dist_info(location: &Path, parent: Option<&File>, dir: &Path, fields: Fields) -> Outcome {
     let open = |file: &str| open_in(parent, dir, file);
     let block = match read_metadata_file(open("METADATA"), "METADATA", ".dist-info") {
         Ok(block) => block,
         Err(reason) => return Outcome::refused(dir, reason),
     };
-    let mut outcome = parse(location, dir, DistKind::DistInfo, "METADATA", &block);
+    let mut outcome = parse(
+        location,
+        dir,
+        DistKind::DistInfo,
+        "METADATA",
+        &block,
+        fields,
+    );
+    if fields == Fields::NameAndVersion {
+        return outcome;
+    }
     if let Some(package) = &mut outcome.package {
         package.installer = read_one_line_file(open("INSTALLER"));
         match read_direct_url(open("direct_url.json")) {
@@ -307,7 +330,7 @@ fn read_dist_info(location: &Path, parent: Option<&File>, dir: &Path) -> Outcome
     outcome
 }
 
-fn read_egg_info(location: &Path, path: &Path) -> Outcome {
+fn read_egg_info(location: &Path, path: &Path, fields: Fields) -> Outcome {
     // A directory holding PKG-INFO, or a PKG-INFO file of its own.
     let file = if path.is_dir() {
         path.join("PKG-INFO")
@@ -315,18 +338,32 @@ fn read_egg_info(location: &Path, path: &Path) -> Outcome {
         path.to_path_buf()
     };
     match read_metadata_file(open_for_reading(&file), "PKG-INFO", ".egg-info") {
-        Ok(block) => parse(location, path, DistKind::EggInfo, "PKG-INFO", &block),
+        Ok(block) => parse(
+            location,
+            path,
+            DistKind::EggInfo,
+            "PKG-INFO",
+            &block,
+            fields,
+        ),
         Err(reason) => Outcome::refused(path, reason),
     }
 }
 
-fn read_egg_info_dir(location: &Path, info: &Path) -> Outcome {
+fn read_egg_info_dir(location: &Path, info: &Path, fields: Fields) -> Outcome {
     match read_metadata_file(
         open_for_reading(&info.join("PKG-INFO")),
         "EGG-INFO/PKG-INFO",
         ".egg",
     ) {
-        Ok(block) => parse(location, info, DistKind::Egg, "EGG-INFO/PKG-INFO", &block),
+        Ok(block) => parse(
+            location,
+            info,
+            DistKind::Egg,
+            "EGG-INFO/PKG-INFO",
+            &block,
+            fields,
+        ),
         Err(reason) => Outcome::refused(info, reason),
     }
 }
@@ -338,8 +375,9 @@ fn parse(
     kind: DistKind,
     label: &str,
     block: &[u8],
+    fields: Fields,
 ) -> Outcome {
-    let meta = match CoreMetadata::parse(block) {
+    let meta = match CoreMetadata::parse_fields(block, fields) {
         Ok(meta) => meta,
         Err(e) => return Outcome::refused(metadata_path, format!("{label} {e}")),
     };
@@ -920,28 +958,85 @@ mod tests {
         assert_eq!(result.packages.len(), 1);
     }
 
-    #[cfg(unix)]
+    #[cfg(target_os = "linux")]
     #[test]
-    fn unreadable_directories_are_recorded() {
+    fn unreadable_directories_and_files_are_recorded() {
         use std::os::unix::fs::PermissionsExt;
+        let lock = |path: &Path, mode| fs::set_permissions(path, fs::Permissions::from_mode(mode));
         let tmp = tempfile::tempdir().unwrap();
-        let locked = tmp.path().join("locked");
+        let (site, locked) = (tmp.path().join("site"), tmp.path().join("locked"));
         dist_info(&locked, "a", "1");
-        fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
-        if fs::read_dir(&locked).is_ok() {
-            // Running as root: permissions do not apply, nothing to test.
-            fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
-            return;
-        }
-        let result = scan(&[&locked]);
-        fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
+        let closed_dir = dist_info(&site, "b", "1");
+        let closed_file = dist_info(&site, "c", "1");
+        dist_info(&site, "d", "1");
+        lock(&locked, 0o000).unwrap();
+        lock(&closed_dir, 0o000).unwrap();
+        lock(&closed_file.join("METADATA"), 0o000).unwrap();
+        let result = without_permission_override(|| scan(&[&locked, &site]));
+        lock(&locked, 0o755).unwrap();
+        lock(&closed_dir, 0o755).unwrap();
+        let text = |p: &Path| p.to_string_lossy().into_owned();
         assert_eq!(
             reasons(&result),
-            [(
-                locked.to_string_lossy().into_owned(),
-                "cannot list path entry: permission denied".to_string()
-            )]
+            [
+                (
+                    text(&locked),
+                    "cannot list path entry: permission denied".to_string()
+                ),
+                (
+                    text(&closed_dir),
+                    "cannot read METADATA: permission denied".to_string()
+                ),
+                (
+                    text(&closed_file),
+                    "cannot read METADATA: permission denied".to_string()
+                ),
+            ]
         );
+        assert_eq!(result.packages.len(), 1, "the readable one is still found");
+    }
+
+    /// Runs `f` on a thread that has given up the right to ignore file permissions
+    /// (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH), so that permission checks apply even when
+    /// the tests run as root. Linux keeps capabilities per thread.
+    #[cfg(target_os = "linux")]
+    fn without_permission_override<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+        #[repr(C)]
+        struct Header {
+            version: u32,
+            pid: i32,
+        }
+        #[repr(C)]
+        #[derive(Default, Clone, Copy)]
+        struct Data {
+            effective: u32,
+            permitted: u32,
+            inheritable: u32,
+        }
+        const LINUX_CAPABILITY_VERSION_3: u32 = 0x2008_0522;
+        const DAC_OVERRIDE_AND_READ_SEARCH: u32 = (1 << 1) | (1 << 2);
+        std::thread::scope(|scope| {
+            scope
+                .spawn(|| {
+                    let mut header = Header {
+                        version: LINUX_CAPABILITY_VERSION_3,
+                        pid: 0, // this thread
+                    };
+                    let mut data = [Data::default(); 2];
+                    // SAFETY: capget/capset read and write exactly a header and two data
+                    // structs laid out as the kernel's (linux/capability.h, version 3).
+                    unsafe {
+                        let got = libc::syscall(libc::SYS_capget, &mut header, data.as_mut_ptr());
+                        assert_eq!(got, 0, "capget");
+                        data[0].effective &= !DAC_OVERRIDE_AND_READ_SEARCH;
+                        let set = libc::syscall(libc::SYS_capset, &mut header, data.as_ptr());
+                        assert_eq!(set, 0, "capset");
+                    }
+                    f()
+                })
+                .join()
+                .unwrap()
+        })
     }
 
     #[cfg(unix)]
@@ -987,14 +1082,58 @@ mod tests {
             .map(|(name, layout)| (tmp.path().join(name), layout))
             .collect();
         let parent = File::open(tmp.path()).unwrap();
-        let one = read_children(tmp.path(), None, &children, 1);
-        let three = read_children(tmp.path(), Some(&parent), &children, 3);
+        let one = read_children(tmp.path(), None, &children, Fields::All, 1);
+        let three = read_children(tmp.path(), Some(&parent), &children, Fields::All, 3);
         assert_eq!(one.len(), 301);
         assert_eq!(one, three);
         let result = scan(&[tmp.path()]);
         assert_eq!(result.packages.len(), 301 - 9);
         assert_eq!(result.unreadable.len(), 9);
         assert!(result.unreadable.windows(2).all(|w| w[0].path < w[1].path));
+    }
+
+    #[test]
+    fn a_version_scan_gives_the_full_scans_names_and_versions() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (first, second) = (tmp.path().join("first"), tmp.path().join("second"));
+        let dir = first.join("PyYAML-6.0.1.dist-info");
+        write(
+            &dir.join("METADATA"),
+            "Metadata-Version: 2.1\nName: PyYAML\nVersion: 6.0.1\nRequires-Dist: a>=1\n\nbody\n",
+        );
+        write(&dir.join("INSTALLER"), "pip\n");
+        write(&dir.join("direct_url.json"), "not json");
+        dist_info(&second, "PyYAML", "5.4");
+        write(
+            &first.join("legacy-1.0.egg-info"),
+            "Name: legacy\nVersion: 1.0\n",
+        );
+        write(
+            &first.join("old-2.0.egg/EGG-INFO/PKG-INFO"),
+            "Name: old\nVersion: 2.0\n",
+        );
+        create_dir_all(first.join("broken-1.0.dist-info")).unwrap();
+        let paths = [first.as_path(), second.as_path()];
+        let full = scan_paths(&paths);
+        let versions = scan_paths_for(&paths, Fields::NameAndVersion);
+        let map = |r: &ScanResult| -> Vec<(String, String)> {
+            r.packages
+                .iter()
+                .map(|p| (p.name.clone(), p.version.clone()))
+                .collect()
+        };
+        assert_eq!(
+            map(&versions),
+            [("legacy", "1.0"), ("old", "2.0"), ("pyyaml", "6.0.1")]
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+        );
+        assert_eq!(map(&versions), map(&full));
+        let pyyaml = &versions.packages[2];
+        assert_eq!(pyyaml.shadowed.len(), 1, "the second copy is still seen");
+        assert!(pyyaml.installer.is_none() && pyyaml.requires_dist.is_empty());
+        // The missing METADATA is still reported; the bad direct_url.json is never read.
+        assert_eq!(reasons(&versions).len(), 1, "{:?}", versions.unreadable);
+        assert_eq!(reasons(&full).len(), 2, "{:?}", full.unreadable);
     }
 
     #[test]
