@@ -4,6 +4,7 @@ indented JSON writer that `genevars snapshot` and `Snapshot.save` use."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import stat
@@ -117,6 +118,23 @@ def test_cli_python_snapshot_imports_no_other_command(tmp_path: Path) -> None:
     for unwanted in ("genevars.compare_env", "genevars._compare", "genevars._deps", "genevars.cli.diff", "'ray"):
         assert unwanted not in modules
     assert json.loads(out.read_text())["schema"] == "genevars.snapshot/1"
+
+
+def test_cli_snapshot_leaves_the_cycle_collector_as_it_found_it(tmp_path: Path) -> None:
+    from genevars.__main__ import main
+
+    dist_info(tmp_path / "site", "attrs", "23.2.0")
+    args = ["snapshot", "--path", str(tmp_path / "site"), "-o", str(tmp_path / "snap.json")]
+    assert gc.isenabled()
+    assert main(args) == 0
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert main(args) == 0
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert json.loads((tmp_path / "snap.json").read_text())["packages"][0]["name"] == "attrs"
 
 
 EDGE_VALUES: list[Any] = [
