@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from genevars import SnapshotError, _interpreter, snapshot_env
+from genevars import SnapshotError, _interpreter, _snapshot, snapshot_env
 from genevars._snapshot import indented_json
 from snapshot_trees import dist_info
 
@@ -156,6 +156,17 @@ EDGE_VALUES: list[Any] = [
 @pytest.mark.parametrize("indent", [2, 0, 4, "\t"])
 def test_indented_json_is_json_dumps(value: Any, indent: Any) -> None:
     assert indented_json(value, indent) == json.dumps(value, indent=indent, ensure_ascii=False)
+
+
+def test_text_written_while_the_interpreter_describes_itself_is_json_dumps(tmp_path: Path) -> None:
+    from genevars._interpreter import InterpreterDescription
+
+    dist_info(tmp_path / "site", "pandas", "2.2.2", extra="Requires-Dist: numpy>=1.22.4\n")
+    with InterpreterDescription(sys.executable) as other:
+        snap = _snapshot.take([str(tmp_path / "site")], other, indent=2)
+    assert snap.to_json(2) == json.dumps(snap.to_dict(), indent=2, ensure_ascii=False)
+    assert snap.to_json(4) == json.dumps(snap.to_dict(), indent=4, ensure_ascii=False)
+    assert snap == snapshot_env([tmp_path / "site"], python=sys.executable)
 
 
 def test_saved_snapshot_is_json_dumps_indented(tmp_path: Path) -> None:

@@ -40,12 +40,15 @@ class Snapshot:
         11
     """
 
-    __slots__ = ("_data",)
+    # _rendered: (indent, text) when the JSON text was written while the snapshot was
+    # taken (``genevars snapshot --python``: while the other interpreter finished).
+    __slots__ = ("_data", "_rendered")
 
     def __init__(self, data: Mapping[str, Any], *, source: str = "<dict>") -> None:
         """Validates ``data`` (snapshot JSON as a dict); raises SnapshotError naming ``source``."""
         text = json.dumps(data)
         self._data = json.loads(_core.validate_snapshot(text, source))
+        self._rendered = None
 
     # ------------------------------------------------------------------ building
 
@@ -58,8 +61,14 @@ class Snapshot:
               ...
             genevars.SnapshotError: <string>: not a genevars snapshot: the top level must be a JSON object (line 1, column 1)
         """
+        return cls._of(json.loads(_core.validate_snapshot(text, source)))
+
+    @classmethod
+    def _of(cls, data: dict[str, Any], rendered: tuple[int, str] | None = None) -> "Snapshot":
+        """Wraps snapshot data that is valid by construction (no validating round trip)."""
         snapshot = cls.__new__(cls)
-        snapshot._data = json.loads(_core.validate_snapshot(text, source))
+        snapshot._data = data
+        snapshot._rendered = rendered
         return snapshot
 
     @classmethod
@@ -99,6 +108,8 @@ class Snapshot:
         """The snapshot as JSON text (``indent=None`` for one line)."""
         if indent is None:
             return json.dumps(self._data, ensure_ascii=False)
+        if self._rendered is not None and self._rendered[0] == indent:
+            return self._rendered[1]
         return indented_json(self._data, indent)
 
     def to_dict(self) -> dict[str, Any]:
@@ -222,7 +233,8 @@ class _Indenter:
             return int.__repr__(value)
         return self.fallback(value).replace("\n", "\n" + margin)
 
-    def mapping(self, mapping: dict, margin: str) -> str:
+    def mapping(self, mapping: dict, margin: str, written: dict[str, str] | None = None) -> str:
+        """``written``: values already written at this depth, by key."""
         if not mapping:
             return "{}"
         inner = margin + self.step
@@ -237,7 +249,9 @@ class _Indenter:
                 label = labels[key] = _quote(key) + ": "
             kind = type(value)
             # The common cases inline.
-            if kind is str:
+            if written and key in written:
+                add(label + written[key])
+            elif kind is str:
                 add(label + _quote(value))
             elif value is None:
                 add(label + "null")
@@ -288,10 +302,17 @@ def snapshot_env(
 
 
 def take(
-    paths: list[str] | None, other: Any | None, *, reveal_values: bool = False, key: bytes | None = None
+    paths: list[str] | None,
+    other: Any | None,
+    *,
+    reveal_values: bool = False,
+    key: bytes | None = None,
+    indent: int | None = None,
 ) -> Snapshot:
     """``snapshot_env`` once its arguments are checked; ``other`` is an already started
-    ``InterpreterDescription`` (the CLI starts it before importing this module)."""
+    ``InterpreterDescription`` (the CLI starts it before importing this module). With an
+    ``indent``, the JSON text for ``to_json(indent)`` is written as well, the packages
+    while the other interpreter finishes describing itself."""
     from genevars import _probe
 
     rules = _core.secret_rules()
@@ -307,20 +328,24 @@ def take(
                 "tool_version": _core.__version__,
             }
         )
-    else:
-        # In the order that keeps both interpreters busy: the environment while the other
-        # one starts, the scan while it finishes describing itself.
-        env = _probe.capture_env(os.environ, rules, key, reveal)
-        if paths is None:
-            paths = other.sys_path()
-        scan, scanner = _probe.scan_entries(paths, rules)
-        data = _probe.assemble_snapshot(other.facts(), env, paths, scan, scanner, _core.__version__)
-    # Built just now by our own probe, complete and valid by construction: skip the
-    # validating JSON round trip of Snapshot(...) (dumps, Rust parse, dumps, loads), which
-    # on a large environment costs as much as the scan itself.
-    snapshot = Snapshot.__new__(Snapshot)
-    snapshot._data = data
-    return snapshot
+        # Built just now by our own probe, complete and valid by construction: no
+        # validating JSON round trip (dumps, Rust parse, dumps, loads), which on a large
+        # environment costs as much as the scan itself.
+        return Snapshot._of(data)
+    # In the order that keeps both interpreters busy: the environment while the other
+    # one starts, the scan (and its JSON) while it finishes describing itself.
+    env = _probe.capture_env(os.environ, rules, key, reveal)
+    if paths is None:
+        paths = other.sys_path()
+    scan, scanner = _probe.scan_entries(paths, rules)
+    writer = _Indenter(indent) if indent is not None else None
+    written = {}
+    if writer is not None:
+        for name in ("packages", "unreadable"):
+            written[name] = writer.value(scan[name], writer.step)
+    data = _probe.assemble_snapshot(other.facts(), env, paths, scan, scanner, _core.__version__)
+    rendered = (indent, writer.mapping(data, "", written)) if writer is not None else None
+    return Snapshot._of(data, rendered)
 
 
 def _fingerprint_key(fingerprint_key: bytes | str | None) -> bytes | None:

@@ -98,7 +98,7 @@ def _snapshot_to_file(args: argparse.Namespace) -> int:
             other = InterpreterDescription(args.python)
         from genevars import _snapshot
 
-        snapshot = _snapshot.take(args.paths, other, reveal_values=args.reveal_values)
+        snapshot = _snapshot.take(args.paths, other, reveal_values=args.reveal_values, indent=2)
     except SnapshotError as exc:
         raise CliError(str(exc)) from None
     finally:
