@@ -409,6 +409,28 @@ def test_scanners_agree_on_a_tree_with_everything(tmp_path: Path) -> None:
     assert by_name(native)["shared-name"]["shadowed"][1]["version"] == "2.0"
 
 
+def test_native_scan_objects_are_the_serde_form(tmp_path: Path) -> None:
+    """The scan's dicts are built by hand in the binding: they must be exactly what the
+    core's own JSON form of the same packages loads as."""
+    from genevars import _core, _probe
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    dist_info(first, "a", "1", extra="Requires-Dist: b>=1; extra == 'x'\nProvides-Extra: x\nRequires-Python: >=3.8\n",
+              direct_url={"url": "file:///src/a", "dir_info": {"editable": True}})
+    dist_info(second, "a", "0.9", installer=None)
+    write(first / "legacy-1.0.egg-info", "Name: legacy\nVersion: 1.0\n")
+    write(first / "old-3.egg" / "EGG-INFO" / "PKG-INFO", "Name: old\nVersion: 3\n")
+    (first / "broken-1.0.dist-info").mkdir()
+    paths = [str(first), str(second)]
+    scanned = native_scan(paths)
+    snapshot = _probe.take_snapshot({"paths": paths, "secret_rules": _core.secret_rules(), "use_native": True})
+    assert snapshot["created_by"]["scanner"] == "native"
+    serde_form = json.loads(_core.validate_snapshot(json.dumps(snapshot)))
+    assert scanned["packages"] == snapshot["packages"] == serde_form["packages"]
+    assert scanned["unreadable"] and scanned["unreadable"] == serde_form["unreadable"]
+    assert by_name(scanned)["a"]["shadowed"] and by_name(scanned)["a"]["direct_url"]["editable"] is True
+
+
 def test_scanners_agree_on_this_interpreter() -> None:
     paths = [p for p in sys.path if isinstance(p, str)]
     native, python = native_scan(paths), python_scan(paths)

@@ -2,7 +2,7 @@
 //! and what they return keeps its promises.
 #![no_main]
 
-use genevars::snapshot::metadata::{headers, read_header_block, CoreMetadata};
+use genevars::snapshot::metadata::{headers, read_header_block, CoreMetadata, Fields};
 use genevars::snapshot::scan::parse_direct_url;
 use libfuzzer_sys::fuzz_target;
 
@@ -15,7 +15,14 @@ fuzz_target!(|data: &[u8]| {
                     .all(|b| (0x21..=0x7e).contains(&b) && b != b':')
         );
         assert!(h.line >= 1);
+        let value = h.value();
+        assert_eq!(value.as_ref(), value.trim_ascii());
     }
+    // Reading only Name and Version gives the full reading's name and version.
+    let full = CoreMetadata::parse(data).map(|m| (m.name, m.version));
+    let name_and_version =
+        CoreMetadata::parse_fields(data, Fields::NameAndVersion).map(|m| (m.name, m.version));
+    assert_eq!(full, name_and_version);
     if let Ok(meta) = CoreMetadata::parse(data) {
         assert!(!meta.name.is_empty() && !meta.version.is_empty());
         let normalized =

@@ -1,15 +1,18 @@
 //! Bindings for snapshots: the native scanner and the snapshot loader.
 //!
-//! A scan result crosses the boundary as Python objects (pythonize), which is quicker
-//! than JSON text and `json.loads`; snapshots cross as JSON text, which Python keeps.
+//! A scan result crosses the boundary as the dicts and lists its JSON form loads as, built
+//! directly; snapshots cross as JSON text, which Python keeps.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyList, PyString};
 
 use super::errors::SnapshotError;
-use crate::snapshot::{self, metadata::Fields, scan};
+use crate::snapshot::scan::ScanResult;
+use crate::snapshot::{self, metadata::Fields, scan, DirectUrl, Package, ShadowedCopy};
 
 /// The shape of `scan_paths` output: 1 was JSON text, 2 is the dict. The stdlib probe
 /// uses the native scanner only with a protocol it knows (a worker may have another
@@ -20,10 +23,100 @@ const SCAN_PROTOCOL: u32 = 2;
 ///
 /// Never raises for what it finds on disk; unreadable entries are recorded with a reason.
 #[pyfunction]
-fn scan_paths(py: Python<'_>, paths: Vec<PathBuf>) -> PyResult<Bound<'_, PyAny>> {
+fn scan_paths(py: Python<'_>, paths: Vec<PathBuf>) -> PyResult<Bound<'_, PyDict>> {
     let result = py.allow_threads(|| scan::scan_paths(&paths));
-    pythonize::pythonize(py, &result)
-        .map_err(|e| SnapshotError::new_err(format!("cannot convert the scan result: {e}")))
+    ScanObjects::new(py).result(&result)
+}
+
+/// Builds the Python form of a scan result: what `json.loads` of its serde JSON gives
+/// (`shadowed` left out when empty), made directly. This runs on one core after the
+/// parallel scan, so it is kept cheap: interned keys, and one string object per location
+/// however many packages share it. `tests/test_scan.py` checks it against the serde form.
+struct ScanObjects<'py> {
+    py: Python<'py>,
+    locations: HashMap<String, Bound<'py, PyString>>,
+}
+
+impl<'py> ScanObjects<'py> {
+    fn new(py: Python<'py>) -> Self {
+        ScanObjects {
+            py,
+            locations: HashMap::new(),
+        }
+    }
+
+    fn result(mut self, result: &ScanResult) -> PyResult<Bound<'py, PyDict>> {
+        let py = self.py;
+        let packages = PyList::empty(py);
+        for package in &result.packages {
+            packages.append(self.package(package)?)?;
+        }
+        let unreadable = PyList::empty(py);
+        for entry in &result.unreadable {
+            let item = PyDict::new(py);
+            item.set_item(intern!(py, "path"), &entry.path)?;
+            item.set_item(intern!(py, "reason"), &entry.reason)?;
+            unreadable.append(item)?;
+        }
+        let out = PyDict::new(py);
+        out.set_item(intern!(py, "packages"), packages)?;
+        out.set_item(intern!(py, "unreadable"), unreadable)?;
+        Ok(out)
+    }
+
+    fn location(&mut self, location: &str) -> Bound<'py, PyString> {
+        let py = self.py;
+        self.locations
+            .entry(location.to_string())
+            .or_insert_with(|| PyString::new(py, location))
+            .clone()
+    }
+
+    fn package(&mut self, package: &Package) -> PyResult<Bound<'py, PyDict>> {
+        let py = self.py;
+        let item = PyDict::new(py);
+        item.set_item(intern!(py, "name"), &package.name)?;
+        item.set_item(intern!(py, "display_name"), &package.display_name)?;
+        item.set_item(intern!(py, "version"), &package.version)?;
+        item.set_item(intern!(py, "location"), self.location(&package.location))?;
+        item.set_item(intern!(py, "metadata_path"), &package.metadata_path)?;
+        item.set_item(intern!(py, "kind"), package.kind.as_str())?;
+        item.set_item(intern!(py, "installer"), &package.installer)?;
+        let direct_url = match &package.direct_url {
+            Some(direct_url) => Some(self.direct_url(direct_url)?),
+            None => None,
+        };
+        item.set_item(intern!(py, "direct_url"), direct_url)?;
+        item.set_item(intern!(py, "requires_dist"), &package.requires_dist)?;
+        item.set_item(intern!(py, "provides_extra"), &package.provides_extra)?;
+        item.set_item(intern!(py, "requires_python"), &package.requires_python)?;
+        if !package.shadowed.is_empty() {
+            let shadowed = PyList::empty(py);
+            for copy in &package.shadowed {
+                shadowed.append(self.shadowed(copy)?)?;
+            }
+            item.set_item(intern!(py, "shadowed"), shadowed)?;
+        }
+        Ok(item)
+    }
+
+    fn direct_url(&self, direct_url: &DirectUrl) -> PyResult<Bound<'py, PyDict>> {
+        let py = self.py;
+        let item = PyDict::new(py);
+        item.set_item(intern!(py, "url"), &direct_url.url)?;
+        item.set_item(intern!(py, "editable"), direct_url.editable)?;
+        item.set_item(intern!(py, "kind"), &direct_url.kind)?;
+        Ok(item)
+    }
+
+    fn shadowed(&mut self, copy: &ShadowedCopy) -> PyResult<Bound<'py, PyDict>> {
+        let py = self.py;
+        let item = PyDict::new(py);
+        item.set_item(intern!(py, "version"), &copy.version)?;
+        item.set_item(intern!(py, "location"), self.location(&copy.location))?;
+        item.set_item(intern!(py, "metadata_path"), &copy.metadata_path)?;
+        Ok(item)
+    }
 }
 
 /// `{normalized name: version}` of the distributions `import` would load from `paths`

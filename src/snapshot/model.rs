@@ -185,7 +185,9 @@ impl<'de> Deserialize<'de> for EnvValue {
         impl<'de> Visitor<'de> for EnvValueVisitor {
             type Value = EnvValue;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a string or a withheld object {\"withheld\", \"fingerprint\", \"display\"}")
+                f.write_str(
+                    "a string or a withheld object {\"withheld\", \"fingerprint\", \"display\"}",
+                )
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<EnvValue, E> {
                 Ok(EnvValue::Plain(v.to_owned()))
@@ -194,7 +196,8 @@ impl<'de> Deserialize<'de> for EnvValue {
                 Ok(EnvValue::Plain(v))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<EnvValue, A::Error> {
-                WithheldValue::deserialize(de::value::MapAccessDeserializer::new(map)).map(EnvValue::Withheld)
+                WithheldValue::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(EnvValue::Withheld)
             }
         }
         deserializer.deserialize_any(EnvValueVisitor)
@@ -203,7 +206,9 @@ impl<'de> Deserialize<'de> for EnvValue {
 
 /// The `env` map, whose errors name the variable (`env.API_KEY: ...`) and never quote
 /// its value.
-fn env_map<'de, D: Deserializer<'de>>(deserializer: D) -> Result<BTreeMap<String, EnvValue>, D::Error> {
+fn env_map<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<BTreeMap<String, EnvValue>, D::Error> {
     struct EnvVisitor;
     impl<'de> Visitor<'de> for EnvVisitor {
         type Value = BTreeMap<String, EnvValue>;
@@ -214,7 +219,10 @@ fn env_map<'de, D: Deserializer<'de>>(deserializer: D) -> Result<BTreeMap<String
             let mut env = BTreeMap::new();
             while let Some(key) = map.next_key::<String>()? {
                 let value = map.next_value::<EnvValue>().map_err(|e| {
-                    de::Error::custom(format_args!("env.{key}: {}", super::load::without_input(&e.to_string())))
+                    de::Error::custom(format_args!(
+                        "env.{key}: {}",
+                        super::load::without_input(&e.to_string())
+                    ))
                 })?;
                 env.insert(key, value);
             }
@@ -260,6 +268,17 @@ pub enum DistKind {
     EggInfo,
     #[serde(rename = "egg")]
     Egg,
+}
+
+impl DistKind {
+    /// The name the JSON form uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DistKind::DistInfo => "dist-info",
+            DistKind::EggInfo => "egg-info",
+            DistKind::Egg => "egg",
+        }
+    }
 }
 
 /// One installed distribution: the copy `import` loads.
@@ -335,5 +354,17 @@ impl Snapshot {
             .as_ref()
             .and_then(|o| o.node_id.clone().or_else(|| o.hostname.clone()))
             .unwrap_or_else(|| "snapshot".to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dist_kind_names_are_its_json_names() {
+        for kind in [DistKind::DistInfo, DistKind::EggInfo, DistKind::Egg] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
     }
 }
