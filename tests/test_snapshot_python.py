@@ -48,6 +48,27 @@ def test_python_snapshot_equals_the_interpreters_own(tmp_path: Path, monkeypatch
     assert ours == theirs
 
 
+def started_kind(argv: list) -> str:
+    process = _interpreter._start(argv)
+    assert process.stdout.read() == b"out\n" and process.stderr.read() == b"err\n"
+    assert process.wait() == 3
+    process.stdout.close()
+    process.stderr.close()
+    return type(process).__name__
+
+
+@pytest.mark.skipif(not hasattr(os, "posix_spawnp"), reason="no posix_spawnp here")
+def test_without_posix_spawn_the_answer_is_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    argv = [sys.executable, "-c", "import sys; print('out'); print('err', file=sys.stderr); sys.exit(3)"]
+    assert started_kind(argv) == "_Spawned"
+    spawned = snapshot_env(python=sys.executable)
+    monkeypatch.delattr(os, "posix_spawnp")  # as on Windows
+    assert started_kind(argv) == "Popen"
+    assert snapshot_env(python=sys.executable) == spawned
+    with pytest.raises(SnapshotError, match="no such interpreter"):
+        snapshot_env(python="/nonexistent/python")
+
+
 def test_current_directory_neither_shadows_nor_joins_the_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # `EXE -c` puts '' first on sys.path: it must not be reported, nor let a module in the
     # current directory replace the standard library while the interpreter describes itself.

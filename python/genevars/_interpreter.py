@@ -13,7 +13,6 @@ runs while it finishes describing itself.
 from __future__ import annotations
 
 import os
-import subprocess
 import threading
 
 from genevars._core import SnapshotError
@@ -69,12 +68,7 @@ class InterpreterDescription:
         self.label = f"--python {exe}"
         probe_file = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_probe.py")
         try:
-            self.proc = subprocess.Popen(
-                [exe, "-c", _DESCRIBE_CODE, probe_file],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
+            self.proc = _start([exe, "-c", _DESCRIBE_CODE, probe_file])
         except FileNotFoundError:
             raise SnapshotError(f"{self.label}: no such interpreter (give the path of a python executable)") from None
         except PermissionError:
@@ -154,3 +148,68 @@ class InterpreterDescription:
                 f"{self.label}: exited with status {status} ({last}); is it Python 3.8 or newer?"
             )
         raise SnapshotError(f"{self.label}: its answer was not the expected JSON; is it a Python interpreter?")
+
+
+def _start(argv: list[str]):
+    """``argv`` running with stdin from the null device and stdout and stderr piped, as a
+    ``subprocess.Popen`` or, where ``os.posix_spawnp`` exists, a ``_Spawned`` (importing
+    ``subprocess`` costs more than the spawn itself, and comes before the other
+    interpreter can start)."""
+    if not hasattr(os, "posix_spawnp"):
+        import subprocess
+
+        return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return _Spawned(argv)
+
+
+class _Spawned:
+    """The part of ``subprocess.Popen`` used here: ``stdout``, ``stderr``, ``poll()``,
+    ``wait()``, ``kill()``. Spawning errors are OSErrors, as with Popen. Unlike Popen it
+    closes no inherited descriptor and resets no signal: Python opens its own descriptors
+    non-inheritable, and the interpreter started sets its own signal handling."""
+
+    def __init__(self, argv: list[str]) -> None:
+        out_read, out_write = os.pipe()
+        err_read, err_write = os.pipe()
+        null = os.open(os.devnull, os.O_RDONLY)
+        try:
+            self.pid = os.posix_spawnp(
+                argv[0],
+                argv,
+                os.environ,
+                file_actions=[
+                    (os.POSIX_SPAWN_DUP2, null, 0),
+                    (os.POSIX_SPAWN_DUP2, out_write, 1),
+                    (os.POSIX_SPAWN_DUP2, err_write, 2),
+                ],
+            )
+        except BaseException:
+            os.close(out_read)
+            os.close(err_read)
+            raise
+        finally:
+            os.close(null)
+            os.close(out_write)
+            os.close(err_write)
+        self.stdout = open(out_read, "rb")
+        self.stderr = open(err_read, "rb")
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self) -> int:
+        if self.returncode is None:
+            _, status = os.waitpid(self.pid, 0)
+            self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.returncode is None:  # never a reaped pid, which may belong to another process now
+            import signal
+
+            os.kill(self.pid, signal.SIGKILL)
