@@ -1,5 +1,5 @@
 //! Criterion benches for the Rust hot paths: the metadata reader, the scan, a pair
-//! comparison and node grouping.
+//! comparison and node grouping (on parsed snapshots and from JSON text).
 //!
 //! The inputs come from the Python fixture generator, through environment variables that
 //! `benches/criterion_run.py` (part of `python3 benches/run_all.py`) sets:
@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use genevars::compare::{compare_nodes, compare_pair, CompareOptions};
+use genevars::compare::{compare_node_texts, compare_nodes, compare_pair, CompareOptions};
 use genevars::snapshot::{self, Origin, Snapshot};
 
 fn input_dir(var: &str) -> PathBuf {
@@ -103,10 +103,19 @@ fn grouping(c: &mut Criterion) {
             node
         })
         .collect();
+    // As the Python API gets them: JSON text, one document per node.
+    let texts: Vec<String> = nodes.iter().map(|n| serde_json::to_string(n).expect("serialize")).collect();
+    let name = |i: usize| format!("node {i}");
+    let opts = CompareOptions::default();
+    let from_text = compare_node_texts(&local, &texts, name, &[], &opts).expect("valid node snapshots");
+    assert_eq!(from_text.comparison, compare_nodes(&local, &nodes, &[], &opts), "grouping from text differs");
     let mut group = c.benchmark_group("grouping");
     group.sample_size(10);
     group.bench_function("compare_nodes 1,000 nodes x 1,000 packages (parsed)", |b| {
-        b.iter(|| std::hint::black_box(compare_nodes(&local, &nodes, &[], &CompareOptions::default())))
+        b.iter(|| std::hint::black_box(compare_nodes(&local, &nodes, &[], &opts)))
+    });
+    group.bench_function("compare_node_texts 1,000 nodes x 1,000 packages (from JSON)", |b| {
+        b.iter(|| std::hint::black_box(compare_node_texts(&local, &texts, name, &[], &opts).is_ok()))
     });
     group.finish();
 }

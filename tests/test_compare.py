@@ -235,6 +235,41 @@ def test_native_compare_nodes_validates_unreachable_items():
         _core.compare_nodes(base, [base, "{}"], [])
 
 
+def test_node_texts_of_one_environment_group_together_however_written():
+    """Nodes arrive as JSON text; the same environment written with other key order,
+    spacing, escapes or package order is one group, and each node keeps its origin."""
+    base = snapshot({"numpy": "1.26.4", "pandas": "2.3.3", "torch": "2.2.2"})
+    texts = [json.dumps(node(base, "n0"))]
+    texts.append(json.dumps(node(base, "n1"), sort_keys=True, indent=1))
+    texts.append(json.dumps(node(base, "n2"), ensure_ascii=True).replace('"numpy"', '"\\u006eumpy"'))
+    reordered = node(base, "n3")
+    reordered["packages"].reverse()
+    texts.append(json.dumps(reordered, separators=(",", ":")))
+    texts.append(json.dumps(node(base, "n4")))  # the same text as n0 but for origin
+    drifted = node(base, "n5")
+    drifted["packages"][1]["version"] = "2.2.0"
+    texts.append(json.dumps(drifted))
+    assert json.loads(texts[2])["packages"][0]["name"] == "numpy"
+    result = _core.compare_nodes(json.dumps(base), texts, [])
+    groups = json.loads(result.to_json())["groups"]
+    assert [[n["node_id"] for n in g["nodes"]] for g in groups] == [["n0", "n1", "n2", "n3", "n4"], ["n5"]]
+    assert groups[0]["nodes"][2] == {"node_id": "n2", "node_address": "127.0.0.1", "hostname": "host-n2"}
+    assert groups[1]["pkg_diffs"]["version_mismatch"] == [["pandas", "2.3.3", "2.2.0"]]
+    # The fingerprint is that of each snapshot alone.
+    assert groups[0]["fingerprint"] == _core.environment_fingerprint(texts[3])
+    assert groups[1]["fingerprint"] == _core.environment_fingerprint(texts[5])
+
+
+def test_the_first_invalid_node_text_is_named():
+    good = json.dumps(node(snapshot({"numpy": "1.26.4"}), "n0"))
+    bad_name = good.replace('"name": "numpy"', '"name": "NumPy"')
+    assert bad_name != good
+    with pytest.raises(genevars.SnapshotError, match=r"node snapshot 1: .*not normalized"):
+        _core.compare_nodes(good, [good, bad_name, good[:-1]], [])
+    with pytest.raises(genevars.SnapshotError, match=r"node snapshot 1: not valid JSON"):
+        _core.compare_nodes(good, [good, good[:-1], bad_name], [])
+
+
 def test_compare_many_builds_a_matrix(tmp_path):
     first = write(tmp_path / "local.json", snapshot({"numpy": "1.26.4", "pandas": "2.3.3", "torch": "2.2.2"}, python=(3, 12, 2)))
     pt22 = write(tmp_path / "pt22.json", snapshot({"numpy": "1.26.4", "torch": "2.2.0"}, python=(3, 10, 14)))

@@ -13,6 +13,7 @@ Tests that add a node (a stuck probe, a node removed mid-probe) remove it themse
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -192,7 +193,7 @@ def test_secret_values_appear_nowhere_but_their_difference_is_reported(drift_clu
     assert SECRET_VAR in texts["report"]
 
 
-def probe(drift_cluster: DriftCluster, node_ids: List[str], options: Dict[str, Any]) -> List[Dict[str, Any]]:
+def probe(drift_cluster: DriftCluster, node_ids: List[str], options: Dict[str, Any], as_json: bool = False) -> List[Any]:
     """The raw snapshots of the real probe on these nodes, through the Ray layer."""
     import ray
 
@@ -202,7 +203,7 @@ def probe(drift_cluster: DriftCluster, node_ids: List[str], options: Dict[str, A
     try:
         nodes = {n.node_id: n for n in _ray.list_nodes()}
         snapshots, unreachable = _ray.probe_nodes(
-            [nodes[i] for i in node_ids], options, _probe.take_snapshot, timeout=60
+            [nodes[i] for i in node_ids], options, _probe.take_snapshot, timeout=60, as_json=as_json
         )
     finally:
         ray.shutdown()
@@ -226,6 +227,76 @@ def test_one_fingerprint_key_serves_local_and_remote_probes(drift_cluster):
     revealed = _probe_options(reveal_values=True, fingerprint_key="5a" * 32)
     (drift,) = probe(drift_cluster, [drift_cluster.drift], revealed)
     assert drift["env"][SECRET_VAR] == NODE_SECRET
+
+
+def test_probes_answer_as_json_text_naming_their_node(drift_cluster):
+    from genevars.compare_env import _probe_options
+
+    options = _probe_options(reveal_values=False, fingerprint_key="00" * 32)
+    nodes = [drift_cluster.head, drift_cluster.drift]
+    as_dicts = probe(drift_cluster, nodes, options)
+    as_text = probe(drift_cluster, nodes, options, as_json=True)
+    for node_id, snapshot, text in zip(nodes, as_dicts, as_text):
+        assert isinstance(snapshot, dict) and isinstance(text, str)
+        loaded = json.loads(text)
+        assert loaded["origin"]["node_id"] == snapshot["origin"]["node_id"] == node_id
+        assert loaded["origin"]["node_address"] == snapshot["origin"]["node_address"] == "127.0.0.1"
+        assert loaded["origin"]["hostname"] == snapshot["origin"]["hostname"]
+        assert loaded["packages"] == snapshot["packages"]
+    versions = [{p["name"]: p["version"] for p in json.loads(t)["packages"]}["numpy"] for t in as_text]
+    assert versions == ["1.26.4", "2.2.6"]
+
+
+def test_package_lists_shared_by_nodes_are_fetched_once_each(drift_cluster, monkeypatch):
+    """Large package lists stay in the nodes' object stores, named by digest; the texts
+    the driver assembles are the snapshots the probes took."""
+    import ray
+
+    from genevars import _ray
+    from genevars.compare_env import _probe_options
+
+    monkeypatch.setattr(_ray, "SHARED_LIST_BYTES", 1)
+    monkeypatch.setattr(_ray, "_probe_task_cache", None)
+    options = _probe_options(reveal_values=False, fingerprint_key="00" * 32)
+    nodes = [drift_cluster.head, drift_cluster.same, drift_cluster.drift]
+    as_dicts = probe(drift_cluster, nodes, options)
+    as_text = probe(drift_cluster, nodes, options, as_json=True)
+    for node_id, snapshot, text in zip(nodes, as_dicts, as_text):
+        loaded = json.loads(text)
+        assert loaded["origin"]["node_id"] == node_id
+        assert loaded["packages"] == snapshot["packages"]
+    monkeypatch.setattr(_ray, "_probe_task_cache", None)
+
+    # A copy that cannot be fetched is taken from another node with the same list; with
+    # none left, the node is unreachable and says why.
+    ray.init(address=drift_cluster.address, logging_level="ERROR", log_to_driver=False)
+    try:
+        # The probe's answer: the rest as text, the list's digest and a reference to it.
+        fake = {"schema": "genevars.snapshot/1", "packages": [{"name": "numpy"}]}
+        rest, digest, ref = _ray._make_probe_task(lambda options: dict(fake))({}, True)
+        assert isinstance(ref, ray.ObjectRef)
+        assert digest == hashlib.sha256(ray.get(ref).encode()).hexdigest()
+        assert json.loads(rest) == {"schema": "genevars.snapshot/1", "origin": {"node_id": None, "node_address": None, "hostname": None}}
+
+        infos = {n.node_id: n for n in _ray.list_nodes()}
+        packages = json.dumps([{"name": "numpy"}])
+        rest = json.dumps({"schema": "genevars.snapshot/1"})
+        answers = {
+            drift_cluster.head: (rest, "d1", "not an object ref"),
+            drift_cluster.same: (rest, "d1", ray.put(packages)),
+            drift_cluster.drift: (rest, "d2", "not an object ref either"),
+            drift_cluster.nogv: (rest, None, "[]"),
+        }
+        unreachable: list = []
+        texts = _ray._join_package_lists(answers, infos, unreachable, time.monotonic() + 30)
+    finally:
+        ray.shutdown()
+    assert json.loads(texts[drift_cluster.head]) == {"schema": "genevars.snapshot/1", "packages": [{"name": "numpy"}]}
+    assert texts[drift_cluster.same] == texts[drift_cluster.head]
+    assert json.loads(texts[drift_cluster.nogv])["packages"] == []
+    assert drift_cluster.drift not in texts
+    assert [u["node_id"] for u in unreachable] == [drift_cluster.drift]
+    assert unreachable[0]["error"].startswith("its package list could not be fetched: ")
 
 
 def test_a_node_that_cannot_import_genevars_gets_a_full_stdlib_snapshot(drift_cluster):

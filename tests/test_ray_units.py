@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from genevars import ClusterError, _ray
+from genevars import ClusterError, _probe, _ray
 from genevars.compare_env import _at_or_above
 
 
@@ -68,3 +68,25 @@ def test_errors_are_one_line_with_url_credentials_masked():
 def test_fail_on_refuses_unknown_severities():
     with pytest.raises(ValueError, match="fail_on must be one of error, warning, never"):
         _at_or_above(None, "sometimes")
+
+
+def test_the_probe_task_is_made_once_per_probe_function():
+    # A new remote function per call would be pickled, exported and loaded by every
+    # worker again on each comparison.
+    def other_probe(options):
+        return {}
+
+    first = _ray._probe_task(_probe.take_snapshot)
+    assert _ray._probe_task(_probe.take_snapshot) is first
+    assert _ray._probe_task(other_probe) is not first
+    assert _ray._probe_task(_probe.take_snapshot) is not _ray._probe_task(other_probe)
+
+
+def test_a_snapshot_text_is_joined_from_its_rest_and_its_package_list():
+    import json
+
+    packages = json.dumps([{"name": "numpy", "version": "1.26.4"}])
+    for rest in ({"schema": "genevars.snapshot/1", "env": {"A": "}"}}, {}):
+        for text in (json.dumps(rest), json.dumps(rest, indent=2) + "\n"):
+            joined = _ray._with_packages(text, packages)
+            assert json.loads(joined) == dict(rest, packages=json.loads(packages))

@@ -304,11 +304,32 @@ def is_secret_key(name: str, rules: dict) -> bool:
     import fnmatch
 
     upper = name.translate(_ASCII_UPPER)
-    return any(
-        fnmatch.fnmatchcase(upper, p.translate(_ASCII_UPPER)) for p in rules["key_patterns"]
-    ) and not any(
-        fnmatch.fnmatchcase(upper, p.translate(_ASCII_UPPER)) for p in rules["key_exceptions"]
-    )
+    return bool(_any_glob(tuple(rules["key_patterns"])).match(upper)) and not _any_glob(
+        tuple(rules["key_exceptions"])
+    ).match(upper)
+
+
+# Memos of the two helpers below. Plain dicts, not functools.lru_cache: cloudpickle
+# ships an lru_cache wrapper by reference, which a worker without genevars cannot load.
+_GLOB_REGEXES: dict = {}
+_LOWER_SETS: dict = {}
+
+
+def _any_glob(globs: tuple):
+    """One regex matching what ``fnmatchcase`` matches with any of the upper-cased
+    ``globs``: built once, not per variable and glob."""
+    regex = _GLOB_REGEXES.get(globs)
+    if regex is None:
+        alternatives = "|".join(fnmatch.translate(g.translate(_ASCII_UPPER)) for g in globs)
+        regex = _GLOB_REGEXES[globs] = re.compile(alternatives or "(?!)")
+    return regex
+
+
+def _lower_set(names: tuple) -> frozenset:
+    found = _LOWER_SETS.get(names)
+    if found is None:
+        found = _LOWER_SETS[names] = frozenset(n.translate(_ASCII_LOWER) for n in names)
+    return found
 
 
 def _find(text: str, start: int, stop_chars: str) -> int:
@@ -347,7 +368,7 @@ def mask_credentials(value: str, rules: dict) -> str | None:
 
 
 def _mask_query_params(text: str, rules: dict) -> tuple:
-    params = {p.translate(_ASCII_LOWER) for p in rules["url_query_params"]}
+    params = _lower_set(tuple(rules["url_query_params"]))
     out = []
     changed = False
     last = 0

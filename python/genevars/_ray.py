@@ -9,7 +9,9 @@ exactly the kind of problem being diagnosed.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import inspect
+import json
 import socket
 import sys
 import time
@@ -38,6 +40,10 @@ PROGRESS_THRESHOLD = 5
 CONNECT_TIMEOUT_CAP = 10.0
 # Node ids are 56 hex characters; a shorter unique prefix is accepted (like git).
 MIN_NODE_ID_PREFIX = 6
+# A probe's package list at least this long (JSON text) is left in its node's object
+# store and fetched once per distinct list; shorter ones come back with the answer (Ray
+# returns results under 100 kB inline anyway).
+SHARED_LIST_BYTES = 100_000
 # Ray resource that marks the head node.
 HEAD_NODE_RESOURCE = "node:__internal_head__"
 # Settings for a cluster genevars starts itself: loopback only, no dashboard, a small
@@ -331,23 +337,47 @@ def _describe_error(exc: BaseException) -> str:
     return mask_credentials(text)
 
 
-def _with_origin(snapshot: Dict[str, Any], node: NodeInfo) -> Dict[str, Any]:
-    # Ray's node id and address are authoritative; the probe's own hostname is kept.
-    origin = dict(snapshot.get("origin") or {})
-    origin.update(node_id=node.node_id, node_address=node.address)
-    if not origin.get("hostname"):
-        origin["hostname"] = node.hostname or None
-    snapshot["origin"] = origin
-    return snapshot
-
-
-def _make_probe_task(take_snapshot: ProbeFunction) -> Callable[[Dict[str, Any]], Dict[str, Any]]:
+def _make_probe_task(take_snapshot: ProbeFunction) -> Callable[[Dict[str, Any], bool], Any]:
     # A nested function has no importable name, so cloudpickle ships its code; its only
-    # global is the closure's probe function, shipped by value through its module.
-    def genevars_probe(options: Dict[str, Any]) -> Dict[str, Any]:
-        return take_snapshot(options)
+    # globals are the closure's probe function, shipped by value through its module, a
+    # constant, and the json, hashlib and ray modules. Workers without genevars run it.
+    shared_list_bytes = SHARED_LIST_BYTES
+
+    def genevars_probe(options: Dict[str, Any], as_json: bool) -> Any:
+        snapshot = take_snapshot(options)
+        # Ray's node id and address (in options) are authoritative; the probe's own
+        # hostname is kept.
+        node = options.get("origin") or {}
+        origin = dict(snapshot.get("origin") or {})
+        origin.update(node_id=node.get("node_id"), node_address=node.get("node_address"))
+        if not origin.get("hostname"):
+            origin["hostname"] = node.get("hostname") or None
+        snapshot["origin"] = origin
+        if not as_json:
+            return snapshot
+        # As text, the snapshot goes to the comparison as it is: not pickled as a dict
+        # of a thousand packages, unpickled on the driver and serialized there again.
+        # A large package list stays in this node's object store under its digest: the
+        # nodes of a cluster mostly share one, and the driver fetches one copy of each.
+        packages = json.dumps(snapshot.pop("packages", None))
+        rest = json.dumps(snapshot)
+        if len(packages) < shared_list_bytes:
+            return (rest, None, packages)
+        return (rest, hashlib.sha256(packages.encode()).hexdigest(), ray.put(packages))
 
     return genevars_probe
+
+
+# The last probe function's remote task, kept across calls: a new remote function each
+# call is pickled and exported again, and every node's worker fetches and loads it again.
+_probe_task_cache: Optional[Tuple[ProbeFunction, Any]] = None
+
+
+def _probe_task(take_snapshot: ProbeFunction) -> Any:
+    global _probe_task_cache
+    if _probe_task_cache is None or _probe_task_cache[0] is not take_snapshot:
+        _probe_task_cache = (take_snapshot, ray.remote(_make_probe_task(take_snapshot)))
+    return _probe_task_cache[1]
 
 
 @contextlib.contextmanager
@@ -440,18 +470,19 @@ def probe_nodes(
     *,
     runtime_env: Optional[Dict[str, Any]] = None,
     timeout: float = 60.0,
-) -> Tuple[List[Dict[str, Any]], List[Dict[str, str]]]:
+    as_json: bool = False,
+) -> Tuple[List[Any], List[Dict[str, str]]]:
     """Run ``take_snapshot(options)`` on every target node at once.
 
     Each probe is a task pinned to its node (hard node affinity), asking for no CPU so
     that a cluster whose CPUs are all busy still answers, and never retried. Returns the
-    snapshots (each with ``origin`` naming its node) and ``unreachable`` entries for the
-    nodes whose probe failed, whose node died, or that did not answer within ``timeout``
-    seconds.
+    snapshots (each with ``origin`` naming its node; JSON text with ``as_json``, the form
+    the comparison takes) and ``unreachable`` entries for the nodes whose probe failed,
+    whose node died, or that did not answer within ``timeout`` seconds.
 
     >>> snapshots, unreachable = probe_nodes(select_nodes()[0], options, take_snapshot)  # doctest: +SKIP
     """
-    task = ray.remote(_make_probe_task(take_snapshot))
+    task = _probe_task(take_snapshot)
     if runtime_env is not None:
         runtime_env = upload_local_paths(runtime_env)
     pending: Dict[Any, NodeInfo] = {}
@@ -467,7 +498,7 @@ def probe_nodes(
                 task_options["runtime_env"] = runtime_env
             node_options = dict(options, origin=node.origin())
             try:
-                pending[task.options(**task_options).remote(node_options)] = node
+                pending[task.options(**task_options).remote(node_options, as_json)] = node
             except (ValueError, TypeError) as exc:  # Ray validates the runtime_env here
                 for ref in pending:
                     with contextlib.suppress(Exception):
@@ -476,7 +507,7 @@ def probe_nodes(
                     f"Ray refused the runtime_env: {_first_line(str(exc))}"
                 ) from None
 
-    snapshots: Dict[str, Dict[str, Any]] = {}
+    snapshots: Dict[str, Any] = {}
     unreachable: List[Dict[str, str]] = []
     progress = _Progress(len(targets))
     deadline = time.monotonic() + timeout
@@ -493,7 +524,7 @@ def probe_nodes(
             except Exception as exc:  # the node died, the worker crashed, the probe raised
                 unreachable.append(node.unreachable(_describe_error(exc)))
                 continue
-            snapshots[node.node_id] = _with_origin(snapshot, node)
+            snapshots[node.node_id] = snapshot
     for ref, node in pending.items():
         with contextlib.suppress(Exception):
             ray.cancel(ref, force=True)
@@ -503,6 +534,48 @@ def probe_nodes(
                 "still being set up); raise the timeout to wait longer"
             )
         )
+    if as_json:
+        snapshots = _join_package_lists(snapshots, {n.node_id: n for n in targets}, unreachable, deadline)
     progress.finish(len(unreachable))
     ordered = [snapshots[n.node_id] for n in targets if n.node_id in snapshots]
     return ordered, unreachable
+
+
+def _with_packages(rest: str, packages: str) -> str:
+    """A snapshot's JSON text from the rest of it (a JSON object) and its package list."""
+    body = rest.rstrip()[:-1].rstrip()
+    return f"{body}{', ' if body != '{' else ''}\"packages\": {packages}}}"
+
+
+def _join_package_lists(
+    answers: Dict[str, Any], nodes: Dict[str, NodeInfo], unreachable: List[Dict[str, str]], deadline: float
+) -> Dict[str, str]:
+    """Snapshot texts from the probes' ``(rest, digest, package list or its ref)``
+    answers, fetching one copy of each distinct shared list (from another node with the
+    same list when one copy cannot be fetched)."""
+    refs: Dict[str, List[Any]] = {}
+    for rest, digest, packages in answers.values():
+        if digest is not None:
+            refs.setdefault(digest, []).append(packages)
+    lists: Dict[str, str] = {}
+    errors: Dict[str, str] = {}
+    with contextlib.suppress(Exception):  # all at once; one by one if that fails
+        first = ray.get([c[0] for c in refs.values()], timeout=max(deadline - time.monotonic(), 0.001))
+        lists = dict(zip(refs, first))
+    for digest, candidates in refs.items():
+        for ref in candidates:
+            if digest in lists:
+                break
+            try:
+                lists[digest] = ray.get(ref, timeout=max(deadline - time.monotonic(), 0.001))
+            except Exception as exc:  # the node or worker holding it died, or time ran out
+                errors[digest] = _describe_error(exc)
+    texts: Dict[str, str] = {}
+    for node_id, (rest, digest, packages) in answers.items():
+        if digest is None:
+            texts[node_id] = _with_packages(rest, packages)
+        elif digest in lists:
+            texts[node_id] = _with_packages(rest, lists[digest])
+        else:
+            unreachable.append(nodes[node_id].unreachable(f"its package list could not be fetched: {errors[digest]}"))
+    return texts

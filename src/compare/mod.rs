@@ -9,6 +9,7 @@
 pub mod comparison;
 pub mod finding;
 mod many;
+mod node_texts;
 mod nodes;
 mod pair;
 pub mod version;
@@ -19,6 +20,7 @@ pub use comparison::{
 };
 pub use finding::{Category, Finding, Severity, Summary};
 pub use many::compare_many;
+pub use node_texts::{compare_node_texts, NodeTextsComparison};
 pub use nodes::{compare_nodes, environment_fingerprint, UnreachableNode};
 pub use pair::compare_pair;
 pub use version::{classify, VersionChange, VersionDiff};

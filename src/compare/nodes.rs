@@ -15,7 +15,7 @@ use super::many::matrix;
 use super::pair::{diff_pair, side_findings, unreadable_set, PairParts, Sides, LOCAL_REMOTE};
 use crate::knowledge::{knowledge, EnvClass, HintVars, Knowledge, Table};
 use crate::redact;
-use crate::snapshot::{EnvValue, Snapshot};
+use crate::snapshot::{EnvValue, Package, Snapshot};
 
 /// A node whose probe failed: it died, timed out, or the probe raised.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,7 +29,7 @@ pub struct UnreachableNode {
 /// Hashes what makes an environment, ignoring where and when it was observed: origin,
 /// pids, cwd, kernel release, the variables and paths Ray sets per worker, shell
 /// variables, and Ray's vendored packages. Equal fingerprints mean equal findings.
-struct Fingerprinter<'a> {
+pub(super) struct Fingerprinter<'a> {
     k: &'static Knowledge,
     opts: &'a CompareOptions,
     /// Variables and locations repeat on every node: classify each once.
@@ -38,7 +38,7 @@ struct Fingerprinter<'a> {
 }
 
 impl<'a> Fingerprinter<'a> {
-    fn new(opts: &'a CompareOptions) -> Self {
+    pub(super) fn new(opts: &'a CompareOptions) -> Self {
         Fingerprinter { k: knowledge(), opts, env_counts: HashMap::new(), location_counts: HashMap::new() }
     }
 
@@ -61,7 +61,35 @@ impl<'a> Fingerprinter<'a> {
         counts
     }
 
-    fn fingerprint(&mut self, s: &Snapshot) -> String {
+    pub(super) fn fingerprint(&mut self, s: &Snapshot) -> String {
+        let packages = self.packages_part(&s.packages);
+        self.fingerprint_with(s, packages)
+    }
+
+    /// The packages' share of a fingerprint, computed once per distinct package list.
+    pub(super) fn packages_part(&mut self, packages: &[Package]) -> PackagesPart {
+        // Package order depends on the scan; combine per-package hashes so it does not
+        // matter (two lanes, 128 bits).
+        let (mut lane_a, mut lane_b) = (0u64, 0u64);
+        for pkg in packages {
+            if !self.location_counts(&pkg.location) {
+                continue;
+            }
+            let mut ph = DefaultHasher::new();
+            (&pkg.name, &pkg.version).hash(&mut ph);
+            for copy in &pkg.shadowed {
+                copy.version.hash(&mut ph);
+            }
+            let a = ph.finish();
+            lane_a = lane_a.wrapping_add(a);
+            lane_b = lane_b.wrapping_add(a.rotate_left(17) ^ 0x9e37_79b9_7f4a_7c15);
+        }
+        PackagesPart(lane_a, lane_b, packages.len())
+    }
+
+    /// The fingerprint of `s` with `packages` standing for its package list (which is
+    /// not read: it may be empty, the list kept elsewhere).
+    pub(super) fn fingerprint_with(&mut self, s: &Snapshot, packages: PackagesPart) -> String {
         let mut h = DefaultHasher::new();
         let py = &s.python;
         (&py.implementation, &py.abi_tag).hash(&mut h);
@@ -80,23 +108,8 @@ impl<'a> Fingerprinter<'a> {
                 EnvValue::Withheld(w) => (1u8, &w.withheld, &w.fingerprint, &w.display).hash(&mut h),
             }
         }
-        // Package order depends on the scan; combine per-package hashes so it does not
-        // matter (two lanes, 128 bits).
-        let (mut lane_a, mut lane_b) = (0u64, 0u64);
-        for pkg in &s.packages {
-            if !self.location_counts(&pkg.location) {
-                continue;
-            }
-            let mut ph = DefaultHasher::new();
-            (&pkg.name, &pkg.version).hash(&mut ph);
-            for copy in &pkg.shadowed {
-                copy.version.hash(&mut ph);
-            }
-            let a = ph.finish();
-            lane_a = lane_a.wrapping_add(a);
-            lane_b = lane_b.wrapping_add(a.rotate_left(17) ^ 0x9e37_79b9_7f4a_7c15);
-        }
-        (lane_a, lane_b, s.packages.len()).hash(&mut h);
+        let PackagesPart(lane_a, lane_b, count) = packages;
+        (lane_a, lane_b, count).hash(&mut h);
         if self.opts.include_sys_path {
             let mut seen = HashSet::new();
             for entry in &s.sys_path {
@@ -110,6 +123,10 @@ impl<'a> Fingerprinter<'a> {
         format!("{first:016x}{:016x}", h.finish())
     }
 }
+
+/// What a package list adds to a fingerprint: two order-independent lanes and the count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct PackagesPart(u64, u64, usize);
 
 /// What identifies "the same difference" in two groups.
 type FindingKey<'a> = (super::Severity, Category, &'a str, &'a str, Option<&'a str>, Option<&'a str>);
@@ -167,12 +184,20 @@ pub fn compare_nodes(
     unreachable: &[UnreachableNode],
     opts: &CompareOptions,
 ) -> Comparison {
-    let k = knowledge();
     let mut fingerprinter = Fingerprinter::new(opts);
+    let fingerprints = nodes.iter().map(|n| fingerprinter.fingerprint(n)).collect();
+    let members = group_by_fingerprint(fingerprints);
+    let refs: Vec<NodeRef> =
+        nodes.iter().enumerate().map(|(i, n)| NodeRef::of(n, format!("node-{i}"))).collect();
+    let representatives: Vec<&Snapshot> = members.iter().map(|(_, idxs)| &nodes[idxs[0]]).collect();
+    compare_groups(local, &members, &representatives, &refs, unreachable, opts)
+}
+
+/// Node indexes by fingerprint, the largest group first.
+pub(super) fn group_by_fingerprint(fingerprints: Vec<String>) -> Vec<(String, Vec<usize>)> {
     let mut by_fingerprint: HashMap<String, usize> = HashMap::new();
     let mut members: Vec<(String, Vec<usize>)> = Vec::new();
-    for (i, node) in nodes.iter().enumerate() {
-        let fp = fingerprinter.fingerprint(node);
+    for (i, fp) in fingerprints.into_iter().enumerate() {
         match by_fingerprint.get(&fp) {
             Some(&g) => members[g].1.push(i),
             None => {
@@ -183,9 +208,20 @@ pub fn compare_nodes(
     }
     // The largest group is the cluster's norm; ties keep probe order.
     members.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.1[0].cmp(&b.1[0])));
+    members
+}
 
-    let refs: Vec<NodeRef> =
-        nodes.iter().enumerate().map(|(i, n)| NodeRef::of(n, format!("node-{i}"))).collect();
+/// [`compare_nodes`] once the nodes are grouped: `members` from [`group_by_fingerprint`],
+/// `representatives[g]` the snapshot of group `g`'s first node, `refs[i]` node `i`.
+pub(super) fn compare_groups(
+    local: &Snapshot,
+    members: &[(String, Vec<usize>)],
+    representatives: &[&Snapshot],
+    refs: &[NodeRef],
+    unreachable: &[UnreachableNode],
+    opts: &CompareOptions,
+) -> Comparison {
+    let k = knowledge();
     let mut findings = Vec::new();
     side_findings(local, true, LOCAL_REMOTE.local, &HashSet::new(), &mut findings);
     let local_unreadable = unreadable_set(local);
@@ -193,12 +229,12 @@ pub fn compare_nodes(
     let mut groups = Vec::with_capacity(members.len());
     let mut per_group: Vec<Vec<Finding>> = Vec::with_capacity(members.len());
     for (g, (fingerprint, idxs)) in members.iter().enumerate() {
-        let rep = &nodes[idxs[0]];
+        let rep = representatives[g];
         let ids: Vec<String> = idxs.iter().map(|&i| refs[i].node_id.clone()).collect();
         let mut parts = diff_pair(local, rep, opts, LOCAL_REMOTE);
         side_findings(rep, false, LOCAL_REMOTE.remote, &local_unreadable, &mut parts.findings);
         if g > 0 {
-            let first = &nodes[members[0].1[0]];
+            let first = representatives[0];
             let sides = Sides { local: &group_words[0], remote: &group_words[g] };
             drift(k, first, rep, opts, sides, &mut parts);
         }
@@ -219,7 +255,7 @@ pub fn compare_nodes(
         });
         per_group.push(parts.findings);
     }
-    findings.extend(merge_common(per_group, &refs));
+    findings.extend(merge_common(per_group, refs));
     for node in unreachable {
         findings.push(unreachable_finding(k, node));
     }
@@ -227,7 +263,7 @@ pub fn compare_nodes(
     // Drift: what the groups disagree on, side by side with local.
     let matrix = (members.len() > 1).then(|| {
         let mut columns: Vec<&Snapshot> = vec![local];
-        columns.extend(members.iter().map(|(_, idxs)| &nodes[idxs[0]]));
+        columns.extend(representatives.iter().copied());
         let mut labels = vec!["local".to_string()];
         labels.extend((0..members.len()).map(|g| format!("group {g}")));
         matrix(&columns, &labels, &findings, 1)
@@ -248,7 +284,7 @@ pub fn compare_nodes(
             .map(|t| SysPathDiffs::union(&t.sys_path_diffs, groups.iter().map(|g| &g.sys_path_diffs)))
             .unwrap_or_default(),
         groups,
-        node_count: nodes.len() + unreachable.len(),
+        node_count: refs.len() + unreachable.len(),
         matrix,
     }
 }

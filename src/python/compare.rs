@@ -2,6 +2,7 @@
 //! frozen native object that renders itself (JSON, text, HTML).
 
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyDict, PyDictMethods};
 
 use super::errors::{ComparisonError, SnapshotError};
@@ -152,7 +153,8 @@ fn unreachable_node(i: usize, item: &Bound<'_, PyAny>) -> PyResult<UnreachableNo
 fn compare_nodes(
     py: Python<'_>,
     local_json: &str,
-    nodes: Vec<String>,
+    // Borrowed, not copied into Strings: they may be hundreds of megabytes.
+    nodes: Vec<PyBackedStr>,
     unreachable: Vec<Bound<'_, PyAny>>,
     env_prefix: Option<String>,
     include_sys_path: bool,
@@ -166,14 +168,12 @@ fn compare_nodes(
         .collect::<PyResult<Vec<_>>>()?;
     py.allow_threads(|| {
         let local = parse("local snapshot", local_json)?;
-        let nodes = parse_all(&nodes, |i| format!("node snapshot {i}"))?;
-        let comparison = cmp::compare_nodes(&local, &nodes, &unreachable, &opts);
-        let remote = comparison.groups.first().and_then(|g| {
-            let id = &g.nodes[0].node_id;
-            nodes.iter().enumerate().find(|(i, n)| &cmp::NodeRef::of(n, format!("node-{i}")).node_id == id)
-        });
-        let remote = remote.map(|(_, n)| n.clone());
-        Ok(PyComparison { comparison, local, remote })
+        let name = |i: usize| format!("node snapshot {i}");
+        let compared = cmp::compare_node_texts(&local, &nodes, name, &unreachable, &opts)
+            .map_err(|e| SnapshotError::new_err(e.to_string()))?;
+        // The first (largest) group's snapshot stands for "remote" in reports.
+        let remote = compared.representatives.into_iter().next();
+        Ok(PyComparison { comparison: compared.comparison, local, remote })
     })
 }
 

@@ -3,9 +3,11 @@
 //! Loading validates before it trusts: malformed JSON, a missing field or an unknown
 //! major schema each give one line naming the source and the problem.
 
+use std::collections::BTreeMap;
+
 use thiserror::Error;
 
-use super::model::{EnvValue, Snapshot, SNAPSHOT_SCHEMA_MAJOR};
+use super::model::{EnvValue, Package, Snapshot, SNAPSHOT_SCHEMA_MAJOR};
 
 /// Why a snapshot could not be loaded. `source` names the file (or `<string>`).
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -69,7 +71,7 @@ fn check_schema(source: &str, value: &serde_json::Value) -> Result<(), SnapshotE
 
 /// Checks a string `schema` tag: `genevars.snapshot/<major>[.minor]` with a major this
 /// build reads.
-fn check_schema_tag(source: &str, found: String) -> Result<(), SnapshotError> {
+pub(crate) fn check_schema_tag(source: &str, found: String) -> Result<(), SnapshotError> {
     let Some(version) = found.strip_prefix(SCHEMA_PREFIX) else {
         return Err(SnapshotError::ForeignSchema {
             file: source.to_string(),
@@ -137,8 +139,14 @@ pub fn from_json_str(source: &str, text: &str) -> Result<Snapshot, SnapshotError
 /// The rules serde cannot express. A hand-edited `"name": "PyYAML"` would otherwise
 /// never match `pyyaml` and show up as a package missing on one side.
 fn check_content(snapshot: &Snapshot) -> Result<(), String> {
+    check_packages(&snapshot.packages)?;
+    check_env(&snapshot.env)
+}
+
+/// Package names: valid, normalized, each listed once.
+pub(crate) fn check_packages(packages: &[Package]) -> Result<(), String> {
     let mut seen = std::collections::HashSet::new();
-    for (i, package) in snapshot.packages.iter().enumerate() {
+    for (i, package) in packages.iter().enumerate() {
         let normalized = pep508_rs::PackageName::new(package.name.clone()).map_err(|_| {
             format!(
                 "packages[{i}].name {:?} is not a valid distribution name",
@@ -159,7 +167,12 @@ fn check_content(snapshot: &Snapshot) -> Result<(), String> {
             ));
         }
     }
-    for (key, value) in &snapshot.env {
+    Ok(())
+}
+
+/// Withheld values: a known kind, and a well-formed fingerprint if any.
+pub(crate) fn check_env(env: &BTreeMap<String, EnvValue>) -> Result<(), String> {
+    for (key, value) in env {
         if let EnvValue::Withheld(w) = value {
             // The value is not quoted: a hand-edited file may hold a secret in any field.
             if w.withheld != "secret" && w.withheld != "url-credentials" {

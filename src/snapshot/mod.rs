@@ -4,10 +4,12 @@
 //! - [`metadata`]: the core-metadata (METADATA / PKG-INFO) reader.
 //! - [`scan`]: the site-packages scanner (dist-info, egg-info, .egg, shadowing).
 //! - [`load`]: reading snapshot JSON with validation and clear errors.
+//! - [`partial`]: reading it without the package list, for grouping many nodes.
 
 pub mod load;
 pub mod metadata;
 pub mod model;
+pub mod partial;
 pub mod scan;
 
 pub use load::{SnapshotError, from_json_str, to_json_string};

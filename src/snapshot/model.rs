@@ -206,7 +206,7 @@ impl<'de> Deserialize<'de> for EnvValue {
 
 /// The `env` map, whose errors name the variable (`env.API_KEY: ...`) and never quote
 /// its value.
-fn env_map<'de, D: Deserializer<'de>>(
+pub(crate) fn env_map<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<BTreeMap<String, EnvValue>, D::Error> {
     struct EnvVisitor;
