@@ -301,8 +301,6 @@ def marker_environment() -> dict:
 
 def is_secret_key(name: str, rules: dict) -> bool:
     """True when a variable of this name holds a secret (the rules' globs, any case)."""
-    import fnmatch
-
     upper = name.translate(_ASCII_UPPER)
     return bool(_any_glob(tuple(rules["key_patterns"])).match(upper)) and not _any_glob(
         tuple(rules["key_exceptions"])
@@ -320,6 +318,8 @@ def _any_glob(globs: tuple):
     ``globs``: built once, not per variable and glob."""
     regex = _GLOB_REGEXES.get(globs)
     if regex is None:
+        import fnmatch
+
         alternatives = "|".join(fnmatch.translate(g.translate(_ASCII_UPPER)) for g in globs)
         regex = _GLOB_REGEXES[globs] = re.compile(alternatives or "(?!)")
     return regex
