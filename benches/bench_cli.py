@@ -6,6 +6,11 @@ site-packages holds pip, setuptools and N synthetic distributions. Output goes t
 ``--disable-pip-version-check`` so that no round waits on the network. Before timing, the
 three package sets are checked to agree.
 Targets: genevars / uv <= 1.0; pip / genevars >= 10.
+
+For information, ``genevars snapshot --path SITE-PACKAGES`` on the same venv: the same scan
+and file without starting the venv's interpreter to describe itself, so the difference
+between the two is what ``--python`` costs on top of the scan (about one interpreter
+start, most of it overlapped with the scan).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import sys
 from pathlib import Path
 
 from _harness import bench_args, emit, log, pairwise, ratio, row, run_cmd, summarize
+from fixtures import venv_site_packages
 
 
 def norm(name: str) -> str:
@@ -29,12 +35,14 @@ def commands(tool_bin: Path, venv: Path) -> dict[str, list[str]]:
         "genevars snapshot": [str(tool_bin / "genevars"), "snapshot", "--python", py, "-o", "/dev/null"],
         "uv pip list": [str(tool_bin / "uv"), "pip", "list", "--python", py, "--format", "json"],
         "pip list": [py, "-m", "pip", "list", "--format", "json", "--disable-pip-version-check"],
+        "genevars snapshot --path": [str(tool_bin / "genevars"), "snapshot", "--path",
+                                     str(venv_site_packages(venv)), "-o", "/dev/null"],
     }
 
 
 def check_same_packages(cmds: dict[str, list[str]], tmp: Path) -> int:
     snap_file = tmp / "cli-check.json"
-    subprocess.run(cmds["genevars snapshot"][:-1] + [str(snap_file)], check=True)
+    subprocess.run(cmds["genevars snapshot"][:-1] + [str(snap_file)], check=True, stdout=subprocess.DEVNULL)
     ours = {p["name"]: p["version"] for p in json.loads(snap_file.read_text())["packages"]}
     for tool in ("uv pip list", "pip list"):
         out = subprocess.run(cmds[tool], check=True, capture_output=True, text=True).stdout
@@ -62,11 +70,14 @@ def main() -> None:
         vs_pip = ratio(samples, "pip list", "genevars snapshot")
         details[f"venv-{n}"] = {"summary": s, "genevars_over_uv": vs_uv, "pip_over_genevars": vs_pip,
                                 "commands": {k: " ".join(v) for k, v in cmds.items()}}
-        g, u, p = (s[k]["median_ms"] for k in ("genevars snapshot", "uv pip list", "pip list"))
+        g, u, p, only_scan = (s[k]["median_ms"] for k in ("genevars snapshot", "uv pip list", "pip list",
+                                                           "genevars snapshot --path"))
         rows.append(row(f"2.{n}u", f"`genevars snapshot --python` / `uv pip list`, {n:,}-dist venv "
                         f"({g:.1f} ms vs {u:.1f} ms)", "<= 1.0", vs_uv["of_medians"], "", vs_uv["of_medians"] <= 1.0))
         rows.append(row(f"2.{n}p", f"`pip list` / `genevars snapshot --python`, {n:,}-dist venv "
                         f"({p:.0f} ms vs {g:.1f} ms)", ">= 10x", vs_pip["of_medians"], "x", vs_pip["of_medians"] >= 10))
+        rows.append(row(f"2.{n}s", f"`genevars snapshot --path` its site-packages, {n:,}-dist venv "
+                        "(no second interpreter)", "(info)", only_scan, "ms", None))
     emit(rows, details)
 
 

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
 
 from genevars.cli import EXIT_INPUT, CliError
 
 SUBCOMMANDS = ("snapshot", "diff", "compare", "check", "manifest", "requirements")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The ``genevars`` parser. When ``argv`` starts with a subcommand, only that one is
+    registered: each subcommand module imports what it needs (``compare`` imports the
+    Ray entry points), and a run pays only for its own. Help and errors read the same."""
     from importlib import import_module
 
     from genevars import __version__
@@ -29,15 +31,18 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"genevars {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # prog given: argparse would otherwise format a usage line (importing shutil) to find it.
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", prog="genevars")
     subparsers.required = True
-    for name in SUBCOMMANDS:
+    chosen = argv[0] if argv and argv[0] in SUBCOMMANDS else None
+    for name in (chosen,) if chosen else SUBCOMMANDS:
         import_module(f"genevars.cli.{name}").add_parser(subparsers)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)

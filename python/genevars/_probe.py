@@ -24,16 +24,16 @@ this interpreter (sys.path, markers, platform, python) as JSON.
 from __future__ import annotations
 
 import errno
-import fnmatch
-import hmac
 import json
 import os
 import platform
 import re
-import socket
 import stat
 import sys
 import sysconfig
+
+# fnmatch, hmac (OpenSSL) and socket are imported where they are used: describing an
+# interpreter (``genevars snapshot --python``) needs none of them.
 
 SCHEMA = "genevars.snapshot/1"
 #: How to read ``_core.scan_paths`` output, by ``_core.SCAN_PROTOCOL``: 1 returned JSON
@@ -94,33 +94,52 @@ def take_snapshot(options: dict) -> dict:
     key = bytes.fromhex(key_hex) if key_hex else None
     reveal = bool(options.get("reveal_values", False))
 
-    scan = _native_scan(paths) if options.get("use_native", True) else None
-    scanner = "native" if scan is not None else "python"
-    if scan is None:
-        scan = scan_paths(paths, rules)
-
+    scan, scanner = scan_entries(paths, rules, options.get("use_native", True))
     # Another interpreter's facts (``--python``) replace this one's, which are then not
     # computed at all (platform_info() starts a `uname -p`).
     facts = options.get("described") or _interpreter_facts()
+    env = capture_env(os.environ, rules, key, reveal)
+    return assemble_snapshot(
+        facts, env, paths, scan, scanner, options.get("tool_version"), options.get("origin")
+    )
+
+
+def scan_entries(paths: list, rules: dict, use_native: bool = True) -> tuple:
+    """``(scan, scanner)``: the packages and unreadable entries of ``paths``, and
+    ``"native"`` or ``"python"`` for the scanner that found them."""
+    scan = _native_scan(paths) if use_native else None
+    if scan is not None:
+        return scan, "native"
+    return scan_paths(paths, rules), "python"
+
+
+def assemble_snapshot(
+    facts: dict, env: dict, paths: list, scan: dict, scanner: str, tool_version=None, origin=None
+) -> dict:
+    """The snapshot dict from its parts: ``facts`` as ``describe()`` gives them (python,
+    platform, markers, genevars_version), ``env`` from ``capture_env``, the scanned path
+    entries and ``scan_entries``' result. Callers that gather the parts in another order
+    (``snapshot --python`` overlaps them with another interpreter) build the same dict."""
     snapshot = {
         "schema": SCHEMA,
         "created_by": {
             "tool": "genevars",
-            "version": options.get("tool_version") or _genevars_version() or "",
+            "version": tool_version or _genevars_version() or "",
             "scanner": scanner,
         },
         "python": facts["python"],
         "platform": facts["platform"],
         "markers": facts["markers"],
         "cwd": _cwd(),
-        "env": capture_env(os.environ, rules, key, reveal),
+        "env": env,
         "sys_path": [_text(entry) for entry in paths],
         "packages": scan["packages"],
         "unreadable": scan["unreadable"],
         "genevars_version": facts["genevars_version"],
     }
-    origin = options.get("origin")
     if origin is not None:
+        import socket
+
         origin = dict(origin)
         origin.setdefault("hostname", socket.gethostname())
         origin.setdefault("pid", os.getpid())
@@ -299,6 +318,8 @@ def _any_glob(globs: tuple):
     ``globs``: built once, not per variable and glob."""
     regex = _GLOB_REGEXES.get(globs)
     if regex is None:
+        import fnmatch
+
         alternatives = "|".join(fnmatch.translate(g.translate(_ASCII_UPPER)) for g in globs)
         regex = _GLOB_REGEXES[globs] = re.compile(alternatives or "(?!)")
     return regex
@@ -377,6 +398,8 @@ def _mask_query_params(text: str, rules: dict) -> tuple:
 
 def fingerprint(key: bytes, value: str) -> str:
     """``hmac-sha256:`` and 32 hex digits of the HMAC of ``value`` under ``key``."""
+    import hmac
+
     data = value.encode("utf-8", "surrogateescape")
     return FINGERPRINT_PREFIX + hmac.new(key, data, "sha256").hexdigest()[:32]
 

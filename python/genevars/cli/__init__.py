@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+
+# Not `typing.TYPE_CHECKING`: importing typing costs every command a few ms.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from genevars._findings import FindingsView
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -27,7 +31,7 @@ def add_fail_on(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def exit_status(result: Any, fail_on: str) -> int:
+def exit_status(result: FindingsView, fail_on: str) -> int:
     """``EXIT_FINDINGS`` when ``result`` (a FindingsView) has findings at ``fail_on`` or worse."""
     if fail_on == "never":
         return EXIT_OK

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 
@@ -70,30 +71,53 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from genevars import SnapshotError, snapshot_env
+    # The scan result becomes ~20 objects per distribution at once: the cycle collector
+    # would walk them all several times over, and nothing here makes cycles.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _snapshot_to_file(args)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _snapshot_to_file(args: argparse.Namespace) -> int:
+    from genevars import SnapshotError
 
     for path in args.paths or ():
         if not os.path.isdir(path):
             what = "is not a directory" if os.path.exists(path) else "does not exist"
             raise CliError(f"--path {path}: {what}; give a site-packages directory")
+    other = None
     try:
-        snapshot = snapshot_env(
-            args.paths, python=args.python, reveal_values=args.reveal_values
-        )
+        if args.python is not None:
+            # Started before the rest is imported: it describes itself meanwhile.
+            from genevars._interpreter import InterpreterDescription
+
+            other = InterpreterDescription(args.python)
+        from genevars import _snapshot
+
+        snapshot = _snapshot.take(args.paths, other, reveal_values=args.reveal_values, indent=2)
     except SnapshotError as exc:
         raise CliError(str(exc)) from None
+    finally:
+        if other is not None:
+            other.close()
     if args.reveal_values:
         print(
             "genevars: --reveal-values: secret values are stored in plain text",
             file=sys.stderr,
         )
-    text = snapshot.to_json(indent=2) + "\n"
+    text = snapshot.to_json(indent=2)
     if args.output is None:
         sys.stdout.write(text)
+        sys.stdout.write("\n")
         return EXIT_OK
     try:
         with open(args.output, "w", encoding="utf-8") as f:
             f.write(text)
+            f.write("\n")
     except OSError as exc:
         raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     unreadable = len(snapshot.unreadable)

@@ -1,0 +1,198 @@
+"""`snapshot_env(python=EXE)` / `genevars snapshot --python EXE`: another interpreter
+describes itself (its sys.path first, then the rest) while this one scans; and the
+indented JSON writer that `genevars snapshot` and `Snapshot.save` use."""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from genevars import SnapshotError, _interpreter, _snapshot, snapshot_env
+from genevars._snapshot import indented_json
+from snapshot_trees import dist_info
+
+
+def fresh_snapshot_of(python: str, cwd: Path) -> dict:
+    """What ``snapshot_env()`` says inside a fresh ``python``: the reference for
+    ``--python``. The ``''`` that ``-c`` puts first is not the interpreter's own path."""
+    code = (
+        "import sys; del sys.path[0]; import json, genevars; "
+        "print(json.dumps(genevars.snapshot_env().to_dict()))"
+    )
+    proc = subprocess.run(
+        [python, "-c", code], capture_output=True, text=True, timeout=120, cwd=cwd, env=dict(os.environ)
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_python_snapshot_equals_the_interpreters_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    extra = tmp_path / "extra"
+    dist_info(extra, "attrs", "23.2.0")
+    monkeypatch.setenv("PYTHONPATH", str(extra))  # the other interpreter's path has it
+    monkeypatch.setenv("GENEVARS_TEST_TOKEN", "not-shown")
+    monkeypatch.chdir(tmp_path)
+    theirs = fresh_snapshot_of(sys.executable, tmp_path)
+    ours = snapshot_env(python=sys.executable).to_dict()
+    assert str(extra) in ours["sys_path"]
+    assert ours["packages"] and any(p["name"] == "attrs" for p in ours["packages"])
+    assert ours["env"]["GENEVARS_TEST_TOKEN"]["withheld"] == "secret"
+    assert ours == theirs
+
+
+def started_kind(argv: list) -> str:
+    process = _interpreter._start(argv)
+    assert process.stdout.read() == b"out\n" and process.stderr.read() == b"err\n"
+    assert process.wait() == 3
+    process.stdout.close()
+    process.stderr.close()
+    return type(process).__name__
+
+
+@pytest.mark.skipif(not hasattr(os, "posix_spawnp"), reason="no posix_spawnp here")
+def test_without_posix_spawn_the_answer_is_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    argv = [sys.executable, "-c", "import sys; print('out'); print('err', file=sys.stderr); sys.exit(3)"]
+    assert started_kind(argv) == "_Spawned"
+    spawned = snapshot_env(python=sys.executable)
+    monkeypatch.delattr(os, "posix_spawnp")  # as on Windows
+    assert started_kind(argv) == "Popen"
+    assert snapshot_env(python=sys.executable) == spawned
+    with pytest.raises(SnapshotError, match="no such interpreter"):
+        snapshot_env(python="/nonexistent/python")
+
+
+def test_current_directory_neither_shadows_nor_joins_the_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `EXE -c` puts '' first on sys.path: it must not be reported, nor let a module in the
+    # current directory replace the standard library while the interpreter describes itself.
+    (tmp_path / "platform.py").write_text("raise SystemExit('the wrong platform module')\n")
+    (tmp_path / "json.py").write_text("raise SystemExit('the wrong json module')\n")
+    dist_info(tmp_path, "here", "1.0")
+    monkeypatch.chdir(tmp_path)
+    snap = snapshot_env(python=sys.executable)
+    assert "" not in snap.sys_path and str(tmp_path) not in snap.sys_path
+    assert "here" not in snap.packages
+    assert snap.platform["system"]
+
+
+def fake_python(tmp_path: Path, body: str) -> str:
+    script = tmp_path / "fake-python"
+    script.write_text("#!/bin/sh\n" + body + "\n")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return str(script)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="shell-script interpreters")
+def test_chatty_interpreter_does_not_block(tmp_path: Path) -> None:
+    # 256 KiB on stderr before it answers: more than a pipe holds.
+    python = fake_python(tmp_path, f'head -c 262144 /dev/zero >&2\nexec "{sys.executable}" "$@"')
+    snap = snapshot_env(python=python)
+    assert snap.python["version_info"]["major"] == sys.version_info.major
+
+
+@pytest.mark.skipif(os.name != "posix", reason="shell-script interpreters")
+def test_silent_interpreter_times_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_interpreter, "DESCRIBE_TIMEOUT", 1.0)
+    python = fake_python(tmp_path, "exec sleep 30")
+    with pytest.raises(SnapshotError) as info:
+        snapshot_env(python=python)
+    assert str(info.value) == f"--python {python}: gave no answer within 1 s"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="shell-script interpreters")
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ('echo "[\\"/x\\"]"; exit 3', "exited with status 3 (no error output)"),
+        ('echo "[\\"/x\\"]"; echo "{"', "its answer was not the expected JSON"),
+        ('echo "[1, 2]"', "its answer was not the expected JSON"),
+        ('echo "Traceback" >&2; echo "ImportError: no" >&2; exit 1', "exited with status 1 (ImportError: no)"),
+    ],
+    ids=["dies-after-path", "bad-facts", "path-not-strings", "traceback"],
+)
+def test_broken_answers_are_one_line(tmp_path: Path, body: str, message: str) -> None:
+    python = fake_python(tmp_path, body)
+    with pytest.raises(SnapshotError) as info:
+        snapshot_env(python=python)
+    text = str(info.value)
+    assert text.startswith(f"--python {python}: ") and message in text
+    assert "\n" not in text
+
+
+def test_cli_python_snapshot_imports_no_other_command(tmp_path: Path) -> None:
+    out = tmp_path / "snap.json"
+    code = (
+        "import sys; from genevars.__main__ import main; "
+        f"rc = main(['snapshot', '--python', sys.executable, '-o', {str(out)!r}]); "
+        "print(sorted(m for m in sys.modules if m.startswith(('genevars', 'ray'))))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    modules = proc.stdout.splitlines()[-1]
+    for unwanted in ("genevars.compare_env", "genevars._compare", "genevars._deps", "genevars.cli.diff", "'ray"):
+        assert unwanted not in modules
+    assert json.loads(out.read_text())["schema"] == "genevars.snapshot/1"
+
+
+def test_cli_snapshot_leaves_the_cycle_collector_as_it_found_it(tmp_path: Path) -> None:
+    from genevars.__main__ import main
+
+    dist_info(tmp_path / "site", "attrs", "23.2.0")
+    args = ["snapshot", "--path", str(tmp_path / "site"), "-o", str(tmp_path / "snap.json")]
+    assert gc.isenabled()
+    assert main(args) == 0
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert main(args) == 0
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert json.loads((tmp_path / "snap.json").read_text())["packages"][0]["name"] == "attrs"
+
+
+EDGE_VALUES: list[Any] = [
+    {},
+    [],
+    "",
+    {"a": [], "b": {}, "c": [[]], "d": [{}]},
+    ["one", "two", "three"],
+    {"requires": ["numpy>=1.22", 'pandas; extra == "io"'], "direct_url": {"url": "u", "editable": False}},
+    {"text": 'quote " backslash \\ newline \n tab \t nul \x00 del \x7f é 😀 \u2028'},
+    {"numbers": [0, -1, 10**30, 1.5, -0.0, float("inf"), float("nan")], "flags": [True, False, None]},
+    {"mixed": ["a", 1, None, ["b", {"c": "d"}], {"e": []}]},
+    {1: "int key", None: "null key", True: "bool key", 2.5: "float key"},
+    {"tuple": ("x", 1), "nested": {"deeper": {"deepest": ["s"]}}},
+]
+
+
+@pytest.mark.parametrize("value", EDGE_VALUES)
+@pytest.mark.parametrize("indent", [2, 0, 4, "\t"])
+def test_indented_json_is_json_dumps(value: Any, indent: Any) -> None:
+    assert indented_json(value, indent) == json.dumps(value, indent=indent, ensure_ascii=False)
+
+
+def test_text_written_while_the_interpreter_describes_itself_is_json_dumps(tmp_path: Path) -> None:
+    from genevars._interpreter import InterpreterDescription
+
+    dist_info(tmp_path / "site", "pandas", "2.2.2", extra="Requires-Dist: numpy>=1.22.4\n")
+    with InterpreterDescription(sys.executable) as other:
+        snap = _snapshot.take([str(tmp_path / "site")], other, indent=2)
+    assert snap.to_json(2) == json.dumps(snap.to_dict(), indent=2, ensure_ascii=False)
+    assert snap.to_json(4) == json.dumps(snap.to_dict(), indent=4, ensure_ascii=False)
+    assert snap == snapshot_env([tmp_path / "site"], python=sys.executable)
+
+
+def test_saved_snapshot_is_json_dumps_indented(tmp_path: Path) -> None:
+    dist_info(tmp_path / "site", "pandas", "2.2.2", extra="Requires-Dist: numpy>=1.22.4\n")
+    snap = snapshot_env([tmp_path / "site"], fingerprint_key=b"k" * 32)
+    assert snap.to_json() == json.dumps(snap.to_dict(), indent=2, ensure_ascii=False)
+    snap.save(tmp_path / "snap.json")
+    assert (tmp_path / "snap.json").read_text(encoding="utf-8") == snap.to_json() + "\n"
