@@ -25,7 +25,8 @@ fn input_dir(var: &str) -> PathBuf {
 fn load(dir: &Path, file: &str) -> Snapshot {
     let path = dir.join(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    snapshot::from_json_str(&path.display().to_string(), &text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    snapshot::from_json_str(&path.display().to_string(), &text)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// The METADATA files of the tree, read into memory once (the reader is timed, not the disk).
@@ -69,7 +70,10 @@ fn scan(c: &mut Criterion) {
 fn compare(c: &mut Criterion) {
     let dir = input_dir("GENEVARS_BENCH_SNAPSHOTS");
     let text = std::fs::read_to_string(dir.join("local-5000.json")).expect("read local-5000.json");
-    let (local, remote) = (load(&dir, "local-5000.json"), load(&dir, "remote-5000.json"));
+    let (local, remote) = (
+        load(&dir, "local-5000.json"),
+        load(&dir, "remote-5000.json"),
+    );
     let mut group = c.benchmark_group("compare");
     group.bench_function("load one 5,000-package snapshot (from_json_str)", |b| {
         b.iter(|| std::hint::black_box(snapshot::from_json_str("local-5000.json", &text).is_ok()))
@@ -93,7 +97,11 @@ fn grouping(c: &mut Criterion) {
     // 1,000 nodes, each its own origin; 9 in 10 share the local environment.
     let nodes: Vec<Snapshot> = (0..1000)
         .map(|i| {
-            let mut node = if i % 10 != 0 { variants[0].clone() } else { variants[1 + (i / 10) % 3].clone() };
+            let mut node = if i % 10 != 0 {
+                variants[0].clone()
+            } else {
+                variants[1 + (i / 10) % 3].clone()
+            };
             node.origin = Some(Origin {
                 hostname: Some(format!("worker-{i:04}")),
                 node_id: Some(format!("{i:056x}")),
@@ -104,19 +112,32 @@ fn grouping(c: &mut Criterion) {
         })
         .collect();
     // As the Python API gets them: JSON text, one document per node.
-    let texts: Vec<String> = nodes.iter().map(|n| serde_json::to_string(n).expect("serialize")).collect();
+    let texts: Vec<String> = nodes
+        .iter()
+        .map(|n| serde_json::to_string(n).expect("serialize"))
+        .collect();
     let name = |i: usize| format!("node {i}");
     let opts = CompareOptions::default();
-    let from_text = compare_node_texts(&local, &texts, name, &[], &opts).expect("valid node snapshots");
-    assert_eq!(from_text.comparison, compare_nodes(&local, &nodes, &[], &opts), "grouping from text differs");
+    let from_text =
+        compare_node_texts(&local, &texts, name, &[], &opts).expect("valid node snapshots");
+    assert_eq!(
+        from_text.comparison,
+        compare_nodes(&local, &nodes, &[], &opts),
+        "grouping from text differs"
+    );
     let mut group = c.benchmark_group("grouping");
     group.sample_size(10);
     group.bench_function("compare_nodes 1,000 nodes x 1,000 packages (parsed)", |b| {
         b.iter(|| std::hint::black_box(compare_nodes(&local, &nodes, &[], &opts)))
     });
-    group.bench_function("compare_node_texts 1,000 nodes x 1,000 packages (from JSON)", |b| {
-        b.iter(|| std::hint::black_box(compare_node_texts(&local, &texts, name, &[], &opts).is_ok()))
-    });
+    group.bench_function(
+        "compare_node_texts 1,000 nodes x 1,000 packages (from JSON)",
+        |b| {
+            b.iter(|| {
+                std::hint::black_box(compare_node_texts(&local, &texts, name, &[], &opts).is_ok())
+            })
+        },
+    );
     group.finish();
 }
 

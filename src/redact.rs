@@ -49,7 +49,10 @@ fn key_globs() -> &'static (GlobSet, GlobSet) {
     static GLOBS: OnceLock<(GlobSet, GlobSet)> = OnceLock::new();
     GLOBS.get_or_init(|| {
         let r = rules();
-        (GlobSet::new(&r.key_patterns, true), GlobSet::new(&r.key_exceptions, true))
+        (
+            GlobSet::new(&r.key_patterns, true),
+            GlobSet::new(&r.key_exceptions, true),
+        )
     })
 }
 
@@ -104,7 +107,9 @@ fn mask_query_params(text: &str) -> (String, bool) {
             continue;
         }
         let start = i + 1;
-        let Some(eq_rel) = text[start..].find('=') else { continue };
+        let Some(eq_rel) = text[start..].find('=') else {
+            continue;
+        };
         let name = &text[start..start + eq_rel];
         if name.is_empty() || name.contains(|ch: char| ch == '&' || ch == '?' || ch.is_whitespace())
         {
@@ -165,7 +170,14 @@ mod tests {
         ] {
             assert!(is_secret_key(k), "{k} should be secret");
         }
-        for k in ["PATH", "HOME", "PYTHONPATH", "RAY_ADDRESS", "TOKENIZERS_PARALLELISM", "SSH_AUTH_SOCK"] {
+        for k in [
+            "PATH",
+            "HOME",
+            "PYTHONPATH",
+            "RAY_ADDRESS",
+            "TOKENIZERS_PARALLELISM",
+            "SSH_AUTH_SOCK",
+        ] {
             assert!(!is_secret_key(k), "{k} should not be secret");
         }
     }
@@ -201,6 +213,9 @@ mod tests {
         assert!(a.starts_with(FINGERPRINT_PREFIX));
         assert_eq!(a.len(), FINGERPRINT_PREFIX.len() + 32);
         // Known answer, as Python computes it: hmac.new(b"k", b"v", "sha256").hexdigest()[:32].
-        assert_eq!(fingerprint(b"k", "v"), "hmac-sha256:c5d4be1992d50d3b41f9a21292fc67a2");
+        assert_eq!(
+            fingerprint(b"k", "v"),
+            "hmac-sha256:c5d4be1992d50d3b41f9a21292fc67a2"
+        );
     }
 }

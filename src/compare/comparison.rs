@@ -25,14 +25,20 @@ pub struct CompareOptions {
 
 impl Default for CompareOptions {
     fn default() -> Self {
-        CompareOptions { env_prefix: None, include_sys_path: true, reveal_values: false }
+        CompareOptions {
+            env_prefix: None,
+            include_sys_path: true,
+            reveal_values: false,
+        }
     }
 }
 
 impl CompareOptions {
     /// True when a variable passes the `env_prefix` filter.
     pub fn wants_env(&self, key: &str) -> bool {
-        self.env_prefix.as_deref().map_or(true, |p| key.starts_with(p))
+        self.env_prefix
+            .as_deref()
+            .map_or(true, |p| key.starts_with(p))
     }
 }
 
@@ -93,7 +99,8 @@ impl EnvDiffs {
         }
         sort_dedup(&mut out.only_local);
         sort_dedup(&mut out.only_remote);
-        out.diffs.sort_by(|a, b| (&a.key, &a.remote).cmp(&(&b.key, &b.remote)));
+        out.diffs
+            .sort_by(|a, b| (&a.key, &a.remote).cmp(&(&b.key, &b.remote)));
         out.diffs.dedup();
         out
     }
@@ -105,7 +112,8 @@ impl PkgDiffs {
         for d in all {
             out.only_local.extend(d.only_local.iter().cloned());
             out.only_remote.extend(d.only_remote.iter().cloned());
-            out.version_mismatch.extend(d.version_mismatch.iter().cloned());
+            out.version_mismatch
+                .extend(d.version_mismatch.iter().cloned());
         }
         sort_dedup(&mut out.only_local);
         sort_dedup(&mut out.only_remote);
@@ -117,8 +125,15 @@ impl PkgDiffs {
 impl SysPathDiffs {
     /// Entries on one side only in any group; the counts are those of `first`, the
     /// largest group, since a union of counts has no meaning.
-    pub fn union<'a>(first: &SysPathDiffs, all: impl IntoIterator<Item = &'a SysPathDiffs>) -> SysPathDiffs {
-        let mut out = SysPathDiffs { only_local: Vec::new(), only_remote: Vec::new(), ..first.clone() };
+    pub fn union<'a>(
+        first: &SysPathDiffs,
+        all: impl IntoIterator<Item = &'a SysPathDiffs>,
+    ) -> SysPathDiffs {
+        let mut out = SysPathDiffs {
+            only_local: Vec::new(),
+            only_remote: Vec::new(),
+            ..first.clone()
+        };
         for d in all {
             out.only_local.extend(d.only_local.iter().cloned());
             out.only_remote.extend(d.only_remote.iter().cloned());
@@ -173,7 +188,10 @@ impl NodeRef {
     pub fn of(snapshot: &Snapshot, fallback_id: impl Into<String>) -> NodeRef {
         let origin = snapshot.origin.clone().unwrap_or_default();
         NodeRef {
-            node_id: origin.node_id.or_else(|| origin.hostname.clone()).unwrap_or_else(|| fallback_id.into()),
+            node_id: origin
+                .node_id
+                .or_else(|| origin.hostname.clone())
+                .unwrap_or_else(|| fallback_id.into()),
             node_address: origin.node_address,
             hostname: origin.hostname,
         }

@@ -24,7 +24,10 @@ pub fn compare_many(
         return Err(CompareError::TooFewSnapshots(snapshots.len()));
     }
     if labels.len() != snapshots.len() {
-        return Err(CompareError::LabelCount { labels: labels.len(), snapshots: snapshots.len() });
+        return Err(CompareError::LabelCount {
+            labels: labels.len(),
+            snapshots: snapshots.len(),
+        });
     }
     let first = &snapshots[0];
     let words: Vec<String> = labels.iter().map(|l| format!("in {l}")).collect();
@@ -33,9 +36,18 @@ pub fn compare_many(
     let first_unreadable = unreadable_set(first);
     let mut groups = Vec::with_capacity(snapshots.len() - 1);
     for (i, other) in snapshots.iter().enumerate().skip(1) {
-        let sides = Sides { local: &words[0], remote: &words[i] };
+        let sides = Sides {
+            local: &words[0],
+            remote: &words[i],
+        };
         let mut parts = diff_pair(first, other, opts, sides);
-        side_findings(other, false, &words[i], &first_unreadable, &mut parts.findings);
+        side_findings(
+            other,
+            false,
+            &words[i],
+            &first_unreadable,
+            &mut parts.findings,
+        );
         for f in &mut parts.findings {
             f.group = Some(i - 1);
             f.nodes = vec![labels[i].clone()];
@@ -80,7 +92,12 @@ pub fn compare_many(
 
 /// One row per python / platform / package subject whose value is not the same in every
 /// column from `from_column` on (0: anywhere; 1: among the columns after the first).
-pub(crate) fn matrix(snapshots: &[&Snapshot], labels: &[String], findings: &[Finding], from_column: usize) -> Matrix {
+pub(crate) fn matrix(
+    snapshots: &[&Snapshot],
+    labels: &[String],
+    findings: &[Finding],
+    from_column: usize,
+) -> Matrix {
     let differs = |values: &[Option<String>]| {
         let rest = &values[from_column.min(values.len())..];
         rest.iter().any(|v| v != &rest[0])
@@ -98,32 +115,60 @@ pub(crate) fn matrix(snapshots: &[&Snapshot], labels: &[String], findings: &[Fin
     }
     let mut rows = Vec::new();
     let mut push_row = |category: Category, subject: &str, values: Vec<Option<String>>| {
-        let severity = worst.get(&(category, subject)).copied().unwrap_or(Severity::Info);
-        rows.push(MatrixRow { category: category.as_str().to_string(), subject: subject.to_string(), values, severity });
+        let severity = worst
+            .get(&(category, subject))
+            .copied()
+            .unwrap_or(Severity::Info);
+        rows.push(MatrixRow {
+            category: category.as_str().to_string(),
+            subject: subject.to_string(),
+            values,
+            severity,
+        });
     };
     let pythons: Vec<Option<String>> = snapshots
         .iter()
-        .map(|s| Some(format!("{} {}", s.python.implementation, s.python.version_info.dotted())))
+        .map(|s| {
+            Some(format!(
+                "{} {}",
+                s.python.implementation,
+                s.python.version_info.dotted()
+            ))
+        })
         .collect();
     if differs(&pythons) {
         push_row(Category::Python, "python", pythons);
     }
-    let platforms: Vec<Option<String>> =
-        snapshots.iter().map(|s| Some(format!("{} {}", s.platform.system, s.platform.machine))).collect();
+    let platforms: Vec<Option<String>> = snapshots
+        .iter()
+        .map(|s| Some(format!("{} {}", s.platform.system, s.platform.machine)))
+        .collect();
     if differs(&platforms) {
         push_row(Category::Platform, "platform", platforms);
     }
     let maps: Vec<_> = snapshots.iter().map(|s| package_map(s)).collect();
-    let names: BTreeSet<&str> = maps.iter().flat_map(|m| m.keys().map(|k| k.as_ref())).collect();
+    let names: BTreeSet<&str> = maps
+        .iter()
+        .flat_map(|m| m.keys().map(|k| k.as_ref()))
+        .collect();
     for name in names {
-        let values: Vec<Option<&str>> = maps.iter().map(|m| m.get(name).map(|p| p.version.as_str())).collect();
+        let values: Vec<Option<&str>> = maps
+            .iter()
+            .map(|m| m.get(name).map(|p| p.version.as_str()))
+            .collect();
         let compared = &values[from_column.min(values.len())..];
         // Missing in some columns but not all, or versions that differ under PEP 440.
         let present: Vec<&str> = compared.iter().flatten().copied().collect();
         let package_differs = (!present.is_empty() && present.len() != compared.len())
-            || present.iter().any(|v| classify(present[0], v).change != VersionChange::Equal);
+            || present
+                .iter()
+                .any(|v| classify(present[0], v).change != VersionChange::Equal);
         if package_differs {
-            push_row(Category::Package, name, values.into_iter().map(|v| v.map(str::to_string)).collect());
+            push_row(
+                Category::Package,
+                name,
+                values.into_iter().map(|v| v.map(str::to_string)).collect(),
+            );
         }
     }
     // Interpreter and platform first, then the most severe packages.
@@ -133,5 +178,8 @@ pub(crate) fn matrix(snapshots: &[&Snapshot], labels: &[String], findings: &[Fin
             .then(b.severity.cmp(&a.severity))
             .then_with(|| a.subject.cmp(&b.subject))
     });
-    Matrix { columns: labels.to_vec(), rows }
+    Matrix {
+        columns: labels.to_vec(),
+        rows,
+    }
 }

@@ -15,8 +15,8 @@ mod pair;
 pub mod version;
 
 pub use comparison::{
-    CompareOptions, Comparison, ComparisonKind, EnvDiffs, EnvValueDiff, Group, Matrix, MatrixRow,
-    NodeRef, PkgDiffs, SideInfo, SysPathDiffs, CompareError, COMPARISON_SCHEMA,
+    CompareError, CompareOptions, Comparison, ComparisonKind, EnvDiffs, EnvValueDiff, Group,
+    Matrix, MatrixRow, NodeRef, PkgDiffs, SideInfo, SysPathDiffs, COMPARISON_SCHEMA,
 };
 pub use finding::{Category, Finding, Severity, Summary};
 pub use many::compare_many;
@@ -26,6 +26,6 @@ pub use pair::compare_pair;
 pub use version::{classify, VersionChange, VersionDiff};
 
 #[cfg(test)]
-pub(crate) mod testutil;
-#[cfg(test)]
 mod tests;
+#[cfg(test)]
+pub(crate) mod testutil;

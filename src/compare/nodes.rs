@@ -7,8 +7,8 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use serde::{Deserialize, Serialize};
 
 use super::comparison::{
-    sort_findings, CompareOptions, Comparison, ComparisonKind, EnvDiffs, Group, NodeRef, PkgDiffs, SideInfo,
-    SysPathDiffs,
+    sort_findings, CompareOptions, Comparison, ComparisonKind, EnvDiffs, Group, NodeRef, PkgDiffs,
+    SideInfo, SysPathDiffs,
 };
 use super::finding::{Category, Finding, Severity, Summary};
 use super::many::matrix;
@@ -39,7 +39,12 @@ pub(super) struct Fingerprinter<'a> {
 
 impl<'a> Fingerprinter<'a> {
     pub(super) fn new(opts: &'a CompareOptions) -> Self {
-        Fingerprinter { k: knowledge(), opts, env_counts: HashMap::new(), location_counts: HashMap::new() }
+        Fingerprinter {
+            k: knowledge(),
+            opts,
+            env_counts: HashMap::new(),
+            location_counts: HashMap::new(),
+        }
     }
 
     fn env_counts(&mut self, key: &str) -> bool {
@@ -47,7 +52,10 @@ impl<'a> Fingerprinter<'a> {
             return counts;
         }
         let counts = self.opts.wants_env(key)
-            && !matches!(self.k.env_class(key), EnvClass::RayInjected | EnvClass::Session);
+            && !matches!(
+                self.k.env_class(key),
+                EnvClass::RayInjected | EnvClass::Session
+            );
         self.env_counts.insert(key.to_string(), counts);
         counts
     }
@@ -96,7 +104,12 @@ impl<'a> Fingerprinter<'a> {
         let v = &py.version_info;
         (v.major, v.minor, v.micro, &v.releaselevel, v.serial).hash(&mut h);
         let p = &s.platform;
-        (&p.system, p.machine.to_ascii_lowercase(), &p.libc.as_ref().map(|l| (&l.family, &l.version))).hash(&mut h);
+        (
+            &p.system,
+            p.machine.to_ascii_lowercase(),
+            &p.libc.as_ref().map(|l| (&l.family, &l.version)),
+        )
+            .hash(&mut h);
         // The env map is sorted, so hashing in order is canonical.
         for (key, value) in &s.env {
             if !self.env_counts(key) {
@@ -105,7 +118,9 @@ impl<'a> Fingerprinter<'a> {
             key.hash(&mut h);
             match value {
                 EnvValue::Plain(v) => (0u8, v).hash(&mut h),
-                EnvValue::Withheld(w) => (1u8, &w.withheld, &w.fingerprint, &w.display).hash(&mut h),
+                EnvValue::Withheld(w) => {
+                    (1u8, &w.withheld, &w.fingerprint, &w.display).hash(&mut h)
+                }
             }
         }
         let PackagesPart(lane_a, lane_b, count) = packages;
@@ -129,10 +144,24 @@ impl<'a> Fingerprinter<'a> {
 pub(super) struct PackagesPart(u64, u64, usize);
 
 /// What identifies "the same difference" in two groups.
-type FindingKey<'a> = (super::Severity, Category, &'a str, &'a str, Option<&'a str>, Option<&'a str>);
+type FindingKey<'a> = (
+    super::Severity,
+    Category,
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+);
 
 fn key(f: &Finding) -> FindingKey<'_> {
-    (f.severity, f.category, &f.subject, &f.code, f.local.as_deref(), f.remote.as_deref())
+    (
+        f.severity,
+        f.category,
+        &f.subject,
+        &f.code,
+        f.local.as_deref(),
+        f.remote.as_deref(),
+    )
 }
 
 /// With several groups, a difference every group shares is reported once, for every node
@@ -147,8 +176,11 @@ fn merge_common(per_group: Vec<Vec<Finding>>, refs: &[NodeRef]) -> Vec<Finding> 
             *counts.entry(key(f)).or_default() += 1;
         }
     }
-    let common: HashSet<FindingKey<'_>> =
-        counts.into_iter().filter(|(_, n)| *n == per_group.len()).map(|(k, _)| k).collect();
+    let common: HashSet<FindingKey<'_>> = counts
+        .into_iter()
+        .filter(|(_, n)| *n == per_group.len())
+        .map(|(k, _)| k)
+        .collect();
     let all_ids: Vec<String> = refs.iter().map(|r| r.node_id.clone()).collect();
     let mut out = Vec::new();
     for (g, group) in per_group.iter().enumerate() {
@@ -187,8 +219,11 @@ pub fn compare_nodes(
     let mut fingerprinter = Fingerprinter::new(opts);
     let fingerprints = nodes.iter().map(|n| fingerprinter.fingerprint(n)).collect();
     let members = group_by_fingerprint(fingerprints);
-    let refs: Vec<NodeRef> =
-        nodes.iter().enumerate().map(|(i, n)| NodeRef::of(n, format!("node-{i}"))).collect();
+    let refs: Vec<NodeRef> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| NodeRef::of(n, format!("node-{i}")))
+        .collect();
     let representatives: Vec<&Snapshot> = members.iter().map(|(_, idxs)| &nodes[idxs[0]]).collect();
     compare_groups(local, &members, &representatives, &refs, unreachable, opts)
 }
@@ -223,19 +258,36 @@ pub(super) fn compare_groups(
 ) -> Comparison {
     let k = knowledge();
     let mut findings = Vec::new();
-    side_findings(local, true, LOCAL_REMOTE.local, &HashSet::new(), &mut findings);
+    side_findings(
+        local,
+        true,
+        LOCAL_REMOTE.local,
+        &HashSet::new(),
+        &mut findings,
+    );
     let local_unreadable = unreadable_set(local);
-    let group_words: Vec<String> = (0..members.len()).map(|g| format!("on group {g}")).collect();
+    let group_words: Vec<String> = (0..members.len())
+        .map(|g| format!("on group {g}"))
+        .collect();
     let mut groups = Vec::with_capacity(members.len());
     let mut per_group: Vec<Vec<Finding>> = Vec::with_capacity(members.len());
     for (g, (fingerprint, idxs)) in members.iter().enumerate() {
         let rep = representatives[g];
         let ids: Vec<String> = idxs.iter().map(|&i| refs[i].node_id.clone()).collect();
         let mut parts = diff_pair(local, rep, opts, LOCAL_REMOTE);
-        side_findings(rep, false, LOCAL_REMOTE.remote, &local_unreadable, &mut parts.findings);
+        side_findings(
+            rep,
+            false,
+            LOCAL_REMOTE.remote,
+            &local_unreadable,
+            &mut parts.findings,
+        );
         if g > 0 {
             let first = representatives[0];
-            let sides = Sides { local: &group_words[0], remote: &group_words[g] };
+            let sides = Sides {
+                local: &group_words[0],
+                remote: &group_words[g],
+            };
             drift(k, first, rep, opts, sides, &mut parts);
         }
         for f in &mut parts.findings {
@@ -281,7 +333,9 @@ pub(super) fn compare_groups(
         env_diffs: EnvDiffs::union(groups.iter().map(|g| &g.env_diffs)),
         pkg_diffs: PkgDiffs::union(groups.iter().map(|g| &g.pkg_diffs)),
         sys_path_diffs: top
-            .map(|t| SysPathDiffs::union(&t.sys_path_diffs, groups.iter().map(|g| &g.sys_path_diffs)))
+            .map(|t| {
+                SysPathDiffs::union(&t.sys_path_diffs, groups.iter().map(|g| &g.sys_path_diffs))
+            })
             .unwrap_or_default(),
         groups,
         node_count: refs.len() + unreachable.len(),
@@ -300,7 +354,11 @@ fn drift(
     parts: &mut PairParts,
 ) {
     let between = diff_pair(first, other, opts, sides);
-    for mut f in between.findings.into_iter().filter(|f| f.severity > Severity::Expected) {
+    for mut f in between
+        .findings
+        .into_iter()
+        .filter(|f| f.severity > Severity::Expected)
+    {
         f.code = format!("drift.{}", f.code);
         f.message = format!("node groups disagree: {}", f.message);
         let vars = HintVars {
@@ -315,16 +373,30 @@ fn drift(
 
 fn unreachable_finding(k: &Knowledge, node: &UnreachableNode) -> Finding {
     let error = redact::mask_credentials(&node.error).unwrap_or_else(|| node.error.clone());
-    let first_line = error.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("no error given");
+    let first_line = error
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("no error given");
     let first_line: String = first_line.chars().take(300).collect();
-    let address = node.node_address.as_deref().map(|a| format!(" ({a})")).unwrap_or_default();
-    let vars = HintVars { name: &node.node_id, ..Default::default() };
+    let address = node
+        .node_address
+        .as_deref()
+        .map(|a| format!(" ({a})"))
+        .unwrap_or_default();
+    let vars = HintVars {
+        name: &node.node_id,
+        ..Default::default()
+    };
     let mut f = Finding::new(
         k.severity(Table::Other, "unreachable"),
         Category::Unreachable,
         node.node_id.clone(),
         "unreachable",
-        format!("node {}{address} did not answer the probe: {first_line}", node.node_id),
+        format!(
+            "node {}{address} did not answer the probe: {first_line}",
+            node.node_id
+        ),
     )
     .hint(k.hint("unreachable", vars))
     .values(None, Some(error));

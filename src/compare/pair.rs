@@ -24,7 +24,10 @@ pub(crate) struct Sides<'a> {
     pub remote: &'a str,
 }
 
-pub(crate) const LOCAL_REMOTE: Sides<'static> = Sides { local: "locally", remote: "remotely" };
+pub(crate) const LOCAL_REMOTE: Sides<'static> = Sides {
+    local: "locally",
+    remote: "remotely",
+};
 
 /// The differences between two snapshots, before they are put into a [`Comparison`].
 #[derive(Debug, Default)]
@@ -38,8 +41,20 @@ pub(crate) struct PairParts {
 /// Compares two snapshots: `local` is where code is submitted, `remote` where it runs.
 pub fn compare_pair(local: &Snapshot, remote: &Snapshot, opts: &CompareOptions) -> Comparison {
     let mut parts = diff_pair(local, remote, opts, LOCAL_REMOTE);
-    side_findings(local, true, LOCAL_REMOTE.local, &HashSet::new(), &mut parts.findings);
-    side_findings(remote, false, LOCAL_REMOTE.remote, &unreadable_set(local), &mut parts.findings);
+    side_findings(
+        local,
+        true,
+        LOCAL_REMOTE.local,
+        &HashSet::new(),
+        &mut parts.findings,
+    );
+    side_findings(
+        remote,
+        false,
+        LOCAL_REMOTE.remote,
+        &unreadable_set(local),
+        &mut parts.findings,
+    );
     sort_findings(&mut parts.findings);
     Comparison {
         kind: ComparisonKind::Pair,
@@ -71,14 +86,26 @@ pub(crate) fn diff_pair(
     platform(k, local, remote, sides, &mut findings);
     let pkg_diffs = packages(k, local, remote, sides, &mut findings);
     let env_diffs = env(k, local, remote, opts, sides, &mut findings);
-    let sys_path_diffs = sys_path(k, local, remote, opts.include_sys_path, sides, &mut findings);
+    let sys_path_diffs = sys_path(
+        k,
+        local,
+        remote,
+        opts.include_sys_path,
+        sides,
+        &mut findings,
+    );
     genevars(k, local, remote, sides, &mut findings);
     // deps: broken requirements and known incompatibilities, driver vs workers only
     // (not N-way comparisons, whose sides are named otherwise).
     if sides.local == LOCAL_REMOTE.local {
         findings.extend(crate::deps::comparison_findings(local, remote, &findings));
     }
-    PairParts { findings, env_diffs, pkg_diffs, sys_path_diffs }
+    PairParts {
+        findings,
+        env_diffs,
+        pkg_diffs,
+        sys_path_diffs,
+    }
 }
 
 fn finding(
@@ -96,11 +123,21 @@ fn both(local: &str, remote: &str, sides: Sides<'_>) -> String {
     format!("{local} {}, {remote} {}", sides.local, sides.remote)
 }
 
-fn interpreter(k: &Knowledge, l: &Snapshot, r: &Snapshot, sides: Sides<'_>, out: &mut Vec<Finding>) {
+fn interpreter(
+    k: &Knowledge,
+    l: &Snapshot,
+    r: &Snapshot,
+    sides: Sides<'_>,
+    out: &mut Vec<Finding>,
+) {
     let (lp, rp) = (&l.python, &r.python);
     let (lv, rv) = (&lp.version_info, &rp.version_info);
     let mut push = |code: &str, subject: &str, what: &str, lval: String, rval: String| {
-        let vars = HintVars { name: subject, local: &lval, remote: &rval };
+        let vars = HintVars {
+            name: subject,
+            local: &lval,
+            remote: &rval,
+        };
         let f = finding(
             k.severity(Table::Python, code),
             Category::Python,
@@ -137,7 +174,13 @@ fn interpreter(k: &Knowledge, l: &Snapshot, r: &Snapshot, sides: Sides<'_>, out:
         };
         push(code, "python.version", what, lv.dotted(), rv.dotted());
     } else if !lp.abi_tag.is_empty() && !rp.abi_tag.is_empty() && lp.abi_tag != rp.abi_tag {
-        push("python.abi", "python.abi_tag", "Python ABI differs", lp.abi_tag.clone(), rp.abi_tag.clone());
+        push(
+            "python.abi",
+            "python.abi_tag",
+            "Python ABI differs",
+            lp.abi_tag.clone(),
+            rp.abi_tag.clone(),
+        );
     }
 }
 
@@ -154,10 +197,20 @@ fn platform(k: &Knowledge, l: &Snapshot, r: &Snapshot, sides: Sides<'_>, out: &m
     let (lp, rp) = (&l.platform, &r.platform);
     let mut checks: Vec<(&str, &str, String, String)> = Vec::new();
     if lp.system != rp.system {
-        checks.push(("platform.system", "operating system differs", lp.system.clone(), rp.system.clone()));
+        checks.push((
+            "platform.system",
+            "operating system differs",
+            lp.system.clone(),
+            rp.system.clone(),
+        ));
     }
     if canonical_machine(&lp.machine) != canonical_machine(&rp.machine) {
-        checks.push(("platform.machine", "CPU architecture differs", lp.machine.clone(), rp.machine.clone()));
+        checks.push((
+            "platform.machine",
+            "CPU architecture differs",
+            lp.machine.clone(),
+            rp.machine.clone(),
+        ));
     }
     if let (Some(ll), Some(rl)) = (&lp.libc, &rp.libc) {
         if ll != rl {
@@ -170,18 +223,30 @@ fn platform(k: &Knowledge, l: &Snapshot, r: &Snapshot, sides: Sides<'_>, out: &m
         }
     }
     for (code, what, lval, rval) in checks {
-        let vars = HintVars { name: code, local: &lval, remote: &rval };
+        let vars = HintVars {
+            name: code,
+            local: &lval,
+            remote: &rval,
+        };
         out.push(
-            finding(k.severity(Table::Platform, code), Category::Platform, code, code, format!("{what}: {}", both(&lval, &rval, sides)))
-                .hint(k.hint(code, vars))
-                .values(Some(lval), Some(rval)),
+            finding(
+                k.severity(Table::Platform, code),
+                Category::Platform,
+                code,
+                code,
+                format!("{what}: {}", both(&lval, &rval, sides)),
+            )
+            .hint(k.hint(code, vars))
+            .values(Some(lval), Some(rval)),
         );
     }
 }
 
 /// Snapshot names are PEP 503 normalized by contract; a hand-written snapshot may not be.
 fn normalized(name: &str) -> std::borrow::Cow<'_, str> {
-    let clean = name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let clean = name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if clean {
         return std::borrow::Cow::Borrowed(name);
     }
@@ -200,7 +265,13 @@ pub(crate) fn package_map(s: &Snapshot) -> HashMap<std::borrow::Cow<'_, str>, &P
     map
 }
 
-fn packages(k: &Knowledge, l: &Snapshot, r: &Snapshot, sides: Sides<'_>, out: &mut Vec<Finding>) -> PkgDiffs {
+fn packages(
+    k: &Knowledge,
+    l: &Snapshot,
+    r: &Snapshot,
+    sides: Sides<'_>,
+    out: &mut Vec<Finding>,
+) -> PkgDiffs {
     let lmap = package_map(l);
     let rmap = package_map(r);
     let mut diffs = PkgDiffs::default();
@@ -217,12 +288,23 @@ fn packages(k: &Knowledge, l: &Snapshot, r: &Snapshot, sides: Sides<'_>, out: &m
                     .and_then(|p| p.only_local)
                     .unwrap_or_else(|| k.severity(table, "only_local"))
             };
-            let mut message = format!("{} {} is installed {} only", lp.display_name, lp.version, sides.local);
+            let mut message = format!(
+                "{} {} is installed {} only",
+                lp.display_name, lp.version, sides.local
+            );
             if vendored {
                 message.push_str(" (vendored by Ray)");
             }
-            let vars = HintVars { name, local: &lp.version, remote: "" };
-            let hint = if vendored { None } else { k.hint("only_local", vars) };
+            let vars = HintVars {
+                name,
+                local: &lp.version,
+                remote: "",
+            };
+            let hint = if vendored {
+                None
+            } else {
+                k.hint("only_local", vars)
+            };
             out.push(
                 finding(severity, Category::Package, name, "only_local", message)
                     .hint(hint)
@@ -234,7 +316,9 @@ fn packages(k: &Knowledge, l: &Snapshot, r: &Snapshot, sides: Sides<'_>, out: &m
         if diff.change == VersionChange::Equal {
             continue;
         }
-        diffs.version_mismatch.push((name.to_string(), lp.version.clone(), rp.version.clone()));
+        diffs
+            .version_mismatch
+            .push((name.to_string(), lp.version.clone(), rp.version.clone()));
         out.push(version_finding(k, name, lp, rp, diff.change, sides));
     }
     for (name, rp) in &rmap {
@@ -244,13 +328,21 @@ fn packages(k: &Knowledge, l: &Snapshot, r: &Snapshot, sides: Sides<'_>, out: &m
         let name: &str = name;
         diffs.only_remote.push(name.to_string());
         let vendored = k.is_ray_vendored(&rp.location);
-        let severity = if vendored { Severity::Expected } else { k.severity(k.package_table(name), "only_remote") };
-        let mut message = format!("{} {} is installed {} only", rp.display_name, rp.version, sides.remote);
+        let severity = if vendored {
+            Severity::Expected
+        } else {
+            k.severity(k.package_table(name), "only_remote")
+        };
+        let mut message = format!(
+            "{} {} is installed {} only",
+            rp.display_name, rp.version, sides.remote
+        );
         if vendored {
             message.push_str(" (vendored by Ray)");
         }
         out.push(
-            finding(severity, Category::Package, name, "only_remote", message).values(None, Some(rp.version.clone())),
+            finding(severity, Category::Package, name, "only_remote", message)
+                .values(None, Some(rp.version.clone())),
         );
     }
     diffs.only_local.sort_unstable();
@@ -267,7 +359,11 @@ fn version_finding(
     change: VersionChange,
     sides: Sides<'_>,
 ) -> Finding {
-    let vars = HintVars { name, local: &lp.version, remote: &rp.version };
+    let vars = HintVars {
+        name,
+        local: &lp.version,
+        remote: &rp.version,
+    };
     let table = k.package_table(name);
     let code = change.code();
     let label_rule = (change == VersionChange::Local)
@@ -277,11 +373,20 @@ fn version_finding(
         Some(rule) => (
             rule.severity,
             format!("{}: {}", lp.display_name, fill(&rule.message, vars)),
-            Some(crate::knowledge::render_hint(&rule.symptom, &rule.fix, vars)),
+            Some(crate::knowledge::render_hint(
+                &rule.symptom,
+                &rule.fix,
+                vars,
+            )),
         ),
         None => (
             k.severity(table, code),
-            format!("{} {}: {}", lp.display_name, change.describe(), both(&lp.version, &rp.version, sides)),
+            format!(
+                "{} {}: {}",
+                lp.display_name,
+                change.describe(),
+                both(&lp.version, &rp.version, sides)
+            ),
             k.package_hint(code, vars),
         ),
     };
@@ -307,7 +412,13 @@ enum EnvCmp {
 }
 
 fn env_cmp(l: &EnvValue, r: &EnvValue) -> EnvCmp {
-    let by = |differs: bool| if differs { EnvCmp::Differs } else { EnvCmp::Same };
+    let by = |differs: bool| {
+        if differs {
+            EnvCmp::Differs
+        } else {
+            EnvCmp::Same
+        }
+    };
     match (l, r) {
         (EnvValue::Plain(a), EnvValue::Plain(b)) => by(a != b),
         (EnvValue::Withheld(a), EnvValue::Withheld(b)) => match (&a.fingerprint, &b.fingerprint) {
@@ -318,7 +429,8 @@ fn env_cmp(l: &EnvValue, r: &EnvValue) -> EnvCmp {
                 _ => EnvCmp::CannotTell,
             },
         },
-        (EnvValue::Plain(p), EnvValue::Withheld(w)) | (EnvValue::Withheld(w), EnvValue::Plain(p)) => {
+        (EnvValue::Plain(p), EnvValue::Withheld(w))
+        | (EnvValue::Withheld(w), EnvValue::Plain(p)) => {
             match (&w.display, redact::mask_credentials(p)) {
                 (Some(d), Some(masked)) if *d != masked => EnvCmp::Differs,
                 (Some(_), None) => EnvCmp::Differs,
@@ -352,11 +464,22 @@ fn env(
     out: &mut Vec<Finding>,
 ) -> EnvDiffs {
     let mut diffs = EnvDiffs::default();
-    let mut li = l.env.iter().filter(|(key, _)| opts.wants_env(key)).peekable();
-    let mut ri = r.env.iter().filter(|(key, _)| opts.wants_env(key)).peekable();
+    let mut li = l
+        .env
+        .iter()
+        .filter(|(key, _)| opts.wants_env(key))
+        .peekable();
+    let mut ri = r
+        .env
+        .iter()
+        .filter(|(key, _)| opts.wants_env(key))
+        .peekable();
     // Both maps are sorted: one merge pass finds every key on either side.
     loop {
-        let (lk, rk) = (li.peek().map(|(key, _)| *key), ri.peek().map(|(key, _)| *key));
+        let (lk, rk) = (
+            li.peek().map(|(key, _)| *key),
+            ri.peek().map(|(key, _)| *key),
+        );
         match (lk, rk) {
             (None, None) => break,
             (Some(a), Some(b)) if a == b => {
@@ -398,16 +521,32 @@ fn env_one_side(
     let class = k.env_class(key);
     let shown_value = shown(key, value, reveal);
     let (code, mut message, severity, hint) = if is_local && class == EnvClass::CloudCredential {
-        let vars = HintVars { name: key, local: &shown_value, remote: "" };
+        let vars = HintVars {
+            name: key,
+            local: &shown_value,
+            remote: "",
+        };
         (
             "credential_missing",
-            format!("cloud credential {key} is set {} but missing {}", sides.local, sides.remote),
+            format!(
+                "cloud credential {key} is set {} but missing {}",
+                sides.local, sides.remote
+            ),
             k.severity(Table::Env, "credential_missing"),
             k.hint("credential_missing", vars),
         )
     } else {
-        let (code, side) = if is_local { ("only_local", sides.local) } else { ("only_remote", sides.remote) };
-        (code, format!("{key} is set {side} only"), k.severity(Table::Env, code), None)
+        let (code, side) = if is_local {
+            ("only_local", sides.local)
+        } else {
+            ("only_remote", sides.remote)
+        };
+        (
+            code,
+            format!("{key} is set {side} only"),
+            k.severity(Table::Env, code),
+            None,
+        )
     };
     let severity = match noise_note(class) {
         Some(note) => {
@@ -440,7 +579,10 @@ fn env_both(
     let (ls, rs) = (shown(key, lv, reveal), shown(key, rv, reveal));
     let class = k.env_class(key);
     // A withheld side has no value to reveal: the message says how it was compared.
-    let withheld = matches!((lv, rv), (EnvValue::Withheld(_), _) | (_, EnvValue::Withheld(_)));
+    let withheld = matches!(
+        (lv, rv),
+        (EnvValue::Withheld(_), _) | (_, EnvValue::Withheld(_))
+    );
     let secret = withheld || (redact::is_secret_key(key) && !reveal);
     let (code, mut message) = if cmp == EnvCmp::CannotTell {
         (
@@ -448,20 +590,31 @@ fn env_both(
             format!("{key} is withheld as secret and no shared fingerprint says whether the values differ"),
         )
     } else {
-        diffs.diffs.push(EnvValueDiff { key: key.to_string(), local: ls.clone(), remote: rs.clone() });
+        diffs.diffs.push(EnvValueDiff {
+            key: key.to_string(),
+            local: ls.clone(),
+            remote: rs.clone(),
+        });
         let code = match class {
             EnvClass::CloudCredential => "credential_differs",
             EnvClass::Important => "important_differs",
             _ => "value_differs",
         };
         let message = if secret {
-            format!("{key} differs {} and {} (values withheld; compared by keyed fingerprint)", sides.local, sides.remote)
+            format!(
+                "{key} differs {} and {} (values withheld; compared by keyed fingerprint)",
+                sides.local, sides.remote
+            )
         } else {
             format!("{key} differs: {}", both(&ls, &rs, sides))
         };
         (code, message)
     };
-    let vars = HintVars { name: key, local: &ls, remote: &rs };
+    let vars = HintVars {
+        name: key,
+        local: &ls,
+        remote: &rs,
+    };
     let mut severity = k.severity(Table::Env, code);
     let mut hint = k.hint(code, vars);
     if let Some(note) = noise_note(class) {
@@ -469,13 +622,21 @@ fn env_both(
         severity = Severity::Expected;
         hint = None;
     }
-    out.push(finding(severity, Category::Env, key, code, message).hint(hint).values(Some(ls), Some(rs)));
+    out.push(
+        finding(severity, Category::Env, key, code, message)
+            .hint(hint)
+            .values(Some(ls), Some(rs)),
+    );
 }
 
 /// Distinct entries, in order.
 fn distinct(paths: &[String]) -> Vec<&str> {
     let mut seen = HashSet::with_capacity(paths.len());
-    paths.iter().map(String::as_str).filter(|p| seen.insert(*p)).collect()
+    paths
+        .iter()
+        .map(String::as_str)
+        .filter(|p| seen.insert(*p))
+        .collect()
 }
 
 fn sys_path(
@@ -488,18 +649,52 @@ fn sys_path(
 ) -> SysPathDiffs {
     let (lp, rp) = (distinct(&l.sys_path), distinct(&r.sys_path));
     if !include {
-        return SysPathDiffs { local_count: lp.len(), remote_count: rp.len(), ..Default::default() };
+        return SysPathDiffs {
+            local_count: lp.len(),
+            remote_count: rp.len(),
+            ..Default::default()
+        };
     }
-    let (lset, rset): (HashSet<&str>, HashSet<&str>) = (lp.iter().copied().collect(), rp.iter().copied().collect());
-    let only_local: Vec<String> = lp.iter().filter(|p| !rset.contains(*p)).map(|p| p.to_string()).collect();
-    let only_remote: Vec<String> = rp.iter().filter(|p| !lset.contains(*p)).map(|p| p.to_string()).collect();
+    let (lset, rset): (HashSet<&str>, HashSet<&str>) =
+        (lp.iter().copied().collect(), rp.iter().copied().collect());
+    let only_local: Vec<String> = lp
+        .iter()
+        .filter(|p| !rset.contains(*p))
+        .map(|p| p.to_string())
+        .collect();
+    let only_remote: Vec<String> = rp
+        .iter()
+        .filter(|p| !lset.contains(*p))
+        .map(|p| p.to_string())
+        .collect();
     let severity = k.severity(Table::Other, "sys_path");
-    for (entries, code, side, is_local) in [(&only_local, "only_local", sides.local, true), (&only_remote, "only_remote", sides.remote, false)] {
+    for (entries, code, side, is_local) in [
+        (&only_local, "only_local", sides.local, true),
+        (&only_remote, "only_remote", sides.remote, false),
+    ] {
         for entry in entries {
-            let shown_entry = if entry.is_empty() { "'' (the current directory)" } else { entry.as_str() };
-            let (sev, note) = if k.is_ray_path(entry) { (Severity::Expected, " (added by Ray)") } else { (severity, "") };
-            let f = finding(sev, Category::SysPath, entry, code, format!("{shown_entry} is on sys.path {side} only{note}"));
-            out.push(if is_local { f.values(Some(entry.clone()), None) } else { f.values(None, Some(entry.clone())) });
+            let shown_entry = if entry.is_empty() {
+                "'' (the current directory)"
+            } else {
+                entry.as_str()
+            };
+            let (sev, note) = if k.is_ray_path(entry) {
+                (Severity::Expected, " (added by Ray)")
+            } else {
+                (severity, "")
+            };
+            let f = finding(
+                sev,
+                Category::SysPath,
+                entry,
+                code,
+                format!("{shown_entry} is on sys.path {side} only{note}"),
+            );
+            out.push(if is_local {
+                f.values(Some(entry.clone()), None)
+            } else {
+                f.values(None, Some(entry.clone()))
+            });
         }
     }
     SysPathDiffs {
@@ -516,9 +711,15 @@ fn genevars(k: &Knowledge, l: &Snapshot, r: &Snapshot, sides: Sides<'_>, out: &m
     let (code, message) = match (&l.genevars_version, &r.genevars_version) {
         (Some(_), None) => (
             "genevars.only_local",
-            format!("genevars is importable {} only; the other side was read by the stdlib probe", sides.local),
+            format!(
+                "genevars is importable {} only; the other side was read by the stdlib probe",
+                sides.local
+            ),
         ),
-        (Some(a), Some(b)) if a != b => ("genevars.version", format!("genevars differs: {}", both(a, b, sides))),
+        (Some(a), Some(b)) if a != b => (
+            "genevars.version",
+            format!("genevars differs: {}", both(a, b, sides)),
+        ),
         _ => return,
     };
     out.push(
@@ -529,7 +730,10 @@ fn genevars(k: &Knowledge, l: &Snapshot, r: &Snapshot, sides: Sides<'_>, out: &m
 
 /// `(path, reason)` of every unreadable entry, to avoid reporting one twice.
 pub(crate) fn unreadable_set(s: &Snapshot) -> HashSet<(&str, &str)> {
-    s.unreadable.iter().map(|u| (u.path.as_str(), u.reason.as_str())).collect()
+    s.unreadable
+        .iter()
+        .map(|u| (u.path.as_str(), u.reason.as_str()))
+        .collect()
 }
 
 /// Findings about one snapshot alone: shadowed copies whose version differs from the one
@@ -543,7 +747,13 @@ pub(crate) fn side_findings(
     out: &mut Vec<Finding>,
 ) {
     let k = knowledge();
-    let place = |f: Finding, value: String| if is_local { f.values(Some(value), None) } else { f.values(None, Some(value)) };
+    let place = |f: Finding, value: String| {
+        if is_local {
+            f.values(Some(value), None)
+        } else {
+            f.values(None, Some(value))
+        }
+    };
     for p in s.packages.iter().filter(|p| !p.shadowed.is_empty()) {
         let name = normalized(&p.name);
         for copy in &p.shadowed {
@@ -551,8 +761,16 @@ pub(crate) fn side_findings(
                 continue;
             }
             let vendored = k.is_ray_vendored(&p.location) || k.is_ray_vendored(&copy.location);
-            let severity = if vendored { Severity::Expected } else { k.severity(k.package_table(&name), "shadowed") };
-            let vars = HintVars { name: &name, local: &p.version, remote: &copy.version };
+            let severity = if vendored {
+                Severity::Expected
+            } else {
+                k.severity(k.package_table(&name), "shadowed")
+            };
+            let vars = HintVars {
+                name: &name,
+                local: &p.version,
+                remote: &copy.version,
+            };
             let message = format!(
                 "{} {} (in {}) shadows another copy, {} in {}, {side}{}",
                 p.display_name,
@@ -560,10 +778,18 @@ pub(crate) fn side_findings(
                 p.location,
                 copy.version,
                 copy.location,
-                if vendored { " (Ray vendors one of them)" } else { "" }
+                if vendored {
+                    " (Ray vendors one of them)"
+                } else {
+                    ""
+                }
             );
-            let f = finding(severity, Category::Package, &name, "shadowed", message).hint(k.hint("shadowed", vars));
-            out.push(place(f, format!("{} (shadows {})", p.version, copy.version)));
+            let f = finding(severity, Category::Package, &name, "shadowed", message)
+                .hint(k.hint("shadowed", vars));
+            out.push(place(
+                f,
+                format!("{} (shadows {})", p.version, copy.version),
+            ));
         }
     }
     let severity = k.severity(Table::Other, "unreadable");
@@ -574,6 +800,9 @@ pub(crate) fn side_findings(
         let normal = k.is_ray_path(&u.path) || k.is_expected_unreadable(&u.path);
         let sev = if normal { Severity::Expected } else { severity };
         let message = format!("{} could not be read {side}: {}", u.path, u.reason);
-        out.push(place(finding(sev, Category::Unreadable, &u.path, "unreadable", message), u.reason.clone()));
+        out.push(place(
+            finding(sev, Category::Unreadable, &u.path, "unreadable", message),
+            u.reason.clone(),
+        ));
     }
 }

@@ -11,7 +11,13 @@ pub(crate) fn snapshot() -> Snapshot {
         origin: None,
         python: PythonInfo {
             version: "3.11.9 (main, Apr 19 2024, 16:48:06) [GCC 11.2.0]".into(),
-            version_info: VersionInfo { major: 3, minor: 11, micro: 9, releaselevel: "final".into(), serial: 0 },
+            version_info: VersionInfo {
+                major: 3,
+                minor: 11,
+                micro: 9,
+                releaselevel: "final".into(),
+                serial: 0,
+            },
             implementation: "CPython".into(),
             executable: "/usr/bin/python3".into(),
             abi_tag: "cp311".into(),
@@ -21,7 +27,10 @@ pub(crate) fn snapshot() -> Snapshot {
             release: "5.15.0".into(),
             machine: "x86_64".into(),
             processor: "x86_64".into(),
-            libc: Some(Libc { family: "glibc".into(), version: "2.35".into() }),
+            libc: Some(Libc {
+                family: "glibc".into(),
+                version: "2.35".into(),
+            }),
         },
         markers: Markers {
             implementation_name: "cpython".into(),
@@ -38,7 +47,10 @@ pub(crate) fn snapshot() -> Snapshot {
         },
         cwd: "/work".into(),
         env: BTreeMap::new(),
-        sys_path: vec!["/usr/lib/python3.11".into(), "/venv/lib/python3.11/site-packages".into()],
+        sys_path: vec![
+            "/usr/lib/python3.11".into(),
+            "/venv/lib/python3.11/site-packages".into(),
+        ],
         packages: Vec::new(),
         unreadable: Vec::new(),
         genevars_version: None,
@@ -68,7 +80,10 @@ pub(crate) fn with_packages(mut s: Snapshot, pkgs: &[(&str, &str)]) -> Snapshot 
 }
 
 pub(crate) fn with_env(mut s: Snapshot, vars: &[(&str, &str)]) -> Snapshot {
-    s.env.extend(vars.iter().map(|(k, v)| (k.to_string(), EnvValue::Plain(v.to_string()))));
+    s.env.extend(
+        vars.iter()
+            .map(|(k, v)| (k.to_string(), EnvValue::Plain(v.to_string()))),
+    );
     s
 }
 

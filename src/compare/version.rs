@@ -72,17 +72,30 @@ pub struct VersionDiff {
 /// reach the parser, so comparing two large, mostly equal environments stays cheap.
 pub fn classify(local: &str, remote: &str) -> VersionDiff {
     if local == remote {
-        return VersionDiff { change: VersionChange::Equal, remote_vs_local: Some(Ordering::Equal) };
+        return VersionDiff {
+            change: VersionChange::Equal,
+            remote_vs_local: Some(Ordering::Equal),
+        };
     }
-    let (Ok(l), Ok(r)) = (Version::from_str(local.trim()), Version::from_str(remote.trim())) else {
+    let (Ok(l), Ok(r)) = (
+        Version::from_str(local.trim()),
+        Version::from_str(remote.trim()),
+    ) else {
         let equal = local.trim().eq_ignore_ascii_case(remote.trim());
         return VersionDiff {
-            change: if equal { VersionChange::Equal } else { VersionChange::String },
+            change: if equal {
+                VersionChange::Equal
+            } else {
+                VersionChange::String
+            },
             remote_vs_local: None,
         };
     };
     let ordering = r.cmp(&l);
-    VersionDiff { change: change_between(&l, &r), remote_vs_local: Some(ordering) }
+    VersionDiff {
+        change: change_between(&l, &r),
+        remote_vs_local: Some(ordering),
+    }
 }
 
 fn change_between(l: &Version, r: &Version) -> VersionChange {
@@ -156,14 +169,26 @@ mod tests {
 
     #[test]
     fn non_pep440_versions_are_compared_as_text() {
-        assert_eq!(change("2023.10.a-custom", "2023.11.b-custom"), VersionChange::String);
-        assert_eq!(change("weird_version", "WEIRD_VERSION"), VersionChange::Equal);
+        assert_eq!(
+            change("2023.10.a-custom", "2023.11.b-custom"),
+            VersionChange::String
+        );
+        assert_eq!(
+            change("weird_version", "WEIRD_VERSION"),
+            VersionChange::Equal
+        );
         assert_eq!(classify("weird", "1.0").remote_vs_local, None);
     }
 
     #[test]
     fn direction() {
-        assert_eq!(classify("1.26.4", "2.2.6").remote_vs_local, Some(Ordering::Greater));
-        assert_eq!(classify("2.2.6", "1.26.4").remote_vs_local, Some(Ordering::Less));
+        assert_eq!(
+            classify("1.26.4", "2.2.6").remote_vs_local,
+            Some(Ordering::Greater)
+        );
+        assert_eq!(
+            classify("2.2.6", "1.26.4").remote_vs_local,
+            Some(Ordering::Less)
+        );
     }
 }

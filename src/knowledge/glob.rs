@@ -13,9 +13,18 @@ impl GlobSet {
     pub fn new(patterns: &[String], case_insensitive: bool) -> GlobSet {
         let patterns = patterns
             .iter()
-            .map(|p| if case_insensitive { p.to_ascii_uppercase() } else { p.clone() })
+            .map(|p| {
+                if case_insensitive {
+                    p.to_ascii_uppercase()
+                } else {
+                    p.clone()
+                }
+            })
             .collect();
-        GlobSet { patterns, case_insensitive }
+        GlobSet {
+            patterns,
+            case_insensitive,
+        }
     }
 
     /// True when any pattern matches the whole text.

@@ -198,18 +198,19 @@ impl Knowledge {
 
     /// The rendered hint for a generic code, if the data file has one.
     pub fn hint(&self, code: &str, vars: HintVars<'_>) -> Option<String> {
-        self.hints.get(code).map(|h| render_hint(&h.symptom, &h.fix, vars))
+        self.hints
+            .get(code)
+            .map(|h| render_hint(&h.symptom, &h.fix, vars))
     }
 
     /// The hint for a version difference of a package: its own symptom and fix where the
     /// data file has them, else the generic ones.
     pub fn package_hint(&self, code: &str, vars: HintVars<'_>) -> Option<String> {
-        let generic = self
-            .hints
-            .get(code)
-            .or_else(|| self.hints.get("version"))?;
+        let generic = self.hints.get(code).or_else(|| self.hints.get("version"))?;
         let own = self.packages.get(vars.name);
-        let symptom = own.and_then(|p| p.symptom.as_deref()).unwrap_or(&generic.symptom);
+        let symptom = own
+            .and_then(|p| p.symptom.as_deref())
+            .unwrap_or(&generic.symptom);
         let fix = own.and_then(|p| p.fix.as_deref()).unwrap_or(&generic.fix);
         Some(render_hint(symptom, fix, vars))
     }
@@ -298,14 +299,27 @@ mod tests {
     #[test]
     fn bundled_file_parses_and_lists_the_critical_packages() {
         let k = Knowledge::parse(KNOWLEDGE_TOML).unwrap();
-        for name in ["numpy", "torch", "pyarrow", "attrs", "pydantic", "ray", "cloudpickle", "pandas"] {
+        for name in [
+            "numpy",
+            "torch",
+            "pyarrow",
+            "attrs",
+            "pydantic",
+            "ray",
+            "cloudpickle",
+            "pandas",
+        ] {
             assert!(k.is_critical(name), "{name} must be critical");
         }
         assert!(!k.is_critical("requests"));
         // Package keys are PEP 503 names, or lookups by normalized name would miss them.
         for name in k.packages.keys() {
             let normalized = pep508_rs::PackageName::new(name.clone()).unwrap();
-            assert_eq!(normalized.as_ref(), name, "package key {name} is not normalized");
+            assert_eq!(
+                normalized.as_ref(),
+                name,
+                "package key {name} is not normalized"
+            );
         }
     }
 
@@ -313,15 +327,29 @@ mod tests {
     fn every_code_the_comparison_uses_has_a_severity() {
         let k = knowledge();
         let versions = [
-            "version.major", "version.minor", "version.patch", "version.pre", "version.post",
-            "version.dev", "version.local", "version.string", "only_local", "only_remote",
+            "version.major",
+            "version.minor",
+            "version.patch",
+            "version.pre",
+            "version.post",
+            "version.dev",
+            "version.local",
+            "version.string",
+            "only_local",
+            "only_remote",
             "shadowed",
         ];
         for code in versions {
             assert!(k.severity.critical.contains_key(code), "critical.{code}");
             assert!(k.severity.package.contains_key(code), "package.{code}");
         }
-        for code in ["python.implementation", "python.minor", "python.patch", "python.release", "python.abi"] {
+        for code in [
+            "python.implementation",
+            "python.minor",
+            "python.patch",
+            "python.release",
+            "python.abi",
+        ] {
             assert!(k.severity.python.contains_key(code), "{code}");
             assert!(k.hints.contains_key(code), "hint {code}");
         }
@@ -329,7 +357,14 @@ mod tests {
             assert!(k.severity.platform.contains_key(code), "{code}");
             assert!(k.hints.contains_key(code), "hint {code}");
         }
-        for code in ["only_local", "only_remote", "value_differs", "cannot_tell", "credential_missing", "important_differs"] {
+        for code in [
+            "only_local",
+            "only_remote",
+            "value_differs",
+            "cannot_tell",
+            "credential_missing",
+            "important_differs",
+        ] {
             assert!(k.severity.env.contains_key(code), "env.{code}");
         }
         for code in ["sys_path", "unreadable", "unreachable", "genevars"] {
@@ -340,36 +375,75 @@ mod tests {
     #[test]
     fn hints_render_with_the_values() {
         let k = knowledge();
-        let vars = HintVars { name: "numpy", local: "1.26.4", remote: "2.2.6" };
+        let vars = HintVars {
+            name: "numpy",
+            local: "1.26.4",
+            remote: "2.2.6",
+        };
         let hint = k.package_hint("version.major", vars).unwrap();
         assert!(hint.contains("ArrowInvalid"), "{hint}");
         assert!(hint.ends_with("pin numpy==1.26.4"), "{hint}");
         let attrs = k
-            .package_hint("version.major", HintVars { name: "attrs", local: "23.2.0", remote: "24.2.0" })
+            .package_hint(
+                "version.major",
+                HintVars {
+                    name: "attrs",
+                    local: "23.2.0",
+                    remote: "24.2.0",
+                },
+            )
             .unwrap();
         assert!(attrs.contains("Enum.__new__() missing 1 required positional argument"));
         let missing = k
-            .hint("only_local", HintVars { name: "my-pkg", local: "1.0", remote: "" })
+            .hint(
+                "only_local",
+                HintVars {
+                    name: "my-pkg",
+                    local: "1.0",
+                    remote: "",
+                },
+            )
             .unwrap();
         assert_eq!(
             missing,
             "ModuleNotFoundError (No module named ...) on workers wherever code imports my-pkg; add my-pkg==1.0 to the manifest's pip list (result.fix_manifest() does)"
         );
         let cred = k
-            .hint("credential_missing", HintVars { name: "AWS_ACCESS_KEY_ID", ..Default::default() })
+            .hint(
+                "credential_missing",
+                HintVars {
+                    name: "AWS_ACCESS_KEY_ID",
+                    ..Default::default()
+                },
+            )
             .unwrap();
         assert!(cred.starts_with("permission denied / storage authentication failures"));
-        assert!(cred.contains("{\"AWS_ACCESS_KEY_ID\": os.environ[\"AWS_ACCESS_KEY_ID\"]}"), "{cred}");
+        assert!(
+            cred.contains("{\"AWS_ACCESS_KEY_ID\": os.environ[\"AWS_ACCESS_KEY_ID\"]}"),
+            "{cred}"
+        );
     }
 
     #[test]
     fn env_classes_come_from_the_data() {
         let k = knowledge();
-        for name in ["RAY_JOB_ID", "RAY_RAYLET_PID", "OMP_NUM_THREADS", "SPT_NOENV", "PYTHONBREAKPOINT"] {
+        for name in [
+            "RAY_JOB_ID",
+            "RAY_RAYLET_PID",
+            "OMP_NUM_THREADS",
+            "SPT_NOENV",
+            "PYTHONBREAKPOINT",
+        ] {
             assert_eq!(k.env_class(name), EnvClass::RayInjected, "{name}");
         }
-        assert_eq!(k.env_class("AWS_SECRET_ACCESS_KEY"), EnvClass::CloudCredential);
-        assert_eq!(k.env_class("GOOGLE_APPLICATION_CREDENTIALS"), EnvClass::CloudCredential);
+        assert_eq!(
+            k.env_class("AWS_SECRET_ACCESS_KEY"),
+            EnvClass::CloudCredential
+        );
+        assert_eq!(
+            k.env_class("GOOGLE_APPLICATION_CREDENTIALS"),
+            EnvClass::CloudCredential
+        );
         assert_eq!(k.env_class("AZURE_STORAGE_KEY"), EnvClass::CloudCredential);
         assert_eq!(k.env_class("MY_API_KEY"), EnvClass::CloudCredential);
         assert_eq!(k.env_class("SHLVL"), EnvClass::Session);
@@ -385,8 +459,15 @@ mod tests {
 
     #[test]
     fn templates_keep_unknown_placeholders_and_lone_braces() {
-        let vars = HintVars { name: "scikit-learn", local: "1", remote: "2" };
-        assert_eq!(fill("{module} {x} } {{ {local}", vars), "scikit_learn {x} } { 1");
+        let vars = HintVars {
+            name: "scikit-learn",
+            local: "1",
+            remote: "2",
+        };
+        assert_eq!(
+            fill("{module} {x} } {{ {local}", vars),
+            "scikit_learn {x} } { 1"
+        );
         assert_eq!(fill("open { end", vars), "open { end");
     }
 

@@ -46,7 +46,10 @@ impl Manifest {
             c.insert("env_from_local".into(), json!(names));
         }
         if !spec.py_modules.is_empty() {
-            c.insert("py_modules".into(), json!(spec.py_modules.iter().map(|m| mask(m)).collect::<Vec<_>>()));
+            c.insert(
+                "py_modules".into(),
+                json!(spec.py_modules.iter().map(|m| mask(m)).collect::<Vec<_>>()),
+            );
         }
         if let Some(dir) = &spec.working_dir {
             c.insert("working_dir".into(), json!(mask(dir)));
@@ -54,7 +57,10 @@ impl Manifest {
         if !spec.excludes.is_empty() {
             c.insert("excludes".into(), json!(spec.excludes));
         }
-        for (key, image) in [("head_image", &spec.head_image), ("worker_image", &spec.worker_image)] {
+        for (key, image) in [
+            ("head_image", &spec.head_image),
+            ("worker_image", &spec.worker_image),
+        ] {
             if let Some(image) = image {
                 c.insert(key.into(), json!(image));
             }

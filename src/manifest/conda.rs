@@ -32,14 +32,19 @@ pub fn read_conda_file(path: &str) -> Result<Value> {
 
 /// Checks the shape Ray needs and returns the pip entries nested in it (with their places).
 pub fn check_conda(env: &Value, place: &str) -> Result<Vec<(String, String)>> {
-    let bad = |problem: String| ManifestError::CondaInvalid { place: place.to_string(), problem };
+    let bad = |problem: String| ManifestError::CondaInvalid {
+        place: place.to_string(),
+        problem,
+    };
     let Value::Object(map) = env else {
         return Err(bad("must be a mapping with a 'dependencies' list".into()));
     };
     let deps = match map.get("dependencies") {
         Some(Value::Array(deps)) if !deps.is_empty() => deps,
         Some(Value::Array(_)) | Some(Value::Null) | None => {
-            return Err(bad("has no dependencies; list the packages under 'dependencies:'".into()))
+            return Err(bad(
+                "has no dependencies; list the packages under 'dependencies:'".into(),
+            ))
         }
         Some(_) => return Err(bad("'dependencies' must be a list".into())),
     };
@@ -54,20 +59,30 @@ pub fn check_conda(env: &Value, place: &str) -> Result<Vec<(String, String)>> {
             Value::String(s) if !s.trim().is_empty() => {}
             Value::Object(m) if m.len() == 1 && m.contains_key("pip") => {
                 let Some(Value::Array(entries)) = m.get("pip") else {
-                    return Err(bad(format!("dependency {}: 'pip' must be a list of requirements", i + 1)));
+                    return Err(bad(format!(
+                        "dependency {}: 'pip' must be a list of requirements",
+                        i + 1
+                    )));
                 };
                 for (j, e) in entries.iter().enumerate() {
                     let Value::String(s) = e else {
-                        return Err(bad(format!("dependency {}: pip entry {} must be a string", i + 1, j + 1)));
+                        return Err(bad(format!(
+                            "dependency {}: pip entry {} must be a string",
+                            i + 1,
+                            j + 1
+                        )));
                     };
-                    pip.push((s.clone(), format!("conda environment {place}, pip entry {}", j + 1)));
+                    pip.push((
+                        s.clone(),
+                        format!("conda environment {place}, pip entry {}", j + 1),
+                    ));
                 }
             }
             _ => {
                 return Err(bad(format!(
-                    "dependency {} must be a package spec like 'numpy=1.26' or a {{pip: [...]}} list",
-                    i + 1
-                )))
+                "dependency {} must be a package spec like 'numpy=1.26' or a {{pip: [...]}} list",
+                i + 1
+            )))
             }
         }
     }
@@ -122,11 +137,19 @@ mod tests {
     #[test]
     fn refuses_bad_files() {
         let f = file("dependencies: [a\n");
-        let msg = read_conda_file(f.path().to_str().unwrap()).unwrap_err().to_string();
+        let msg = read_conda_file(f.path().to_str().unwrap())
+            .unwrap_err()
+            .to_string();
         assert!(msg.contains("is not valid YAML"), "{msg}");
         let f = file("name: x\n");
         let env = read_conda_file(f.path().to_str().unwrap()).unwrap();
-        assert!(check_conda(&env, "file 'e.yml'").unwrap_err().to_string().contains("has no dependencies"));
-        assert!(read_conda_file("/nonexistent/environment.yml").unwrap_err().to_string().contains("does not exist"));
+        assert!(check_conda(&env, "file 'e.yml'")
+            .unwrap_err()
+            .to_string()
+            .contains("has no dependencies"));
+        assert!(read_conda_file("/nonexistent/environment.yml")
+            .unwrap_err()
+            .to_string()
+            .contains("does not exist"));
     }
 }

@@ -6,37 +6,85 @@ use thiserror::Error;
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ManifestError {
     #[error("{place}: '{text}' is not a valid requirement: {message} (column {column}); write it as PEP 508, e.g. 'numpy==1.26.4'")]
-    InvalidRequirement { place: String, text: String, message: String, column: usize },
+    InvalidRequirement {
+        place: String,
+        text: String,
+        message: String,
+        column: usize,
+    },
 
     #[error("{place}: '{text}' {what}, which Ray cannot install from a pip list; ship it with .py_modules([...]) / .working_dir(...) or publish it to an index")]
-    LocalReference { place: String, text: String, what: &'static str },
+    LocalReference {
+        place: String,
+        text: String,
+        what: &'static str,
+    },
 
     #[error("{place}: '{text}' includes another file ({option}), which Ray does not support; paste its requirements here instead")]
-    IncludedFile { place: String, text: String, option: String },
+    IncludedFile {
+        place: String,
+        text: String,
+        option: String,
+    },
 
     #[error("{place}: '{text}': option {option} {problem}")]
-    BadOption { place: String, text: String, option: String, problem: String },
+    BadOption {
+        place: String,
+        text: String,
+        option: String,
+        problem: String,
+    },
 
     #[error("{first} and {second} cannot be combined ({why}); keep one of them")]
-    Exclusive { first: &'static str, second: &'static str, why: &'static str },
+    Exclusive {
+        first: &'static str,
+        second: &'static str,
+        why: &'static str,
+    },
 
     #[error("package '{name}' is pinned twice: '{first}' ({first_place}) and '{second}' ({second_place}); keep one pin")]
-    PinnedTwice { name: String, first: String, first_place: String, second: String, second_place: String },
+    PinnedTwice {
+        name: String,
+        first: String,
+        first_place: String,
+        second: String,
+        second_place: String,
+    },
 
     #[error("package '{name}': pin '{pin}' ({pin_place}) does not satisfy '{other}' ({other_place}); make them agree")]
-    PinConflict { name: String, pin: String, pin_place: String, other: String, other_place: String },
+    PinConflict {
+        name: String,
+        pin: String,
+        pin_place: String,
+        other: String,
+        other_place: String,
+    },
 
     #[error("{what} '{path}' does not exist; check the path (relative paths are resolved from the current directory)")]
     NotFound { what: &'static str, path: String },
 
     #[error("{what} '{path}' could not be read: {reason}")]
-    Unreadable { what: &'static str, path: String, reason: String },
+    Unreadable {
+        what: &'static str,
+        path: String,
+        reason: String,
+    },
 
     #[error("{what} '{path}' is not valid text at byte {offset} (line {line}); save it as UTF-8")]
-    Undecodable { what: &'static str, path: String, offset: usize, line: usize },
+    Undecodable {
+        what: &'static str,
+        path: String,
+        offset: usize,
+        line: usize,
+    },
 
     #[error("conda environment file '{path}' is not valid YAML: {message} (line {line}, column {column})")]
-    CondaYaml { path: String, message: String, line: usize, column: usize },
+    CondaYaml {
+        path: String,
+        message: String,
+        line: usize,
+        column: usize,
+    },
 
     #[error("conda environment {place}: {problem}")]
     CondaInvalid { place: String, problem: String },
@@ -44,7 +92,9 @@ pub enum ManifestError {
     #[error("environment variable name '{name}' is not valid: use letters, digits and '_' and do not start with a digit")]
     InvalidEnvName { name: String },
 
-    #[error("environment variable '{name}': the value must be a string, got {kind}; pass str(value)")]
+    #[error(
+        "environment variable '{name}': the value must be a string, got {kind}; pass str(value)"
+    )]
     EnvValueNotString { name: String, kind: &'static str },
 
     #[error("environment variable '{name}' is given both a value (.env) and by reference (.env_from_local); keep one")]
@@ -57,7 +107,11 @@ pub enum ManifestError {
     WithheldEnv { name: String },
 
     #[error("{field} '{value}' is not an image reference: {reason}; write e.g. 'rayproject/ray:2.40.0-py311' or 'registry.example.com:5000/team/worker@sha256:<64 hex>'")]
-    InvalidImage { field: &'static str, value: String, reason: String },
+    InvalidImage {
+        field: &'static str,
+        value: String,
+        reason: String,
+    },
 
     #[error("{field} {problem}")]
     InvalidValue { field: String, problem: String },

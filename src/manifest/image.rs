@@ -27,7 +27,11 @@ fn reference_pattern() -> &'static Regex {
 
 /// Checks an image reference; `field` names the builder method in the error.
 pub fn check_image(field: &'static str, value: &str) -> Result<()> {
-    let bad = |reason: &str| ManifestError::InvalidImage { field, value: value.to_string(), reason: reason.to_string() };
+    let bad = |reason: &str| ManifestError::InvalidImage {
+        field,
+        value: value.to_string(),
+        reason: reason.to_string(),
+    };
     if value.is_empty() {
         return Err(bad("it is empty"));
     }
@@ -42,7 +46,9 @@ pub fn check_image(field: &'static str, value: &str) -> Result<()> {
         if name.chars().any(|c| c.is_ascii_uppercase()) && !value.contains('/') {
             return Err(bad("repository names must be lowercase"));
         }
-        return Err(bad("it does not match [registry[:port]/]name[:tag][@digest]"));
+        return Err(bad(
+            "it does not match [registry[:port]/]name[:tag][@digest]",
+        ));
     };
     let name_len = caps.name("domain").map_or(0, |d| d.len() + 1) + caps["path"].len();
     if name_len > 255 {
@@ -71,7 +77,17 @@ mod tests {
 
     #[test]
     fn refuses_non_references() {
-        for bad in ["", "https://ghcr.io/x", "Ubuntu", "img:", "img:tag:tag", "a b", "img@sha256:12", "-img", "img:-tag"] {
+        for bad in [
+            "",
+            "https://ghcr.io/x",
+            "Ubuntu",
+            "img:",
+            "img:tag:tag",
+            "a b",
+            "img@sha256:12",
+            "-img",
+            "img:-tag",
+        ] {
             let err = check_image("head_image", bad).unwrap_err().to_string();
             assert!(err.starts_with("head_image '"), "{bad}: {err}");
         }

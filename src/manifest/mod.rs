@@ -26,8 +26,9 @@ pub use validate::build;
 /// Builds a manifest from builder JSON, reading the files it names.
 /// Returns it with its unpinned requirements.
 pub fn build_from_json(spec_json: &str) -> Result<(Manifest, Vec<String>)> {
-    let spec: ManifestSpec =
-        serde_json::from_str(spec_json).map_err(|e| ManifestError::Json { message: e.to_string() })?;
+    let spec: ManifestSpec = serde_json::from_str(spec_json).map_err(|e| ManifestError::Json {
+        message: e.to_string(),
+    })?;
     build(spec, true)
 }
 
@@ -55,14 +56,22 @@ pub struct FixRules {
 /// The bundled fix rules, parsed once.
 pub fn fix_rules() -> &'static FixRules {
     static RULES: std::sync::OnceLock<FixRules> = std::sync::OnceLock::new();
-    RULES.get_or_init(|| toml::from_str(include_str!("fix_rules.toml")).expect("fix_rules.toml is valid (tested)"))
+    RULES.get_or_init(|| {
+        toml::from_str(include_str!("fix_rules.toml")).expect("fix_rules.toml is valid (tested)")
+    })
 }
 
 #[cfg(test)]
 #[test]
 fn exact_pins() {
-    assert_eq!(exact_pin("numpy", "1.26.4").as_deref(), Some("numpy==1.26.4"));
-    assert_eq!(exact_pin("torch", "2.0.1+cu121").as_deref(), Some("torch==2.0.1+cu121"));
+    assert_eq!(
+        exact_pin("numpy", "1.26.4").as_deref(),
+        Some("numpy==1.26.4")
+    );
+    assert_eq!(
+        exact_pin("torch", "2.0.1+cu121").as_deref(),
+        Some("torch==2.0.1+cu121")
+    );
     assert_eq!(exact_pin("foo", "1.0-custom"), None);
     assert_eq!(exact_pin("foo", "unknown"), None);
     assert_eq!(exact_pin("bad name", "1"), None);

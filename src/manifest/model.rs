@@ -111,25 +111,44 @@ impl Manifest {
 
     /// Loads manifest JSON. Files are not read again: what was read at build time is used.
     pub fn from_json(json: &str) -> Result<Manifest> {
-        let value: Value = serde_json::from_str(json).map_err(|e| ManifestError::Json { message: e.to_string() })?;
+        let value: Value = serde_json::from_str(json).map_err(|e| ManifestError::Json {
+            message: e.to_string(),
+        })?;
         if let Some(found) = value.get("schema").and_then(Value::as_str) {
             if found != MANIFEST_SCHEMA {
-                return Err(ManifestError::Schema { found: found.to_string() });
+                return Err(ManifestError::Schema {
+                    found: found.to_string(),
+                });
             }
         }
         let spec: ManifestSpec =
-            serde_json::from_value(value).map_err(|e| ManifestError::Json { message: e.to_string() })?;
+            serde_json::from_value(value).map_err(|e| ManifestError::Json {
+                message: e.to_string(),
+            })?;
         Ok(super::validate::build(spec, false)?.0)
     }
 
     /// The JSON form. Unless `reveal_values`, secret values are withheld and URL
     /// credentials masked, as in snapshots.
     pub fn to_json(&self, reveal_values: bool) -> String {
-        let mut spec = if reveal_values { self.spec.clone() } else { self.masked_spec() };
+        let mut spec = if reveal_values {
+            self.spec.clone()
+        } else {
+            self.masked_spec()
+        };
         spec.env_vars = self
             .env
             .iter()
-            .map(|(k, v)| (k.clone(), env_value_json(&if reveal_values { v.clone() } else { mask_env(k, v) })))
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    env_value_json(&if reveal_values {
+                        v.clone()
+                    } else {
+                        mask_env(k, v)
+                    }),
+                )
+            })
             .collect();
         spec.checksum = Some(self.checksum());
         serde_json::to_string(&spec).expect("a manifest serializes")
@@ -158,7 +177,9 @@ pub(crate) fn mask_value(v: &Value) -> Value {
     match v {
         Value::String(s) => Value::String(mask(s)),
         Value::Array(a) => Value::Array(a.iter().map(mask_value).collect()),
-        Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.clone(), mask_value(v))).collect()),
+        Value::Object(o) => {
+            Value::Object(o.iter().map(|(k, v)| (k.clone(), mask_value(v))).collect())
+        }
         other => other.clone(),
     }
 }

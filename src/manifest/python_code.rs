@@ -21,7 +21,10 @@ fn py(value: &Value) -> String {
         Value::Array(items) => format!("[{}]", items.iter().map(py).collect::<Vec<_>>().join(", ")),
         Value::Object(map) => format!(
             "{{{}}}",
-            map.iter().map(|(k, v)| format!("{}: {}", py(&Value::String(k.clone())), py(v))).collect::<Vec<_>>().join(", ")
+            map.iter()
+                .map(|(k, v)| format!("{}: {}", py(&Value::String(k.clone())), py(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -32,7 +35,14 @@ fn py_str(s: &str) -> String {
 
 fn py_list(items: &[String]) -> String {
     if items.len() <= 1 {
-        return format!("[{}]", items.iter().map(|s| py_str(s)).collect::<Vec<_>>().join(", "));
+        return format!(
+            "[{}]",
+            items
+                .iter()
+                .map(|s| py_str(s))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     let mut out = String::from("[\n");
     for item in items {
@@ -47,7 +57,13 @@ impl Manifest {
     /// are masked unless `reveal_values` (a comment then says so).
     pub fn to_python(&self, reveal_values: bool) -> String {
         let s = &self.spec;
-        let show = |t: &str| if reveal_values { t.to_string() } else { mask(t) };
+        let show = |t: &str| {
+            if reveal_values {
+                t.to_string()
+            } else {
+                mask(t)
+            }
+        };
         let shows = |v: &[String]| v.iter().map(|t| show(t)).collect::<Vec<_>>();
         let mut calls: Vec<String> = Vec::new();
         let mut uses_os = false;
@@ -72,7 +88,14 @@ impl Manifest {
             calls.push(format!(".pip_version({})", py_str(v)));
         }
         if let Some(c) = &s.conda {
-            calls.push(format!(".conda({})", py(&if reveal_values { c.clone() } else { mask_value(c) })));
+            calls.push(format!(
+                ".conda({})",
+                py(&if reveal_values {
+                    c.clone()
+                } else {
+                    mask_value(c)
+                })
+            ));
         }
         if let Some(p) = &s.conda_environment_path {
             calls.push(format!(".conda_environment_path({})", py_str(p)));
@@ -81,7 +104,13 @@ impl Manifest {
             let mut entries = Vec::new();
             for (k, v) in &self.env {
                 let literal = match v {
-                    EnvValue::Plain(value) if reveal_values || (!redact::is_secret_key(k) && redact::mask_credentials(value).is_none()) => py_str(value),
+                    EnvValue::Plain(value)
+                        if reveal_values
+                            || (!redact::is_secret_key(k)
+                                && redact::mask_credentials(value).is_none()) =>
+                    {
+                        py_str(value)
+                    }
                     _ => {
                         uses_os = true;
                         format!("os.environ[{}]", py_str(k))
@@ -127,7 +156,11 @@ impl Manifest {
         if s.allow_unpinned {
             calls.push(".allow_unpinned()".into());
         }
-        if !reveal_values && calls.iter().any(|c| c.contains(&format!("://{}@", redact::MASK))) {
+        if !reveal_values
+            && calls
+                .iter()
+                .any(|c| c.contains(&format!("://{}@", redact::MASK)))
+        {
             masked_something = true;
         }
 
@@ -142,7 +175,10 @@ impl Manifest {
         if masked_something {
             out.push_str("# URL credentials are masked (***): call to_python(reveal_values=True) to keep them.\n");
         }
-        out.push_str(&format!("manifest = (\n    ManifestBuilder.create({})\n", py_str(&s.name)));
+        out.push_str(&format!(
+            "manifest = (\n    ManifestBuilder.create({})\n",
+            py_str(&s.name)
+        ));
         for call in calls {
             out.push_str(&format!("    {call}\n"));
         }

@@ -53,17 +53,37 @@ impl NamedRequirement {
 
 /// Options pip accepts on their own line in a requirements file (and so in Ray's pip list).
 const GLOBAL_OPTIONS: &[&str] = &[
-    "-i", "--index-url", "--extra-index-url", "--no-index", "-f", "--find-links",
-    "--pre", "--prefer-binary", "--only-binary", "--no-binary", "--require-hashes",
-    "--trusted-host", "--use-feature",
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "--no-index",
+    "-f",
+    "--find-links",
+    "--pre",
+    "--prefer-binary",
+    "--only-binary",
+    "--no-binary",
+    "--require-hashes",
+    "--trusted-host",
+    "--use-feature",
 ];
 /// Options whose value is a location: a URL is fine, a local path is not.
-const LOCATION_OPTIONS: &[&str] = &["-i", "--index-url", "--extra-index-url", "-f", "--find-links"];
+const LOCATION_OPTIONS: &[&str] = &[
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
+];
 /// Options that take no value.
 const FLAG_OPTIONS: &[&str] = &["--no-index", "--pre", "--prefer-binary", "--require-hashes"];
 /// Options pip accepts after a requirement on the same line.
-const PER_REQUIREMENT_OPTIONS: &[&str] =
-    &["--hash", "--config-settings", "--global-option", "--install-option"];
+const PER_REQUIREMENT_OPTIONS: &[&str] = &[
+    "--hash",
+    "--config-settings",
+    "--global-option",
+    "--install-option",
+];
 const INCLUDE_OPTIONS: &[&str] = &["-r", "--requirement", "-c", "--constraint"];
 const EDITABLE_OPTIONS: &[&str] = &["-e", "--editable"];
 
@@ -95,23 +115,32 @@ pub fn parse_line(text: &str, place: &str) -> Result<PipLine> {
         }
     }
     if let Some(what) = local_reference(spec) {
-        return Err(ManifestError::LocalReference { place: place.to_string(), text: shown(), what });
+        return Err(ManifestError::LocalReference {
+            place: place.to_string(),
+            text: shown(),
+            what,
+        });
     }
     if is_url(spec) {
         return Ok(PipLine::Direct);
     }
     check_name_end(spec, place)?;
     // pep508_rs 0.9 panics on a few malformed names; a panic must never reach the user.
-    let parsed = std::panic::catch_unwind(|| Requirement::<VerbatimUrl>::from_str(spec)).map_err(|_| {
-        ManifestError::InvalidRequirement {
-            place: place.to_string(),
-            text: masked(spec),
-            message: "the requirement could not be parsed".into(),
-            column: 1,
-        }
-    })?;
+    let parsed =
+        std::panic::catch_unwind(|| Requirement::<VerbatimUrl>::from_str(spec)).map_err(|_| {
+            ManifestError::InvalidRequirement {
+                place: place.to_string(),
+                text: masked(spec),
+                message: "the requirement could not be parsed".into(),
+                column: 1,
+            }
+        })?;
     let requirement = parsed.map_err(|err| {
-        let column = err.input.get(..err.start).map_or(err.start, |s| s.chars().count()) + 1;
+        let column = err
+            .input
+            .get(..err.start)
+            .map_or(err.start, |s| s.chars().count())
+            + 1;
         ManifestError::InvalidRequirement {
             place: place.to_string(),
             text: masked(spec),
@@ -128,7 +157,11 @@ pub fn parse_line(text: &str, place: &str) -> Result<PipLine> {
             });
         }
     }
-    Ok(PipLine::Named(Box::new(NamedRequirement { name: requirement.name.clone(), spec: spec.to_string(), requirement })))
+    Ok(PipLine::Named(Box::new(NamedRequirement {
+        name: requirement.name.clone(),
+        spec: spec.to_string(),
+        requirement,
+    })))
 }
 
 /// PEP 508 names end with a letter or digit. Checked here because pep508_rs 0.9 panics on
@@ -184,7 +217,9 @@ fn parse_option_line(text: &str, place: &str) -> Result<PipLine> {
             Some(_) => Err(bad("takes no value")),
         };
     }
-    let Some(value) = value else { return Err(bad("needs a value")) };
+    let Some(value) = value else {
+        return Err(bad("needs a value"));
+    };
     if LOCATION_OPTIONS.contains(&option) && !is_url(value) {
         return Err(ManifestError::LocalReference {
             place: place.to_string(),
@@ -220,7 +255,10 @@ fn split_options(text: &str) -> (&str, Vec<&str>) {
     for token in text.split_whitespace() {
         let at = offset + text[offset..].find(token).unwrap_or(0);
         if token.starts_with('-') && at > 0 {
-            let options = text[at..].split_whitespace().filter(|t| t.starts_with('-')).collect();
+            let options = text[at..]
+                .split_whitespace()
+                .filter(|t| t.starts_with('-'))
+                .collect();
             return (text[..at].trim_end(), options);
         }
         offset = at + token.len();
@@ -230,11 +268,15 @@ fn split_options(text: &str) -> (&str, Vec<&str>) {
 
 /// A remote URL (any scheme but `file`): `https://...`, `git+ssh://...`, `s3://...`.
 pub(crate) fn is_url(text: &str) -> bool {
-    let Some(pos) = text.find("://") else { return false };
+    let Some(pos) = text.find("://") else {
+        return false;
+    };
     let scheme = &text[..pos];
     !scheme.is_empty()
         && scheme != "file"
-        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.')
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.')
 }
 
 /// Why this requirement text refers to something on the local disk, if it does.
@@ -244,14 +286,19 @@ fn local_reference(spec: &str) -> Option<&'static str> {
         return Some("points to a local file");
     }
     if spec.starts_with(['.', '/', '~', '\\'])
-        || (spec.len() > 2 && spec.as_bytes()[1] == b':' && matches!(spec.as_bytes()[2], b'\\' | b'/'))
+        || (spec.len() > 2
+            && spec.as_bytes()[1] == b':'
+            && matches!(spec.as_bytes()[2], b'\\' | b'/'))
     {
         return Some("is a local path");
     }
     if spec.contains("://") || spec.contains('@') {
         return None;
     }
-    if [".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz"].iter().any(|ext| lower.ends_with(ext)) {
+    if [".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
+    {
         return Some("is a local archive");
     }
     if spec.contains('/') || spec.contains('\\') {
@@ -291,20 +338,43 @@ mod tests {
     fn bad_requirement_names_position() {
         let err = parse_line("numpy=1.26.4", "pip entry 3").unwrap_err();
         let msg = err.to_string();
-        assert!(msg.starts_with("pip entry 3: 'numpy=1.26.4' is not a valid requirement"), "{msg}");
+        assert!(
+            msg.starts_with("pip entry 3: 'numpy=1.26.4' is not a valid requirement"),
+            "{msg}"
+        );
         assert!(msg.contains("column 6"), "{msg}");
-        let msg = parse_line("numpy. ==1", "pip entry 1").unwrap_err().to_string();
-        assert!(msg.contains("must end with an alphanumeric character, not '.'"), "{msg}");
+        let msg = parse_line("numpy. ==1", "pip entry 1")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("must end with an alphanumeric character, not '.'"),
+            "{msg}"
+        );
     }
 
     #[test]
     fn options() {
-        assert!(matches!(parse_line("--extra-index-url https://x.example/simple", "p").unwrap(), PipLine::Option));
-        assert!(matches!(parse_line("-i https://x.example/simple", "p").unwrap(), PipLine::Option));
-        assert!(matches!(parse_line("--index-url=https://x.example/simple", "p").unwrap(), PipLine::Option));
+        assert!(matches!(
+            parse_line("--extra-index-url https://x.example/simple", "p").unwrap(),
+            PipLine::Option
+        ));
+        assert!(matches!(
+            parse_line("-i https://x.example/simple", "p").unwrap(),
+            PipLine::Option
+        ));
+        assert!(matches!(
+            parse_line("--index-url=https://x.example/simple", "p").unwrap(),
+            PipLine::Option
+        ));
         assert!(matches!(parse_line("--pre", "p").unwrap(), PipLine::Option));
-        assert!(matches!(parse_line("-e git+https://github.com/a/b#egg=b", "p").unwrap(), PipLine::Direct));
-        assert!(matches!(parse_line("https://x.example/b-1.0-py3-none-any.whl", "p").unwrap(), PipLine::Direct));
+        assert!(matches!(
+            parse_line("-e git+https://github.com/a/b#egg=b", "p").unwrap(),
+            PipLine::Direct
+        ));
+        assert!(matches!(
+            parse_line("https://x.example/b-1.0-py3-none-any.whl", "p").unwrap(),
+            PipLine::Direct
+        ));
         for (line, expect) in [
             ("-r other.txt", "includes another file"),
             ("--constraint=c.txt", "includes another file"),
@@ -314,7 +384,10 @@ mod tests {
             ("pkg @ file:///tmp/pkg", "points to a local file"),
             ("-f ./wheels", "local index or directory"),
             ("--frobnicate", "is not an option pip accepts"),
-            ("numpy==1 --no-deps", "not an option pip accepts after a requirement"),
+            (
+                "numpy==1 --no-deps",
+                "not an option pip accepts after a requirement",
+            ),
         ] {
             let msg = parse_line(line, "p").unwrap_err().to_string();
             assert!(msg.contains(expect), "{line}: {msg}");
@@ -327,7 +400,9 @@ mod tests {
             .map(|_| String::new())
             .unwrap_or_else(|e| e.to_string());
         assert!(!msg.contains("hunter2"));
-        let msg = parse_line("pkg @@ https://u:hunter2@h/x.whl", "p").unwrap_err().to_string();
+        let msg = parse_line("pkg @@ https://u:hunter2@h/x.whl", "p")
+            .unwrap_err()
+            .to_string();
         assert!(!msg.contains("hunter2"), "{msg}");
     }
 }

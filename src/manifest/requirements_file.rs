@@ -18,12 +18,23 @@ pub fn read_requirements_file(path: &str) -> Result<Vec<(usize, String)>> {
 pub(crate) fn read_file(what: &'static str, path: &str) -> Result<Vec<u8>> {
     let p = Path::new(path);
     if !p.exists() {
-        return Err(ManifestError::NotFound { what, path: path.to_string() });
+        return Err(ManifestError::NotFound {
+            what,
+            path: path.to_string(),
+        });
     }
     if p.is_dir() {
-        return Err(ManifestError::Unreadable { what, path: path.to_string(), reason: "it is a directory, not a file".into() });
+        return Err(ManifestError::Unreadable {
+            what,
+            path: path.to_string(),
+            reason: "it is a directory, not a file".into(),
+        });
     }
-    std::fs::read(p).map_err(|e| ManifestError::Unreadable { what, path: path.to_string(), reason: e.to_string() })
+    std::fs::read(p).map_err(|e| ManifestError::Unreadable {
+        what,
+        path: path.to_string(),
+        reason: e.to_string(),
+    })
 }
 
 /// Text from bytes: a UTF-8/16/32 byte-order mark picks the encoding, else UTF-8.
@@ -32,14 +43,22 @@ pub(crate) fn decode(what: &'static str, path: &str, bytes: &[u8]) -> Result<Str
         what,
         path: path.to_string(),
         offset,
-        line: bytes[..offset.min(bytes.len())].iter().filter(|&&b| b == b'\n').count() + 1,
+        line: bytes[..offset.min(bytes.len())]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1,
     };
     let utf32 = |body: &[u8], le: bool| -> Result<String> {
         body.chunks(4)
             .enumerate()
             .map(|(i, c)| {
                 let word: [u8; 4] = c.try_into().map_err(|_| undecodable(4 + i * 4))?;
-                let n = if le { u32::from_le_bytes(word) } else { u32::from_be_bytes(word) };
+                let n = if le {
+                    u32::from_le_bytes(word)
+                } else {
+                    u32::from_be_bytes(word)
+                };
                 char::from_u32(n).ok_or_else(|| undecodable(4 + i * 4))
             })
             .collect()
@@ -50,7 +69,13 @@ pub(crate) fn decode(what: &'static str, path: &str, bytes: &[u8]) -> Result<Str
         }
         let units: Vec<u16> = body
             .chunks(2)
-            .map(|c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) })
+            .map(|c| {
+                if le {
+                    u16::from_le_bytes([c[0], c[1]])
+                } else {
+                    u16::from_be_bytes([c[0], c[1]])
+                }
+            })
             .collect();
         String::from_utf16(&units).map_err(|_| undecodable(2))
     };
@@ -71,7 +96,9 @@ pub(crate) fn decode(what: &'static str, path: &str, bytes: &[u8]) -> Result<Str
         Some(body) => (body, 3),
         None => (bytes, 0),
     };
-    std::str::from_utf8(body).map(str::to_string).map_err(|e| undecodable(skip + e.valid_up_to()))
+    std::str::from_utf8(body)
+        .map(str::to_string)
+        .map_err(|e| undecodable(skip + e.valid_up_to()))
 }
 
 /// A line that is a comment from its start (pip does not continue those).
@@ -151,15 +178,23 @@ mod tests {
     #[test]
     fn byte_order_marks() {
         assert_eq!(decode(WHAT, "r", b"\xEF\xBB\xBFnumpy").unwrap(), "numpy");
-        let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain("ab".encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("ab".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
         assert_eq!(decode(WHAT, "r", &utf16).unwrap(), "ab");
         let err = decode(WHAT, "r.txt", b"numpy\nx\xFFy").unwrap_err();
-        assert_eq!(err.to_string(), "requirements file 'r.txt' is not valid text at byte 7 (line 2); save it as UTF-8");
+        assert_eq!(
+            err.to_string(),
+            "requirements file 'r.txt' is not valid text at byte 7 (line 2); save it as UTF-8"
+        );
     }
 
     #[test]
     fn missing_file() {
         let err = read_requirements_file("/nonexistent/req.txt").unwrap_err();
-        assert!(err.to_string().starts_with("requirements file '/nonexistent/req.txt' does not exist"));
+        assert!(err
+            .to_string()
+            .starts_with("requirements file '/nonexistent/req.txt' does not exist"));
     }
 }

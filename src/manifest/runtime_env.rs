@@ -23,7 +23,10 @@ impl Manifest {
 
     /// The conda environment, inline or as read from its file.
     pub fn conda_environment(&self) -> Option<&Value> {
-        self.spec.conda.as_ref().or(self.spec.conda_environment.as_ref())
+        self.spec
+            .conda
+            .as_ref()
+            .or(self.spec.conda_environment.as_ref())
     }
 
     /// The `pip` field: a list, or a dict when pip_check / pip_version are set.
@@ -74,11 +77,15 @@ impl Manifest {
         for (name, value) in &self.env {
             match value {
                 EnvValue::Plain(v) => vars.insert(name.clone(), json!(v)),
-                EnvValue::Withheld(_) => return Err(ManifestError::WithheldEnv { name: name.clone() }),
+                EnvValue::Withheld(_) => {
+                    return Err(ManifestError::WithheldEnv { name: name.clone() })
+                }
             };
         }
         for name in &spec.env_from_local {
-            let value = local.get(name).ok_or_else(|| ManifestError::MissingLocalEnv { name: name.clone() })?;
+            let value = local
+                .get(name)
+                .ok_or_else(|| ManifestError::MissingLocalEnv { name: name.clone() })?;
             vars.insert(name.clone(), json!(value));
         }
         if !vars.is_empty() {

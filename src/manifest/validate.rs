@@ -19,10 +19,15 @@ use crate::snapshot::model::{EnvValue, WithheldValue};
 /// Returns the manifest and its unpinned requirements (masked), in order.
 pub fn build(mut spec: ManifestSpec, read_files: bool) -> Result<(Manifest, Vec<String>)> {
     if spec.schema != MANIFEST_SCHEMA {
-        return Err(ManifestError::Schema { found: spec.schema.clone() });
+        return Err(ManifestError::Schema {
+            found: spec.schema.clone(),
+        });
     }
     if spec.name.trim().is_empty() {
-        return Err(invalid("name", "is empty; give the manifest a name, e.g. ManifestBuilder.create(\"fix\")"));
+        return Err(invalid(
+            "name",
+            "is empty; give the manifest a name, e.g. ManifestBuilder.create(\"fix\")",
+        ));
     }
     check_exclusive(&spec)?;
 
@@ -34,7 +39,10 @@ pub fn build(mut spec: ManifestSpec, read_files: bool) -> Result<(Manifest, Vec<
             line_numbers = lines.iter().map(|(n, _)| *n).collect();
             spec.requirements = lines.into_iter().map(|(_, line)| line).collect();
             if spec.requirements.is_empty() {
-                return Err(invalid(&format!("requirements file '{path}'"), "lists no requirements; add some or drop .requirements_path()"));
+                return Err(invalid(
+                    &format!("requirements file '{path}'"),
+                    "lists no requirements; add some or drop .requirements_path()",
+                ));
             }
         }
         if let Some(path) = &spec.conda_environment_path {
@@ -45,7 +53,10 @@ pub fn build(mut spec: ManifestSpec, read_files: bool) -> Result<(Manifest, Vec<
     // Every pip line, with where it came from.
     let mut lines: Vec<(String, String)> = Vec::new();
     for url in &spec.extra_index_urls {
-        lines.push((format!("--extra-index-url {url}"), format!("extra index url '{}'", masked(url))));
+        lines.push((
+            format!("--extra-index-url {url}"),
+            format!("extra index url '{}'", masked(url)),
+        ));
     }
     for (i, entry) in spec.pip.iter().enumerate() {
         lines.push((entry.clone(), format!("pip entry {}", i + 1)));
@@ -92,7 +103,10 @@ pub fn build(mut spec: ManifestSpec, read_files: bool) -> Result<(Manifest, Vec<
     }
     if let Some(t) = spec.setup_timeout_seconds {
         if t <= 0 && t != -1 {
-            return Err(invalid("setup_timeout_seconds", &format!("is {t}; give a number of seconds > 0, or -1 for no timeout")));
+            return Err(invalid(
+                "setup_timeout_seconds",
+                &format!("is {t}; give a number of seconds > 0, or -1 for no timeout"),
+            ));
         }
     }
     spec.checksum = None;
@@ -100,7 +114,10 @@ pub fn build(mut spec: ManifestSpec, read_files: bool) -> Result<(Manifest, Vec<
 }
 
 fn invalid(field: &str, problem: &str) -> ManifestError {
-    ManifestError::InvalidValue { field: field.to_string(), problem: problem.to_string() }
+    ManifestError::InvalidValue {
+        field: field.to_string(),
+        problem: problem.to_string(),
+    }
 }
 
 /// Ray treats pip and conda as exclusive, and a list and a file of the same kind too.
@@ -111,10 +128,18 @@ fn check_exclusive(spec: &ManifestSpec) -> Result<()> {
     let has_conda_file = spec.conda_environment_path.is_some();
     let exclusive = |first, second, why| Err(ManifestError::Exclusive { first, second, why });
     if has_pip && has_file {
-        return exclusive(".pip()", ".requirements_path()", "both set the pip requirements");
+        return exclusive(
+            ".pip()",
+            ".requirements_path()",
+            "both set the pip requirements",
+        );
     }
     if has_conda && has_conda_file {
-        return exclusive(".conda()", ".conda_environment_path()", "both set the conda environment");
+        return exclusive(
+            ".conda()",
+            ".conda_environment_path()",
+            "both set the conda environment",
+        );
     }
     if (has_pip || has_file) && (has_conda || has_conda_file) {
         return exclusive(
@@ -123,7 +148,8 @@ fn check_exclusive(spec: &ManifestSpec) -> Result<()> {
             "Ray runs pip or conda, not both; put pip packages under the conda environment's 'pip:' list",
         );
     }
-    let pip_options = !spec.extra_index_urls.is_empty() || spec.pip_check.is_some() || spec.pip_version.is_some();
+    let pip_options =
+        !spec.extra_index_urls.is_empty() || spec.pip_check.is_some() || spec.pip_version.is_some();
     if pip_options && !(has_pip || has_file) {
         return Err(invalid(
             "pip options (.add_extra_index_url / .pip_check / .pip_version)",
@@ -138,12 +164,22 @@ fn check_exclusive(spec: &ManifestSpec) -> Result<()> {
 fn check_pins(named: &[(NamedRequirement, String)]) -> Result<()> {
     let mut groups: BTreeMap<(String, String), Vec<&(NamedRequirement, String)>> = BTreeMap::new();
     for item in named {
-        let marker = item.0.requirement.marker.try_to_string().unwrap_or_default();
-        groups.entry((item.0.name.to_string(), marker)).or_default().push(item);
+        let marker = item
+            .0
+            .requirement
+            .marker
+            .try_to_string()
+            .unwrap_or_default();
+        groups
+            .entry((item.0.name.to_string(), marker))
+            .or_default()
+            .push(item);
     }
     for ((name, _), entries) in groups {
         for (i, (a, a_place)) in entries.iter().map(|e| (&e.0, &e.1)).enumerate() {
-            let Some(pin) = a.pinned_version() else { continue };
+            let Some(pin) = a.pinned_version() else {
+                continue;
+            };
             for (j, (b, b_place)) in entries.iter().map(|e| (&e.0, &e.1)).enumerate() {
                 let conflict = match (&b.pinned_version(), &b.requirement.version_or_url) {
                     (Some(other), _) if i < j && *other != pin => ManifestError::PinnedTwice {
@@ -153,7 +189,9 @@ fn check_pins(named: &[(NamedRequirement, String)]) -> Result<()> {
                         second: masked(&b.spec),
                         second_place: b_place.clone(),
                     },
-                    (None, Some(pep508_rs::VersionOrUrl::VersionSpecifier(specs))) if !specs.contains(&pin) => {
+                    (None, Some(pep508_rs::VersionOrUrl::VersionSpecifier(specs)))
+                        if !specs.contains(&pin) =>
+                    {
                         ManifestError::PinConflict {
                             name: name.clone(),
                             pin: masked(&a.spec),
@@ -177,14 +215,29 @@ fn normalize_pip_version(raw: &str) -> Result<String> {
     if let Some(rest) = v.strip_prefix("pip") {
         v = rest.trim_start();
     }
-    let v = if v.starts_with(|c: char| c.is_ascii_digit()) { format!("=={v}") } else { v.to_string() };
+    let v = if v.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("=={v}")
+    } else {
+        v.to_string()
+    };
     let requirement = format!("pip{v}");
     match parse_line(&requirement, "pip_version") {
-        Ok(PipLine::Named(r)) if matches!(r.requirement.version_or_url, Some(pep508_rs::VersionOrUrl::VersionSpecifier(_))) => Ok(v),
-        Ok(_) => Err(invalid("pip_version", &format!("'{raw}' is not a version specifier; write e.g. '==23.3.1'"))),
-        Err(ManifestError::InvalidRequirement { message, .. }) => {
-            Err(invalid("pip_version", &format!("'{raw}' is not a version specifier ({message}); write e.g. '==23.3.1'")))
+        Ok(PipLine::Named(r))
+            if matches!(
+                r.requirement.version_or_url,
+                Some(pep508_rs::VersionOrUrl::VersionSpecifier(_))
+            ) =>
+        {
+            Ok(v)
         }
+        Ok(_) => Err(invalid(
+            "pip_version",
+            &format!("'{raw}' is not a version specifier; write e.g. '==23.3.1'"),
+        )),
+        Err(ManifestError::InvalidRequirement { message, .. }) => Err(invalid(
+            "pip_version",
+            &format!("'{raw}' is not a version specifier ({message}); write e.g. '==23.3.1'"),
+        )),
         Err(e) => Err(e),
     }
 }
@@ -205,7 +258,12 @@ fn check_env(spec: &ManifestSpec) -> Result<BTreeMap<String, EnvValue>> {
             Value::String(s) => EnvValue::Plain(s.clone()),
             Value::Object(_) => match serde_json::from_value::<WithheldValue>(value.clone()) {
                 Ok(w) => EnvValue::Withheld(w),
-                Err(_) => return Err(ManifestError::EnvValueNotString { name: name.clone(), kind: "an object" }),
+                Err(_) => {
+                    return Err(ManifestError::EnvValueNotString {
+                        name: name.clone(),
+                        kind: "an object",
+                    })
+                }
             },
             other => {
                 let kind = match other {
@@ -214,7 +272,10 @@ fn check_env(spec: &ManifestSpec) -> Result<BTreeMap<String, EnvValue>> {
                     Value::Number(_) => "a number",
                     _ => "a list",
                 };
-                return Err(ManifestError::EnvValueNotString { name: name.clone(), kind });
+                return Err(ManifestError::EnvValueNotString {
+                    name: name.clone(),
+                    kind,
+                });
             }
         };
         env.insert(name.clone(), parsed);
@@ -237,7 +298,10 @@ fn check_uploads(spec: &ManifestSpec, read_files: bool) -> Result<()> {
     }
     for (i, pattern) in spec.excludes.iter().enumerate() {
         if pattern.trim().is_empty() {
-            return Err(invalid(&format!("excludes entry {}", i + 1), "is empty; remove it"));
+            return Err(invalid(
+                &format!("excludes entry {}", i + 1),
+                "is empty; remove it",
+            ));
         }
     }
     let mut targets: Vec<(String, &String, bool)> = spec
@@ -283,9 +347,18 @@ mod tests {
 
     #[test]
     fn exclusive_combinations() {
-        assert!(err(r#"{"name":"m","pip":["a==1"],"requirements_path":"r.txt"}"#).contains(".pip() and .requirements_path() cannot be combined"));
-        assert!(err(r#"{"name":"m","pip":["a==1"],"conda":{"dependencies":["x"]}}"#).contains(".pip() and .conda() cannot be combined"));
-        assert!(err(r#"{"name":"m","conda":{"dependencies":["x"]},"conda_environment_path":"e.yml"}"#).contains(".conda() and .conda_environment_path()"));
+        assert!(
+            err(r#"{"name":"m","pip":["a==1"],"requirements_path":"r.txt"}"#)
+                .contains(".pip() and .requirements_path() cannot be combined")
+        );
+        assert!(
+            err(r#"{"name":"m","pip":["a==1"],"conda":{"dependencies":["x"]}}"#)
+                .contains(".pip() and .conda() cannot be combined")
+        );
+        assert!(err(
+            r#"{"name":"m","conda":{"dependencies":["x"]},"conda_environment_path":"e.yml"}"#
+        )
+        .contains(".conda() and .conda_environment_path()"));
         assert!(err(r#"{"name":"m","pip_check":true}"#).contains("need pip packages"));
     }
 
@@ -293,30 +366,49 @@ mod tests {
     fn pins() {
         let msg = err(r#"{"name":"m","pip":["numpy==1.26.4","pandas","NumPy==2.0.0"]}"#);
         assert_eq!(msg, "package 'numpy' is pinned twice: 'numpy==1.26.4' (pip entry 1) and 'NumPy==2.0.0' (pip entry 3); keep one pin");
-        assert!(err(r#"{"name":"m","pip":["numpy>=2","numpy==1.26.4"]}"#).contains("does not satisfy 'numpy>=2'"));
+        assert!(err(r#"{"name":"m","pip":["numpy>=2","numpy==1.26.4"]}"#)
+            .contains("does not satisfy 'numpy>=2'"));
         // Different markers may pin differently.
         build(spec(r#"{"name":"m","pip":["numpy==1.26.4; python_version<'3.12'","numpy==2.0.0; python_version>='3.12'"]}"#), true).unwrap();
-        let (_, unpinned) = build(spec(r#"{"name":"m","pip":["numpy==1.26.4","pandas>=2","requests"]}"#), true).unwrap();
+        let (_, unpinned) = build(
+            spec(r#"{"name":"m","pip":["numpy==1.26.4","pandas>=2","requests"]}"#),
+            true,
+        )
+        .unwrap();
         assert_eq!(unpinned, vec!["pandas>=2", "requests"]);
     }
 
     #[test]
     fn env_and_values() {
         assert!(err(r#"{"name":"m","env_vars":{"1BAD":"x"}}"#).contains("'1BAD' is not valid"));
-        assert!(err(r#"{"name":"m","env_vars":{"A":1}}"#).contains("'A': the value must be a string, got a number"));
-        assert!(err(r#"{"name":"m","env_vars":{"A":"1"},"env_from_local":["A"]}"#).contains("both a value"));
+        assert!(err(r#"{"name":"m","env_vars":{"A":1}}"#)
+            .contains("'A': the value must be a string, got a number"));
+        assert!(
+            err(r#"{"name":"m","env_vars":{"A":"1"},"env_from_local":["A"]}"#)
+                .contains("both a value")
+        );
         assert!(err(r#"{"name":"m","env_from_local":["A-B"]}"#).contains("'A-B' is not valid"));
-        assert!(err(r#"{"name":"m","setup_timeout_seconds":0}"#).contains("setup_timeout_seconds is 0"));
+        assert!(
+            err(r#"{"name":"m","setup_timeout_seconds":0}"#).contains("setup_timeout_seconds is 0")
+        );
         assert!(err(r#"{"name":"m","excludes":["*.log"]}"#).contains("excludes apply only"));
-        assert!(err(r#"{"name":"m","working_dir":"/nonexistent/dir"}"#).contains("working_dir '/nonexistent/dir' does not exist"));
-        assert!(err(r#"{"name":"m","worker_image":"https://x/y"}"#).starts_with("worker_image 'https://x/y' is not an image reference"));
+        assert!(err(r#"{"name":"m","working_dir":"/nonexistent/dir"}"#)
+            .contains("working_dir '/nonexistent/dir' does not exist"));
+        assert!(err(r#"{"name":"m","worker_image":"https://x/y"}"#)
+            .starts_with("worker_image 'https://x/y' is not an image reference"));
     }
 
     #[test]
     fn pip_version_forms() {
         assert_eq!(normalize_pip_version("23.1").unwrap(), "==23.1");
         assert_eq!(normalize_pip_version("pip==23.1").unwrap(), "==23.1");
-        assert_eq!(normalize_pip_version("==22.0.2;python_version=='3.8.11'").unwrap(), "==22.0.2;python_version=='3.8.11'");
-        assert!(normalize_pip_version("latest").unwrap_err().to_string().starts_with("pip_version 'latest' is not a version specifier"));
+        assert_eq!(
+            normalize_pip_version("==22.0.2;python_version=='3.8.11'").unwrap(),
+            "==22.0.2;python_version=='3.8.11'"
+        );
+        assert!(normalize_pip_version("latest")
+            .unwrap_err()
+            .to_string()
+            .starts_with("pip_version 'latest' is not a version specifier"));
     }
 }

@@ -20,7 +20,10 @@ pub struct PyComparison {
 
 impl PyComparison {
     fn snapshots(&self) -> Snapshots<'_> {
-        Snapshots { local: Some(&self.local), remote: self.remote.as_ref() }
+        Snapshots {
+            local: Some(&self.local),
+            remote: self.remote.as_ref(),
+        }
     }
 }
 
@@ -35,7 +38,11 @@ impl PyComparison {
     /// The text report; `show_all` adds expected findings and both snapshots.
     #[pyo3(signature = (show_all = false, color = false))]
     fn report(&self, show_all: bool, color: bool) -> String {
-        report::to_text(&self.comparison, self.snapshots(), TextOptions { show_all, color })
+        report::to_text(
+            &self.comparison,
+            self.snapshots(),
+            TextOptions { show_all, color },
+        )
     }
 
     /// An HTML table of the findings, errors first.
@@ -97,11 +104,23 @@ fn parse(name: &str, text: &str) -> PyResult<Snapshot> {
 
 /// Parses many snapshots; `name` names snapshot `i` in errors.
 fn parse_all(texts: &[String], name: impl Fn(usize) -> String) -> PyResult<Vec<Snapshot>> {
-    texts.iter().enumerate().map(|(i, text)| parse(&name(i), text)).collect()
+    texts
+        .iter()
+        .enumerate()
+        .map(|(i, text)| parse(&name(i), text))
+        .collect()
 }
 
-fn options(env_prefix: Option<String>, include_sys_path: bool, reveal_values: bool) -> CompareOptions {
-    CompareOptions { env_prefix: env_prefix.filter(|p| !p.is_empty()), include_sys_path, reveal_values }
+fn options(
+    env_prefix: Option<String>,
+    include_sys_path: bool,
+    reveal_values: bool,
+) -> CompareOptions {
+    CompareOptions {
+        env_prefix: env_prefix.filter(|p| !p.is_empty()),
+        include_sys_path,
+        reveal_values,
+    }
 }
 
 /// Compares two snapshots given as JSON text. `local_name` / `remote_name` name them in
@@ -125,12 +144,18 @@ fn compare_pair(
         let local = parse(local_name, local_json)?;
         let remote = parse(remote_name, remote_json)?;
         let comparison = cmp::compare_pair(&local, &remote, &opts);
-        Ok(PyComparison { comparison, local, remote: Some(remote) })
+        Ok(PyComparison {
+            comparison,
+            local,
+            remote: Some(remote),
+        })
     })
 }
 
 fn unreachable_node(i: usize, item: &Bound<'_, PyAny>) -> PyResult<UnreachableNode> {
-    let bad = |what: &str| ComparisonError::new_err(format!("unreachable[{i}]: {what}; expected a dict with \"node_id\", \"node_address\" and \"error\""));
+    let bad = |what: &str| {
+        ComparisonError::new_err(format!("unreachable[{i}]: {what}; expected a dict with \"node_id\", \"node_address\" and \"error\""))
+    };
     let dict = item.downcast::<PyDict>().map_err(|_| bad("not a dict"))?;
     let text = |key: &str| -> PyResult<Option<String>> {
         match dict.get_item(key)? {
@@ -173,7 +198,11 @@ fn compare_nodes(
             .map_err(|e| SnapshotError::new_err(e.to_string()))?;
         // The first (largest) group's snapshot stands for "remote" in reports.
         let remote = compared.representatives.into_iter().next();
-        Ok(PyComparison { comparison: compared.comparison, local, remote })
+        Ok(PyComparison {
+            comparison: compared.comparison,
+            local,
+            remote,
+        })
     })
 }
 
@@ -190,10 +219,18 @@ fn compare_many(
     reveal_values: bool,
 ) -> PyResult<PyComparison> {
     let opts = options(env_prefix, include_sys_path, reveal_values);
-    let labels = labels.unwrap_or_else(|| (0..snapshots.len()).map(|i| format!("snapshot {i}")).collect());
+    let labels = labels.unwrap_or_else(|| {
+        (0..snapshots.len())
+            .map(|i| format!("snapshot {i}"))
+            .collect()
+    });
     if labels.len() != snapshots.len() {
         return Err(ComparisonError::new_err(
-            cmp::CompareError::LabelCount { labels: labels.len(), snapshots: snapshots.len() }.to_string(),
+            cmp::CompareError::LabelCount {
+                labels: labels.len(),
+                snapshots: snapshots.len(),
+            }
+            .to_string(),
         ));
     }
     py.allow_threads(|| {
@@ -202,16 +239,27 @@ fn compare_many(
             .map_err(|e| ComparisonError::new_err(e.to_string()))?;
         let mut parsed = parsed.into_iter();
         let local = parsed.next().expect("compare_many checked there are two");
-        Ok(PyComparison { comparison, local, remote: parsed.next() })
+        Ok(PyComparison {
+            comparison,
+            local,
+            remote: parsed.next(),
+        })
     })
 }
 
 /// The environment fingerprint of a snapshot: equal for nodes whose environments match.
 #[pyfunction]
 #[pyo3(signature = (snapshot_json, env_prefix = None, include_sys_path = true))]
-fn environment_fingerprint(snapshot_json: &str, env_prefix: Option<String>, include_sys_path: bool) -> PyResult<String> {
+fn environment_fingerprint(
+    snapshot_json: &str,
+    env_prefix: Option<String>,
+    include_sys_path: bool,
+) -> PyResult<String> {
     let s = parse("snapshot", snapshot_json)?;
-    Ok(cmp::environment_fingerprint(&s, &options(env_prefix, include_sys_path, false)))
+    Ok(cmp::environment_fingerprint(
+        &s,
+        &options(env_prefix, include_sys_path, false),
+    ))
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -32,7 +32,9 @@ impl NativeManifest {
     /// Loads manifest JSON (as written by `to_json`).
     #[staticmethod]
     fn from_json(json: &str) -> PyResult<NativeManifest> {
-        manifest::Manifest::from_json(json).map(|inner| NativeManifest { inner }).map_err(to_py_err)
+        manifest::Manifest::from_json(json)
+            .map(|inner| NativeManifest { inner })
+            .map_err(to_py_err)
     }
 
     #[getter]
@@ -62,7 +64,10 @@ impl NativeManifest {
 
     /// The runtime_env as JSON; `local` maps env_from_local names to their local values.
     fn runtime_env_json(&self, local: BTreeMap<String, String>) -> PyResult<String> {
-        self.inner.runtime_env(&local).map(|v| v.to_string()).map_err(to_py_err)
+        self.inner
+            .runtime_env(&local)
+            .map(|v| v.to_string())
+            .map_err(to_py_err)
     }
 
     #[pyo3(signature = (reveal_values = false))]

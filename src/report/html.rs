@@ -45,9 +45,18 @@ pub fn to_html(c: &Comparison, show_all: bool) -> String {
         if show_all { "" } else { " (hidden)" }
     );
     if !c.groups.is_empty() && c.node_count > 0 {
-        let _ = write!(html, "<p>{} node(s), {} distinct environment(s)</p>", c.node_count, c.groups.len());
+        let _ = write!(
+            html,
+            "<p>{} node(s), {} distinct environment(s)</p>",
+            c.node_count,
+            c.groups.len()
+        );
     }
-    let rows: Vec<_> = c.findings.iter().filter(|f| show_all || f.severity != Severity::Expected).collect();
+    let rows: Vec<_> = c
+        .findings
+        .iter()
+        .filter(|f| show_all || f.severity != Severity::Expected)
+        .collect();
     if rows.is_empty() {
         html.push_str("<p>No differences.</p></div>");
         return html;
@@ -63,7 +72,11 @@ pub fn to_html(c: &Comparison, show_all: bool) -> String {
         } else {
             f.nodes.join(", ")
         };
-        let hint = f.hint.as_deref().map(|h| format!("<br><i>{}</i>", escape(h))).unwrap_or_default();
+        let hint = f
+            .hint
+            .as_deref()
+            .map(|h| format!("<br><i>{}</i>", escape(h)))
+            .unwrap_or_default();
         let _ = write!(
             html,
             "<tr><td style=\"color:{};font-weight:bold\">{}</td><td>{}</td><td><code>{}</code></td>\
@@ -79,7 +92,11 @@ pub fn to_html(c: &Comparison, show_all: bool) -> String {
         );
     }
     if rows.len() > MAX_ROWS {
-        let _ = write!(html, "<tr><td colspan=\"7\">… {} more (see to_json())</td></tr>", rows.len() - MAX_ROWS);
+        let _ = write!(
+            html,
+            "<tr><td colspan=\"7\">… {} more (see to_json())</td></tr>",
+            rows.len() - MAX_ROWS
+        );
     }
     html.push_str("</tbody></table></div>");
     html
@@ -91,6 +108,9 @@ mod tests {
 
     #[test]
     fn escapes_markup() {
-        assert_eq!(escape("<b a=\"1\">&'"), "&lt;b a=&quot;1&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            escape("<b a=\"1\">&'"),
+            "&lt;b a=&quot;1&quot;&gt;&amp;&#39;"
+        );
     }
 }

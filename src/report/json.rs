@@ -40,8 +40,12 @@ pub fn to_json(c: &Comparison, snapshots: Snapshots<'_>, pretty: bool) -> String
         ok: c.ok(),
         summary: c.summary,
         findings: &c.findings,
-        local: snapshots.local.map(|s| shown_snapshot(s, c.options.reveal_values)),
-        remote: snapshots.remote.map(|s| shown_snapshot(s, c.options.reveal_values)),
+        local: snapshots
+            .local
+            .map(|s| shown_snapshot(s, c.options.reveal_values)),
+        remote: snapshots
+            .remote
+            .map(|s| shown_snapshot(s, c.options.reveal_values)),
         env_diffs: &c.env_diffs,
         pkg_diffs: &c.pkg_diffs,
         sys_path_diffs: &c.sys_path_diffs,
@@ -52,7 +56,11 @@ pub fn to_json(c: &Comparison, snapshots: Snapshots<'_>, pretty: bool) -> String
         local_info: &c.local,
         remote_info: c.remote.as_ref(),
     };
-    let text = if pretty { serde_json::to_string_pretty(&doc) } else { serde_json::to_string(&doc) };
+    let text = if pretty {
+        serde_json::to_string_pretty(&doc)
+    } else {
+        serde_json::to_string(&doc)
+    };
     text.expect("a comparison always serializes")
 }
 
@@ -75,14 +83,15 @@ pub fn redacted_snapshot(s: &Snapshot) -> Snapshot {
         let secret = redact::is_secret_key(key);
         let replacement = match value {
             EnvValue::Plain(_) if secret => Some(withheld("secret", None, None)),
-            EnvValue::Plain(v) => {
-                redact::mask_credentials(v).map(|masked| withheld("url-credentials", None, Some(masked)))
-            }
+            EnvValue::Plain(v) => redact::mask_credentials(v)
+                .map(|masked| withheld("url-credentials", None, Some(masked))),
             EnvValue::Withheld(w) => {
                 let display = if secret {
                     None
                 } else {
-                    w.display.as_deref().map(|d| redact::mask_credentials(d).unwrap_or_else(|| d.to_string()))
+                    w.display
+                        .as_deref()
+                        .map(|d| redact::mask_credentials(d).unwrap_or_else(|| d.to_string()))
                 };
                 Some(withheld(&w.withheld, w.fingerprint.clone(), display))
             }
@@ -95,5 +104,9 @@ pub fn redacted_snapshot(s: &Snapshot) -> Snapshot {
 }
 
 fn withheld(why: &str, fingerprint: Option<String>, display: Option<String>) -> EnvValue {
-    EnvValue::Withheld(WithheldValue { withheld: why.to_string(), fingerprint, display })
+    EnvValue::Withheld(WithheldValue {
+        withheld: why.to_string(),
+        fingerprint,
+        display,
+    })
 }

@@ -31,8 +31,14 @@ mod tests {
 
     fn pair() -> (Snapshot, Snapshot) {
         let mut local = with_packages(snapshot(), &[("numpy", "1.26.4"), ("mine", "1.0")]);
-        local.env.insert("MY_API_KEY".into(), EnvValue::Plain("canary-in-report".into()));
-        let remote = with_env(with_packages(snapshot(), &[("numpy", "2.2.6")]), &[("RAY_JOB_ID", "01")]);
+        local.env.insert(
+            "MY_API_KEY".into(),
+            EnvValue::Plain("canary-in-report".into()),
+        );
+        let remote = with_env(
+            with_packages(snapshot(), &[("numpy", "2.2.6")]),
+            &[("RAY_JOB_ID", "01")],
+        );
         (local, remote)
     }
 
@@ -40,13 +46,32 @@ mod tests {
     fn json_has_the_contract_keys_and_no_secret() {
         let (local, remote) = pair();
         let c = compare_pair(&local, &remote, &CompareOptions::default());
-        let text = to_json(&c, Snapshots { local: Some(&local), remote: Some(&remote) }, false);
+        let text = to_json(
+            &c,
+            Snapshots {
+                local: Some(&local),
+                remote: Some(&remote),
+            },
+            false,
+        );
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["schema"], "genevars.comparison/1");
-        for key in ["summary", "findings", "local", "remote", "env_diffs", "pkg_diffs", "sys_path_diffs", "groups"] {
+        for key in [
+            "summary",
+            "findings",
+            "local",
+            "remote",
+            "env_diffs",
+            "pkg_diffs",
+            "sys_path_diffs",
+            "groups",
+        ] {
             assert!(v.get(key).is_some(), "missing {key}");
         }
-        assert_eq!(v["pkg_diffs"]["version_mismatch"][0], serde_json::json!(["numpy", "1.26.4", "2.2.6"]));
+        assert_eq!(
+            v["pkg_diffs"]["version_mismatch"][0],
+            serde_json::json!(["numpy", "1.26.4", "2.2.6"])
+        );
         assert_eq!(v["local"]["env"]["MY_API_KEY"]["withheld"], "secret");
         assert!(!text.contains("canary-in-report"));
     }
@@ -54,14 +79,27 @@ mod tests {
     #[test]
     fn reports_reveal_values_only_when_asked() {
         let (local, remote) = pair();
-        let snaps = Snapshots { local: Some(&local), remote: Some(&remote) };
-        let reveal = CompareOptions { reveal_values: true, ..CompareOptions::default() };
+        let snaps = Snapshots {
+            local: Some(&local),
+            remote: Some(&remote),
+        };
+        let reveal = CompareOptions {
+            reveal_values: true,
+            ..CompareOptions::default()
+        };
         let c = compare_pair(&local, &remote, &reveal);
         let json = to_json(&c, snaps, false);
         let v: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(v["local"]["env"]["MY_API_KEY"], "canary-in-report");
         assert_eq!(v["options"]["reveal_values"], true);
-        let text = to_text(&c, snaps, TextOptions { show_all: true, color: false });
+        let text = to_text(
+            &c,
+            snaps,
+            TextOptions {
+                show_all: true,
+                color: false,
+            },
+        );
         assert!(text.contains("canary-in-report"), "{text}");
         assert!(text.contains("=== LOCAL SNAPSHOT (JSON, values revealed) ==="));
         assert!(to_html(&c, true).contains("canary-in-report"));
@@ -73,12 +111,25 @@ mod tests {
     fn text_hides_expected_unless_show_all() {
         let (local, remote) = pair();
         let c = compare_pair(&local, &remote, &CompareOptions::default());
-        let snaps = Snapshots { local: Some(&local), remote: Some(&remote) };
+        let snaps = Snapshots {
+            local: Some(&local),
+            remote: Some(&remote),
+        };
         let plain = to_text(&c, snaps, TextOptions::default());
-        assert!(plain.starts_with("genevars: local vs remote: PROBLEMS FOUND: 1 error, 2 warnings"), "{plain}");
+        assert!(
+            plain.starts_with("genevars: local vs remote: PROBLEMS FOUND: 1 error, 2 warnings"),
+            "{plain}"
+        );
         assert!(!plain.contains("RAY_JOB_ID"));
         assert!(!plain.contains('\x1b'));
-        let full = to_text(&c, snaps, TextOptions { show_all: true, color: true });
+        let full = to_text(
+            &c,
+            snaps,
+            TextOptions {
+                show_all: true,
+                color: true,
+            },
+        );
         assert!(full.contains("RAY_JOB_ID"));
         assert!(full.contains("=== LOCAL SNAPSHOT (JSON, secrets withheld) ==="));
         assert!(full.contains('\x1b'));

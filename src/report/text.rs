@@ -63,7 +63,12 @@ impl Out {
     fn hidden_note(&mut self, findings: &[&Finding], indent: &str) {
         let hidden = findings.iter().filter(|f| !self.visible(f)).count();
         if hidden > 0 {
-            let note = self.paint(&format!("{indent}({hidden} expected hidden; --show-all / show_all=True lists them)"), "2");
+            let note = self.paint(
+                &format!(
+                    "{indent}({hidden} expected hidden; --show-all / show_all=True lists them)"
+                ),
+                "2",
+            );
             self.line(note);
         }
     }
@@ -71,10 +76,17 @@ impl Out {
 
 /// Renders the text report.
 pub fn to_text(c: &Comparison, snapshots: Snapshots<'_>, opts: TextOptions) -> String {
-    let mut out = Out { text: String::new(), opts };
+    let mut out = Out {
+        text: String::new(),
+        opts,
+    };
     summary(&mut out, c);
     if let (Some(m), ComparisonKind::Many) = (&c.matrix, c.kind) {
-        matrix(&mut out, m, "MATRIX: what differs (packages × environments)");
+        matrix(
+            &mut out,
+            m,
+            "MATRIX: what differs (packages × environments)",
+        );
     }
     match c.kind {
         ComparisonKind::Pair => {
@@ -86,11 +98,16 @@ pub fn to_text(c: &Comparison, snapshots: Snapshots<'_>, opts: TextOptions) -> S
     }
     if opts.show_all {
         let reveal = c.options.reveal_values;
-        let how = if reveal { "values revealed" } else { "secrets withheld" };
+        let how = if reveal {
+            "values revealed"
+        } else {
+            "secrets withheld"
+        };
         for (title, snapshot) in [("LOCAL", snapshots.local), ("REMOTE", snapshots.remote)] {
             if let Some(s) = snapshot {
                 out.header(&format!("{title} SNAPSHOT (JSON, {how})"));
-                let json = serde_json::to_string_pretty(&shown_snapshot(s, reveal)).expect("a snapshot serializes");
+                let json = serde_json::to_string_pretty(&shown_snapshot(s, reveal))
+                    .expect("a snapshot serializes");
                 out.line(json);
             }
         }
@@ -99,7 +116,8 @@ pub fn to_text(c: &Comparison, snapshots: Snapshots<'_>, opts: TextOptions) -> S
 }
 
 fn counts(s: &Summary) -> String {
-    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     format!(
         "{}, {}, {} info, {} expected",
         plural(s.errors, "error", "errors"),
@@ -119,7 +137,11 @@ fn summary(out: &mut Out, c: &Comparison) {
             c.groups.len(),
             if c.groups.len() == 1 { "" } else { "s" }
         ),
-        ComparisonKind::Many => format!("{} vs {} other environment(s)", c.local.label, c.groups.len()),
+        ComparisonKind::Many => format!(
+            "{} vs {} other environment(s)",
+            c.local.label,
+            c.groups.len()
+        ),
     };
     let verdict = if c.summary.errors > 0 {
         out.paint("PROBLEMS FOUND", "1;31")
@@ -128,8 +150,15 @@ fn summary(out: &mut Out, c: &Comparison) {
     } else {
         out.paint("OK", "32")
     };
-    let hidden = if out.opts.show_all || c.summary.expected == 0 { "" } else { " (expected hidden)" };
-    out.line(format!("genevars: {what}: {verdict}: {}{hidden}", counts(&c.summary)));
+    let hidden = if out.opts.show_all || c.summary.expected == 0 {
+        ""
+    } else {
+        " (expected hidden)"
+    };
+    out.line(format!(
+        "genevars: {what}: {verdict}: {}{hidden}",
+        counts(&c.summary)
+    ));
     // A drift finding that repeats a local-vs-group finding on the same subject adds
     // nothing at a glance; it stays in the JSON and the drift section.
     let covered: std::collections::HashSet<(Option<usize>, &str)> = c
@@ -142,7 +171,9 @@ fn summary(out: &mut Out, c: &Comparison) {
         .findings
         .iter()
         .filter(|f| f.severity >= Severity::Warning)
-        .filter(|f| !f.code.starts_with("drift.") || !covered.contains(&(f.group, f.subject.as_str())))
+        .filter(|f| {
+            !f.code.starts_with("drift.") || !covered.contains(&(f.group, f.subject.as_str()))
+        })
         .collect();
     for f in serious {
         let label = match f.severity {
@@ -167,22 +198,39 @@ fn where_(f: &Finding, kind: ComparisonKind) -> String {
     const SHOWN: usize = 5;
     let ids: Vec<&str> = f.nodes.iter().take(SHOWN).map(|id| short_id(id)).collect();
     let more = f.nodes.len().saturating_sub(SHOWN);
-    let extra = if more > 0 { format!(" and {more} more") } else { String::new() };
+    let extra = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
     format!(" [nodes: {}{extra}]", ids.join(", "))
 }
 
 fn matrix(out: &mut Out, m: &Matrix, title: &str) {
     out.header(title);
-    let rows: Vec<_> = m.rows.iter().filter(|r| out.opts.show_all || r.severity != Severity::Expected).collect();
+    let rows: Vec<_> = m
+        .rows
+        .iter()
+        .filter(|r| out.opts.show_all || r.severity != Severity::Expected)
+        .collect();
     if rows.is_empty() {
         out.line("  (nothing differs)");
         return;
     }
     let cell = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
-    let first_width = rows.iter().map(|r| r.subject.len()).max().unwrap_or(0).max(7);
+    let first_width = rows
+        .iter()
+        .map(|r| r.subject.len())
+        .max()
+        .unwrap_or(0)
+        .max(7);
     let widths: Vec<usize> = (0..m.columns.len())
         .map(|i| {
-            rows.iter().map(|r| cell(&r.values[i]).len()).chain([m.columns[i].len()]).max().unwrap_or(1)
+            rows.iter()
+                .map(|r| cell(&r.values[i]).len())
+                .chain([m.columns[i].len()])
+                .max()
+                .unwrap_or(1)
         })
         .collect();
     let mut head = format!("  {:first_width$}", "");
@@ -210,13 +258,25 @@ fn grouped(out: &mut Out, c: &Comparison) {
             if c.groups.len() == 1 { "" } else { "s" }
         ));
         for g in &c.groups {
-            out.line(format!("  group {}: {} — {}", g.index, node_list(g), counts(&g.summary)));
-            out.line(format!("           fingerprint {}", &g.fingerprint[..g.fingerprint.len().min(16)]));
+            out.line(format!(
+                "  group {}: {} — {}",
+                g.index,
+                node_list(g),
+                counts(&g.summary)
+            ));
+            out.line(format!(
+                "           fingerprint {}",
+                &g.fingerprint[..g.fingerprint.len().min(16)]
+            ));
         }
         if c.groups.is_empty() {
             out.line("  no node answered the probe: nothing was compared");
         }
-        for f in c.findings.iter().filter(|f| f.category == Category::Unreachable) {
+        for f in c
+            .findings
+            .iter()
+            .filter(|f| f.category == Category::Unreachable)
+        {
             let tag = out.tag(f.severity);
             out.line(format!("  unreachable {tag} {}", f.message));
         }
@@ -233,10 +293,19 @@ fn grouped(out: &mut Out, c: &Comparison) {
     }
     if let (Some(m), ComparisonKind::Nodes) = (&c.matrix, c.kind) {
         matrix(out, m, "DRIFT BETWEEN NODE GROUPS: what they disagree on");
-        let drift: Vec<&Finding> = c.findings.iter().filter(|f| f.code.starts_with("drift.")).collect();
+        let drift: Vec<&Finding> = c
+            .findings
+            .iter()
+            .filter(|f| f.code.starts_with("drift."))
+            .collect();
         if !drift.is_empty() {
             out.line("");
-            items(out, &drift, |_| true, |f| format!("{}{}", f.message, where_(f, c.kind)));
+            items(
+                out,
+                &drift,
+                |_| true,
+                |f| format!("{}{}", f.message, where_(f, c.kind)),
+            );
         }
     }
     // Differences every group shares, reported once.
@@ -249,15 +318,25 @@ fn grouped(out: &mut Out, c: &Comparison) {
         let reachable: usize = c.groups.iter().map(|g| g.nodes.len()).sum();
         let title = format!("local vs every node ({reachable} nodes, all groups)");
         banner(out, &title, &common);
-        sections(out, &common, &c.local, &first.remote, &first.sys_path_diffs, false);
+        sections(
+            out,
+            &common,
+            &c.local,
+            &first.remote,
+            &first.sys_path_diffs,
+            false,
+        );
     }
     for g in &c.groups {
         let title = match &g.label {
             Some(label) => format!("{} vs {label}", c.local.label),
             None => format!("local vs group {}: {}", g.index, node_list(g)),
         };
-        let mine: Vec<&Finding> =
-            c.findings.iter().filter(|f| f.group == Some(g.index) && !f.code.starts_with("drift.")).collect();
+        let mine: Vec<&Finding> = c
+            .findings
+            .iter()
+            .filter(|f| f.group == Some(g.index) && !f.code.starts_with("drift."))
+            .collect();
         banner(out, &title, &mine);
         if c.kind == ComparisonKind::Nodes && !mine.iter().any(|f| out.visible(f)) {
             out.line("  nothing beyond what every node shares");
@@ -287,7 +366,11 @@ fn node_list(g: &Group) -> String {
         })
         .collect();
     let more = g.nodes.len().saturating_sub(SHOWN);
-    let count = format!("{} node{}", g.nodes.len(), if g.nodes.len() == 1 { "" } else { "s" });
+    let count = format!(
+        "{} node{}",
+        g.nodes.len(),
+        if g.nodes.len() == 1 { "" } else { "s" }
+    );
     if more > 0 {
         format!("{count}: {} and {more} more", names.join(", "))
     } else {
@@ -305,7 +388,12 @@ fn short_id(id: &str) -> &str {
 }
 
 /// One line per visible finding matching `keep`, then the hidden note.
-fn items(out: &mut Out, findings: &[&Finding], keep: impl Fn(&Finding) -> bool, render: impl Fn(&Finding) -> String) {
+fn items(
+    out: &mut Out,
+    findings: &[&Finding],
+    keep: impl Fn(&Finding) -> bool,
+    render: impl Fn(&Finding) -> String,
+) {
     items_indented(out, "  ", findings, keep, render)
 }
 
@@ -360,16 +448,31 @@ fn sections(
 ) {
     let has = |pred: &dyn Fn(&Finding) -> bool| findings.iter().any(|f| pred(f));
     let is = |cat: Category, codes: &'static [&'static str]| {
-        move |f: &Finding| f.category == cat && (codes.is_empty() || codes.contains(&f.code.as_str()))
+        move |f: &Finding| {
+            f.category == cat && (codes.is_empty() || codes.contains(&f.code.as_str()))
+        }
     };
 
     out.header("PYTHON / PLATFORM");
-    let local_title = if local.label == "local" { "Local".to_string() } else { format!("Local ({})", local.label) };
+    let local_title = if local.label == "local" {
+        "Local".to_string()
+    } else {
+        format!("Local ({})", local.label)
+    };
     side_block(out, &local_title, local);
     out.line("");
-    let remote_title = if remote.label == "remote" { "Remote".to_string() } else { format!("Remote ({})", remote.label) };
+    let remote_title = if remote.label == "remote" {
+        "Remote".to_string()
+    } else {
+        format!("Remote ({})", remote.label)
+    };
     side_block(out, &remote_title, remote);
-    let interp = |f: &Finding| matches!(f.category, Category::Python | Category::Platform | Category::Genevars);
+    let interp = |f: &Finding| {
+        matches!(
+            f.category,
+            Category::Python | Category::Platform | Category::Genevars
+        )
+    };
     if has(&interp) {
         out.line("");
         items(out, findings, interp, |f| f.message.clone());
@@ -377,29 +480,72 @@ fn sections(
 
     let env_local = is(Category::Env, &["only_local", "credential_missing"]);
     let env_remote = is(Category::Env, &["only_remote"]);
-    let env_values = is(Category::Env, &["value_differs", "important_differs", "credential_differs", "cannot_tell"]);
-    let packages_version = |f: &Finding| f.category == Category::Package && f.code.starts_with("version.");
+    let env_values = is(
+        Category::Env,
+        &[
+            "value_differs",
+            "important_differs",
+            "credential_differs",
+            "cannot_tell",
+        ],
+    );
+    let packages_version =
+        |f: &Finding| f.category == Category::Package && f.code.starts_with("version.");
     let pkg_local = is(Category::Package, &["only_local"]);
     let pkg_remote = is(Category::Package, &["only_remote"]);
     let shadowed = is(Category::Package, &["shadowed"]);
     let unreadable = is(Category::Unreadable, &[]);
 
     let blocks: Vec<(&str, Keep, Render)> = vec![
-        ("ENV VARS: keys only in LOCAL", Box::new(env_local), Box::new(|f: &Finding| format!("+ {}", f.subject))),
-        ("ENV VARS: keys only in REMOTE", Box::new(env_remote), Box::new(|f: &Finding| format!("+ {}", f.subject))),
+        (
+            "ENV VARS: keys only in LOCAL",
+            Box::new(env_local),
+            Box::new(|f: &Finding| format!("+ {}", f.subject)),
+        ),
+        (
+            "ENV VARS: keys only in REMOTE",
+            Box::new(env_remote),
+            Box::new(|f: &Finding| format!("+ {}", f.subject)),
+        ),
         (
             "ENV VARS: values differ",
             Box::new(env_values),
-            Box::new(|f: &Finding| format!("* {}: local={}  remote={}", f.subject, value(&f.local), value(&f.remote))),
+            Box::new(|f: &Finding| {
+                format!(
+                    "* {}: local={}  remote={}",
+                    f.subject,
+                    value(&f.local),
+                    value(&f.remote)
+                )
+            }),
         ),
         (
             "PACKAGES: version mismatches",
             Box::new(packages_version),
-            Box::new(|f: &Finding| format!("* {}: local={}  remote={}", f.subject, value(&f.local), value(&f.remote))),
+            Box::new(|f: &Finding| {
+                format!(
+                    "* {}: local={}  remote={}",
+                    f.subject,
+                    value(&f.local),
+                    value(&f.remote)
+                )
+            }),
         ),
-        ("PACKAGES: only in LOCAL", Box::new(pkg_local), Box::new(|f: &Finding| format!("+ {} ({})", f.subject, value(&f.local)))),
-        ("PACKAGES: only in REMOTE", Box::new(pkg_remote), Box::new(|f: &Finding| format!("+ {} ({})", f.subject, value(&f.remote)))),
-        ("PACKAGES: shadowed copies", Box::new(shadowed), Box::new(|f: &Finding| f.message.clone())),
+        (
+            "PACKAGES: only in LOCAL",
+            Box::new(pkg_local),
+            Box::new(|f: &Finding| format!("+ {} ({})", f.subject, value(&f.local))),
+        ),
+        (
+            "PACKAGES: only in REMOTE",
+            Box::new(pkg_remote),
+            Box::new(|f: &Finding| format!("+ {} ({})", f.subject, value(&f.remote))),
+        ),
+        (
+            "PACKAGES: shadowed copies",
+            Box::new(shadowed),
+            Box::new(|f: &Finding| f.message.clone()),
+        ),
     ];
     for (i, (title, keep, render)) in blocks.into_iter().enumerate() {
         // The extra sections (values differ, shadowed) appear only when they have content.
@@ -410,13 +556,30 @@ fn sections(
         }
     }
 
-    let path_findings: Vec<&Finding> = findings.iter().copied().filter(|f| f.category == Category::SysPath).collect();
+    let path_findings: Vec<&Finding> = findings
+        .iter()
+        .copied()
+        .filter(|f| f.category == Category::SysPath)
+        .collect();
     if all_sections || !path_findings.is_empty() {
         out.header("sys.path differences");
-        for (label, code, mark) in [("only in LOCAL", "only_local", "-"), ("only in REMOTE", "only_remote", "+")] {
-            let mine: Vec<&Finding> = path_findings.iter().copied().filter(|f| f.code == code).collect();
+        for (label, code, mark) in [
+            ("only in LOCAL", "only_local", "-"),
+            ("only in REMOTE", "only_remote", "+"),
+        ] {
+            let mine: Vec<&Finding> = path_findings
+                .iter()
+                .copied()
+                .filter(|f| f.code == code)
+                .collect();
             out.line(format!("  {label}:"));
-            items_indented(out, "    ", &mine, |_| true, |f| format!("{mark} {}", f.subject));
+            items_indented(
+                out,
+                "    ",
+                &mine,
+                |_| true,
+                |f| format!("{mark} {}", f.subject),
+            );
         }
         out.line(format!(
             "  shared entries: {} (local {}, remote {})",

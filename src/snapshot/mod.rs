@@ -12,5 +12,5 @@ pub mod model;
 pub mod partial;
 pub mod scan;
 
-pub use load::{SnapshotError, from_json_str, to_json_string};
+pub use load::{from_json_str, to_json_string, SnapshotError};
 pub use model::*;
