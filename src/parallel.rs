@@ -29,14 +29,21 @@ pub fn map_chunks<'a, T: Sync, R: Send>(
     }
     let chunk_size = items.len().div_ceil(threads);
     let f = &f;
+    let mut chunks = items.chunks(chunk_size);
+    let first = chunks.next().unwrap_or_default();
     thread::scope(|scope| {
-        let workers: Vec<_> = items
-            .chunks(chunk_size)
+        let workers: Vec<_> = chunks
             .map(|chunk| (chunk, scope.spawn(move || f(chunk))))
             .collect();
-        workers
-            .into_iter()
-            .map(|(chunk, worker)| (chunk, worker.join()))
+        // The first chunk is this thread's own: one thread fewer to start, and this one is
+        // already running.
+        let own = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(first)));
+        std::iter::once((first, own))
+            .chain(
+                workers
+                    .into_iter()
+                    .map(|(chunk, worker)| (chunk, worker.join())),
+            )
             .collect()
     })
 }
