@@ -1,7 +1,10 @@
 //! The snapshot loader on arbitrary text: no panic, errors are one line naming the
-//! source, and whatever loads saves and loads again to the same snapshot.
+//! source, and whatever loads saves and loads again to the same snapshot. The partial
+//! reader the node comparison uses (the snapshot without its package list, then the list)
+//! accepts only what the loader accepts, and reads it the same.
 #![no_main]
 
+use genevars::snapshot::partial::{packages_from_json, PackageLists};
 use genevars::snapshot::{from_json_str, to_json_string};
 use libfuzzer_sys::fuzz_target;
 
@@ -9,7 +12,15 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    match from_json_str("fuzz.json", text) {
+    let full = from_json_str("fuzz.json", text);
+    let mut lists = PackageLists::default();
+    if let Some((mut partial, index)) = lists.read(text) {
+        if let Some(packages) = packages_from_json(lists.lists()[index]) {
+            partial.packages = packages;
+            assert_eq!(full.as_ref().ok(), Some(&partial));
+        }
+    }
+    match full {
         Ok(snapshot) => {
             let again =
                 from_json_str("again", &to_json_string(&snapshot)).expect("a saved snapshot loads");
