@@ -496,6 +496,14 @@ fn sections(
     let shadowed = is(Category::Package, &["shadowed"]);
     let unreadable = is(Category::Unreadable, &[]);
 
+    let local_and_remote = |f: &Finding| {
+        format!(
+            "* {}: local={}  remote={}",
+            f.subject,
+            value(&f.local),
+            value(&f.remote)
+        )
+    };
     let blocks: Vec<(&str, Keep, Render)> = vec![
         (
             "ENV VARS: keys only in LOCAL",
@@ -510,26 +518,12 @@ fn sections(
         (
             "ENV VARS: values differ",
             Box::new(env_values),
-            Box::new(|f: &Finding| {
-                format!(
-                    "* {}: local={}  remote={}",
-                    f.subject,
-                    value(&f.local),
-                    value(&f.remote)
-                )
-            }),
+            Box::new(local_and_remote),
         ),
         (
             "PACKAGES: version mismatches",
             Box::new(packages_version),
-            Box::new(|f: &Finding| {
-                format!(
-                    "* {}: local={}  remote={}",
-                    f.subject,
-                    value(&f.local),
-                    value(&f.remote)
-                )
-            }),
+            Box::new(local_and_remote),
         ),
         (
             "PACKAGES: only in LOCAL",
