@@ -65,11 +65,12 @@ impl<'py> ScanObjects<'py> {
     }
 
     fn location(&mut self, location: &str) -> Bound<'py, PyString> {
-        let py = self.py;
-        self.locations
-            .entry(location.to_string())
-            .or_insert_with(|| PyString::new(py, location))
-            .clone()
+        if let Some(shared) = self.locations.get(location) {
+            return shared.clone();
+        }
+        let made = PyString::new(self.py, location);
+        self.locations.insert(location.to_string(), made.clone());
+        made
     }
 
     fn package(&mut self, package: &Package) -> PyResult<Bound<'py, PyDict>> {
