@@ -432,6 +432,15 @@ fn side_block(out: &mut Out, title: &str, side: &SideInfo) {
     out.line(format!("  OS    : {}", side.os));
 }
 
+/// "Local", or "Local (worker-3)" when the side has a label of its own.
+fn side_title(title: &str, label: &str) -> String {
+    if label == title.to_lowercase() {
+        title.to_string()
+    } else {
+        format!("{title} ({label})")
+    }
+}
+
 fn value(v: &Option<String>) -> &str {
     v.as_deref().unwrap_or("-")
 }
@@ -454,19 +463,9 @@ fn sections(
     };
 
     out.header("PYTHON / PLATFORM");
-    let local_title = if local.label == "local" {
-        "Local".to_string()
-    } else {
-        format!("Local ({})", local.label)
-    };
-    side_block(out, &local_title, local);
+    side_block(out, &side_title("Local", &local.label), local);
     out.line("");
-    let remote_title = if remote.label == "remote" {
-        "Remote".to_string()
-    } else {
-        format!("Remote ({})", remote.label)
-    };
-    side_block(out, &remote_title, remote);
+    side_block(out, &side_title("Remote", &remote.label), remote);
     let interp = |f: &Finding| {
         matches!(
             f.category,
