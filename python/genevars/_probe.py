@@ -420,6 +420,8 @@ def mask_credentials(value: str, rules: dict) -> str | None:
 
 
 def _mask_query_params(text: str, rules: dict) -> tuple:
+    if "?" not in text and "&" not in text:  # most values: no parameter to look at
+        return text, False
     params = _lower_set(tuple(rules["url_query_params"]))
     out = []
     changed = False
