@@ -309,6 +309,17 @@ def test_package_lists_shared_by_nodes_are_fetched_once_each(drift_cluster, monk
         }
         unreachable: list = []
         texts = _ray._join_package_lists(answers, package_lists, infos, unreachable, time.monotonic() + 30)
+
+        # Of two copies of one list, the driver's own node's is fetched (the other node
+        # answered first; the copies differ here only to show which one was read).
+        assert _ray._driver_node_id() == drift_cluster.head
+        nearby = _ray._join_package_lists(
+            {drift_cluster.same: (rest, "d1"), drift_cluster.head: (rest, "d1")},
+            {drift_cluster.same: ray.put('["far"]'), drift_cluster.head: ray.put('["near"]')},
+            infos,
+            [],
+            time.monotonic() + 30,
+        )
     finally:
         ray.shutdown()
     assert json.loads(texts[drift_cluster.head]) == {"schema": "genevars.snapshot/1", "packages": [{"name": "numpy"}]}
@@ -317,6 +328,7 @@ def test_package_lists_shared_by_nodes_are_fetched_once_each(drift_cluster, monk
     assert drift_cluster.drift not in texts
     assert [u["node_id"] for u in unreachable] == [drift_cluster.drift]
     assert unreachable[0]["error"].startswith("its package list could not be fetched: ")
+    assert [json.loads(t)["packages"] for t in nearby.values()] == [["near"], ["near"]]
 
 
 def test_a_node_that_cannot_import_genevars_gets_a_full_stdlib_snapshot(drift_cluster):

@@ -585,6 +585,14 @@ def _with_packages(rest: str, packages: str) -> str:
     return f"{body}{', ' if body != '{' else ''}\"packages\": {packages}}}"
 
 
+def _driver_node_id() -> Optional[str]:
+    """The id of the node this process is attached to, or None when Ray cannot say."""
+    try:
+        return ray.get_runtime_context().get_node_id()
+    except Exception:  # noqa: BLE001 - only an ordering preference depends on it
+        return None
+
+
 def _join_package_lists(
     answers: Dict[str, Tuple[str, str]],
     package_lists: Dict[str, Any],
@@ -595,8 +603,11 @@ def _join_package_lists(
     """Snapshot texts from the probes' ``(rest, digest of the package list)`` answers and
     the refs of their package lists, fetching one copy of each distinct list (from
     another node with the same list when one copy cannot be fetched)."""
+    # This process's own node first: its copy is read from shared memory, another
+    # node's is sent over first.
+    here = _driver_node_id()
     refs: Dict[str, List[Any]] = {}
-    for node_id, (_, digest) in answers.items():
+    for node_id, (_, digest) in sorted(answers.items(), key=lambda item: item[0] != here):
         refs.setdefault(digest, []).append(package_lists[node_id])
     lists: Dict[str, str] = {}
     errors: Dict[str, str] = {}
