@@ -54,7 +54,16 @@ pub fn map_chunks_per_core<'a, T: Sync, R: Send>(
     items: &'a [T],
     f: impl Fn(&'a [T]) -> R + Sync,
 ) -> Vec<R> {
-    map_chunks(items, threads_for(items.len(), 1), f)
+    map_chunks_of_at_least(items, 1, f)
+}
+
+/// [`map_chunks_per_core`] with at least `min_per_thread` items per thread.
+pub fn map_chunks_of_at_least<'a, T: Sync, R: Send>(
+    items: &'a [T],
+    min_per_thread: usize,
+    f: impl Fn(&'a [T]) -> R + Sync,
+) -> Vec<R> {
+    map_chunks(items, threads_for(items.len(), min_per_thread), f)
         .into_iter()
         .map(|(_, result)| result.unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
         .collect()
