@@ -1,5 +1,5 @@
-//! Independent work spread over the machine's cores: the scanner's reads, the node
-//! comparison's parsing.
+//! Independent work spread over the machine's cores: the scanner's reads, the parsing of
+//! node snapshots, of snapshot pairs and of requirements.
 
 use std::thread;
 
@@ -69,9 +69,39 @@ pub fn map_chunks_of_at_least<'a, T: Sync, R: Send>(
         .collect()
 }
 
+/// `a()` and `b()`: at the same time, `b` on a thread of its own, when `parallel`; else
+/// one after the other. A panic in either is raised here, as without threads.
+pub fn join<A: Send, B: Send>(
+    parallel: bool,
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if !parallel {
+        let a = a();
+        return (a, b());
+    }
+    thread::scope(|scope| {
+        let other = scope.spawn(b);
+        let a = a();
+        let b = other
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (a, b)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn join_gives_both_results_in_place_either_way() {
+        for parallel in [false, true] {
+            let (a, b) = join(parallel, || "a".repeat(3), || thread::current().id());
+            assert_eq!(a, "aaa");
+            assert_eq!(b == thread::current().id(), !parallel);
+        }
+    }
 
     #[test]
     fn chunks_come_back_in_order() {
