@@ -15,6 +15,7 @@ use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 use pep508_rs::PackageName;
+use rustc_hash::FxHashSet;
 use thiserror::Error;
 
 use crate::compare::{Category, Finding, Severity};
@@ -492,7 +493,7 @@ fn cluster_findings_with(
 /// none of those differ, the base's problems are its problems.
 fn problems_reusing(
     env: &Environment,
-    differing: &BTreeSet<PackageName>,
+    differing: &FxHashSet<PackageName>,
     base_active: &requirement::ActiveExtras,
     base_problems: &BTreeMap<PackageName, Vec<Problem>>,
 ) -> Vec<Problem> {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{ExtraName, MarkerEnvironment, PackageName, Requirement, VersionOrUrl};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
 use crate::parallel::map_chunks_of_at_least;
@@ -185,12 +185,11 @@ impl Environment {
         snapshot: &Snapshot,
         base: &Snapshot,
         base_env: &Environment,
-    ) -> Result<(Environment, BTreeSet<PackageName>), DepsError> {
+    ) -> Result<(Environment, FxHashSet<PackageName>), DepsError> {
         // Last one wins, as in `from_snapshot`'s collect: that is the one `base_env` holds.
-        let base_packages: BTreeMap<PackageName, &Package> =
+        let base_packages: FxHashMap<PackageName, &Package> =
             base.packages.iter().map(|p| (dist_key(p), p)).collect();
         let mut dists = BTreeMap::new();
-        let mut reused = BTreeMap::new();
         let mut parser = RequirementParser::default();
         for package in &snapshot.packages {
             let key = dist_key(package);
@@ -203,21 +202,24 @@ impl Environment {
                 Some(dist) => Arc::clone(dist),
                 None => Arc::new(InstalledDist::parsed(package, &mut parser)),
             };
-            reused.insert(key.clone(), same.is_some());
             dists.insert(key, dist);
         }
-        let mut differing: BTreeSet<PackageName> = reused
-            .into_iter()
-            .filter(|(_, same)| !same)
-            .map(|(name, _)| name)
-            .collect();
-        differing.extend(
+        // A distribution is the same on both sides exactly when it is the base's, shared.
+        let changed = dists.iter().filter(|(name, dist)| {
             base_env
                 .dists
-                .keys()
-                .filter(|name| !dists.contains_key(*name))
-                .cloned(),
-        );
+                .get(*name)
+                .is_none_or(|base| !Arc::ptr_eq(base, dist))
+        });
+        let removed = base_env
+            .dists
+            .keys()
+            .filter(|name| !dists.contains_key(*name));
+        let differing = changed
+            .map(|(name, _)| name)
+            .chain(removed)
+            .cloned()
+            .collect();
         Ok((Environment::with_dists(snapshot, dists)?, differing))
     }
 
