@@ -12,7 +12,7 @@ use pyo3::types::{PyDict, PyList, PyString};
 
 use super::errors::SnapshotError;
 use crate::snapshot::scan::ScanResult;
-use crate::snapshot::{self, metadata::Fields, scan, DirectUrl, Package, ShadowedCopy};
+use crate::snapshot::{self, metadata::Fields, scan, write, DirectUrl, Package, ShadowedCopy};
 
 /// The shape of `scan_paths` output: 1 was JSON text, 2 is the dict. The stdlib probe
 /// uses the native scanner only with a protocol it knows (a worker may have another
@@ -120,6 +120,74 @@ impl<'py> ScanObjects<'py> {
     }
 }
 
+/// A scan kept in native memory, to be written as snapshot JSON text without ever becoming
+/// Python objects (`genevars snapshot` writes 5,000 packages in a few milliseconds this way;
+/// as dicts they cost more than the scan). Taken by `scan_native(paths)`.
+#[pyclass(frozen, module = "genevars._core")]
+struct NativeScan {
+    result: ScanResult,
+}
+
+#[pymethods]
+impl NativeScan {
+    /// How many packages the scan found (the copies `import` loads).
+    #[getter]
+    fn package_count(&self) -> usize {
+        self.result.packages.len()
+    }
+
+    /// How many entries it could not read.
+    #[getter]
+    fn unreadable_count(&self) -> usize {
+        self.result.unreadable.len()
+    }
+
+    /// The whole snapshot as JSON text: `parts` (JSON text of an object holding every
+    /// other field, in the order to write them) with this scan's `packages` and
+    /// `unreadable` written where `parts` has those keys, or at its end. With an `indent`,
+    /// the text is what `json.dumps(snapshot, indent=indent, ensure_ascii=False)` gives;
+    /// without, one line with no spaces. Raises `SnapshotError` when `parts` is not a
+    /// JSON object.
+    #[pyo3(signature = (parts, indent = None))]
+    fn snapshot_json(
+        &self,
+        py: Python<'_>,
+        parts: &str,
+        indent: Option<usize>,
+    ) -> PyResult<String> {
+        py.allow_threads(|| write::snapshot_json(parts, &self.result, indent))
+            .map_err(|e| SnapshotError::new_err(e.to_string()))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<NativeScan {} packages, {} unreadable>",
+            self.result.packages.len(),
+            self.result.unreadable.len()
+        )
+    }
+}
+
+/// Scans path entries in order, as `scan_paths` does, keeping the result native.
+#[pyfunction]
+fn scan_native(py: Python<'_>, paths: Vec<PathBuf>) -> NativeScan {
+    NativeScan {
+        result: py.allow_threads(|| scan::scan_paths(&paths)),
+    }
+}
+
+/// Scans `paths` and returns the snapshot JSON text: `scan_native(paths).snapshot_json(parts, indent)`.
+#[pyfunction]
+#[pyo3(signature = (parts, paths, indent = None))]
+fn snapshot_json(
+    py: Python<'_>,
+    parts: &str,
+    paths: Vec<PathBuf>,
+    indent: Option<usize>,
+) -> PyResult<String> {
+    scan_native(py, paths).snapshot_json(py, parts, indent)
+}
+
 /// `{normalized name: version}` of the distributions `import` would load from `paths`
 /// (the first of each name), reading one metadata file per distribution and that only as
 /// far as its Version. Distributions whose metadata cannot be read are left out.
@@ -150,6 +218,9 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scan_paths, m)?)?;
     m.add_function(wrap_pyfunction!(installed_versions, m)?)?;
     m.add_function(wrap_pyfunction!(validate_snapshot, m)?)?;
+    m.add_class::<NativeScan>()?;
+    m.add_function(wrap_pyfunction!(scan_native, m)?)?;
+    m.add_function(wrap_pyfunction!(snapshot_json, m)?)?;
     m.add("SCAN_PROTOCOL", SCAN_PROTOCOL)?;
     Ok(())
 }
