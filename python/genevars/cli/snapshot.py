@@ -12,7 +12,7 @@ from genevars.cli import EXIT_OK, CliError
 # Not `typing.TYPE_CHECKING`: importing typing costs every command a few ms.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from genevars._interpreter import InterpreterDescription
+    from genevars._interpreter import CachedDescription, InterpreterDescription
 
 DESCRIPTION = """\
 Take a snapshot of a Python environment: interpreter, platform, PEP 508 markers,
@@ -55,7 +55,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="EXE",
         help=(
             "snapshot another interpreter: it is asked once for its sys.path, markers and "
-            "platform, and its packages are scanned here (it need not have genevars)"
+            "platform, and its packages are scanned here (it need not have genevars); "
+            "its answer is kept in ~/.cache/genevars for the next run until anything it "
+            "depends on changes (GENEVARS_NO_CACHE=1: ask every time)"
         ),
     )
     parser.add_argument(
@@ -98,10 +100,12 @@ def _snapshot_to_file(args: argparse.Namespace) -> int:
     try:
         if args.python is not None:
             # Started before the rest is imported: it describes itself meanwhile.
-            from genevars._interpreter import InterpreterDescription
+            from genevars._interpreter import describe_interpreter
 
-            other = InterpreterDescription(args.python)
+            other = describe_interpreter(args.python)
         text, packages, unreadable = snapshot_text(args.paths, other, args.reveal_values)
+        if other is not None:
+            other.remember()
     except SnapshotError as exc:
         raise CliError(str(exc)) from None
     finally:
@@ -128,7 +132,9 @@ def _snapshot_to_file(args: argparse.Namespace) -> int:
 
 
 def snapshot_text(
-    paths: list[str] | None, other: InterpreterDescription | None, reveal_values: bool
+    paths: list[str] | None,
+    other: InterpreterDescription | CachedDescription | None,
+    reveal_values: bool,
 ) -> tuple[str, int, int]:
     """``(json_text, packages, unreadable)``: the text ``Snapshot.to_json(indent=2)`` gives
     for ``snapshot_env(paths, python=other's executable, reveal_values=...)``, byte for
