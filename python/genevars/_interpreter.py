@@ -13,7 +13,6 @@ runs while it finishes describing itself.
 from __future__ import annotations
 
 import os
-import threading
 import time
 
 from genevars._core import SnapshotError
@@ -113,6 +112,8 @@ class InterpreterDescription:
             raise SnapshotError(f"{self.label}: cannot run it: {e.strerror or e}") from None
         # Read stderr all along (a chatty interpreter must not block on a full pipe), and
         # kill the interpreter if it has not answered in time.
+        import threading  # here: a saved description (the usual case) needs no thread
+
         self.stderr: list[bytes] = []
         self.stderr_reader = threading.Thread(target=lambda: self.stderr.append(self.proc.stderr.read()), daemon=True)
         self.stderr_reader.start()
