@@ -3,11 +3,15 @@
 Only the interpreter can say what its sys.path, markers and platform are; its packages
 are then scanned here, natively. It is started before anything else is done (this
 module imports nothing heavy), and it prints its sys.path first, so that the scan here
-runs while it finishes describing itself.
+runs while it finishes describing itself. ``genevars snapshot`` keeps the description
+for the next run (``DescriptionCache``: used only while nothing it depends on has
+changed), so that usually no interpreter is started at all.
 
     >>> with InterpreterDescription("/usr/bin/python3") as other:    # doctest: +SKIP
     ...     paths = other.sys_path()     # as soon as it has printed it
     ...     facts = other.facts()        # python, platform, markers, genevars_version
+    >>> other = describe_interpreter("/opt/venv/bin/python")        # doctest: +SKIP
+    >>> other.facts()["sys_path"]; other.remember(); other.close()  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -327,8 +331,9 @@ class DescriptionCache:
     off), and the state (mtime, ctime, size, inode, device; or absence) of the executable
     and its symlink, both possible ``pyvenv.cfg``, every sys.path entry, the site
     directories, every ``.pth`` file in them and every directory those name,
-    ``sitecustomize``/``usercustomize`` and genevars' native module there. What ``import``
-    lines of ``.pth`` files or sitecustomize read elsewhere is beyond it.
+    ``sitecustomize``/``usercustomize`` and genevars' native module there, and the
+    describing code (this genevars' version, ``_interpreter.py``, ``_probe.py``). What
+    ``import`` lines of ``.pth`` files or sitecustomize read elsewhere is beyond it.
     """
 
     def __init__(self, exe: str, file: str, key: dict) -> None:
@@ -340,7 +345,7 @@ class DescriptionCache:
     def for_interpreter(cls, exe: str) -> DescriptionCache | None:
         if os.environ.get("GENEVARS_NO_CACHE") or os.sep not in exe or not hasattr(os, "uname"):
             return None
-        from genevars._core import is_secret_key
+        from genevars._core import __version__, is_secret_key
 
         names = sorted(n for n in os.environ if n.startswith("PYTHON") or n in ("HOME", "PATH"))
         if any(is_secret_key(name) for name in names):
@@ -356,6 +361,7 @@ class DescriptionCache:
         file = os.path.join(home, "genevars", "interpreters", "%08x.json" % binascii.crc32(os.fsencode(exe)))
         key = {
             "format": _CACHE_FORMAT,
+            "genevars": __version__,
             "exe": exe,
             "cwd": cwd,
             "uname": list(os.uname()),
@@ -398,6 +404,9 @@ class DescriptionCache:
         watched += [(os.path.join(d, "pyvenv.cfg"), True) for d in (bin_dir, os.path.dirname(bin_dir))]
         watched += [(path, True) for path in facts["sys_path"]]
         watched += [(path, True) for path in witness]
+        # The code that described it (``describe()`` may change without a version bump).
+        here = os.path.dirname(os.path.abspath(__file__))
+        watched += [(os.path.join(here, name), True) for name in ("_interpreter.py", "_probe.py")]
         files = []
         for path, follow in dict.fromkeys(watched):
             state = _state(path, follow)
