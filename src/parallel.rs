@@ -1,5 +1,5 @@
-//! Independent work spread over the machine's cores: the scanner's reads, the node
-//! comparison's parsing.
+//! Independent work spread over the machine's cores: the scanner's reads, the parsing of
+//! node snapshots, of snapshot pairs and of requirements.
 
 use std::thread;
 
@@ -54,15 +54,54 @@ pub fn map_chunks_per_core<'a, T: Sync, R: Send>(
     items: &'a [T],
     f: impl Fn(&'a [T]) -> R + Sync,
 ) -> Vec<R> {
-    map_chunks(items, threads_for(items.len(), 1), f)
+    map_chunks_of_at_least(items, 1, f)
+}
+
+/// [`map_chunks_per_core`] with at least `min_per_thread` items per thread.
+pub fn map_chunks_of_at_least<'a, T: Sync, R: Send>(
+    items: &'a [T],
+    min_per_thread: usize,
+    f: impl Fn(&'a [T]) -> R + Sync,
+) -> Vec<R> {
+    map_chunks(items, threads_for(items.len(), min_per_thread), f)
         .into_iter()
         .map(|(_, result)| result.unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
         .collect()
 }
 
+/// `a()` and `b()`: at the same time, `b` on a thread of its own, when `parallel`; else
+/// one after the other. A panic in either is raised here, as without threads.
+pub fn join<A: Send, B: Send>(
+    parallel: bool,
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if !parallel {
+        let a = a();
+        return (a, b());
+    }
+    thread::scope(|scope| {
+        let other = scope.spawn(b);
+        let a = a();
+        let b = other
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (a, b)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn join_gives_both_results_in_place_either_way() {
+        for parallel in [false, true] {
+            let (a, b) = join(parallel, || "a".repeat(3), || thread::current().id());
+            assert_eq!(a, "aaa");
+            assert_eq!(b == thread::current().id(), !parallel);
+        }
+    }
 
     #[test]
     fn chunks_come_back_in_order() {

@@ -15,6 +15,7 @@ use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 use pep508_rs::PackageName;
+use rustc_hash::FxHashSet;
 use thiserror::Error;
 
 use crate::compare::{Category, Finding, Severity};
@@ -58,9 +59,11 @@ pub fn parse_requirement(
 }
 
 /// Which packages the job imports: given by the caller, or else the environment's
-/// top-level distributions (installed, and required by no other installed one).
+/// top-level distributions (installed, and required by no other installed one), found
+/// with the environment's active extras.
 fn imported_or_top_level(
     env: &Environment,
+    active: &requirement::ActiveExtras,
     imported: Option<&BTreeSet<String>>,
 ) -> BTreeSet<String> {
     match imported {
@@ -72,26 +75,29 @@ fn imported_or_top_level(
                     .unwrap_or_else(|_| n.clone())
             })
             .collect(),
-        None => top_level(env),
+        None => top_level_with(env, active),
     }
 }
 
 /// Installed distributions no other installed distribution requires (in this environment).
 pub fn top_level(env: &Environment) -> BTreeSet<String> {
-    let active = env.active_extras(&BTreeMap::new());
+    top_level_with(env, &env.active_extras(&BTreeMap::new()))
+}
+
+fn top_level_with(env: &Environment, active: &requirement::ActiveExtras) -> BTreeSet<String> {
     let mut required = BTreeSet::new();
     for dist in env.dists.values() {
-        let extras = requirement::extras_of(&active, &dist.name);
+        let extras = requirement::extras_of(active, &dist.name);
         for req in &dist.requirements {
-            if req.name != dist.name && req.evaluate_markers(&env.markers, &extras) {
-                required.insert(req.name.to_string());
+            if req.name != dist.name && env.applies(req, &extras) {
+                required.insert(&req.name);
             }
         }
     }
     env.dists
         .keys()
-        .map(ToString::to_string)
         .filter(|n| !required.contains(n))
+        .map(ToString::to_string)
         .collect()
 }
 
@@ -100,14 +106,20 @@ pub fn top_level(env: &Environment) -> BTreeSet<String> {
 /// an unmet requirement needs them.
 struct Imported<'a> {
     env: &'a Environment,
+    active: &'a requirement::ActiveExtras,
     given: Option<&'a BTreeSet<String>>,
     names: OnceCell<BTreeSet<String>>,
 }
 
 impl<'a> Imported<'a> {
-    fn new(env: &'a Environment, given: Option<&'a BTreeSet<String>>) -> Imported<'a> {
+    fn new(
+        env: &'a Environment,
+        active: &'a requirement::ActiveExtras,
+        given: Option<&'a BTreeSet<String>>,
+    ) -> Imported<'a> {
         Imported {
             env,
+            active,
             given,
             names: OnceCell::new(),
         }
@@ -115,7 +127,7 @@ impl<'a> Imported<'a> {
 
     fn contains(&self, name: &str) -> bool {
         self.names
-            .get_or_init(|| imported_or_top_level(self.env, self.given))
+            .get_or_init(|| imported_or_top_level(self.env, self.active, self.given))
             .contains(name)
     }
 }
@@ -199,10 +211,11 @@ pub fn env_findings(
     imported: Option<&BTreeSet<String>>,
 ) -> Result<Vec<Finding>, DepsError> {
     let env = Environment::from_snapshot(snapshot)?;
-    let imported = imported_or_top_level(&env, imported);
-    let mut findings: Vec<Finding> = env
-        .check(&BTreeMap::new())
-        .iter()
+    let (active, problems) = env.check_each(&BTreeMap::new());
+    let imported = imported_or_top_level(&env, &active, imported);
+    let mut findings: Vec<Finding> = problems
+        .values()
+        .flatten()
         .map(|p| {
             problem_finding(
                 p,
@@ -363,9 +376,9 @@ fn cluster_findings_with(
         Err(e) => return vec![unchecked(&e)],
     };
     let given = imported.is_some();
-    let imported = Imported::new(&local_env, imported);
     let no_extras = BTreeMap::new();
     let (local_active, local_by_dist) = local_env.check_each(&no_extras);
+    let imported = Imported::new(&local_env, &local_active, imported);
     let local_problems: Vec<&Problem> = local_by_dist.values().flatten().collect();
     let local_texts: BTreeSet<String> = local_problems.iter().map(ToString::to_string).collect();
     let local_fired = rules.fire_env(&local_env);
@@ -480,7 +493,7 @@ fn cluster_findings_with(
 /// none of those differ, the base's problems are its problems.
 fn problems_reusing(
     env: &Environment,
-    differing: &BTreeSet<PackageName>,
+    differing: &FxHashSet<PackageName>,
     base_active: &requirement::ActiveExtras,
     base_problems: &BTreeMap<PackageName, Vec<Problem>>,
 ) -> Vec<Problem> {

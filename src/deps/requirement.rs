@@ -9,8 +9,10 @@ use std::sync::Arc;
 
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{ExtraName, MarkerEnvironment, PackageName, Requirement, VersionOrUrl};
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
+use crate::parallel::map_chunks_of_at_least;
 use crate::snapshot::model::{Package, Snapshot};
 
 use super::DepsError;
@@ -32,10 +34,15 @@ pub struct InstalledDist {
 
 impl InstalledDist {
     pub fn from_package(package: &Package) -> InstalledDist {
+        InstalledDist::parsed(package, &mut RequirementParser::default())
+    }
+
+    /// [`InstalledDist::from_package`] with a parser shared across distributions.
+    fn parsed(package: &Package, parser: &mut RequirementParser) -> InstalledDist {
         let mut requirements = Vec::new();
         let mut broken_requirements = Vec::new();
         for line in &package.requires_dist {
-            match Requirement::from_str(line.trim()) {
+            match parser.parse(line.trim()) {
                 Ok(req) => requirements.push(req),
                 Err(err) => broken_requirements
                     .push((line.clone(), safe_text(&first_line(&err.to_string())))),
@@ -50,6 +57,40 @@ impl InstalledDist {
             broken_requirements,
             requires_python: package.requires_python.clone(),
         }
+    }
+}
+
+/// Parses Requires-Dist lines, each distinct marker once: an environment's thousands of
+/// requirements share a handful of markers (`extra == "dev"`, `sys_platform == "win32"`),
+/// and parsing markers is most of what parsing requirements costs.
+#[derive(Default)]
+struct RequirementParser {
+    markers: FxHashMap<String, pep508_rs::MarkerTree>,
+}
+
+impl RequirementParser {
+    /// The same result as `Requirement::from_str(line)`.
+    fn parse(&mut self, line: &str) -> Result<Requirement, pep508_rs::Pep508Error> {
+        // Before the first `;` of a line without `@` (no URL, which could hold a `;`) there
+        // is only a name, extras and specifiers; after it, the marker.
+        if let Some((head, marker)) = line.split_once(';').filter(|(head, _)| !head.contains('@')) {
+            if let Ok(mut req) = Requirement::from_str(head) {
+                let marker = match self.markers.get(marker) {
+                    Some(parsed) => Some(parsed.clone()),
+                    None => pep508_rs::MarkerTree::from_str(marker)
+                        .ok()
+                        .inspect(|parsed| {
+                            self.markers.insert(marker.to_string(), parsed.clone());
+                        }),
+                };
+                if let Some(marker) = marker {
+                    req.marker = marker;
+                    return Ok(req);
+                }
+            }
+            // Whatever is wrong is reported as the whole line's parse reports it.
+        }
+        Requirement::from_str(line)
     }
 }
 
@@ -74,6 +115,9 @@ fn first_line(text: &str) -> String {
     text.lines().next().unwrap_or_default().to_string()
 }
 
+/// Below this many packages one thread parses them quicker than two.
+const PACKAGES_PER_THREAD: usize = 500;
+
 /// An environment ready for checking: its marker environment and its distributions.
 #[derive(Debug, Clone)]
 pub struct Environment {
@@ -82,14 +126,24 @@ pub struct Environment {
     pub dists: BTreeMap<PackageName, Arc<InstalledDist>>,
     /// The interpreter version, for Requires-Python.
     pub python: Option<Version>,
+    /// Each distinct marker of the distributions' requirements evaluated once, without
+    /// extras: thousands of requirements share a handful of markers.
+    plain_markers: FxHashMap<pep508_rs::MarkerTree, bool>,
 }
 
 impl Environment {
     pub fn from_snapshot(snapshot: &Snapshot) -> Result<Environment, DepsError> {
-        let dists = snapshot
-            .packages
-            .iter()
-            .map(InstalledDist::from_package)
+        // Parsing the requirements is most of the work, and each package's is independent.
+        let parsed = map_chunks_of_at_least(&snapshot.packages, PACKAGES_PER_THREAD, |chunk| {
+            let mut parser = RequirementParser::default();
+            chunk
+                .iter()
+                .map(|package| InstalledDist::parsed(package, &mut parser))
+                .collect::<Vec<_>>()
+        });
+        let dists = parsed
+            .into_iter()
+            .flatten()
             .map(|d| (d.name.clone(), Arc::new(d)))
             .collect();
         Environment::with_dists(snapshot, dists)
@@ -109,10 +163,17 @@ impl Environment {
                     reason: err.to_string(),
                 })?;
         let python = Version::from_str(&snapshot.markers.python_full_version).ok();
+        let mut plain_markers = FxHashMap::default();
+        for req in dists.values().flat_map(|d| &d.requirements) {
+            if !plain_markers.contains_key(&req.marker) {
+                plain_markers.insert(req.marker.clone(), req.marker.evaluate(&markers, &[]));
+            }
+        }
         Ok(Environment {
             markers,
             dists,
             python,
+            plain_markers,
         })
     }
 
@@ -124,12 +185,12 @@ impl Environment {
         snapshot: &Snapshot,
         base: &Snapshot,
         base_env: &Environment,
-    ) -> Result<(Environment, BTreeSet<PackageName>), DepsError> {
+    ) -> Result<(Environment, FxHashSet<PackageName>), DepsError> {
         // Last one wins, as in `from_snapshot`'s collect: that is the one `base_env` holds.
-        let base_packages: BTreeMap<PackageName, &Package> =
+        let base_packages: FxHashMap<PackageName, &Package> =
             base.packages.iter().map(|p| (dist_key(p), p)).collect();
         let mut dists = BTreeMap::new();
-        let mut reused = BTreeMap::new();
+        let mut parser = RequirementParser::default();
         for package in &snapshot.packages {
             let key = dist_key(package);
             let same = base_packages
@@ -139,28 +200,40 @@ impl Environment {
                 .flatten();
             let dist = match same {
                 Some(dist) => Arc::clone(dist),
-                None => Arc::new(InstalledDist::from_package(package)),
+                None => Arc::new(InstalledDist::parsed(package, &mut parser)),
             };
-            reused.insert(key.clone(), same.is_some());
             dists.insert(key, dist);
         }
-        let mut differing: BTreeSet<PackageName> = reused
-            .into_iter()
-            .filter(|(_, same)| !same)
-            .map(|(name, _)| name)
-            .collect();
-        differing.extend(
+        // A distribution is the same on both sides exactly when it is the base's, shared.
+        let changed = dists.iter().filter(|(name, dist)| {
             base_env
                 .dists
-                .keys()
-                .filter(|name| !dists.contains_key(*name))
-                .cloned(),
-        );
+                .get(*name)
+                .is_none_or(|base| !Arc::ptr_eq(base, dist))
+        });
+        let removed = base_env
+            .dists
+            .keys()
+            .filter(|name| !dists.contains_key(*name));
+        let differing = changed
+            .map(|(name, _)| name)
+            .chain(removed)
+            .cloned()
+            .collect();
         Ok((Environment::with_dists(snapshot, dists)?, differing))
     }
 
     pub fn get(&self, name: &PackageName) -> Option<&InstalledDist> {
         self.dists.get(name).map(Arc::as_ref)
+    }
+
+    /// Whether `req` applies here, for a dependent with `extras` active: its markers
+    /// evaluated in this environment.
+    pub fn applies(&self, req: &Requirement, extras: &[ExtraName]) -> bool {
+        match self.plain_markers.get(&req.marker) {
+            Some(applies) if extras.is_empty() => *applies,
+            _ => req.evaluate_markers(&self.markers, extras),
+        }
     }
 
     /// The extras each distribution has active: those its dependents ask for, followed
@@ -185,7 +258,7 @@ impl Environment {
                 for req in &dist.requirements {
                     if req.extras.is_empty()
                         || !self.dists.contains_key(&req.name)
-                        || !req.evaluate_markers(&self.markers, &extras)
+                        || !self.applies(req, &extras)
                     {
                         continue;
                     }
@@ -256,9 +329,9 @@ impl Environment {
             }
         }
         for req in &dist.requirements {
-            let via_extra = if req.evaluate_markers(&self.markers, &[]) {
+            let via_extra = if self.applies(req, &[]) {
                 None
-            } else if !extras.is_empty() && req.evaluate_markers(&self.markers, extras) {
+            } else if !extras.is_empty() && self.applies(req, extras) {
                 Some(
                     extras
                         .iter()
@@ -470,6 +543,64 @@ impl fmt::Display for Problem {
                 "{} has version {:?}, which is not PEP 440; its requirements cannot be checked",
                 dependent.display_name, dependent.version
             ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The memoizing parser must give exactly what pep508_rs gives for the whole line:
+    /// the same requirement, or the same error.
+    #[test]
+    fn requirement_parser_agrees_with_pep508_on_every_shape() {
+        let heads = [
+            "numpy",
+            "numpy>=1.26",
+            "NumPy (>=1.26,<2)",
+            "numpy >= 1.26 , != 1.27.*",
+            "ray[default,data]>=2.9",
+            "ray [ default ] (==2.9.0)",
+            "pkg @ https://example.com/pkg-1.0.tar.gz",
+            "pkg@https://user:secret@example.com/a;b.whl ",
+            "requests-2.26.0.tar.gz",
+            "bad name>=1",
+            "pkg>=",
+            "pkg (>=1.0",
+            "",
+            " ",
+        ];
+        let markers = [
+            None,
+            Some(r#" extra == "dev""#),
+            Some(r#"python_version >= "3.9" and extra == 'all'"#),
+            Some(
+                r#"sys_platform == "win32" or (os_name == "nt" and platform_machine == "x86_64")"#,
+            ),
+            Some(r#"platform_machine == "x86_64" and sys_platform == "linux""#),
+            Some(r#" implementation_name == "cpython"  "#),
+            Some(""),
+            Some(" "),
+            Some("python_version >="),
+            Some(r#"python_version >= "3.9" junk"#),
+            Some(r#"extra == "a"; extra == "b""#),
+            Some(r##"platform_version == "#1 SMP""##),
+        ];
+        let mut parser = RequirementParser::default();
+        for head in heads {
+            for marker in markers {
+                let line = match marker {
+                    Some(marker) => format!("{head};{marker}"),
+                    None => head.to_string(),
+                };
+                // Twice: the second time its marker comes from the memo.
+                for _ in 0..2 {
+                    let expected = Requirement::from_str(&line).map_err(|e| e.to_string());
+                    let got = parser.parse(&line).map_err(|e| e.to_string());
+                    assert_eq!(got, expected, "{line:?}");
+                }
+            }
         }
     }
 }

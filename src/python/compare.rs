@@ -7,6 +7,7 @@ use pyo3::types::{PyDict, PyDictMethods};
 
 use super::errors::{ComparisonError, SnapshotError};
 use crate::compare::{self as cmp, CompareOptions, Comparison, UnreachableNode};
+use crate::parallel;
 use crate::report::{self, Snapshots, TextOptions};
 use crate::snapshot::{self, Snapshot};
 
@@ -102,6 +103,19 @@ fn parse(name: &str, text: &str) -> PyResult<Snapshot> {
     snapshot::from_json_str(name, text).map_err(|e| SnapshotError::new_err(e.to_string()))
 }
 
+/// Parses two snapshots, large ones at the same time on two threads. The local one's
+/// error comes first, as if parsed one after the other.
+fn parse_pair(local: (&str, &str), remote: (&str, &str)) -> PyResult<(Snapshot, Snapshot)> {
+    // Below this much JSON, starting a thread costs more than it saves.
+    const PARALLEL_FROM_BYTES: usize = 256 * 1024;
+    let (local, remote) = parallel::join(
+        local.1.len() + remote.1.len() >= PARALLEL_FROM_BYTES,
+        || parse(local.0, local.1),
+        || parse(remote.0, remote.1),
+    );
+    Ok((local?, remote?))
+}
+
 /// Parses many snapshots; `name` names snapshot `i` in errors.
 fn parse_all(texts: &[String], name: impl Fn(usize) -> String) -> PyResult<Vec<Snapshot>> {
     texts
@@ -141,8 +155,7 @@ fn compare_pair(
 ) -> PyResult<PyComparison> {
     let opts = options(env_prefix, include_sys_path, reveal_values);
     py.allow_threads(|| {
-        let local = parse(local_name, local_json)?;
-        let remote = parse(remote_name, remote_json)?;
+        let (local, remote) = parse_pair((local_name, local_json), (remote_name, remote_json))?;
         let comparison = cmp::compare_pair(&local, &remote, &opts);
         Ok(PyComparison {
             comparison,
