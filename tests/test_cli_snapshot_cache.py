@@ -194,3 +194,28 @@ def test_a_damaged_cache_file_is_asked_past(venv: Venv) -> None:
         saved.write_text(damage)
         assert venv.snapshot() == first
     assert venv.runs() == 4
+
+
+def test_runs_in_two_settings_keep_a_description_each(venv: Venv, monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = {}
+    for setting in ("dir-a", "dir-b", "dir-a", "dir-b"):
+        monkeypatch.setenv("PYTHONPATH", str(venv.tmp / setting))
+        text = venv.snapshot()
+        assert texts.setdefault(setting, text) == text
+        assert str(venv.tmp / setting) in sys_path(text)
+    assert venv.runs() == 2
+
+
+def test_only_the_newest_descriptions_are_kept(venv: Venv, monkeypatch: pytest.MonkeyPatch) -> None:
+    from genevars import _interpreter
+
+    monkeypatch.setattr(_interpreter, "CACHE_ENTRIES", 2)
+    saved = venv.tmp / "cache" / "genevars" / "interpreters"
+    for directory in ("dir-a", "dir-b", "."):
+        monkeypatch.chdir(venv.tmp / directory)
+        venv.snapshot()
+        time.sleep(0.01)  # distinct mtimes
+    assert len(list(saved.iterdir())) == 2
+    monkeypatch.chdir(venv.tmp / "dir-a")  # the oldest: asked again
+    venv.snapshot()
+    assert venv.runs() == 4

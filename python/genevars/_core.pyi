@@ -59,7 +59,8 @@ def validate_snapshot(text: str, source: str = "<string>") -> str:
 # object raises SnapshotError.
 
 class NativeScan:
-    """A scan kept in native memory (``scan_native``)."""
+    """A scan kept in native memory (``scan_native``); it runs on a thread of its own
+    until first used. A failed scan thread raises SnapshotError on use."""
 
     @property
     def package_count(self) -> int: ...
@@ -69,7 +70,8 @@ class NativeScan:
         """The snapshot JSON text of ``parts`` with this scan's packages and unreadable entries."""
 
 def scan_native(paths: list[str]) -> NativeScan:
-    """Scans path entries in order, like ``scan_paths``, keeping the result native."""
+    """Starts scanning path entries in order, like ``scan_paths``, on a thread of its own
+    (this returns at once), keeping the result native."""
 
 def snapshot_json(parts: str, paths: list[str], indent: int | None = None) -> str:
     """``scan_native(paths).snapshot_json(parts, indent)``."""

@@ -321,8 +321,9 @@ class CachedDescription:
 
 class DescriptionCache:
     """``--python EXE``'s description saved between runs (as uv saves interpreter facts),
-    in ``$XDG_CACHE_HOME/genevars/interpreters`` (``~/.cache/...``); ``GENEVARS_NO_CACHE=1``
-    turns it off.
+    in ``$XDG_CACHE_HOME/genevars/interpreters`` (``~/.cache/...``), one file per
+    interpreter and setting below, the newest ``CACHE_ENTRIES`` kept;
+    ``GENEVARS_NO_CACHE=1`` turns it off.
 
     A saved description is used only when all of these are as they were when the
     interpreter described itself: its path (given with a directory: one found on PATH is
@@ -355,10 +356,9 @@ class DescriptionCache:
         except OSError:
             return None
         import binascii
+        import json
 
         exe = os.path.abspath(exe)
-        home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        file = os.path.join(home, "genevars", "interpreters", "%08x.json" % binascii.crc32(os.fsencode(exe)))
         key = {
             "format": _CACHE_FORMAT,
             "genevars": __version__,
@@ -367,6 +367,10 @@ class DescriptionCache:
             "uname": list(os.uname()),
             "env": [[name, os.environ[name]] for name in names],
         }
+        # One file per key, so that runs in different settings do not evict each other.
+        home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        name = "%08x.json" % binascii.crc32(json.dumps(key).encode())
+        file = os.path.join(home, "genevars", "interpreters", name)
         return cls(exe, file, key)
 
     def load(self) -> dict | None:
@@ -420,9 +424,25 @@ class DescriptionCache:
             with open(temporary, "w", encoding="utf-8") as f:
                 f.write(text)
             os.replace(temporary, self.file)
+            _prune(os.path.dirname(self.file))
         except OSError:  # a cache is an optimisation: an unwritable one is no error
             try:
                 os.unlink(temporary)
+            except OSError:
+                pass
+
+
+#: Saved descriptions kept (one per interpreter, directory and setting); the oldest go.
+CACHE_ENTRIES = 64
+
+
+def _prune(directory: str) -> None:
+    entries = [entry for entry in os.scandir(directory) if entry.name.endswith(".json")]
+    if len(entries) > CACHE_ENTRIES:
+        entries.sort(key=lambda entry: entry.stat().st_mtime_ns)
+        for entry in entries[: len(entries) - CACHE_ENTRIES]:
+            try:
+                os.unlink(entry.path)
             except OSError:
                 pass
 

@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
+use std::thread::JoinHandle;
 
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -122,24 +124,53 @@ impl<'py> ScanObjects<'py> {
 
 /// A scan kept in native memory, to be written as snapshot JSON text without ever becoming
 /// Python objects (`genevars snapshot` writes 5,000 packages in a few milliseconds this way;
-/// as dicts they cost more than the scan). Taken by `scan_native(paths)`.
+/// as dicts they cost more than the scan). Taken by `scan_native(paths)`, which returns at
+/// once: the scan runs on a thread of its own while Python goes on (`genevars snapshot`
+/// captures the environment meanwhile), and the first use waits for it.
 #[pyclass(frozen, module = "genevars._core")]
 struct NativeScan {
-    result: ScanResult,
+    running: Mutex<Option<JoinHandle<ScanResult>>>,
+    result: OnceLock<Result<ScanResult, String>>,
+}
+
+impl NativeScan {
+    /// The finished scan. Waited for without the GIL, also when another thread is already
+    /// waiting (holding it there would deadlock with that thread's wait).
+    fn finished(&self, py: Python<'_>) -> PyResult<&ScanResult> {
+        let result = match self.result.get() {
+            Some(result) => result,
+            None => py.allow_threads(|| {
+                self.result.get_or_init(|| {
+                    let handle = self
+                        .running
+                        .lock()
+                        .ok()
+                        .and_then(|mut running| running.take());
+                    handle
+                        .ok_or(())
+                        .and_then(|handle| handle.join().map_err(|_| ()))
+                        .map_err(|()| "the scan failed".to_string())
+                })
+            }),
+        };
+        result
+            .as_ref()
+            .map_err(|e| SnapshotError::new_err(e.clone()))
+    }
 }
 
 #[pymethods]
 impl NativeScan {
     /// How many packages the scan found (the copies `import` loads).
     #[getter]
-    fn package_count(&self) -> usize {
-        self.result.packages.len()
+    fn package_count(&self, py: Python<'_>) -> PyResult<usize> {
+        Ok(self.finished(py)?.packages.len())
     }
 
     /// How many entries it could not read.
     #[getter]
-    fn unreadable_count(&self) -> usize {
-        self.result.unreadable.len()
+    fn unreadable_count(&self, py: Python<'_>) -> PyResult<usize> {
+        Ok(self.finished(py)?.unreadable.len())
     }
 
     /// The whole snapshot as JSON text: `parts` (JSON text of an object holding every
@@ -155,25 +186,33 @@ impl NativeScan {
         parts: &str,
         indent: Option<usize>,
     ) -> PyResult<String> {
-        py.allow_threads(|| write::snapshot_json(parts, &self.result, indent))
+        let result = self.finished(py)?;
+        py.allow_threads(|| write::snapshot_json(parts, result, indent))
             .map_err(|e| SnapshotError::new_err(e.to_string()))
     }
 
-    fn __repr__(&self) -> String {
-        format!(
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let result = self.finished(py)?;
+        Ok(format!(
             "<NativeScan {} packages, {} unreadable>",
-            self.result.packages.len(),
-            self.result.unreadable.len()
-        )
+            result.packages.len(),
+            result.unreadable.len()
+        ))
     }
 }
 
-/// Scans path entries in order, as `scan_paths` does, keeping the result native.
+/// Starts scanning path entries in order, as `scan_paths` does, on a thread of its own;
+/// the result stays native.
 #[pyfunction]
-fn scan_native(py: Python<'_>, paths: Vec<PathBuf>) -> NativeScan {
-    NativeScan {
-        result: py.allow_threads(|| scan::scan_paths(&paths)),
-    }
+fn scan_native(paths: Vec<PathBuf>) -> PyResult<NativeScan> {
+    let handle = std::thread::Builder::new()
+        .name("genevars-scan".into())
+        .spawn(move || scan::scan_paths(&paths))
+        .map_err(|e| SnapshotError::new_err(format!("cannot start the scan: {e}")))?;
+    Ok(NativeScan {
+        running: Mutex::new(Some(handle)),
+        result: OnceLock::new(),
+    })
 }
 
 /// Scans `paths` and returns the snapshot JSON text: `scan_native(paths).snapshot_json(parts, indent)`.
@@ -185,7 +224,7 @@ fn snapshot_json(
     paths: Vec<PathBuf>,
     indent: Option<usize>,
 ) -> PyResult<String> {
-    scan_native(py, paths).snapshot_json(py, parts, indent)
+    scan_native(paths)?.snapshot_json(py, parts, indent)
 }
 
 /// `{normalized name: version}` of the distributions `import` would load from `paths`

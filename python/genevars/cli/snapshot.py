@@ -141,17 +141,19 @@ def snapshot_text(
     byte, with the package and unreadable counts. The packages never become Python
     objects: the native scan writes them into the text itself (``_core.scan_native``),
     which at 5,000 packages saves several times the scan's own time. ``other`` is an
-    already started ``InterpreterDescription``: the environment is captured while it
-    starts, and the scan runs while it finishes describing itself."""
-    import json
+    already started ``InterpreterDescription`` (or a saved description): the scan runs in
+    the background from the moment its sys.path is known, while the rest is imported and
+    gathered here and the interpreter finishes describing itself."""
+    from genevars import _core
 
-    from genevars import _core, _probe
-
-    rules = _core.secret_rules()
-    env = _probe.capture_env(os.environ, rules, None, bool(reveal_values))
     if paths is None:
         paths = other.sys_path() if other is not None else [e for e in sys.path if isinstance(e, str)]
     scan = _core.scan_native(paths)
+    import json
+
+    from genevars import _probe
+
+    env = _probe.capture_env(os.environ, _core.secret_rules(), None, bool(reveal_values))
     facts = other.facts() if other is not None else _probe._interpreter_facts()
     # Every field but the scan's, in the snapshot's order; the native writer puts the
     # packages and unreadable entries in place of these two placeholders.
