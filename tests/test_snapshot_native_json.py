@@ -124,3 +124,13 @@ def test_cli_stdout_is_the_same_text(odd_sites: List[str], tmp_path: Path, capsy
     assert main(["snapshot", *args]) == 0
     printed = capsys.readouterr().out
     assert printed == cli_output(args, tmp_path / "cli.json")
+
+
+def test_a_scan_used_from_several_threads_at_once_is_waited_for_once(odd_sites: List[str]) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    scan = _core.scan_native(odd_sites)  # still running in the background
+    with ThreadPoolExecutor(4) as pool:
+        texts = list(pool.map(lambda _: scan.snapshot_json("{}", indent=2), range(8)))
+    assert len(set(texts)) == 1 and scan.package_count == 3
+    assert [p["name"] for p in json.loads(texts[0])["packages"]] == ["legacy", "numpy", "zope-interface"]

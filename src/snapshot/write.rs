@@ -51,8 +51,8 @@ pub fn snapshot_json(
         fields: &fields,
         scan,
     };
-    // About 600 bytes per package once indented.
-    let mut out = Vec::with_capacity(4096 + 640 * scan.packages.len());
+    // About 800 bytes per package once indented.
+    let mut out = Vec::with_capacity(4096 + 800 * scan.packages.len());
     match indent {
         Some(width) => {
             let step = vec![b' '; width];
