@@ -18,12 +18,6 @@ from snapshot_trees import dist_info, write
 CANARY = "canary-" + secrets.token_hex(8)
 
 
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`snapshot --python` keeps interpreter descriptions in the user's cache: not these tests'."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
-
-
 def genevars(*args: str, env: Optional[Dict[str, str]] = None, cwd: Optional[Path] = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "genevars", "snapshot", *args],

@@ -19,12 +19,6 @@ from snapshot_trees import dist_info, write
 ODD_TEXT = 'quote " backslash \\ tab \t nul-ish \x01 del \x7f é 😀 \u2028 end'
 
 
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`snapshot --python` keeps interpreter descriptions in the user's cache: not these tests'."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
-
-
 @pytest.fixture
 def odd_sites(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> List[str]:
     """Two site dirs whose paths, metadata and environment need escaping, with a shadowed

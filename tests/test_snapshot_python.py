@@ -20,12 +20,6 @@ from genevars._snapshot import indented_json
 from snapshot_trees import dist_info
 
 
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`snapshot --python` keeps interpreter descriptions in the user's cache: not these tests'."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
-
-
 def fresh_snapshot_of(python: str, cwd: Path) -> dict:
     """What ``snapshot_env()`` says inside a fresh ``python``: the reference for
     ``--python``. The ``''`` that ``-c`` puts first is not the interpreter's own path."""
