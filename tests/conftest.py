@@ -1,5 +1,6 @@
 """Shared fixtures: real Ray clusters on 127.0.0.1, torn down by the handles that made them.
 
+``own_cache``         (autouse) XDG_CACHE_HOME in a temporary directory for every test.
 ``ray_one_node``      a one-node cluster this process is connected to (module scope).
 ``ray_cluster_factory`` makes ``ray.cluster_utils.Cluster`` instances whose nodes can each
                       get their own environment; all are shut down at the end of the module.
@@ -29,6 +30,13 @@ RAY_NODE_ARGS: Dict[str, Any] = {
     "object_store_memory": 80 * 1024 * 1024,
     "num_cpus": 1,
 }
+
+
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test keeps genevars' caches (`snapshot --python` remembers interpreter
+    descriptions) in a temporary directory, never in the user's."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
 
 
 def free_port() -> int:

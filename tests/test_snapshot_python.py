@@ -179,12 +179,12 @@ def test_indented_json_is_json_dumps(value: Any, indent: Any) -> None:
     assert indented_json(value, indent) == json.dumps(value, indent=indent, ensure_ascii=False)
 
 
-def test_text_written_while_the_interpreter_describes_itself_is_json_dumps(tmp_path: Path) -> None:
+def test_snapshot_taken_while_the_interpreter_describes_itself_is_json_dumps(tmp_path: Path) -> None:
     from genevars._interpreter import InterpreterDescription
 
     dist_info(tmp_path / "site", "pandas", "2.2.2", extra="Requires-Dist: numpy>=1.22.4\n")
     with InterpreterDescription(sys.executable) as other:
-        snap = _snapshot.take([str(tmp_path / "site")], other, indent=2)
+        snap = _snapshot.take([str(tmp_path / "site")], other)
     assert snap.to_json(2) == json.dumps(snap.to_dict(), indent=2, ensure_ascii=False)
     assert snap.to_json(4) == json.dumps(snap.to_dict(), indent=4, ensure_ascii=False)
     assert snap == snapshot_env([tmp_path / "site"], python=sys.executable)

@@ -49,6 +49,33 @@ def validate_snapshot(text: str, source: str = "<string>") -> str:
     Raises SnapshotError with one line naming ``source`` and the problem.
     """
 
+# --- native snapshot JSON (src/python/snapshot.rs, src/snapshot/write.rs) ---
+# Scan and write the snapshot text without building a Python object per package:
+#     parts = {...every snapshot field but the scan's..., "packages": None, "unreadable": None}
+#     text = _core.snapshot_json(json.dumps(parts), paths, indent=2)
+# gives json.dumps(snapshot, indent=2, ensure_ascii=False) of the snapshot with the scan
+# in place of the two placeholders (appended when `parts` lacks them); object key order
+# is kept as given. Without indent: one line, no spaces. A `parts` that is not a JSON
+# object raises SnapshotError.
+
+class NativeScan:
+    """A scan kept in native memory (``scan_native``); it runs on a thread of its own
+    until first used. A failed scan thread raises SnapshotError on use."""
+
+    @property
+    def package_count(self) -> int: ...
+    @property
+    def unreadable_count(self) -> int: ...
+    def snapshot_json(self, parts: str, indent: int | None = None) -> str:
+        """The snapshot JSON text of ``parts`` with this scan's packages and unreadable entries."""
+
+def scan_native(paths: list[str]) -> NativeScan:
+    """Starts scanning path entries in order, like ``scan_paths``, on a thread of its own
+    (this returns at once), keeping the result native."""
+
+def snapshot_json(parts: str, paths: list[str], indent: int | None = None) -> str:
+    """``scan_native(paths).snapshot_json(parts, indent)``."""
+
 # --- dependency analysis (src/python/deps.rs) ---
 # Snapshots go in as JSON text; results come back as JSON text (lists of Finding dicts,
 # or the closure object) for the Python side to json.loads.

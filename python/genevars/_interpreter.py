@@ -3,17 +3,21 @@
 Only the interpreter can say what its sys.path, markers and platform are; its packages
 are then scanned here, natively. It is started before anything else is done (this
 module imports nothing heavy), and it prints its sys.path first, so that the scan here
-runs while it finishes describing itself.
+runs while it finishes describing itself. ``genevars snapshot`` keeps the description
+for the next run (``DescriptionCache``: used only while nothing it depends on has
+changed), so that usually no interpreter is started at all.
 
     >>> with InterpreterDescription("/usr/bin/python3") as other:    # doctest: +SKIP
     ...     paths = other.sys_path()     # as soon as it has printed it
     ...     facts = other.facts()        # python, platform, markers, genevars_version
+    >>> other = describe_interpreter("/opt/venv/bin/python")        # doctest: +SKIP
+    >>> other.facts()["sys_path"]; other.remember(); other.close()  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import os
-import threading
+import time
 
 from genevars._core import SnapshotError
 
@@ -53,6 +57,39 @@ probe.__file__ = sys.argv[1]
 SourceFileLoader(probe.__name__, sys.argv[1]).exec_module(probe)
 import json
 sys.stdout.write(json.dumps(probe.describe()) + "\\n")
+sys.stdout.flush()
+# Line 3: the files whose state decided that sys.path (and the genevars version), for the
+# cache of descriptions: the site directories and the .pth files in them, with the
+# directories those name even when missing (site skips a missing one, which may appear
+# later), sitecustomize and usercustomize, genevars' native module.
+import os, site
+files = []
+dirs = list(getattr(site, "getsitepackages", lambda: [])())
+if site.ENABLE_USER_SITE:
+    dirs.append(site.getusersitepackages())
+for directory in dirs:
+    files.append(directory)
+    try:
+        names = sorted(name for name in os.listdir(directory) if name.endswith(".pth"))
+    except OSError:
+        continue
+    for name in names:
+        pth = os.path.join(directory, name)
+        files.append(pth)
+        try:
+            with open(pth, "rb") as f:
+                lines = f.read().decode("utf-8", "replace").splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            line = line.rstrip()
+            if line and not line.startswith(("#", "import ", "import\\t")):
+                files.append(os.path.abspath(os.path.join(directory, line)))
+for name in ("sitecustomize", "usercustomize", "genevars._core"):
+    path = getattr(sys.modules.get(name), "__file__", None)
+    if path:
+        files.append(path)
+sys.stdout.write(json.dumps([text(f) for f in files]) + "\\n")
 """
 
 
@@ -64,8 +101,10 @@ class InterpreterDescription:
     are SnapshotErrors of one line naming ``--python EXE``.
     """
 
-    def __init__(self, exe: str) -> None:
+    def __init__(self, exe: str, cache: DescriptionCache | None = None) -> None:
         self.label = f"--python {exe}"
+        self.cache = cache
+        self.started_ns = time.time_ns()
         probe_file = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_probe.py")
         try:
             self.proc = _start([exe, "-c", _DESCRIBE_CODE, probe_file])
@@ -77,6 +116,8 @@ class InterpreterDescription:
             raise SnapshotError(f"{self.label}: cannot run it: {e.strerror or e}") from None
         # Read stderr all along (a chatty interpreter must not block on a full pipe), and
         # kill the interpreter if it has not answered in time.
+        import threading  # here: a saved description (the usual case) needs no thread
+
         self.stderr: list[bytes] = []
         self.stderr_reader = threading.Thread(target=lambda: self.stderr.append(self.proc.stderr.read()), daemon=True)
         self.stderr_reader.start()
@@ -98,12 +139,34 @@ class InterpreterDescription:
     def facts(self) -> dict:
         if self.described is None:
             self.sys_path()
-            described = self._answer(self.proc.stdout.read())
-            if self.proc.wait() != 0 or not isinstance(described, dict):
+            described = self._answer(self.proc.stdout.readline())
+            if not isinstance(described, dict):
                 self._fail()
             described["sys_path"] = self.path
             self.described = described
         return self.described
+
+    def witness(self) -> list[str] | None:
+        """The files whose state decided the description (line 3), or None when the
+        interpreter did not finish cleanly (then nothing is cached)."""
+        import json
+
+        self.facts()
+        try:
+            files = json.loads(self.proc.stdout.read())
+        except ValueError:
+            return None
+        if self.proc.wait() != 0 or not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+            return None
+        return files
+
+    def remember(self) -> None:
+        """Saves the description for the next run with the same interpreter (when it was
+        made with a ``DescriptionCache``): call once it has been used successfully."""
+        if self.cache is not None:
+            files = self.witness()
+            if files is not None:
+                self.cache.save(self.facts(), files, self.started_ns)
 
     def __enter__(self) -> "InterpreterDescription":
         return self
@@ -213,3 +276,181 @@ class _Spawned:
             import signal
 
             os.kill(self.pid, signal.SIGKILL)
+
+
+# --------------------------------------------------------------------------- cache
+
+#: Bump when the description, the describing code or the cache record change shape.
+_CACHE_FORMAT = 1
+#: Files modified this close to (or after) the interpreter's start may have changed after
+#: it read them, or within the file system's timestamp granularity: then the description
+#: is not kept ("racy" timestamps, as git calls them).
+_RACY_NS = 2_000_000_000
+
+
+def describe_interpreter(exe: str) -> InterpreterDescription | CachedDescription:
+    """``exe`` describing itself, or the description an earlier run saved, when nothing it
+    depends on has changed since (see ``DescriptionCache``). ``remember()`` the result
+    once the snapshot is written; ``close()`` it in any case."""
+    cache = DescriptionCache.for_interpreter(exe)
+    if cache is not None:
+        facts = cache.load()
+        if facts is not None:
+            return CachedDescription(facts)
+    return InterpreterDescription(exe, cache)
+
+
+class CachedDescription:
+    """A saved description, with the interface of ``InterpreterDescription``."""
+
+    def __init__(self, facts: dict) -> None:
+        self.described = facts
+
+    def sys_path(self) -> list[str]:
+        return self.described["sys_path"]
+
+    def facts(self) -> dict:
+        return self.described
+
+    def remember(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class DescriptionCache:
+    """``--python EXE``'s description saved between runs (as uv saves interpreter facts),
+    in ``$XDG_CACHE_HOME/genevars/interpreters`` (``~/.cache/...``), one file per
+    interpreter and setting below, the newest ``CACHE_ENTRIES`` kept;
+    ``GENEVARS_NO_CACHE=1`` turns it off.
+
+    A saved description is used only when all of these are as they were when the
+    interpreter described itself: its path (given with a directory: one found on PATH is
+    always asked), the current directory, ``os.uname()``, the variables that steer
+    ``sys.path`` (``PYTHON*``, ``HOME``, ``PATH``; a secret-looking one turns the cache
+    off), and the state (mtime, ctime, size, inode, device; or absence) of the executable
+    and its symlink, both possible ``pyvenv.cfg``, every sys.path entry, the site
+    directories, every ``.pth`` file in them and every directory those name,
+    ``sitecustomize``/``usercustomize`` and genevars' native module there, and the
+    describing code (this genevars' version, ``_interpreter.py``, ``_probe.py``). What
+    ``import`` lines of ``.pth`` files or sitecustomize read elsewhere is beyond it.
+    """
+
+    def __init__(self, exe: str, file: str, key: dict) -> None:
+        self.exe = exe
+        self.file = file
+        self.key = key
+
+    @classmethod
+    def for_interpreter(cls, exe: str) -> DescriptionCache | None:
+        if os.environ.get("GENEVARS_NO_CACHE") or os.sep not in exe or not hasattr(os, "uname"):
+            return None
+        from genevars._core import __version__, is_secret_key
+
+        names = sorted(n for n in os.environ if n.startswith("PYTHON") or n in ("HOME", "PATH"))
+        if any(is_secret_key(name) for name in names):
+            return None
+        try:
+            cwd = os.getcwd()
+        except OSError:
+            return None
+        import binascii
+        import json
+
+        exe = os.path.abspath(exe)
+        key = {
+            "format": _CACHE_FORMAT,
+            "genevars": __version__,
+            "exe": exe,
+            "cwd": cwd,
+            "uname": list(os.uname()),
+            "env": [[name, os.environ[name]] for name in names],
+        }
+        # One file per key, so that runs in different settings do not evict each other.
+        home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        name = "%08x.json" % binascii.crc32(json.dumps(key).encode())
+        file = os.path.join(home, "genevars", "interpreters", name)
+        return cls(exe, file, key)
+
+    def load(self) -> dict | None:
+        """The saved description, or None when there is none or it may be stale."""
+        import json
+
+        try:
+            with open(self.file, "rb") as f:
+                record = json.loads(f.read())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(record, dict) or record.get("key") != self.key:
+            return None
+        facts, files = record.get("facts"), record.get("files")
+        if not isinstance(facts, dict) or not isinstance(files, list):
+            return None
+        for entry in files:
+            if not (isinstance(entry, list) and len(entry) == 3 and isinstance(entry[0], str)):
+                return None
+            path, follow, state = entry
+            if _state(path, bool(follow)) != state:
+                return None
+        path = facts.get("sys_path")
+        if not isinstance(path, list) or not all(isinstance(entry, str) for entry in path):
+            return None
+        return facts
+
+    def save(self, facts: dict, witness: list[str], started_ns: int) -> None:
+        """Saves ``facts`` with the state of the files they depend on, unless one of them
+        changed too recently to be sure the interpreter saw it as it is now."""
+        import json
+
+        bin_dir = os.path.dirname(self.exe)
+        watched = [(self.exe, False), (self.exe, True)]
+        watched += [(os.path.join(d, "pyvenv.cfg"), True) for d in (bin_dir, os.path.dirname(bin_dir))]
+        watched += [(path, True) for path in facts["sys_path"]]
+        watched += [(path, True) for path in witness]
+        # The code that described it (``describe()`` may change without a version bump).
+        here = os.path.dirname(os.path.abspath(__file__))
+        watched += [(os.path.join(here, name), True) for name in ("_interpreter.py", "_probe.py")]
+        files = []
+        for path, follow in dict.fromkeys(watched):
+            state = _state(path, follow)
+            if state is not None and state[0] >= started_ns - _RACY_NS:
+                return
+            files.append([path, follow, state])
+        text = json.dumps({"key": self.key, "files": files, "facts": facts})
+        temporary = f"{self.file}.{os.getpid()}.tmp"
+        try:
+            os.makedirs(os.path.dirname(self.file), mode=0o700, exist_ok=True)
+            with open(temporary, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(temporary, self.file)
+            _prune(os.path.dirname(self.file))
+        except OSError:  # a cache is an optimisation: an unwritable one is no error
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+
+
+#: Saved descriptions kept (one per interpreter, directory and setting); the oldest go.
+CACHE_ENTRIES = 64
+
+
+def _prune(directory: str) -> None:
+    entries = [entry for entry in os.scandir(directory) if entry.name.endswith(".json")]
+    if len(entries) > CACHE_ENTRIES:
+        entries.sort(key=lambda entry: entry.stat().st_mtime_ns)
+        for entry in entries[: len(entries) - CACHE_ENTRIES]:
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                pass
+
+
+def _state(path: str, follow: bool) -> list[int] | None:
+    """What changes when ``path`` is written, replaced, created or removed."""
+    try:
+        st = os.stat(path) if follow else os.lstat(path)
+    except (OSError, ValueError):
+        return None
+    return [st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_dev]

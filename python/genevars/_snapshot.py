@@ -40,15 +40,12 @@ class Snapshot:
         11
     """
 
-    # _rendered: (indent, text) when the JSON text was written while the snapshot was
-    # taken (``genevars snapshot --python``: while the other interpreter finished).
-    __slots__ = ("_data", "_rendered")
+    __slots__ = ("_data",)
 
     def __init__(self, data: Mapping[str, Any], *, source: str = "<dict>") -> None:
         """Validates ``data`` (snapshot JSON as a dict); raises SnapshotError naming ``source``."""
         text = json.dumps(data)
         self._data = json.loads(_core.validate_snapshot(text, source))
-        self._rendered = None
 
     # ------------------------------------------------------------------ building
 
@@ -64,11 +61,10 @@ class Snapshot:
         return cls._of(json.loads(_core.validate_snapshot(text, source)))
 
     @classmethod
-    def _of(cls, data: dict[str, Any], rendered: tuple[int, str] | None = None) -> "Snapshot":
+    def _of(cls, data: dict[str, Any]) -> "Snapshot":
         """Wraps snapshot data that is valid by construction (no validating round trip)."""
         snapshot = cls.__new__(cls)
         snapshot._data = data
-        snapshot._rendered = rendered
         return snapshot
 
     @classmethod
@@ -108,8 +104,6 @@ class Snapshot:
         """The snapshot as JSON text (``indent=None`` for one line)."""
         if indent is None:
             return json.dumps(self._data, ensure_ascii=False)
-        if self._rendered is not None and self._rendered[0] == indent:
-            return self._rendered[1]
         return indented_json(self._data, indent)
 
     def to_dict(self) -> dict[str, Any]:
@@ -233,8 +227,7 @@ class _Indenter:
             return int.__repr__(value)
         return self.fallback(value).replace("\n", "\n" + margin)
 
-    def mapping(self, mapping: dict, margin: str, written: dict[str, str] | None = None) -> str:
-        """``written``: values already written at this depth, by key."""
+    def mapping(self, mapping: dict, margin: str) -> str:
         if not mapping:
             return "{}"
         inner = margin + self.step
@@ -249,9 +242,7 @@ class _Indenter:
                 label = labels[key] = _quote(key) + ": "
             kind = type(value)
             # The common cases inline.
-            if written and key in written:
-                add(label + written[key])
-            elif kind is str:
+            if kind is str:
                 add(label + _quote(value))
             elif value is None:
                 add(label + "null")
@@ -307,12 +298,10 @@ def take(
     *,
     reveal_values: bool = False,
     key: bytes | None = None,
-    indent: int | None = None,
 ) -> Snapshot:
     """``snapshot_env`` once its arguments are checked; ``other`` is an already started
-    ``InterpreterDescription`` (the CLI starts it before importing this module). With an
-    ``indent``, the JSON text for ``to_json(indent)`` is written as well, the packages
-    while the other interpreter finishes describing itself."""
+    ``InterpreterDescription``. (``genevars snapshot`` writes its file without building
+    a Snapshot: ``genevars.cli.snapshot.snapshot_text``.)"""
     from genevars import _probe
 
     rules = _core.secret_rules()
@@ -333,19 +322,13 @@ def take(
         # environment costs as much as the scan itself.
         return Snapshot._of(data)
     # In the order that keeps both interpreters busy: the environment while the other
-    # one starts, the scan (and its JSON) while it finishes describing itself.
+    # one starts, the scan while it finishes describing itself.
     env = _probe.capture_env(os.environ, rules, key, reveal)
     if paths is None:
         paths = other.sys_path()
     scan, scanner = _probe.scan_entries(paths, rules)
-    writer = _Indenter(indent) if indent is not None else None
-    written = {}
-    if writer is not None:
-        for name in ("packages", "unreadable"):
-            written[name] = writer.value(scan[name], writer.step)
     data = _probe.assemble_snapshot(other.facts(), env, paths, scan, scanner, _core.__version__)
-    rendered = (indent, writer.mapping(data, "", written)) if writer is not None else None
-    return Snapshot._of(data, rendered)
+    return Snapshot._of(data)
 
 
 def _fingerprint_key(fingerprint_key: bytes | str | None) -> bytes | None:

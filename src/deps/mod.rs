@@ -85,7 +85,7 @@ pub fn top_level(env: &Environment) -> BTreeSet<String> {
 }
 
 fn top_level_with(env: &Environment, active: &requirement::ActiveExtras) -> BTreeSet<String> {
-    let mut required = BTreeSet::new();
+    let mut required = FxHashSet::default();
     for dist in env.dists.values() {
         let extras = requirement::extras_of(active, &dist.name);
         for req in &dist.requirements {

@@ -206,10 +206,10 @@ impl Environment {
         }
         // A distribution is the same on both sides exactly when it is the base's, shared.
         let changed = dists.iter().filter(|(name, dist)| {
-            base_env
+            !base_env
                 .dists
                 .get(*name)
-                .is_none_or(|base| !Arc::ptr_eq(base, dist))
+                .is_some_and(|base| Arc::ptr_eq(base, dist))
         });
         let removed = base_env
             .dists
@@ -289,15 +289,17 @@ impl Environment {
         requested: &BTreeMap<PackageName, BTreeSet<ExtraName>>,
     ) -> (ActiveExtras, BTreeMap<PackageName, Vec<Problem>>) {
         let active = self.active_extras(requested);
-        let problems = self
-            .dists
-            .values()
-            .map(|dist| {
-                let extras = extras_of(&active, &dist.name);
-                (dist.name.clone(), self.check_dist(dist, &extras))
-            })
-            .collect();
-        (active, problems)
+        let dists: Vec<&InstalledDist> = self.dists.values().map(Arc::as_ref).collect();
+        let checked = map_chunks_of_at_least(&dists, PACKAGES_PER_THREAD, |chunk| {
+            chunk
+                .iter()
+                .map(|dist| {
+                    let extras = extras_of(&active, &dist.name);
+                    (dist.name.clone(), self.check_dist(dist, &extras))
+                })
+                .collect::<Vec<_>>()
+        });
+        (active, checked.into_iter().flatten().collect())
     }
 
     /// The problems of one distribution's requirements, judged against this environment

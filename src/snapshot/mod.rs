@@ -5,12 +5,14 @@
 //! - [`scan`]: the site-packages scanner (dist-info, egg-info, .egg, shadowing).
 //! - [`load`]: reading snapshot JSON with validation and clear errors.
 //! - [`partial`]: reading it without the package list, for grouping many nodes.
+//! - [`write`]: writing snapshot JSON text straight from a scan.
 
 pub mod load;
 pub mod metadata;
 pub mod model;
 pub mod partial;
 pub mod scan;
+pub mod write;
 
 pub use load::{from_json_str, to_json_string, SnapshotError};
 pub use model::*;

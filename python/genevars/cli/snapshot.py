@@ -9,6 +9,11 @@ import sys
 
 from genevars.cli import EXIT_OK, CliError
 
+# Not `typing.TYPE_CHECKING`: importing typing costs every command a few ms.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from genevars._interpreter import CachedDescription, InterpreterDescription
+
 DESCRIPTION = """\
 Take a snapshot of a Python environment: interpreter, platform, PEP 508 markers,
 environment variables (secret values withheld), sys.path and every installed
@@ -50,7 +55,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="EXE",
         help=(
             "snapshot another interpreter: it is asked once for its sys.path, markers and "
-            "platform, and its packages are scanned here (it need not have genevars)"
+            "platform, and its packages are scanned here (it need not have genevars); "
+            "its answer is kept in ~/.cache/genevars for the next run until anything it "
+            "depends on changes (GENEVARS_NO_CACHE=1: ask every time)"
         ),
     )
     parser.add_argument(
@@ -93,12 +100,12 @@ def _snapshot_to_file(args: argparse.Namespace) -> int:
     try:
         if args.python is not None:
             # Started before the rest is imported: it describes itself meanwhile.
-            from genevars._interpreter import InterpreterDescription
+            from genevars._interpreter import describe_interpreter
 
-            other = InterpreterDescription(args.python)
-        from genevars import _snapshot
-
-        snapshot = _snapshot.take(args.paths, other, reveal_values=args.reveal_values, indent=2)
+            other = describe_interpreter(args.python)
+        text, packages, unreadable = snapshot_text(args.paths, other, args.reveal_values)
+        if other is not None:
+            other.remember()
     except SnapshotError as exc:
         raise CliError(str(exc)) from None
     finally:
@@ -109,7 +116,6 @@ def _snapshot_to_file(args: argparse.Namespace) -> int:
             "genevars: --reveal-values: secret values are stored in plain text",
             file=sys.stderr,
         )
-    text = snapshot.to_json(indent=2)
     if args.output is None:
         sys.stdout.write(text)
         sys.stdout.write("\n")
@@ -120,7 +126,38 @@ def _snapshot_to_file(args: argparse.Namespace) -> int:
             f.write("\n")
     except OSError as exc:
         raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from None
-    unreadable = len(snapshot.unreadable)
     note = f", {unreadable} unreadable (see \"unreadable\" in the file)" if unreadable else ""
-    print(f"wrote {args.output}: {len(snapshot.packages)} packages{note}")
+    print(f"wrote {args.output}: {packages} packages{note}")
     return EXIT_OK
+
+
+def snapshot_text(
+    paths: list[str] | None,
+    other: InterpreterDescription | CachedDescription | None,
+    reveal_values: bool,
+) -> tuple[str, int, int]:
+    """``(json_text, packages, unreadable)``: the text ``Snapshot.to_json(indent=2)`` gives
+    for ``snapshot_env(paths, python=other's executable, reveal_values=...)``, byte for
+    byte, with the package and unreadable counts. The packages never become Python
+    objects: the native scan writes them into the text itself (``_core.scan_native``),
+    which at 5,000 packages saves several times the scan's own time. ``other`` is an
+    already started ``InterpreterDescription`` (or a saved description): the scan runs in
+    the background from the moment its sys.path is known, while the rest is imported and
+    gathered here and the interpreter finishes describing itself."""
+    from genevars import _core
+
+    if paths is None:
+        paths = other.sys_path() if other is not None else [e for e in sys.path if isinstance(e, str)]
+    scan = _core.scan_native(paths)
+    import json
+
+    from genevars import _probe
+
+    env = _probe.capture_env(os.environ, _core.secret_rules(), None, bool(reveal_values))
+    facts = other.facts() if other is not None else _probe._interpreter_facts()
+    # Every field but the scan's, in the snapshot's order; the native writer puts the
+    # packages and unreadable entries in place of these two placeholders.
+    placeholders = {"packages": None, "unreadable": None}
+    parts = _probe.assemble_snapshot(facts, env, paths, placeholders, "native", _core.__version__)
+    text = scan.snapshot_json(json.dumps(parts), indent=2)
+    return text, scan.package_count, scan.unreadable_count
