@@ -104,6 +104,10 @@ def test_snapshot_parts_are_the_snapshot_with_its_package_list_as_text(
     assert rest["unreadable"] and [p["name"] for p in json.loads(packages)] == ["numpy", "pandas"]
     assert json.loads(packages) == whole["packages"]
     assert ", " not in packages and ": " not in packages  # compact
+    if use_native:  # written by the native writer: no dict scan was needed
+        with monkeypatch.context() as patched:
+            patched.setattr(_core, "scan_paths", lambda paths: 1 / 0)
+            assert _probe.take_snapshot_parts({"secret_rules": _core.secret_rules(), **options}) == (rest, packages)
     # A native text writer that fails leaves the dict scan to do the work (the text may
     # escape other characters: json.dumps writes ASCII, the native writer UTF-8).
     monkeypatch.setattr(_core, "scan_native", lambda paths: 1 / 0, raising=False)

@@ -95,14 +95,17 @@ def take_snapshot_parts(options: dict) -> tuple:
     each package only to be serialized again.
     """
     rules, paths, key, reveal = _snapshot_inputs(options)
-    native = _native_scan_text(paths) if options.get("use_native", True) else None
+    use_native = options.get("use_native", True)
+    # The native scan runs on a thread of its own while the rest is gathered here.
+    scanning = _start_native_scan(paths) if use_native else None
+    snapshot = _assemble(options, rules, paths, key, reveal, {"packages": None, "unreadable": None}, "native")
+    native = _native_scan_text(scanning) if scanning is not None else None
     if native is not None:
-        unreadable, packages = native
-        scan, scanner = {"packages": None, "unreadable": unreadable}, "native"
+        snapshot["unreadable"], packages = native
     else:
-        scan, scanner = scan_entries(paths, rules, options.get("use_native", True))
+        scan, snapshot["created_by"]["scanner"] = scan_entries(paths, rules, use_native)
+        snapshot["unreadable"] = scan["unreadable"]
         packages = json.dumps(scan["packages"], separators=COMPACT, check_circular=False)
-    snapshot = _assemble(options, rules, paths, key, reveal, scan, scanner)
     del snapshot["packages"]
     return snapshot, packages
 
@@ -208,20 +211,25 @@ def _native_scan(paths: list) -> dict | None:
         return None
 
 
-def _native_scan_text(paths: list) -> tuple | None:
-    """``(unreadable, packages)`` from the native scanner: the unreadable entries as a
-    list and the package list as compact JSON text; None when this genevars has no
-    ``_core.scan_native`` (older, or not installed) or it fails."""
+def _start_native_scan(paths: list):
+    """``_core.scan_native(paths)`` (a scan started on a thread of its own), or None when
+    this genevars has none (older, or not installed) or it fails to start."""
     try:
         from genevars import _core
 
-        scan_native = getattr(_core, "scan_native", None)
-        if scan_native is None:
-            return None
+        return _core.scan_native(list(paths))
+    except Exception:  # noqa: BLE001 - any failure means "use the dict scan"
+        return None
+
+
+def _native_scan_text(scanning) -> tuple | None:
+    """``(unreadable, packages)`` of a ``_start_native_scan``: the unreadable entries as
+    a list and the package list as compact JSON text; None when the scan failed."""
+    try:
         # Packages last: their list is then the tail of the text, and `,"packages":`
         # cannot occur before it (a quote inside a string is always escaped, and no
         # unreadable entry has a "packages" key).
-        text = scan_native(list(paths)).snapshot_json('{"unreadable":null,"packages":null}')
+        text = scanning.snapshot_json('{"unreadable":null,"packages":null}')
         cut = text.index(',"packages":')
         unreadable = json.loads(text[:cut] + "}")["unreadable"]
         return unreadable, text[cut + len(',"packages":') : -1]
