@@ -25,9 +25,8 @@ import sys
 from pathlib import Path
 
 from _harness import pairwise, ratio, summarize
+from bench_ray import start_cluster, stop_cluster
 
-MB = 1024 * 1024
-NODE_ARGS = {"node_ip_address": "127.0.0.1", "num_cpus": 1, "object_store_memory": 80 * MB}
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -65,9 +64,10 @@ def comparable(result) -> str:
     return json.dumps(keep, sort_keys=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base", default="main", help="git revision to compare against (default main)")
+def cluster_arguments(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """Parse ``--rounds`` and ``--site``; with a site, run this script again with it on
+    ``PYTHONPATH`` (which every node started from here inherits). Clears RAY_ADDRESS and
+    sets Ray's variables for a loopback cluster."""
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--site", type=Path, help="a site-packages tree to put on PYTHONPATH everywhere")
     args = parser.parse_args()
@@ -77,20 +77,20 @@ def main() -> None:
         os.execve(sys.executable, [sys.executable, *sys.argv], env)
     os.environ.pop("RAY_ADDRESS", None)
     os.environ.update(RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER="0", RAY_USAGE_STATS_ENABLED="0")
+    return args
 
-    import ray
-    from ray.cluster_utils import Cluster
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", default="main", help="git revision to compare against (default main)")
+    args = cluster_arguments(parser)
 
     import genevars
 
     base_ray = load_revision(args.base, "_ray_base", "python/genevars/_ray.py")
     base_probe = load_revision(args.base, "_probe_base", "python/genevars/_probe.py")
-    cluster = Cluster(initialize_head=True, head_node_args=dict(NODE_ARGS, include_dashboard=False))
+    cluster = start_cluster(4)
     try:
-        for _ in range(3):
-            cluster.add_node(**NODE_ARGS)
-        cluster.wait_for_nodes()
-        ray.init(address=cluster.address, logging_level="ERROR", log_to_driver=False)
         head = [cluster.head_node.node_id]
         contenders = {
             "this, 4 nodes": lambda: genevars.get_comparison_result(nodes="all"),
@@ -106,8 +106,7 @@ def main() -> None:
         samples = pairwise(contenders, args.rounds, warmup=2)
         load_after = os.getloadavg()
     finally:
-        ray.shutdown()
-        cluster.shutdown()
+        stop_cluster(cluster)
     summary = summarize(samples)
     for name, s in summary.items():
         print(f"{name:22s} median {s['median_ms']:8.2f} ms  min {s['min_ms']:8.2f}  cpu {s['cpu_median_ms']:8.2f}")
