@@ -87,6 +87,34 @@ def test_a_workers_native_scanner_of_another_protocol(tmp_path: Path, monkeypatc
     assert (newer["created_by"]["scanner"], newer["packages"]) == ("python", expected)
 
 
+@pytest.mark.parametrize("use_native", [True, False])
+def test_snapshot_parts_are_the_snapshot_with_its_package_list_as_text(
+    tmp_path: Path, monkeypatch, use_native: bool
+) -> None:
+    """What a Ray probe sends: the snapshot without packages, and the list as compact
+    JSON text; from the native text writer when there is one, else from the dicts."""
+    dist_info(tmp_path, "numpy", "1.26.4")
+    dist_info(tmp_path / "zürich", "pandas", "2.2.2")
+    (tmp_path / "broken-1.0.dist-info").mkdir()
+    paths = [str(tmp_path), str(tmp_path / "zürich")]
+    options = {"paths": paths, "use_native": use_native, "origin": {"node_id": "n1"}}
+    whole = snapshot(**options)
+    rest, packages = _probe.take_snapshot_parts({"secret_rules": _core.secret_rules(), **options})
+    assert rest == {k: v for k, v in whole.items() if k != "packages"}
+    assert rest["unreadable"] and [p["name"] for p in json.loads(packages)] == ["numpy", "pandas"]
+    assert json.loads(packages) == whole["packages"]
+    assert ", " not in packages and ": " not in packages  # compact
+    if use_native:  # written by the native writer: no dict scan was needed
+        with monkeypatch.context() as patched:
+            patched.setattr(_core, "scan_paths", lambda paths: 1 / 0)
+            assert _probe.take_snapshot_parts({"secret_rules": _core.secret_rules(), **options}) == (rest, packages)
+    # A native text writer that fails leaves the dict scan to do the work (the text may
+    # escape other characters: json.dumps writes ASCII, the native writer UTF-8).
+    monkeypatch.setattr(_core, "scan_native", lambda paths: 1 / 0, raising=False)
+    fallback_rest, fallback_packages = _probe.take_snapshot_parts({"secret_rules": _core.secret_rules(), **options})
+    assert (fallback_rest, json.loads(fallback_packages)) == (rest, whole["packages"])
+
+
 def test_sys_path_is_the_default() -> None:
     snap = snapshot()
     assert snap["sys_path"] == [p for p in sys.path if isinstance(p, str)]

@@ -193,8 +193,11 @@ def test_secret_values_appear_nowhere_but_their_difference_is_reported(drift_clu
     assert SECRET_VAR in texts["report"]
 
 
-def probe(drift_cluster: DriftCluster, node_ids: List[str], options: Dict[str, Any], as_json: bool = False) -> List[Any]:
-    """The raw snapshots of the real probe on these nodes, through the Ray layer."""
+def probe(
+    drift_cluster: DriftCluster, node_ids: List[str], options: Dict[str, Any], as_json: bool = False, parts: bool = False
+) -> List[Any]:
+    """The raw snapshots of the real probe on these nodes, through the Ray layer
+    (``parts``: made by take_snapshot_parts, as get_comparison_result has them made)."""
     import ray
 
     from genevars import _probe, _ray
@@ -203,7 +206,12 @@ def probe(drift_cluster: DriftCluster, node_ids: List[str], options: Dict[str, A
     try:
         nodes = {n.node_id: n for n in _ray.list_nodes()}
         snapshots, unreachable = _ray.probe_nodes(
-            [nodes[i] for i in node_ids], options, _probe.take_snapshot, timeout=60, as_json=as_json
+            [nodes[i] for i in node_ids],
+            options,
+            _probe.take_snapshot,
+            timeout=60,
+            as_json=as_json,
+            take_parts=_probe.take_snapshot_parts if parts else None,
         )
     finally:
         ray.shutdown()
@@ -236,8 +244,15 @@ def test_probes_answer_as_json_text_naming_their_node(drift_cluster):
     nodes = [drift_cluster.head, drift_cluster.drift]
     as_dicts = probe(drift_cluster, nodes, options)
     as_text = probe(drift_cluster, nodes, options, as_json=True)
-    for node_id, snapshot, text in zip(nodes, as_dicts, as_text):
+    as_parts = probe(drift_cluster, nodes, options, as_json=True, parts=True)
+    for node_id, snapshot, text, from_parts in zip(nodes, as_dicts, as_text, as_parts):
         assert isinstance(snapshot, dict) and isinstance(text, str)
+        # Made without a dict per package, the same snapshot (but the probe's pid, and
+        # the values of Ray's per-job variables: each probe() is another job).
+        parted, whole = json.loads(from_parts), json.loads(text)
+        assert sorted(parted["env"]) == sorted(whole["env"])
+        assert {**parted, "origin": None, "env": None} == {**whole, "origin": None, "env": None}
+        assert parted["origin"]["node_id"] == node_id
         loaded = json.loads(text)
         assert loaded["origin"]["node_id"] == snapshot["origin"]["node_id"] == node_id
         assert loaded["origin"]["node_address"] == snapshot["origin"]["node_address"] == "127.0.0.1"
@@ -248,14 +263,13 @@ def test_probes_answer_as_json_text_naming_their_node(drift_cluster):
 
 
 def test_package_lists_shared_by_nodes_are_fetched_once_each(drift_cluster, monkeypatch):
-    """Large package lists stay in the nodes' object stores, named by digest; the texts
+    """Package lists are the probes' second return values, named by digest; the texts
     the driver assembles are the snapshots the probes took."""
     import ray
 
     from genevars import _ray
     from genevars.compare_env import _probe_options
 
-    monkeypatch.setattr(_ray, "SHARED_LIST_BYTES", 1)
     monkeypatch.setattr(_ray, "_probe_task_cache", None)
     options = _probe_options(reveal_values=False, fingerprint_key="00" * 32)
     nodes = [drift_cluster.head, drift_cluster.same, drift_cluster.drift]
@@ -271,24 +285,41 @@ def test_package_lists_shared_by_nodes_are_fetched_once_each(drift_cluster, monk
     # none left, the node is unreachable and says why.
     ray.init(address=drift_cluster.address, logging_level="ERROR", log_to_driver=False)
     try:
-        # The probe's answer: the rest as text, the list's digest and a reference to it.
+        # The probe's answer: the rest as text and the list's digest, then the list.
         fake = {"schema": "genevars.snapshot/1", "packages": [{"name": "numpy"}]}
-        rest, digest, ref = _ray._make_probe_task(lambda options: dict(fake))({}, True)
-        assert isinstance(ref, ray.ObjectRef)
-        assert digest == hashlib.sha256(ray.get(ref).encode()).hexdigest()
+        (rest, digest), packages = _ray._make_probe_task(lambda options: dict(fake))({}, True)
+        assert json.loads(packages) == [{"name": "numpy"}]
+        assert digest == hashlib.sha256(packages.encode()).hexdigest()
         assert json.loads(rest) == {"schema": "genevars.snapshot/1", "origin": {"node_id": None, "node_address": None, "hostname": None}}
 
         infos = {n.node_id: n for n in _ray.list_nodes()}
         packages = json.dumps([{"name": "numpy"}])
         rest = json.dumps({"schema": "genevars.snapshot/1"})
         answers = {
-            drift_cluster.head: (rest, "d1", "not an object ref"),
-            drift_cluster.same: (rest, "d1", ray.put(packages)),
-            drift_cluster.drift: (rest, "d2", "not an object ref either"),
-            drift_cluster.nogv: (rest, None, "[]"),
+            drift_cluster.head: (rest, "d1"),
+            drift_cluster.same: (rest, "d1"),
+            drift_cluster.drift: (rest, "d2"),
+            drift_cluster.nogv: (rest, "d3"),
+        }
+        package_lists = {
+            drift_cluster.head: "not an object ref",
+            drift_cluster.same: ray.put(packages),
+            drift_cluster.drift: "not an object ref either",
+            drift_cluster.nogv: ray.put("[]"),
         }
         unreachable: list = []
-        texts = _ray._join_package_lists(answers, infos, unreachable, time.monotonic() + 30)
+        texts = _ray._join_package_lists(answers, package_lists, infos, unreachable, time.monotonic() + 30)
+
+        # Of two copies of one list, the driver's own node's is fetched (the other node
+        # answered first; the copies differ here only to show which one was read).
+        assert _ray._driver_node_id() == drift_cluster.head
+        nearby = _ray._join_package_lists(
+            {drift_cluster.same: (rest, "d1"), drift_cluster.head: (rest, "d1")},
+            {drift_cluster.same: ray.put('["far"]'), drift_cluster.head: ray.put('["near"]')},
+            infos,
+            [],
+            time.monotonic() + 30,
+        )
     finally:
         ray.shutdown()
     assert json.loads(texts[drift_cluster.head]) == {"schema": "genevars.snapshot/1", "packages": [{"name": "numpy"}]}
@@ -297,6 +328,7 @@ def test_package_lists_shared_by_nodes_are_fetched_once_each(drift_cluster, monk
     assert drift_cluster.drift not in texts
     assert [u["node_id"] for u in unreachable] == [drift_cluster.drift]
     assert unreachable[0]["error"].startswith("its package list could not be fetched: ")
+    assert [json.loads(t)["packages"] for t in nearby.values()] == [["near"], ["near"]]
 
 
 def test_a_node_that_cannot_import_genevars_gets_a_full_stdlib_snapshot(drift_cluster):

@@ -48,6 +48,8 @@ _CHUNK = 8 * 1024
 
 MASK = "***"
 FINGERPRINT_PREFIX = "hmac-sha256:"
+#: json.dumps separators of the text a probe sends (no spaces: less to send and parse).
+COMPACT = (",", ":")
 
 # Whitespace as Rust's char::is_whitespace sees it (masking must agree with the core).
 _WHITESPACE = (
@@ -79,6 +81,37 @@ def take_snapshot(options: dict) -> dict:
     ``described`` (``describe()`` of another interpreter, whose python, platform, markers
     and genevars version are recorded instead of this one's).
     """
+    rules, paths, key, reveal = _snapshot_inputs(options)
+    scan, scanner = scan_entries(paths, rules, options.get("use_native", True))
+    return _assemble(options, rules, paths, key, reveal, scan, scanner)
+
+
+def take_snapshot_parts(options: dict) -> tuple:
+    """``(snapshot, packages)``: ``take_snapshot(options)`` without its ``"packages"``,
+    and that package list as compact JSON text.
+
+    What a Ray probe sends back: the list is most of a snapshot's bytes, and when the
+    native scanner can write it as text (``_core.scan_native``), no dict is built for
+    each package only to be serialized again.
+    """
+    rules, paths, key, reveal = _snapshot_inputs(options)
+    use_native = options.get("use_native", True)
+    # The native scan runs on a thread of its own while the rest is gathered here.
+    scanning = _start_native_scan(paths) if use_native else None
+    snapshot = _assemble(options, rules, paths, key, reveal, {"packages": None, "unreadable": None}, "native")
+    native = _native_scan_text(scanning) if scanning is not None else None
+    if native is not None:
+        snapshot["unreadable"], packages = native
+    else:
+        scan, snapshot["created_by"]["scanner"] = scan_entries(paths, rules, use_native)
+        snapshot["unreadable"] = scan["unreadable"]
+        packages = json.dumps(scan["packages"], separators=COMPACT, check_circular=False)
+    del snapshot["packages"]
+    return snapshot, packages
+
+
+def _snapshot_inputs(options: dict) -> tuple:
+    """``(rules, paths, key, reveal)`` from take_snapshot's options, checked."""
     rules = options.get("secret_rules")
     if not isinstance(rules, dict):
         raise ValueError(
@@ -92,9 +125,10 @@ def take_snapshot(options: dict) -> dict:
         paths = [os.fspath(entry) for entry in paths]
     key_hex = options.get("fingerprint_key")
     key = bytes.fromhex(key_hex) if key_hex else None
-    reveal = bool(options.get("reveal_values", False))
+    return rules, paths, key, bool(options.get("reveal_values", False))
 
-    scan, scanner = scan_entries(paths, rules, options.get("use_native", True))
+
+def _assemble(options: dict, rules: dict, paths: list, key, reveal: bool, scan: dict, scanner: str) -> dict:
     # Another interpreter's facts (``--python``) replace this one's, which are then not
     # computed at all (platform_info() starts a `uname -p`).
     facts = options.get("described") or _interpreter_facts()
@@ -174,6 +208,32 @@ def _native_scan(paths: list) -> dict | None:
             return None
         return decode(_core.scan_paths(list(paths)))
     except Exception:  # noqa: BLE001 - any failure means "use the stdlib scanner"
+        return None
+
+
+def _start_native_scan(paths: list):
+    """``_core.scan_native(paths)`` (a scan started on a thread of its own), or None when
+    this genevars has none (older, or not installed) or it fails to start."""
+    try:
+        from genevars import _core
+
+        return _core.scan_native(list(paths))
+    except Exception:  # noqa: BLE001 - any failure means "use the dict scan"
+        return None
+
+
+def _native_scan_text(scanning) -> tuple | None:
+    """``(unreadable, packages)`` of a ``_start_native_scan``: the unreadable entries as
+    a list and the package list as compact JSON text; None when the scan failed."""
+    try:
+        # Packages last: their list is then the tail of the text, and `,"packages":`
+        # cannot occur before it (a quote inside a string is always escaped, and no
+        # unreadable entry has a "packages" key).
+        text = scanning.snapshot_json('{"unreadable":null,"packages":null}')
+        cut = text.index(',"packages":')
+        unreadable = json.loads(text[:cut] + "}")["unreadable"]
+        return unreadable, text[cut + len(',"packages":') : -1]
+    except Exception:  # noqa: BLE001 - any failure means "use the dict scan"
         return None
 
 
@@ -368,6 +428,8 @@ def mask_credentials(value: str, rules: dict) -> str | None:
 
 
 def _mask_query_params(text: str, rules: dict) -> tuple:
+    if "?" not in text and "&" not in text:  # most values: no parameter to look at
+        return text, False
     params = _lower_set(tuple(rules["url_query_params"]))
     out = []
     changed = False

@@ -32,6 +32,8 @@ except ImportError as exc:  # pragma: no cover - exercised in a venv without ray
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 ProbeFunction = Callable[[Dict[str, Any]], Dict[str, Any]]
+# ``(snapshot without "packages", package list as JSON text)``, like _probe.take_snapshot_parts.
+PartsFunction = Callable[[Dict[str, Any]], Tuple[Dict[str, Any], str]]
 NodeSelection = Union[str, Sequence[str]]
 
 # Above this many nodes a comparison reports its progress on stderr.
@@ -40,10 +42,6 @@ PROGRESS_THRESHOLD = 5
 CONNECT_TIMEOUT_CAP = 10.0
 # Node ids are 56 hex characters; a shorter unique prefix is accepted (like git).
 MIN_NODE_ID_PREFIX = 6
-# A probe's package list at least this long (JSON text) is left in its node's object
-# store and fetched once per distinct list; shorter ones come back with the answer (Ray
-# returns results under 100 kB inline anyway).
-SHARED_LIST_BYTES = 100_000
 # Ray resource that marks the head node.
 HEAD_NODE_RESOURCE = "node:__internal_head__"
 # Settings for a cluster genevars starts itself: loopback only, no dashboard, a small
@@ -337,14 +335,19 @@ def _describe_error(exc: BaseException) -> str:
     return mask_credentials(text)
 
 
-def _make_probe_task(take_snapshot: ProbeFunction) -> Callable[[Dict[str, Any], bool], Any]:
+def _make_probe_task(
+    take_snapshot: ProbeFunction, take_parts: Optional[PartsFunction] = None
+) -> Callable[[Dict[str, Any], bool], Any]:
     # A nested function has no importable name, so cloudpickle ships its code; its only
-    # globals are the closure's probe function, shipped by value through its module, a
-    # constant, and the json, hashlib and ray modules. Workers without genevars run it.
-    shared_list_bytes = SHARED_LIST_BYTES
+    # globals are the closure's probe functions, shipped by value through their module,
+    # a constant, and the json and hashlib modules. Workers without genevars run it.
+    compact = (",", ":")
 
     def genevars_probe(options: Dict[str, Any], as_json: bool) -> Any:
-        snapshot = take_snapshot(options)
+        if as_json and take_parts is not None:
+            snapshot, packages = take_parts(options)
+        else:
+            snapshot, packages = take_snapshot(options), None
         # Ray's node id and address (in options) are authoritative; the probe's own
         # hostname is kept.
         node = options.get("origin") or {}
@@ -357,27 +360,28 @@ def _make_probe_task(take_snapshot: ProbeFunction) -> Callable[[Dict[str, Any], 
             return snapshot
         # As text, the snapshot goes to the comparison as it is: not pickled as a dict
         # of a thousand packages, unpickled on the driver and serialized there again.
-        # A large package list stays in this node's object store under its digest: the
-        # nodes of a cluster mostly share one, and the driver fetches one copy of each.
-        packages = json.dumps(snapshot.pop("packages", None))
-        rest = json.dumps(snapshot)
-        if len(packages) < shared_list_bytes:
-            return (rest, None, packages)
-        return (rest, hashlib.sha256(packages.encode()).hexdigest(), ray.put(packages))
+        # The package list is the task's second return value, named by its digest in the
+        # first: the nodes of a cluster mostly share one list, and the driver fetches one
+        # copy of each (a large one stays in this node's object store until then).
+        if packages is None:
+            packages = json.dumps(snapshot.pop("packages", None), separators=compact, check_circular=False)
+        rest = json.dumps(snapshot, separators=compact, check_circular=False)
+        return (rest, hashlib.sha256(packages.encode()).hexdigest()), packages
 
     return genevars_probe
 
 
-# The last probe function's remote task, kept across calls: a new remote function each
+# The last probe functions' remote task, kept across calls: a new remote function each
 # call is pickled and exported again, and every node's worker fetches and loads it again.
-_probe_task_cache: Optional[Tuple[ProbeFunction, Any]] = None
+_probe_task_cache: Optional[Tuple[ProbeFunction, Optional[PartsFunction], Any]] = None
 
 
-def _probe_task(take_snapshot: ProbeFunction) -> Any:
+def _probe_task(take_snapshot: ProbeFunction, take_parts: Optional[PartsFunction] = None) -> Any:
     global _probe_task_cache
-    if _probe_task_cache is None or _probe_task_cache[0] is not take_snapshot:
-        _probe_task_cache = (take_snapshot, ray.remote(_make_probe_task(take_snapshot)))
-    return _probe_task_cache[1]
+    cached = _probe_task_cache
+    if cached is None or cached[0] is not take_snapshot or cached[1] is not take_parts:
+        cached = _probe_task_cache = (take_snapshot, take_parts, ray.remote(_make_probe_task(take_snapshot, take_parts)))
+    return cached[2]
 
 
 @contextlib.contextmanager
@@ -471,21 +475,24 @@ def probe_nodes(
     runtime_env: Optional[Dict[str, Any]] = None,
     timeout: float = 60.0,
     as_json: bool = False,
+    take_parts: Optional[PartsFunction] = None,
 ) -> Tuple[List[Any], List[Dict[str, str]]]:
     """Run ``take_snapshot(options)`` on every target node at once.
 
     Each probe is a task pinned to its node (hard node affinity), asking for no CPU so
     that a cluster whose CPUs are all busy still answers, and never retried. Returns the
     snapshots (each with ``origin`` naming its node; JSON text with ``as_json``, the form
-    the comparison takes) and ``unreachable`` entries for the nodes whose probe failed,
-    whose node died, or that did not answer within ``timeout`` seconds.
+    the comparison takes, made by ``take_parts`` when given: the same snapshot without a
+    dict per package) and ``unreachable`` entries for the nodes whose probe failed, whose
+    node died, or that did not answer within ``timeout`` seconds.
 
     >>> snapshots, unreachable = probe_nodes(select_nodes()[0], options, take_snapshot)  # doctest: +SKIP
     """
-    task = _probe_task(take_snapshot)
+    task = _probe_task(take_snapshot, take_parts if as_json else None)
     if runtime_env is not None:
         runtime_env = upload_local_paths(runtime_env)
     pending: Dict[Any, NodeInfo] = {}
+    package_lists: Dict[str, Any] = {}  # node id -> ref of its package list (as_json)
     with _pickled_by_value(sys.modules[take_snapshot.__module__]):
         for node in targets:
             task_options: Dict[str, Any] = {
@@ -493,12 +500,13 @@ def probe_nodes(
                 "num_cpus": 0,
                 "max_retries": 0,
                 "name": "genevars-probe",
+                "num_returns": 2 if as_json else 1,
             }
             if runtime_env is not None:
                 task_options["runtime_env"] = runtime_env
             node_options = dict(options, origin=node.origin())
             try:
-                pending[task.options(**task_options).remote(node_options, as_json)] = node
+                refs = task.options(**task_options).remote(node_options, as_json)
             except (ValueError, TypeError) as exc:  # Ray validates the runtime_env here
                 for ref in pending:
                     with contextlib.suppress(Exception):
@@ -506,6 +514,9 @@ def probe_nodes(
                 raise ValueError(
                     f"Ray refused the runtime_env: {_first_line(str(exc))}"
                 ) from None
+            if as_json:
+                refs, package_lists[node.node_id] = refs
+            pending[refs] = node
 
     snapshots: Dict[str, Any] = {}
     unreachable: List[Dict[str, str]] = []
@@ -515,16 +526,17 @@ def probe_nodes(
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             break
-        ready, _ = ray.wait(list(pending), num_returns=1, timeout=remaining)
-        for ref in ready:
+        # Without a live progress line, one wait for every answer: each ray.wait and
+        # ray.get is a round trip through the core worker, paid per node otherwise.
+        wanted = 1 if progress.live else len(pending)
+        ready, _ = ray.wait(list(pending), num_returns=wanted, timeout=remaining)
+        for ref, answer in _get_each(ready):
             node = pending.pop(ref)
             progress.step()
-            try:
-                snapshot = ray.get(ref)
-            except Exception as exc:  # the node died, the worker crashed, the probe raised
-                unreachable.append(node.unreachable(_describe_error(exc)))
-                continue
-            snapshots[node.node_id] = snapshot
+            if isinstance(answer, _Failed):  # the node died, the worker crashed, the probe raised
+                unreachable.append(node.unreachable(_describe_error(answer.error)))
+            else:
+                snapshots[node.node_id] = answer
     for ref, node in pending.items():
         with contextlib.suppress(Exception):
             ray.cancel(ref, force=True)
@@ -535,10 +547,36 @@ def probe_nodes(
             )
         )
     if as_json:
-        snapshots = _join_package_lists(snapshots, {n.node_id: n for n in targets}, unreachable, deadline)
+        nodes = {n.node_id: n for n in targets}
+        snapshots = _join_package_lists(snapshots, package_lists, nodes, unreachable, deadline)
     progress.finish(len(unreachable))
     ordered = [snapshots[n.node_id] for n in targets if n.node_id in snapshots]
     return ordered, unreachable
+
+
+@dataclass(frozen=True)
+class _Failed:
+    """The exception ``ray.get`` raised for one answer."""
+
+    error: BaseException
+
+
+def _get_each(refs: List[Any]) -> List[Tuple[Any, Any]]:
+    """``(ref, value or _Failed)`` for each ready ref: one ``ray.get`` for all of them,
+    and one per ref only when some answer is an error (to tell which)."""
+    if not refs:
+        return []
+    try:
+        return list(zip(refs, ray.get(refs)))
+    except Exception:  # noqa: BLE001 - sorted out one by one below
+        pass
+    answers: List[Tuple[Any, Any]] = []
+    for ref in refs:
+        try:
+            answers.append((ref, ray.get(ref)))
+        except Exception as exc:  # noqa: BLE001
+            answers.append((ref, _Failed(exc)))
+    return answers
 
 
 def _with_packages(rest: str, packages: str) -> str:
@@ -547,16 +585,30 @@ def _with_packages(rest: str, packages: str) -> str:
     return f"{body}{', ' if body != '{' else ''}\"packages\": {packages}}}"
 
 
+def _driver_node_id() -> Optional[str]:
+    """The id of the node this process is attached to, or None when Ray cannot say."""
+    try:
+        return ray.get_runtime_context().get_node_id()
+    except Exception:  # noqa: BLE001 - only an ordering preference depends on it
+        return None
+
+
 def _join_package_lists(
-    answers: Dict[str, Any], nodes: Dict[str, NodeInfo], unreachable: List[Dict[str, str]], deadline: float
+    answers: Dict[str, Tuple[str, str]],
+    package_lists: Dict[str, Any],
+    nodes: Dict[str, NodeInfo],
+    unreachable: List[Dict[str, str]],
+    deadline: float,
 ) -> Dict[str, str]:
-    """Snapshot texts from the probes' ``(rest, digest, package list or its ref)``
-    answers, fetching one copy of each distinct shared list (from another node with the
-    same list when one copy cannot be fetched)."""
+    """Snapshot texts from the probes' ``(rest, digest of the package list)`` answers and
+    the refs of their package lists, fetching one copy of each distinct list (from
+    another node with the same list when one copy cannot be fetched)."""
+    # This process's own node first: its copy is read from shared memory, another
+    # node's is sent over first.
+    here = _driver_node_id()
     refs: Dict[str, List[Any]] = {}
-    for rest, digest, packages in answers.values():
-        if digest is not None:
-            refs.setdefault(digest, []).append(packages)
+    for node_id, (_, digest) in sorted(answers.items(), key=lambda item: item[0] != here):
+        refs.setdefault(digest, []).append(package_lists[node_id])
     lists: Dict[str, str] = {}
     errors: Dict[str, str] = {}
     with contextlib.suppress(Exception):  # all at once; one by one if that fails
@@ -571,10 +623,8 @@ def _join_package_lists(
             except Exception as exc:  # the node or worker holding it died, or time ran out
                 errors[digest] = _describe_error(exc)
     texts: Dict[str, str] = {}
-    for node_id, (rest, digest, packages) in answers.items():
-        if digest is None:
-            texts[node_id] = _with_packages(rest, packages)
-        elif digest in lists:
+    for node_id, (rest, digest) in answers.items():
+        if digest in lists:
             texts[node_id] = _with_packages(rest, lists[digest])
         else:
             unreachable.append(nodes[node_id].unreachable(f"its package list could not be fetched: {errors[digest]}"))

@@ -159,7 +159,13 @@ def get_comparison_result(
     with _ray.ray_connection(ray_address, auto_init=auto_init, timeout=timeout):
         targets, unreachable = _ray.select_nodes(nodes)
         snapshots, failed = _ray.probe_nodes(
-            targets, options, _probe.take_snapshot, runtime_env=effective_env, timeout=timeout, as_json=True
+            targets,
+            options,
+            _probe.take_snapshot,
+            runtime_env=effective_env,
+            timeout=timeout,
+            as_json=True,
+            take_parts=_probe.take_snapshot_parts,
         )
     del options
     from genevars._compare import compare_node_snapshots
