@@ -1,6 +1,7 @@
 """Shared fixtures: real Ray clusters on 127.0.0.1, torn down by the handles that made them.
 
 ``own_cache``         (autouse) XDG_CACHE_HOME in a temporary directory for every test.
+``probe_order``       records when get_comparison_result probes and takes the local snapshot.
 ``ray_one_node``      a one-node cluster this process is connected to (module scope).
 ``ray_cluster_factory`` makes ``ray.cluster_utils.Cluster`` instances whose nodes can each
                       get their own environment; all are shut down at the end of the module.
@@ -37,6 +38,29 @@ def own_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     """Every test keeps genevars' caches (`snapshot --python` remembers interpreter
     descriptions) in a temporary directory, never in the user's."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture
+def probe_order(monkeypatch: pytest.MonkeyPatch) -> List[tuple]:
+    """Records, in order, when ``get_comparison_result`` submits its probes and when it
+    takes the local snapshot, each with whether Ray was connected then (genevars' own
+    functions are wrapped; Ray itself runs for real)."""
+    from genevars import _ray, compare_env
+
+    events: List[tuple] = []
+    start_probes, local_snapshot = _ray.start_probes, compare_env._local_snapshot
+
+    def recording_start(*args: Any, **kwargs: Any) -> Any:
+        events.append(("probes submitted", _ray.is_connected()))
+        return start_probes(*args, **kwargs)
+
+    def recording_local(options: Dict[str, Any]) -> str:
+        events.append(("local snapshot", _ray.is_connected()))
+        return local_snapshot(options)
+
+    monkeypatch.setattr(_ray, "start_probes", recording_start)
+    monkeypatch.setattr(compare_env, "_local_snapshot", recording_local)
+    return events
 
 
 def free_port() -> int:

@@ -395,6 +395,16 @@ def test_an_existing_connection_is_used_and_left_open(drift_cluster):
     assert [n["node_id"] for g in by_prefix.groups for n in g["nodes"]] == [drift_cluster.drift]
 
 
+def test_auto_init_takes_the_local_snapshot_before_connecting(drift_cluster, probe_order):
+    # ray.init changes this process's environment and sys.path: the local snapshot must
+    # not see that, so without a connection it comes first.
+    import ray
+
+    result = compare(drift_cluster, nodes="one")
+    assert probe_order == [("local snapshot", False), ("probes submitted", True)]
+    assert len(result.groups) == 1 and not ray.is_initialized()
+
+
 def test_address_auto_follows_ray_address(drift_cluster, monkeypatch):
     monkeypatch.setenv("RAY_ADDRESS", drift_cluster.address)
     result = get_comparison_result(auto_init=True, nodes=[drift_cluster.drift], timeout=60)

@@ -117,3 +117,10 @@ def test_reveal_values_shows_a_secret_that_differs_on_the_node(ray_one_node, mon
     assert any(f["subject"] == "GENEVARS_TEST_API_KEY" for f in default.findings)
     shown = default.report(show_all=True, color=False) + default.to_json()
     assert "canary-ray-7c1e" not in shown
+
+
+
+def test_connected_the_local_snapshot_is_taken_while_the_nodes_answer(ray_one_node, probe_order):
+    result = get_comparison_result()
+    assert probe_order == [("probes submitted", True), ("local snapshot", True)]
+    assert loud(result) == [] and len(result.groups) == 1

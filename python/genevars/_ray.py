@@ -215,6 +215,11 @@ def _init(address: Optional[str], timeout: float) -> None:
     ray.init(address=gcs, logging_level="ERROR", log_to_driver=False)
 
 
+def is_connected() -> bool:
+    """Whether this process is connected to Ray already (``ray.init`` has run)."""
+    return ray.is_initialized()
+
+
 def require_connection(auto_init: bool) -> None:
     """Raise the "not initialized" error early, before any other work is done."""
     if not auto_init and not ray.is_initialized():
@@ -488,11 +493,39 @@ def probe_nodes(
 
     >>> snapshots, unreachable = probe_nodes(select_nodes()[0], options, take_snapshot)  # doctest: +SKIP
     """
+    return start_probes(
+        targets,
+        options,
+        take_snapshot,
+        runtime_env=runtime_env,
+        timeout=timeout,
+        as_json=as_json,
+        take_parts=take_parts,
+    ).collect()
+
+
+def start_probes(
+    targets: Sequence[NodeInfo],
+    options: Dict[str, Any],
+    take_snapshot: ProbeFunction,
+    *,
+    runtime_env: Optional[Dict[str, Any]] = None,
+    timeout: float = 60.0,
+    as_json: bool = False,
+    take_parts: Optional[PartsFunction] = None,
+) -> Probes:
+    """:func:`probe_nodes` in two steps: this submits the probes and returns at once;
+    ``.collect()`` waits for their answers (``timeout`` counts from here). What the driver
+    does in between overlaps the nodes' work.
+
+    >>> probes = start_probes(select_nodes()[0], options, take_snapshot)  # doctest: +SKIP
+    >>> local = take_snapshot(options)                                    # doctest: +SKIP
+    >>> snapshots, unreachable = probes.collect()                         # doctest: +SKIP
+    """
     task = _probe_task(take_snapshot, take_parts if as_json else None)
     if runtime_env is not None:
         runtime_env = upload_local_paths(runtime_env)
-    pending: Dict[Any, NodeInfo] = {}
-    package_lists: Dict[str, Any] = {}  # node id -> ref of its package list (as_json)
+    probes = Probes(targets, as_json, timeout)
     with _pickled_by_value(sys.modules[take_snapshot.__module__]):
         for node in targets:
             task_options: Dict[str, Any] = {
@@ -508,50 +541,71 @@ def probe_nodes(
             try:
                 refs = task.options(**task_options).remote(node_options, as_json)
             except (ValueError, TypeError) as exc:  # Ray validates the runtime_env here
-                for ref in pending:
-                    with contextlib.suppress(Exception):
-                        ray.cancel(ref, force=True)
+                probes.cancel()
                 raise ValueError(
                     f"Ray refused the runtime_env: {_first_line(str(exc))}"
                 ) from None
             if as_json:
-                refs, package_lists[node.node_id] = refs
-            pending[refs] = node
+                refs, probes.package_lists[node.node_id] = refs
+            probes.pending[refs] = node
+    return probes
 
-    snapshots: Dict[str, Any] = {}
-    unreachable: List[Dict[str, str]] = []
-    progress = _Progress(len(targets))
-    deadline = time.monotonic() + timeout
-    while pending:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            break
-        # Without a live progress line, one wait for every answer: each ray.wait and
-        # ray.get is a round trip through the core worker, paid per node otherwise.
-        wanted = 1 if progress.live else len(pending)
-        ready, _ = ray.wait(list(pending), num_returns=wanted, timeout=remaining)
-        for ref, answer in _get_each(ready):
-            node = pending.pop(ref)
-            progress.step()
-            if isinstance(answer, _Failed):  # the node died, the worker crashed, the probe raised
-                unreachable.append(node.unreachable(_describe_error(answer.error)))
-            else:
-                snapshots[node.node_id] = answer
-    for ref, node in pending.items():
-        with contextlib.suppress(Exception):
-            ray.cancel(ref, force=True)
-        unreachable.append(
-            node.unreachable(
-                f"no answer within {timeout:g} s (node overloaded or lost, or its runtime_env "
-                "still being set up); raise the timeout to wait longer"
+
+class Probes:
+    """Probes submitted by :func:`start_probes`, until ``collect()`` gathers them."""
+
+    def __init__(self, targets: Sequence[NodeInfo], as_json: bool, timeout: float) -> None:
+        self.targets = list(targets)
+        self.as_json = as_json
+        self.timeout = timeout
+        self.deadline = time.monotonic() + timeout
+        self.pending: Dict[Any, NodeInfo] = {}
+        self.package_lists: Dict[str, Any] = {}  # node id -> ref of its package list (as_json)
+
+    def cancel(self) -> None:
+        """Stops every probe still running (when the caller gives up on them)."""
+        for ref in self.pending:
+            with contextlib.suppress(Exception):
+                ray.cancel(ref, force=True)
+
+    def collect(self) -> Tuple[List[Any], List[Dict[str, str]]]:
+        """The snapshots and unreachable nodes, as :func:`probe_nodes` returns them."""
+        pending = self.pending
+        snapshots: Dict[str, Any] = {}
+        unreachable: List[Dict[str, str]] = []
+        progress = _Progress(len(self.targets))
+        while pending:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            # Without a live progress line, one wait for every answer: each ray.wait and
+            # ray.get is a round trip through the core worker, paid per node otherwise.
+            wanted = 1 if progress.live else len(pending)
+            ready, _ = ray.wait(list(pending), num_returns=wanted, timeout=remaining)
+            for ref, answer in _get_each(ready):
+                node = pending.pop(ref)
+                progress.step()
+                if isinstance(answer, _Failed):  # the node died, the worker crashed, the probe raised
+                    unreachable.append(node.unreachable(_describe_error(answer.error)))
+                else:
+                    snapshots[node.node_id] = answer
+        self.cancel()
+        for node in pending.values():
+            unreachable.append(
+                node.unreachable(
+                    f"no answer within {self.timeout:g} s (node overloaded or lost, or its "
+                    "runtime_env still being set up); raise the timeout to wait longer"
+                )
             )
-        )
-    if as_json:
-        nodes = {n.node_id: n for n in targets}
-        snapshots = _join_package_lists(snapshots, package_lists, nodes, unreachable, deadline)
-    progress.finish(len(unreachable))
-    ordered = [snapshots[n.node_id] for n in targets if n.node_id in snapshots]
-    return ordered, unreachable
+        pending.clear()
+        if self.as_json:
+            nodes = {n.node_id: n for n in self.targets}
+            snapshots = _join_package_lists(
+                snapshots, self.package_lists, nodes, unreachable, self.deadline
+            )
+        progress.finish(len(unreachable))
+        ordered = [snapshots[n.node_id] for n in self.targets if n.node_id in snapshots]
+        return ordered, unreachable
 
 
 @dataclass(frozen=True)
@@ -577,6 +631,12 @@ def _get_each(refs: List[Any]) -> List[Tuple[Any, Any]]:
         except Exception as exc:  # noqa: BLE001
             answers.append((ref, _Failed(exc)))
     return answers
+
+
+def snapshot_text(snapshot: Dict[str, Any], packages: str) -> str:
+    """The JSON text of a snapshot given without its ``"packages"`` (as a dict) and that
+    package list as JSON text: what ``_probe.take_snapshot_parts`` returns."""
+    return _with_packages(json.dumps(snapshot, separators=(",", ":"), check_circular=False), packages)
 
 
 def _with_packages(rest: str, packages: str) -> str:

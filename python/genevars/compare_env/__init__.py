@@ -91,6 +91,14 @@ def _probe_options(reveal_values: bool, fingerprint_key: str) -> Dict[str, Any]:
     }
 
 
+def _local_snapshot(options: Dict[str, Any]) -> str:
+    """This process's snapshot as JSON text, taken as the probes take theirs (its package
+    list written by the native scanner, not built as dicts)."""
+    from genevars import _probe, _ray
+
+    return _ray.snapshot_text(*_probe.take_snapshot_parts(options))
+
+
 def get_comparison_result(
     env_prefix: Optional[str] = None,
     auto_init: bool = False,
@@ -154,11 +162,12 @@ def get_comparison_result(
 
     # One fresh key per comparison, held only here and in the probes' arguments.
     options = _probe_options(reveal_values, secrets.token_bytes(32).hex())
-    # Before connecting: ray.init changes this process's environment and sys.path.
-    local = _probe.take_snapshot(options)
+    # Before connecting: ray.init changes this process's environment and sys.path. When
+    # Ray is connected already, it is taken while the nodes answer.
+    local = None if _ray.is_connected() else _local_snapshot(options)
     with _ray.ray_connection(ray_address, auto_init=auto_init, timeout=timeout):
         targets, unreachable = _ray.select_nodes(nodes)
-        snapshots, failed = _ray.probe_nodes(
+        probes = _ray.start_probes(
             targets,
             options,
             _probe.take_snapshot,
@@ -167,6 +176,13 @@ def get_comparison_result(
             as_json=True,
             take_parts=_probe.take_snapshot_parts,
         )
+        if local is None:
+            try:
+                local = _local_snapshot(options)
+            except BaseException:
+                probes.cancel()
+                raise
+        snapshots, failed = probes.collect()
     del options
     from genevars._compare import compare_node_snapshots
 
