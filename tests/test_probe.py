@@ -319,3 +319,15 @@ def test_describe_refuses_other_arguments() -> None:
     proc = subprocess.run([sys.executable, _probe.__file__], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert "usage: python _probe.py --describe" in proc.stderr
+
+
+def test_importing_the_probe_leaves_platform_sysconfig_hmac_and_socket_unloaded() -> None:
+    # `genevars snapshot --python` with a cached description loads the probe only to
+    # capture the environment and assemble the snapshot: none of these is needed for that.
+    code = (
+        "import sys, genevars._probe; "
+        "print(sorted(m for m in ('platform', 'sysconfig', 'hmac', 'socket') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -26,14 +26,13 @@ from __future__ import annotations
 import errno
 import json
 import os
-import platform
 import re
 import stat
 import sys
-import sysconfig
 
-# fnmatch, hmac (OpenSSL) and socket are imported where they are used: describing an
-# interpreter (``genevars snapshot --python``) needs none of them.
+# fnmatch, hmac (OpenSSL), platform, socket and sysconfig are imported where they are
+# used: `genevars snapshot --python` with the interpreter's description cached needs none
+# of them, and describing an interpreter needs neither hmac nor socket.
 
 SCHEMA = "genevars.snapshot/1"
 #: How to read ``_core.scan_paths`` output, by ``_core.SCAN_PROTOCOL``: 1 returned JSON
@@ -266,6 +265,8 @@ def _cwd() -> str:
 
 
 def python_info() -> dict:
+    import platform
+
     info = sys.version_info
     return {
         "version": sys.version,
@@ -284,6 +285,8 @@ def python_info() -> dict:
 
 def abi_tag() -> str:
     """The wheel ABI tag of this interpreter: ``cp311``, ``cp313t``, ``pypy39_pp73``."""
+    import sysconfig
+
     if sys.implementation.name == "cpython":
         tag = "cp%d%d" % sys.version_info[:2]
         if hasattr(sys, "gettotalrefcount"):
@@ -300,6 +303,8 @@ def abi_tag() -> str:
 
 
 def platform_info() -> dict:
+    import platform
+
     return {
         "system": platform.system(),
         "release": platform.release(),
@@ -310,6 +315,8 @@ def platform_info() -> dict:
 
 
 def _processor() -> str:
+    import platform
+
     try:
         return platform.processor()
     except Exception:  # noqa: BLE001 - it may shell out to uname
@@ -317,6 +324,8 @@ def _processor() -> str:
 
 
 def _libc() -> dict | None:
+    import platform
+
     try:
         family, version = platform.libc_ver()
     except Exception:  # noqa: BLE001
@@ -341,6 +350,8 @@ def _full_version(info) -> str:
 
 def marker_environment() -> dict:
     """The PEP 508 environment markers of this interpreter."""
+    import platform
+
     return {
         "implementation_name": sys.implementation.name,
         "implementation_version": _full_version(sys.implementation.version),
