@@ -31,6 +31,8 @@ pub enum WriteError {
     Syntax(serde_json::Error),
     #[error("snapshot parts: the top level must be a JSON object, not {0}")]
     NotAnObject(&'static str),
+    #[error("snapshot parts: the key {0:?} appears more than once; give each field once")]
+    DuplicateKey(String),
     #[error("cannot write snapshot JSON: {0}")]
     Serialize(serde_json::Error),
 }
@@ -47,6 +49,12 @@ pub fn snapshot_json(
         Ordered::Object(fields) => fields,
         other => return Err(WriteError::NotAnObject(other.kind())),
     };
+    // A snapshot field given twice would be written twice, and a snapshot with a
+    // repeated field does not load.
+    let mut seen = std::collections::HashSet::new();
+    if let Some((key, _)) = fields.iter().find(|(key, _)| !seen.insert(key.as_str())) {
+        return Err(WriteError::DuplicateKey(key.clone()));
+    }
     let document = Document {
         fields: &fields,
         scan,
@@ -82,11 +90,11 @@ impl Serialize for Document<'_> {
         let (mut packages, mut unreadable) = (false, false);
         for (key, value) in self.fields {
             match key.as_str() {
-                "packages" if !packages => {
+                "packages" => {
                     map.serialize_entry(key, &self.scan.packages)?;
                     packages = true;
                 }
-                "unreadable" if !unreadable => {
+                "unreadable" => {
                     map.serialize_entry(key, &self.scan.unreadable)?;
                     unreadable = true;
                 }
@@ -265,6 +273,29 @@ mod tests {
         assert_eq!(value["packages"][0]["name"], "a-b");
         assert_eq!(value["unreadable"][0]["reason"], "no METADATA");
         assert!(value["packages"][0].get("shadowed").is_none());
+    }
+
+    #[test]
+    fn numbers_are_written_back_as_the_nearest_double_like_python() {
+        // A mantissa longer than a u64 (the fuzzer's find): Python's json reads the
+        // nearest double, and so must we; serde_json guarantees that only with its
+        // float_roundtrip feature, which Cargo.toml enables.
+        let parts = r#"{"n": [2.44444464444411554141111111111111111111111111153e5, 12345678901234567890, -0.0]}"#;
+        let text = snapshot_json(parts, &ScanResult::default(), None).unwrap();
+        assert_eq!(
+            text,
+            r#"{"n":[244444.46444441154,12345678901234567890,-0.0],"packages":[],"unreadable":[]}"#
+        );
+    }
+
+    #[test]
+    fn refuses_parts_with_a_field_given_twice() {
+        let parts = r#"{"packages": null, "cwd": "/", "packages": null}"#;
+        let err = snapshot_json(parts, &ScanResult::default(), Some(2)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"snapshot parts: the key "packages" appears more than once; give each field once"#
+        );
     }
 
     #[test]
