@@ -124,3 +124,26 @@ def test_connected_the_local_snapshot_is_taken_while_the_nodes_answer(ray_one_no
     result = get_comparison_result()
     assert probe_order == [("probes submitted", True), ("local snapshot", True)]
     assert loud(result) == [] and len(result.groups) == 1
+
+
+def test_a_local_snapshot_that_fails_while_the_nodes_answer_cancels_the_probes(ray_one_node, monkeypatch):
+    from genevars import _ray, compare_env
+
+    cancelled = []
+    cancel = _ray.Probes.cancel
+
+    def recording_cancel(probes):
+        cancelled.append(len(probes.pending))
+        cancel(probes)
+
+    def failing_local(options):
+        raise OSError("cwd vanished")
+
+    monkeypatch.setattr(_ray.Probes, "cancel", recording_cancel)
+    monkeypatch.setattr(compare_env, "_local_snapshot", failing_local)
+    with pytest.raises(OSError, match="cwd vanished"):
+        get_comparison_result()
+    # The probes were given up on (not left to be collected), each node's one.
+    assert cancelled == [1]
+    monkeypatch.undo()
+    assert loud(get_comparison_result()) == []  # the connection is still usable
