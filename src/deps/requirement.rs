@@ -115,7 +115,7 @@ fn first_line(text: &str) -> String {
     text.lines().next().unwrap_or_default().to_string()
 }
 
-/// Below this many packages one thread parses them quicker than two.
+/// Below this many packages one thread parses or checks them quicker than two.
 const PACKAGES_PER_THREAD: usize = 500;
 
 /// An environment ready for checking: its marker environment and its distributions.
