@@ -1,13 +1,13 @@
 """Before/after for the native module: the same call on two builds of `genevars._core`.
 
     python3 benches/ab_native.py --before /tmp/before/_core.abi3.so --after \\
-        python/genevars/_core.abi3.so [--call compare|scan|versions] [--rounds 15]
+        python/genevars/_core.abi3.so [--call compare|scan|versions] [--size 1000|5000] [--rounds 15]
 
 Both builds are loaded into one process (each under a name of its own) and called
 pairwise, rotating the order every round, on the benchmark fixtures in ``--work``:
 ``compare`` is `_core.compare` of the two 5,000-package snapshots that `bench_compare.py`
 writes, ``scan`` is `_core.scan_paths` and ``versions`` `_core.installed_versions` of the
-5,000-distribution tree. Build a side with `cargo build --release --features python --lib`
+``--size`` tree (5,000 distributions unless told). Build a side with `cargo build --release --features python --lib`
 and copy `target/release/libgenevars.so`. Before timing, both sides' results are checked
 to be equal. Prints medians, minimums and CPU medians, and the load.
 """
@@ -37,10 +37,10 @@ def load(path: Path, side: str) -> ModuleType:
     return module
 
 
-def calls(work: Path) -> dict:
+def calls(work: Path, size: int) -> dict:
     """Each call by name: a function of the module giving something comparable."""
     inputs = work / "criterion-inputs"
-    site = [str(work / "site-5000")]
+    site = [str(work / f"site-{size}")]
 
     def compare(core: ModuleType) -> object:
         local = (inputs / "local-5000.json").read_text(encoding="utf-8")
@@ -60,10 +60,11 @@ def main() -> None:
     parser.add_argument("--after", type=Path, required=True, help="the native module after")
     parser.add_argument("--call", choices=["compare", "scan", "versions"], default="compare")
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--size", type=int, choices=[1000, 5000], default=5000, help="the tree scan and versions read")
     parser.add_argument("--work", type=Path, default=Path("/tmp/genevars-bench"))
     args = parser.parse_args()
 
-    make = calls(args.work)[args.call]
+    make = calls(args.work, args.size)[args.call]
     thunks = {side: make(load(path, side)) for side, path in (("before", args.before), ("after", args.after))}
     results = [thunks[side]() for side in ("before", "after")]
     comparable = [r.to_json(False) if hasattr(r, "to_json") else r for r in results]
