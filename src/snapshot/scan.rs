@@ -915,6 +915,44 @@ mod tests {
     }
 
     #[test]
+    fn a_direct_url_that_is_no_file_is_reported_and_a_dangling_link_is_absent() {
+        // direct_url.json is looked up before it is opened: whatever the lookup finds must
+        // still be opened and judged, and only what it does not find is absent.
+        let tmp = tempfile::tempdir().unwrap();
+        let site = tmp.path();
+        write(
+            &site.join("dir-1.0.dist-info/METADATA"),
+            "Name: dir\nVersion: 1\n",
+        );
+        fs::create_dir_all(site.join("dir-1.0.dist-info/direct_url.json")).unwrap();
+        write(
+            &site.join("link-1.0.dist-info/METADATA"),
+            "Name: link\nVersion: 1\n",
+        );
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(
+            "nowhere.json",
+            site.join("link-1.0.dist-info/direct_url.json"),
+        )
+        .unwrap();
+        let result = scan(&[site]);
+        let dir = site
+            .join("dir-1.0.dist-info")
+            .to_string_lossy()
+            .into_owned();
+        assert_eq!(
+            reasons(&result),
+            [(
+                dir,
+                "direct_url.json is not valid PEP 610 JSON; the origin is not recorded".to_string()
+            )]
+        );
+        let names: Vec<_> = result.packages.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["dir", "link"]);
+        assert!(result.packages.iter().all(|p| p.direct_url.is_none()));
+    }
+
+    #[test]
     fn bad_path_entries_are_recorded() {
         let tmp = tempfile::tempdir().unwrap();
         let missing = tmp.path().join("python311.zip");
