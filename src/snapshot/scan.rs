@@ -301,11 +301,11 @@ fn read_dist_info(location: &Path, parent: Option<&File>, dir: &Path, fields: Fi
         // Almost no distribution has a direct_url.json, and a lookup that finds nothing
         // costs the kernel about half a failed open (no file is set up for it).
         let direct_url = if surely_absent_in(parent, dir, "direct_url.json") {
-            Err(io::Error::from(io::ErrorKind::NotFound))
+            Ok(None)
         } else {
-            open("direct_url.json")
+            read_direct_url(open("direct_url.json"))
         };
-        match read_direct_url(direct_url) {
+        match direct_url {
             Ok(direct_url) => package.direct_url = direct_url,
             Err(()) => outcome.unreadable.push(unreadable(
                 dir,
