@@ -4,23 +4,21 @@ A one-node cluster (127.0.0.1) lacks a variable and an editable package that the
 has. ``result.fix_manifest()`` passes the variable with ``env_from_local`` and advises
 shipping the package; following the advice with ``py_modules`` (the package and its
 metadata), a job started with the fix's runtime_env compares clean on both counts.
-No package index is needed.
+The first needs no package index.
 
-Opt-in: ``GENEVARS_TEST_PIP=1`` also pip-installs a small pinned package (six==1.16.0)
-through the runtime_env (needs a reachable package index, and virtualenv, which
-``ray[default]`` brings).
+A second test runs the same loop through a real install: the fix pins six==1.16.0 and
+Ray pip-installs it from the package index for the probes.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import uuid
 
 import pytest
 import ray
 
-from genevars import ManifestBuilder, get_comparison_result
+from genevars import get_comparison_result
 
 
 
@@ -108,28 +106,30 @@ def test_compare_fix_compare_again(cluster, tmp_path, monkeypatch):
     assert addressed(after, variable, normalized) == [], after.report()
 
 
-@pytest.mark.skipif(
-    os.environ.get("GENEVARS_TEST_PIP") != "1",
-    reason="opt-in: set GENEVARS_TEST_PIP=1 where a package index is reachable",
-)
-def test_pip_pin_installs_through_runtime_env(cluster):
-    import importlib.util
+def test_readme_loop_installs_a_real_package_from_the_index(cluster, tmp_path, monkeypatch):
+    """The README's loop with a real install: the driver has six 1.16.0, the node lacks
+    it; the fix pins it, Ray pip-installs it from the package index for the probes (with
+    virtualenv, which the ``ray`` and ``test`` extras bring), and the gap closes."""
+    site = tmp_path / "site"
+    info = site / "six-1.16.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: six\nVersion: 1.16.0\n")
+    (info / "INSTALLER").write_text("pip\n")
+    # Driver-only, added after the cluster started so its workers do not inherit it.
+    monkeypatch.syspath_prepend(str(site))
 
-    if importlib.util.find_spec("virtualenv") is None:
-        pytest.fail("GENEVARS_TEST_PIP=1: Ray's pip runtime_env needs virtualenv: pip install 'ray[default]'")
-    manifest = ManifestBuilder.create("pip").pip(["six==1.16.0"]).setup_timeout_seconds(600).build()
     ray.init(address=cluster.address, logging_level="ERROR", log_to_driver=False)
     try:
+        before = get_comparison_result()
+        six = [f for f in before.findings if f["category"] == "package" and f["subject"] == "six"]
+        assert [(f["local"], f["remote"]) for f in six] == [("1.16.0", None)], before.report()
 
-        @ray.remote(num_cpus=0)
-        def six_version() -> str:
-            import six
-
-            return six.__version__
-
-        version = ray.get(
-            six_version.options(runtime_env=manifest.to_runtime_env()).remote(), timeout=900
-        )
+        fix = before.fix_manifest("fix").setup_timeout_seconds(600).build()
+        assert "six==1.16.0" in fix.pip, fix.pip
+        after = get_comparison_result(manifest=fix, timeout=900)
     finally:
         ray.shutdown()
-    assert version == "1.16.0"
+    # The node was compared (its runtime_env was set up), not dropped from the comparison.
+    assert not [f for f in after.findings if f["category"] in ("unreachable", "runtime_env")], after.report()
+    assert sum(len(g["nodes"]) for g in after.groups) == 1, after.report()
+    assert [f for f in after.findings if f["category"] == "package" and f["subject"] == "six"] == [], after.report()
