@@ -46,15 +46,20 @@ def test_reference_docs_code_runs_unchanged(monkeypatch):
     assert GenevaManifestBuilder is ManifestBuilder
 
 
-def test_factories():
+def test_factories(tmp_path, monkeypatch):
     assert build(Manifest.create_pip("p").pip(["lancedb==0.21.0"])).pip == ("lancedb==0.21.0",)
     conda = build(Manifest.create_conda("c").conda({"dependencies": ["python=3.10", "numpy=1.26"]}))
     assert conda.to_runtime_env() == {"conda": {"dependencies": ["python=3.10", "numpy=1.26"]}}
     assert conda.conda == {"dependencies": ["python=3.10", "numpy=1.26"]}
     site = Manifest.create_site("s").build()
     assert site.to_dict()["upload_site_packages"] is True
-    with pytest.warns(UserWarning, match="upload site-packages"):
-        assert site.to_runtime_env() == {}
+    # Not connected and no comparison: everything but Ray's own set is shipped, and the
+    # current directory goes as working_dir (tests/test_site.py covers the rest).
+    monkeypatch.chdir(tmp_path)
+    runtime_env = site.to_runtime_env()
+    assert runtime_env["working_dir"] == str(tmp_path.resolve())
+    shipped = {os.path.basename(p) for p in runtime_env["py_modules"]}
+    assert "_pytest" in shipped and "ray" not in shipped, shipped
 
 
 def test_every_method_chains(tmp_path):

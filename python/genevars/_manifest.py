@@ -363,7 +363,8 @@ class Manifest:
 
     @staticmethod
     def create_site(name: str) -> ManifestBuilder:
-        """A builder that asks for local site-packages to be uploaded (geneva's dev mode)."""
+        """A builder that ships the local site-packages the workers lack, and the workspace
+        (geneva's dev mode); see :meth:`Manifest.site_plan`."""
         return ManifestBuilder.create(name).upload_site_packages(True)
 
     # --- reading ------------------------------------------------------------------------
@@ -427,11 +428,17 @@ class Manifest:
         return tuple(self._masked().get("advice", []))
 
     # --- outputs ------------------------------------------------------------------------
-    def to_runtime_env(self) -> dict[str, Any]:
+    def to_runtime_env(self, comparison: Any = None) -> dict[str, Any]:
         """The ``runtime_env`` dict for ``ray.init`` / ``.options`` / job submission.
 
         ``env_from_local`` values are read from ``os.environ`` now. Images are cluster
         settings, not runtime_env fields, so they are not included.
+
+        A manifest made with :meth:`create_site` (``.upload_site_packages()``) ships the
+        local distributions the workers need (see :meth:`site_plan`, which takes the same
+        ``comparison``), printing what it ships on stderr, and uploads the workspace as
+        ``working_dir`` unless one is set. It raises :class:`genevars.ManifestError` when
+        a distribution cannot be shipped (compiled for another platform, too big).
 
         >>> ManifestBuilder.create("m").env({"MODE": "x"}).build().to_runtime_env()
         {'env_vars': {'MODE': 'x'}}
@@ -439,14 +446,58 @@ class Manifest:
         local = {k: os.environ[k] for k in self._native.env_from_local if k in os.environ}
         runtime_env = json.loads(self._native.runtime_env_json(local))
         if self._masked().get("upload_site_packages"):
-            warnings.warn(
-                f"manifest '{self.name}' asks to upload site-packages, which geneva does itself; "
-                "a Ray runtime_env has no such field, so they are not shipped: pin packages "
-                "with .pip([...]) or ship them with .py_modules([...])",
-                UserWarning,
-                stacklevel=2,
-            )
+            from genevars import _site
+
+            plan = self.site_plan(comparison)
+            if plan.refused:
+                raise ManifestError(
+                    f"manifest '{self.name}': {len(plan.refused)} local distribution(s) cannot be "
+                    "shipped to the workers: "
+                    + "; ".join(f"{f['message']} ({f['hint']})" for f in plan.refused)
+                )
+            _site.print_summary(plan)
+            runtime_env["py_modules"] = list(runtime_env.get("py_modules") or ()) + plan.py_modules
+            if "working_dir" not in runtime_env:
+                workspace = _site.workspace_root()
+                if workspace is not None:
+                    runtime_env["working_dir"] = workspace
+                    excludes = runtime_env.get("excludes") or []
+                    sys.stderr.write(
+                        f"genevars: working_dir {workspace} (what .gitignore ignores stays behind"
+                        + (f"; excludes: {', '.join(excludes)}" if excludes else "")
+                        + ")\n"
+                    )
         return runtime_env
+
+    def site_plan(self, comparison: Any = None) -> Any:
+        """What :meth:`to_runtime_env` ships of the local site-packages: a
+        :class:`genevars._site.SitePlan` (``shipped``, ``already_on_workers``, ``refused``
+        findings, ``summary()``).
+
+        ``comparison`` is a comparison with the cluster (``get_comparison_result()``): only
+        what its workers lack or hold in another version is shipped, and compiled
+        extensions are checked against each node group's platform. Without one, and when
+        this process is connected to Ray, genevars compares with the cluster first;
+        otherwise everything but Ray, its dependencies and genevars is shipped, unchecked.
+        ``local_zip_output_dir(path)`` with ``delete_local_zips(False)`` leaves each
+        distribution's zip (named by its content hash) in ``path``.
+
+        >>> plan = Manifest.create_site("dev").build().site_plan()   # doctest: +SKIP
+        >>> print(plan.summary())                                     # doctest: +SKIP
+        shipping 2 distributions, 41.0 kB; 312 already on the workers
+        """
+        from genevars import _site
+
+        spec = self._masked()
+        if comparison is None and _ray_connected():
+            from genevars.compare_env import get_comparison_result
+
+            comparison = get_comparison_result()
+        return _site.plan_site(
+            comparison,
+            output_dir=spec.get("local_zip_output_dir"),
+            keep_zips=spec.get("delete_local_zips") is False,
+        )
 
     def to_dict(self, reveal_values: bool = False) -> dict[str, Any]:
         """The JSON form as a dict (secrets withheld unless ``reveal_values``)."""
@@ -558,6 +609,12 @@ class Manifest:
             lines.append("  advice:")
             lines.extend(f"    - {a}" for a in self.advice)
         return "\n".join(lines)
+
+
+def _ray_connected() -> bool:
+    """Whether this process is connected to Ray, without importing Ray."""
+    ray = sys.modules.get("ray")
+    return bool(ray is not None and getattr(ray, "is_initialized", lambda: False)())
 
 
 def _shown(value: Any) -> str:
