@@ -495,3 +495,18 @@ def test_ray_runtime_env_accepts_every_combination(tmp_path, monkeypatch):
             assert key in accepted, (key, runtime_env)
         count += 1
     assert count == 7 * 3 * 4 * 3 * 2
+
+
+def test_uv_image_uri_and_py_executable_fields():
+    uv = ManifestBuilder.create("u").pip(["six==1.16.0"]).uv().pip_check().build()
+    assert uv.to_runtime_env() == {"uv": {"packages": ["six==1.16.0"], "uv_check": True}}
+    assert ".uv()" in uv.to_python()
+    assert Manifest.from_json(uv.to_json()) == uv
+    assert uv.checksum != ManifestBuilder.create("u").pip(["six==1.16.0"]).pip_check().build().checksum
+    image = ManifestBuilder.create("i").image_uri("rayproject/ray:2.40.0-py311").env({"MODE": "x"}).build()
+    assert image.to_runtime_env() == {"image_uri": "rayproject/ray:2.40.0-py311", "env_vars": {"MODE": "x"}}
+    with pytest.raises(ManifestError, match=r"\.image_uri\(\) and \.pip\(\)"):
+        ManifestBuilder.create("i").image_uri("rayproject/ray:2.40.0").pip(["six==1.16.0"]).build()
+    exe = ManifestBuilder.create("p").py_executable("/opt/venv/bin/python").build()
+    assert exe.to_runtime_env() == {"py_executable": "/opt/venv/bin/python"}
+    assert "py_executable: /opt/venv/bin/python" in str(exe)

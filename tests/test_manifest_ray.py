@@ -133,3 +133,26 @@ def test_readme_loop_installs_a_real_package_from_the_index(cluster, tmp_path, m
     assert not [f for f in after.findings if f["category"] in ("unreachable", "runtime_env")], after.report()
     assert sum(len(g["nodes"]) for g in after.groups) == 1, after.report()
     assert [f for f in after.findings if f["category"] == "package" and f["subject"] == "six"] == [], after.report()
+
+
+def test_uv_manifest_installs_through_rays_uv_field(cluster):
+    """``.uv()``: Ray installs the same requirements with uv (from the package index)."""
+    from genevars import ManifestBuilder
+
+    manifest = ManifestBuilder.create("uv").pip(["six==1.16.0"]).uv().setup_timeout_seconds(600).build()
+    ray.init(address=cluster.address, logging_level="ERROR", log_to_driver=False)
+    try:
+
+        @ray.remote(num_cpus=0)
+        def six_and_installer():
+            import os
+            import sys
+
+            import six
+
+            return six.__version__, os.sep + "uv" + os.sep in sys.executable
+
+        got = ray.get(six_and_installer.options(runtime_env=manifest.to_runtime_env()).remote(), timeout=900)
+    finally:
+        ray.shutdown()
+    assert got == ("1.16.0", True)

@@ -168,6 +168,16 @@ class ManifestBuilder:
         """The pip version on the workers: ``"23.3.1"``, ``"==23.3.1"`` or ``">=23"``."""
         return self._set("pip_version", _text("pip_version", spec))
 
+    def uv(self, enabled: bool = True) -> "ManifestBuilder":
+        """Have Ray install the pip requirements with uv (its ``uv`` runtime_env field,
+        Ray 2.40+), much faster than pip; ``pip_check``/``pip_version`` become
+        ``uv_check``/``uv_version``.
+
+        >>> ManifestBuilder.create("m").pip(["six==1.16.0"]).uv().build().to_runtime_env()
+        {'uv': ['six==1.16.0']}
+        """
+        return self._set("installer", "uv" if _flag("uv", enabled) else "pip")
+
     def allow_unpinned(self, allowed: bool = True) -> "ManifestBuilder":
         """Do not warn about pip requirements (a conda environment's ``pip:`` list
         included) that lack an exact ``==`` pin or a URL."""
@@ -241,6 +251,17 @@ class ManifestBuilder:
     def worker_image(self, image: str) -> "ManifestBuilder":
         """The container image of the worker nodes."""
         return self._set("worker_image", _text("worker_image", image))
+
+    def image_uri(self, image: str) -> "ManifestBuilder":
+        """A container image for this job's workers (Ray's ``image_uri`` runtime_env
+        field, where the cluster supports it); Ray combines it only with env vars and
+        config."""
+        return self._set("image_uri", _text("image_uri", image))
+
+    def py_executable(self, executable: str) -> "ManifestBuilder":
+        """The Python executable (or command) Ray starts this job's workers with
+        (Ray's ``py_executable``), e.g. ``"/opt/venv/bin/python"``."""
+        return self._set("py_executable", _text("py_executable", executable))
 
     def default_head_image(self) -> "ManifestBuilder":
         """The ``rayproject/ray`` image matching the local Ray and Python versions."""
@@ -573,7 +594,8 @@ class Manifest:
             parts.append(f"conda={self.conda!r}")
         if self.env_vars:
             parts.append(f"env_vars={self.env_vars!r}")
-        for key in ("env_from_local", "py_modules", "working_dir", "head_image", "worker_image"):
+        for key in ("env_from_local", "py_modules", "working_dir", "head_image", "worker_image",
+                    "image_uri", "py_executable", "installer"):
             if d.get(key):
                 parts.append(f"{key}={d[key]!r}")
         return f"Manifest({', '.join(parts)})"
@@ -600,7 +622,8 @@ class Manifest:
             if d.get(key):
                 lines.append(f"  {key}: {', '.join(d[key])}")
         for key in (
-            "working_dir", "head_image", "worker_image", "upload_site_packages",
+            "working_dir", "head_image", "worker_image", "image_uri", "py_executable",
+            "installer", "upload_site_packages",
             "pip_check", "pip_version", "setup_timeout_seconds", "eager_install",
         ):
             if key in d:

@@ -20,7 +20,7 @@ impl Manifest {
         c.insert("schema".into(), json!(MANIFEST_SCHEMA));
         let packages: Vec<String> = self.pip_packages().iter().map(|p| mask(p)).collect();
         if let Some(pip) = self.pip_field(packages) {
-            c.insert("pip".into(), pip);
+            c.insert(self.installer().field().into(), pip);
         }
         if let Some(conda) = self.conda_environment() {
             c.insert("conda".into(), mask_value(conda));
@@ -60,10 +60,14 @@ impl Manifest {
         for (key, image) in [
             ("head_image", &spec.head_image),
             ("worker_image", &spec.worker_image),
+            ("image_uri", &spec.image_uri),
         ] {
             if let Some(image) = image {
                 c.insert(key.into(), json!(image));
             }
+        }
+        if let Some(executable) = &spec.py_executable {
+            c.insert("py_executable".into(), json!(mask(executable)));
         }
         if spec.upload_site_packages == Some(true) {
             c.insert("upload_site_packages".into(), json!(true));

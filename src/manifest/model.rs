@@ -83,9 +83,38 @@ pub struct ManifestSpec {
     pub eager_install: Option<bool>,
     #[serde(default, skip_serializing_if = "is_false")]
     pub allow_unpinned: bool,
+    /// Which installer Ray runs for the packages (`pip` when unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installer: Option<Installer>,
+    /// A container image per job (Ray's `image_uri`, where the cluster supports it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_uri: Option<String>,
+    /// The Python executable (or command) Ray starts the workers with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub py_executable: Option<String>,
     /// What a fix could not pin (editable or local installs...), as advice for a person.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub advice: Vec<String>,
+}
+
+/// The installer Ray runs for a manifest's packages: the runtime_env field they go in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Installer {
+    #[default]
+    Pip,
+    /// Ray's `uv` field: the same requirements, installed by uv (much faster than pip).
+    Uv,
+}
+
+impl Installer {
+    /// The runtime_env key, and the prefix of its options (`pip_check` / `uv_check`).
+    pub fn field(self) -> &'static str {
+        match self {
+            Installer::Pip => "pip",
+            Installer::Uv => "uv",
+        }
+    }
 }
 
 /// A validated manifest. Immutable: built only by [`super::build`] / [`Manifest::from_json`].

@@ -138,6 +138,15 @@ impl Manifest {
         if let Some(i) = &s.worker_image {
             calls.push(format!(".worker_image({})", py_str(i)));
         }
+        if let Some(i) = &s.image_uri {
+            calls.push(format!(".image_uri({})", py_str(i)));
+        }
+        if let Some(e) = &s.py_executable {
+            calls.push(format!(".py_executable({})", py_str(&show(e))));
+        }
+        if s.installer == Some(super::model::Installer::Uv) {
+            calls.push(".uv()".into());
+        }
         for (method, value) in [
             ("upload_site_packages", s.upload_site_packages),
             ("delete_local_zips", s.delete_local_zips),

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Map, Value};
 
 use super::error::{ManifestError, Result};
-use super::model::{mask, Manifest};
+use super::model::{mask, Installer, Manifest};
 use crate::redact::MASK;
 use crate::snapshot::model::EnvValue;
 
@@ -29,7 +29,8 @@ impl Manifest {
             .or(self.spec.conda_environment.as_ref())
     }
 
-    /// The `pip` field: a list, or a dict when pip_check / pip_version are set.
+    /// The `pip` (or `uv`) field: a list, or a dict when the check or the installer's
+    /// version is set (`pip_check`/`pip_version`, `uv_check`/`uv_version`).
     pub(crate) fn pip_field(&self, packages: Vec<String>) -> Option<Value> {
         if packages.is_empty() {
             return None;
@@ -38,15 +39,20 @@ impl Manifest {
         if spec.pip_check.is_none() && spec.pip_version.is_none() {
             return Some(json!(packages));
         }
+        let installer = self.installer().field();
         let mut pip = Map::new();
         pip.insert("packages".into(), json!(packages));
         if let Some(check) = spec.pip_check {
-            pip.insert("pip_check".into(), json!(check));
+            pip.insert(format!("{installer}_check"), json!(check));
         }
         if let Some(v) = &spec.pip_version {
-            pip.insert("pip_version".into(), json!(v));
+            pip.insert(format!("{installer}_version"), json!(v));
         }
         Some(Value::Object(pip))
+    }
+
+    pub fn installer(&self) -> Installer {
+        self.spec.installer.unwrap_or_default()
     }
 
     pub(crate) fn config_field(&self) -> Option<Value> {
@@ -67,7 +73,7 @@ impl Manifest {
         let mut env = Map::new();
         if let Some(pip) = self.pip_field(self.pip_packages()) {
             refuse_masked(&pip, "a pip entry")?;
-            env.insert("pip".into(), pip);
+            env.insert(self.installer().field().into(), pip);
         }
         if let Some(conda) = self.conda_environment() {
             refuse_masked(conda, "a conda entry")?;
@@ -102,6 +108,12 @@ impl Manifest {
         }
         if !spec.excludes.is_empty() {
             env.insert("excludes".into(), json!(spec.excludes));
+        }
+        if let Some(image) = &spec.image_uri {
+            env.insert("image_uri".into(), json!(image));
+        }
+        if let Some(executable) = &spec.py_executable {
+            env.insert("py_executable".into(), json!(executable));
         }
         if let Some(config) = self.config_field() {
             env.insert("config".into(), config);

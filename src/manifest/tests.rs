@@ -228,3 +228,30 @@ fn parsers_never_panic_on_random_input() {
         }
     }
 }
+
+#[test]
+fn uv_installs_the_same_requirements_under_its_own_field() {
+    let m = manifest(r#"{"name":"u","pip":["numpy==1.26.4"],"installer":"uv","pip_check":true,"pip_version":"0.5.1"}"#);
+    let env = m.runtime_env(&BTreeMap::new()).unwrap();
+    assert_eq!(
+        env,
+        serde_json::json!({"uv": {"packages": ["numpy==1.26.4"], "uv_check": true, "uv_version": "==0.5.1"}})
+    );
+    let pip = manifest(r#"{"name":"u","pip":["numpy==1.26.4"]}"#);
+    assert_ne!(m.checksum(), pip.checksum());
+    let err = build_from_json(r#"{"name":"u","installer":"uv","conda":{"dependencies":["x"]}}"#).unwrap_err();
+    assert!(err.to_string().contains(".uv() and .conda() cannot be combined"), "{err}");
+}
+
+#[test]
+fn image_uri_and_py_executable() {
+    let m = manifest(r#"{"name":"i","image_uri":"rayproject/ray:2.40.0-py311","env_vars":{"MODE":"x"}}"#);
+    let env = m.runtime_env(&BTreeMap::new()).unwrap();
+    assert_eq!(env["image_uri"], "rayproject/ray:2.40.0-py311");
+    let err = build_from_json(r#"{"name":"i","image_uri":"rayproject/ray:2.40.0","pip":["a==1"]}"#).unwrap_err();
+    assert!(err.to_string().contains(".image_uri() and .pip() / .requirements_path() cannot be combined"), "{err}");
+    assert!(build_from_json(r#"{"name":"i","image_uri":"https://x/y"}"#).is_err());
+    let m = manifest(r#"{"name":"p","py_executable":"/opt/venv/bin/python"}"#);
+    assert_eq!(m.runtime_env(&BTreeMap::new()).unwrap()["py_executable"], "/opt/venv/bin/python");
+    assert!(build_from_json(r#"{"name":"p","py_executable":"  "}"#).is_err());
+}

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::conda::{check_conda, read_conda_file};
 use super::error::{ManifestError, Result};
 use super::image::check_image;
-use super::model::{Manifest, ManifestSpec, MANIFEST_SCHEMA};
+use super::model::{Installer, Manifest, ManifestSpec, MANIFEST_SCHEMA};
 use super::requirement::{is_url, masked, parse_line, NamedRequirement, PipLine};
 use super::requirements_file::read_requirements_file;
 use crate::snapshot::model::{EnvValue, WithheldValue};
@@ -98,6 +98,9 @@ pub fn build(mut spec: ManifestSpec, read_files: bool) -> Result<(Manifest, Vec<
     if let Some(image) = &spec.head_image {
         check_image("head_image", image)?;
     }
+    if let Some(image) = &spec.image_uri {
+        check_image("image_uri", image)?;
+    }
     if let Some(image) = &spec.worker_image {
         check_image("worker_image", image)?;
     }
@@ -147,6 +150,36 @@ fn check_exclusive(spec: &ManifestSpec) -> Result<()> {
             if has_conda { ".conda()" } else { ".conda_environment_path()" },
             "Ray runs pip or conda, not both; put pip packages under the conda environment's 'pip:' list",
         );
+    }
+    if spec.installer == Some(Installer::Uv) && (has_conda || has_conda_file) {
+        return exclusive(
+            ".uv()",
+            if has_conda { ".conda()" } else { ".conda_environment_path()" },
+            "Ray installs with uv or conda, not both",
+        );
+    }
+    if spec.image_uri.is_some() {
+        // Ray runs an image_uri job with only its env_vars and config.
+        let others = [
+            (has_pip || has_file, ".pip() / .requirements_path()"),
+            (has_conda || has_conda_file, ".conda()"),
+            (!spec.py_modules.is_empty(), ".py_modules()"),
+            (spec.working_dir.is_some(), ".working_dir()"),
+            (spec.py_executable.is_some(), ".py_executable()"),
+            (spec.upload_site_packages == Some(true), "create_site()"),
+        ];
+        if let Some((_, other)) = others.iter().find(|(set, _)| *set) {
+            return exclusive(
+                ".image_uri()",
+                other,
+                "Ray runs an image_uri job with only env vars and config; build what you need into the image",
+            );
+        }
+    }
+    if let Some(executable) = &spec.py_executable {
+        if executable.trim().is_empty() {
+            return Err(invalid(".py_executable()", "is empty; give a path or command, e.g. '/opt/venv/bin/python'"));
+        }
     }
     let pip_options =
         !spec.extra_index_urls.is_empty() || spec.pip_check.is_some() || spec.pip_version.is_some();
