@@ -165,6 +165,10 @@ def test_nodes_are_grouped_and_the_numpy_node_is_an_error_naming_it(drift_cluste
     assert result.errors and not result.ok
     (between_groups,) = drift_about(result, "numpy")
     assert between_groups["severity"] == "error" and between_groups["nodes"] == [drift_cluster.drift]
+    # One problem, counted once: the drift finding repeats local vs that group.
+    said = [f for f in result.errors if not f["code"].startswith("drift.")]
+    assert result.summary["errors"] == len(said)
+    assert f"PROBLEMS FOUND: {len(said)} error" in result.report(color=False).splitlines()[0]
 
     (extra,) = findings_about(result, EXTRA_VAR)
     assert extra["category"] == "env"
@@ -468,6 +472,11 @@ def test_a_probe_stuck_past_the_timeout_is_unreachable_and_the_rest_reported(dri
     assert "12 s" in stuck["message"] + (stuck.get("remote") or "")
     assert findings_about(result, "numpy")[0]["nodes"] == [drift_cluster.drift]
     assert len(result.groups) == 3
+    # The rest was compared, but not everything: never ok, and the headline says so first.
+    assert not result.ok
+    assert result.incomplete["compared"] == result.incomplete["selected"] - 1
+    assert [n["reason"] for n in result.incomplete["nodes"]] == ["unreachable"]
+    assert ": INCOMPLETE: " in result.report(color=False).splitlines()[0]
 
 
 def test_a_node_removed_while_probing_is_unreachable_with_rays_error(drift_cluster):

@@ -30,7 +30,7 @@ class ComparisonResult(FindingsView, Mapping):
     Example::
 
         >>> result = compare_snapshots("local.json", "worker.json")
-        >>> result.ok
+        >>> result.ok                      # no error, every node compared
         False
         >>> result.summary
         {'errors': 1, 'warnings': 0, 'info': 2, 'expected': 7}
@@ -98,8 +98,29 @@ class ComparisonResult(FindingsView, Mapping):
 
     @property
     def ok(self) -> bool:
-        """True when nothing at warning level or above was found."""
+        """The verdict, the same as the exit status and the headline: no finding at
+        ``error`` level, and every selected node compared (a node that did not answer or
+        could not set up its runtime_env makes it False)."""
         return bool(self._native.ok)
+
+    @property
+    def incomplete(self) -> dict[str, Any] | None:
+        """For a cluster comparison that left selected nodes out: ``{"selected",
+        "compared", "nodes": [{"node_id", "node_address", "reason", "error"}]}`` (reason
+        ``unreachable`` or ``runtime_env``); None when every node was compared.
+
+        Example::
+
+            >>> result.incomplete["nodes"][0]["reason"]
+            'runtime_env'
+        """
+        text = self._native.incomplete_json()
+        return None if text is None else json.loads(text)
+
+    @property
+    def nothing_compared(self) -> bool:
+        """A cluster comparison in which no node could be compared: nothing was diagnosed."""
+        return bool(self._native.nothing_compared)
 
     @property
     def summary(self) -> dict[str, int]:

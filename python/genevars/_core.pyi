@@ -158,6 +158,9 @@ class Comparison:
     @property
     def ok(self) -> bool: ...
     @property
+    def nothing_compared(self) -> bool: ...
+    def incomplete_json(self) -> str | None: ...
+    @property
     def kind(self) -> str:
         """``pair``, ``nodes`` or ``many``."""
     def to_json(self, pretty: bool = True) -> str:

@@ -85,9 +85,10 @@ class NodeInfo:
         """The snapshot ``origin`` of a probe run on this node."""
         return {"node_id": self.node_id, "node_address": self.address, "hostname": self.hostname}
 
-    def unreachable(self, error: str) -> Dict[str, str]:
-        """The ``unreachable`` entry ``_core.compare_nodes`` takes for this node."""
-        return {"node_id": self.node_id, "node_address": self.address, "error": error}
+    def unreachable(self, error: str, reason: str = "unreachable") -> Dict[str, str]:
+        """The ``unreachable`` entry ``_core.compare_nodes`` takes for this node;
+        ``reason`` is ``unreachable`` or ``runtime_env``."""
+        return {"node_id": self.node_id, "node_address": self.address, "error": error, "reason": reason}
 
 
 # --- connecting -----------------------------------------------------------------------
@@ -340,6 +341,15 @@ def _describe_error(exc: BaseException) -> str:
     return mask_credentials(text)
 
 
+def _failure(node: NodeInfo, error: BaseException) -> Dict[str, str]:
+    """The ``unreachable`` entry for a probe that failed with ``error``. Ray's whole
+    RuntimeEnvSetupError text goes to the core, which finds the pip/uv/conda cause in it
+    and masks URL credentials."""
+    if isinstance(error, ray.exceptions.RuntimeEnvSetupError):
+        return node.unreachable(str(error), reason="runtime_env")
+    return node.unreachable(_describe_error(error))
+
+
 def _make_probe_task(
     take_snapshot: ProbeFunction, take_parts: Optional[PartsFunction] = None
 ) -> Callable[[Dict[str, Any], bool], Any]:
@@ -585,8 +595,8 @@ class Probes:
             for ref, answer in _get_each(ready):
                 node = pending.pop(ref)
                 progress.step()
-                if isinstance(answer, _Failed):  # the node died, the worker crashed, the probe raised
-                    unreachable.append(node.unreachable(_describe_error(answer.error)))
+                if isinstance(answer, _Failed):  # no runtime_env, the node died, the probe raised
+                    unreachable.append(_failure(node, answer.error))
                 else:
                     snapshots[node.node_id] = answer
         self.cancel()

@@ -235,6 +235,48 @@ pub struct MatrixRow {
     pub severity: super::Severity,
 }
 
+/// Why a selected node was not compared.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeFailure {
+    /// It died, did not answer within the timeout, or its probe failed.
+    #[default]
+    Unreachable,
+    /// Ray could not set up the runtime_env the probe was given there (its
+    /// `RuntimeEnvSetupError`): no task with that runtime_env runs on the node.
+    RuntimeEnv,
+}
+
+impl NodeFailure {
+    pub fn parse(text: &str) -> Option<NodeFailure> {
+        match text {
+            "unreachable" => Some(NodeFailure::Unreachable),
+            "runtime_env" => Some(NodeFailure::RuntimeEnv),
+            _ => None,
+        }
+    }
+}
+
+/// A node comparison that left selected nodes out: how many, which, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Incomplete {
+    /// Nodes selected for the comparison.
+    pub selected: usize,
+    /// Nodes whose environment was compared.
+    pub compared: usize,
+    pub nodes: Vec<NotCompared>,
+}
+
+/// One selected node that was not compared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotCompared {
+    pub node_id: String,
+    pub node_address: Option<String>,
+    pub reason: NodeFailure,
+    /// Why, in one line (URL credentials masked).
+    pub error: String,
+}
+
 /// A finished comparison. Snapshots themselves are not kept here (they can be large);
 /// the JSON renderer takes them alongside.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -253,13 +295,22 @@ pub struct Comparison {
     pub groups: Vec<Group>,
     /// Number of nodes probed, reachable or not (node comparisons).
     pub node_count: usize,
+    /// Selected nodes left out of a node comparison; `None` when every one was compared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<Incomplete>,
     pub matrix: Option<Matrix>,
 }
 
 impl Comparison {
-    /// True when nothing at warning level or above was found.
+    /// The verdict, used by every output and the exit status: nothing at `error` level
+    /// was found, and every selected node was compared.
     pub fn ok(&self) -> bool {
-        self.summary.errors == 0 && self.summary.warnings == 0
+        self.summary.errors == 0 && self.incomplete.is_none() && !self.nothing_compared()
+    }
+
+    /// A node comparison in which no node could be compared: nothing was diagnosed.
+    pub fn nothing_compared(&self) -> bool {
+        self.kind == ComparisonKind::Nodes && self.groups.is_empty()
     }
 }
 

@@ -46,6 +46,8 @@ pub enum Category {
     Unreadable,
     /// A node that did not answer its probe.
     Unreachable,
+    /// A node where Ray could not set up the runtime_env the probe was given.
+    RuntimeEnv,
     /// A Requires-Dist the installed versions do not satisfy.
     Requirement,
     /// A known incompatibility from the rules file.
@@ -55,6 +57,11 @@ pub enum Category {
 }
 
 impl Category {
+    /// Findings about a selected node that could not be compared at all.
+    pub fn is_node_failure(self) -> bool {
+        matches!(self, Category::Unreachable | Category::RuntimeEnv)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Category::Python => "python",
@@ -64,6 +71,7 @@ impl Category {
             Category::SysPath => "sys_path",
             Category::Unreadable => "unreadable",
             Category::Unreachable => "unreachable",
+            Category::RuntimeEnv => "runtime_env",
             Category::Requirement => "requirement",
             Category::Rule => "rule",
             Category::Genevars => "genevars",
@@ -130,6 +138,25 @@ impl Finding {
     }
 }
 
+impl Finding {
+    /// Whether this is a drift finding (`drift.*`: node groups disagree).
+    pub fn is_drift(&self) -> bool {
+        self.code.starts_with("drift.")
+    }
+}
+
+/// The drift findings that repeat what local vs the same group already says about the
+/// same subject (numpy 2.2.6 on group 1 differs from local's 1.26.4 *and* from group 0's):
+/// one problem, counted and listed once. They stay in the findings and the drift section.
+pub fn repeats<'a>(findings: &'a [Finding]) -> impl Fn(&Finding) -> bool + 'a {
+    let said: std::collections::HashSet<(Option<usize>, &str)> = findings
+        .iter()
+        .filter(|f| !f.is_drift())
+        .map(|f| (f.group, f.subject.as_str()))
+        .collect();
+    move |f: &Finding| f.is_drift() && said.contains(&(f.group, f.subject.as_str()))
+}
+
 /// Counts by severity.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
@@ -140,6 +167,12 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Counts of `findings`, each problem once (see [`repeats`]).
+    pub fn of_problems(findings: &[Finding]) -> Summary {
+        let repeated = repeats(findings);
+        Summary::of(findings.iter().filter(|f| !repeated(f)))
+    }
+
     pub fn of<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Summary {
         let mut s = Summary::default();
         for f in findings {

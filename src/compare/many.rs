@@ -86,6 +86,7 @@ pub fn compare_many(
         findings,
         groups,
         node_count: 0,
+        incomplete: None,
         matrix: Some(matrix),
     })
 }

@@ -16,12 +16,13 @@ pub mod version;
 
 pub use comparison::{
     CompareError, CompareOptions, Comparison, ComparisonKind, EnvDiffs, EnvValueDiff, Group,
-    Matrix, MatrixRow, NodeRef, PkgDiffs, SideInfo, SysPathDiffs, COMPARISON_SCHEMA,
+    Incomplete, Matrix, MatrixRow, NodeFailure, NodeRef, NotCompared, PkgDiffs, SideInfo,
+    SysPathDiffs, COMPARISON_SCHEMA,
 };
-pub use finding::{Category, Finding, Severity, Summary};
+pub use finding::{repeats, Category, Finding, Severity, Summary};
 pub use many::compare_many;
 pub use node_texts::{compare_node_texts, NodeTextsComparison};
-pub use nodes::{compare_nodes, environment_fingerprint, UnreachableNode};
+pub use nodes::{compare_nodes, environment_fingerprint, runtime_env_cause, UnreachableNode};
 pub use pair::compare_pair;
 pub use version::{classify, VersionChange, VersionDiff};
 

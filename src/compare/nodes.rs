@@ -7,8 +7,8 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use serde::{Deserialize, Serialize};
 
 use super::comparison::{
-    sort_findings, CompareOptions, Comparison, ComparisonKind, EnvDiffs, Group, NodeRef, PkgDiffs,
-    SideInfo, SysPathDiffs,
+    sort_findings, CompareOptions, Comparison, ComparisonKind, EnvDiffs, Group, Incomplete,
+    NodeFailure, NodeRef, NotCompared, PkgDiffs, SideInfo, SysPathDiffs,
 };
 use super::finding::{Category, Finding, Severity, Summary};
 use super::many::matrix;
@@ -17,14 +17,17 @@ use crate::knowledge::{knowledge, EnvClass, HintVars, Knowledge, Table};
 use crate::redact;
 use crate::snapshot::{EnvValue, Package, Snapshot};
 
-/// A node whose probe failed: it died, timed out, or the probe raised.
+/// A selected node that could not be compared.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnreachableNode {
     pub node_id: String,
     #[serde(default)]
     pub node_address: Option<String>,
     pub error: String,
+    #[serde(default)]
+    pub reason: NodeFailure,
 }
+
 
 /// Hashes what makes an environment, ignoring where and when it was observed: origin,
 /// pids, cwd, kernel release, the variables and paths Ray sets per worker, shell
@@ -299,7 +302,7 @@ pub(super) fn compare_groups(
             fingerprint: fingerprint.clone(),
             label: None,
             nodes: idxs.iter().map(|&i| refs[i].clone()).collect(),
-            summary: Summary::of(&parts.findings),
+            summary: Summary::of_problems(&parts.findings),
             remote: SideInfo::of(rep, format!("group {g}")),
             env_diffs: parts.env_diffs,
             pkg_diffs: parts.pkg_diffs,
@@ -321,10 +324,15 @@ pub(super) fn compare_groups(
         matrix(&columns, &labels, &findings, 1)
     });
     let top = groups.first();
+    let incomplete = (!unreachable.is_empty()).then(|| Incomplete {
+        selected: refs.len() + unreachable.len(),
+        compared: refs.len(),
+        nodes: unreachable.iter().map(not_compared).collect(),
+    });
     Comparison {
         kind: ComparisonKind::Nodes,
         options: opts.clone(),
-        summary: Summary::of(&findings),
+        summary: Summary::of_problems(&findings),
         findings,
         local: SideInfo::of(local, "local"),
         remote: top.map(|g| g.remote.clone()),
@@ -339,7 +347,21 @@ pub(super) fn compare_groups(
             .unwrap_or_default(),
         groups,
         node_count: refs.len() + unreachable.len(),
+        incomplete,
         matrix,
+    }
+}
+
+fn not_compared(node: &UnreachableNode) -> NotCompared {
+    let error = redact::mask_credentials(&node.error).unwrap_or_else(|| node.error.clone());
+    NotCompared {
+        node_id: node.node_id.clone(),
+        node_address: node.node_address.clone(),
+        reason: node.reason,
+        error: match node.reason {
+            NodeFailure::RuntimeEnv => runtime_env_cause(&error),
+            NodeFailure::Unreachable => error.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("no error given").chars().take(300).collect(),
+        },
     }
 }
 
@@ -373,12 +395,6 @@ fn drift(
 
 fn unreachable_finding(k: &Knowledge, node: &UnreachableNode) -> Finding {
     let error = redact::mask_credentials(&node.error).unwrap_or_else(|| node.error.clone());
-    let first_line = error
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("no error given");
-    let first_line: String = first_line.chars().take(300).collect();
     let address = node
         .node_address
         .as_deref()
@@ -388,18 +404,91 @@ fn unreachable_finding(k: &Knowledge, node: &UnreachableNode) -> Finding {
         name: &node.node_id,
         ..Default::default()
     };
-    let mut f = Finding::new(
-        k.severity(Table::Other, "unreachable"),
-        Category::Unreachable,
-        node.node_id.clone(),
-        "unreachable",
-        format!(
-            "node {}{address} did not answer the probe: {first_line}",
-            node.node_id
+    let (category, code, message) = match node.reason {
+        NodeFailure::Unreachable => {
+            let first_line = error
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty())
+                .unwrap_or("no error given");
+            let first_line: String = first_line.chars().take(300).collect();
+            (
+                Category::Unreachable,
+                "unreachable",
+                format!("node {}{address} did not answer the probe: {first_line}", node.node_id),
+            )
+        }
+        NodeFailure::RuntimeEnv => (
+            Category::RuntimeEnv,
+            "runtime_env",
+            format!(
+                "node {}{address} could not set up the runtime_env: {}",
+                node.node_id,
+                runtime_env_cause(&error)
+            ),
         ),
+    };
+    let mut f = Finding::new(
+        k.severity(Table::Other, code),
+        category,
+        node.node_id.clone(),
+        code,
+        message,
     )
-    .hint(k.hint("unreachable", vars))
+    .hint(k.hint(code, vars))
     .values(None, Some(error));
     f.nodes = vec![node.node_id.clone()];
     f
+}
+
+/// The lines of Ray's `RuntimeEnvSetupError` text that say what went wrong: the errors
+/// pip, uv or conda printed (`ERROR: ...`, `error: ...`, `cause: ...`), else the last
+/// exception line of its traceback, else its first line. At most 600 characters.
+pub fn runtime_env_cause(error: &str) -> String {
+    const MAX_CHARS: usize = 600;
+    let lines: Vec<&str> = error.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let tool: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| {
+            ["ERROR:", "error:", "cause:", "CondaError", "PackagesNotFoundError", "EnvironmentNameNotFound"]
+                .iter()
+                .any(|p| l.starts_with(p))
+        })
+        .collect();
+    let is_exception_line = |l: &&str| {
+        let head = l.split(':').next().unwrap_or("");
+        l.contains(": ")
+            && !head.contains(' ')
+            && (head.ends_with("Error") || head.ends_with("Exception"))
+    };
+    let chosen: Vec<&str> = if !tool.is_empty() {
+        tool
+    } else if let Some(last) = lines.iter().rev().find(|l| is_exception_line(l)) {
+        vec![*last]
+    } else {
+        lines.first().copied().into_iter().collect()
+    };
+    let mut cause = String::new();
+    for line in chosen {
+        // Ray prefixes the node ("[Node 10.0.0.5] Traceback...").
+        let line = match line.strip_prefix("[Node ") {
+            Some(rest) => rest.split_once("] ").map_or(line, |(_, l)| l),
+            None => line,
+        };
+        if cause.contains(line) {
+            continue;
+        }
+        if !cause.is_empty() {
+            cause.push_str(" / ");
+        }
+        cause.push_str(line);
+    }
+    if cause.is_empty() {
+        cause.push_str("Ray gave no cause");
+    }
+    if cause.chars().count() > MAX_CHARS {
+        cause = cause.chars().take(MAX_CHARS - 3).collect::<String>() + "...";
+    }
+    cause
 }

@@ -68,6 +68,7 @@ pub fn compare_pair(local: &Snapshot, remote: &Snapshot, opts: &CompareOptions) 
         sys_path_diffs: parts.sys_path_diffs,
         groups: Vec::new(),
         node_count: 0,
+        incomplete: None,
         matrix: None,
     }
 }

@@ -774,10 +774,17 @@ fn nodes_are_grouped_and_drift_names_the_nodes() {
         .unwrap();
     assert_eq!(extra.nodes, vec!["n3"]);
     assert_eq!(c.groups[0].summary.errors, 0);
-    assert_eq!(
-        c.groups[1].summary.errors, 2,
-        "local vs group 1, and group 1 vs group 0"
-    );
+    // Local vs group 1 and group 1 vs group 0 say one thing about numpy: both findings are
+    // kept, the problem is counted once (in the group and the headline).
+    let numpy_on_group_1: Vec<&str> = c
+        .findings
+        .iter()
+        .filter(|f| f.subject == "numpy" && f.group == Some(1) && f.severity == Severity::Error)
+        .map(|f| f.code.as_str())
+        .collect();
+    assert_eq!(numpy_on_group_1, vec!["drift.version.major", "version.major"]);
+    assert_eq!(c.groups[1].summary.errors, 1);
+    assert_eq!(c.summary.errors, 1);
     // A difference all groups share is one finding naming every node.
     let home = c
         .findings
@@ -831,6 +838,7 @@ fn unreachable_nodes_are_findings_with_the_error() {
         node_id: "n9".into(),
         node_address: Some("127.0.0.1".into()),
         error: "GetTimeoutError: timed out after 5 s\ntraceback...".into(),
+        reason: NodeFailure::Unreachable,
     };
     let c = compare_nodes(&local, &nodes[..1], &[gone], &opts());
     let f = find(&c, Category::Unreachable, "n9");
@@ -839,8 +847,66 @@ fn unreachable_nodes_are_findings_with_the_error() {
     assert!(f.message.contains("GetTimeoutError: timed out after 5 s"));
     assert!(!f.message.contains("traceback"));
     assert_eq!(c.node_count, 2);
+    // A node left out is never "ok", even when the rest is clean.
+    let incomplete = c.incomplete.as_ref().expect("one node of two compared");
+    assert_eq!((incomplete.compared, incomplete.selected), (1, 2));
+    assert_eq!(incomplete.nodes[0].node_id, "n9");
+    assert!(!c.ok());
     let c = compare_nodes(&local, &[], &[], &opts());
     assert!(c.groups.is_empty() && c.remote.is_none());
+    assert!(c.nothing_compared() && !c.ok());
+}
+
+/// What Ray 2.60 says when pip cannot install a requirement for a runtime_env.
+const PIP_FAILURE: &str = "Failed to set up runtime environment.
+[Node 127.0.0.1] Traceback (most recent call last):
+  File \"/venv/lib/python3.11/site-packages/ray/_private/runtime_env/agent/runtime_env_agent.py\", line 561, in _create_runtime_env_with_retry
+    runtime_env_context = await asyncio.wait_for(
+ray._private.runtime_env.utils.SubprocessCalledProcessError: Run cmd[9] failed with the following details.
+Command '['/tmp/ray/x/virtualenv/bin/python', '-m', 'pip', 'install', '-r', 'reqs.txt']' returned non-zero exit status 1.
+Last 50 lines of stdout:
+    Looking in indexes: https://user:hunter2-canary@pypi.example.com/simple
+    ERROR: Could not find a version that satisfies the requirement nosuchpkg==1.0 (from versions: none)
+    ERROR: No matching distribution found for nosuchpkg==1.0
+";
+
+#[test]
+fn a_runtime_env_failure_is_an_error_with_rays_real_cause() {
+    let (local, nodes) = cluster_nodes();
+    let failed = UnreachableNode {
+        node_id: "n7".into(),
+        node_address: Some("127.0.0.1".into()),
+        error: PIP_FAILURE.into(),
+        reason: NodeFailure::RuntimeEnv,
+    };
+    let c = compare_nodes(&local, &nodes[..1], &[failed], &opts());
+    let f = find(&c, Category::RuntimeEnv, "n7");
+    assert_eq!((f.severity, f.code.as_str()), (Severity::Error, "runtime_env"));
+    assert!(
+        f.message.ends_with("could not set up the runtime_env: ERROR: Could not find a version that satisfies the requirement nosuchpkg==1.0 (from versions: none) / ERROR: No matching distribution found for nosuchpkg==1.0"),
+        "{}",
+        f.message
+    );
+    let hint = f.hint.as_deref().unwrap();
+    assert!(hint.contains("RuntimeEnvSetupError") && !hint.contains("timeout"), "{hint}");
+    // The whole text is kept for the JSON, credentials masked.
+    let kept = f.remote.as_deref().unwrap();
+    assert!(kept.contains("pypi.example.com") && !kept.contains("hunter2-canary"), "{kept}");
+    assert!(!c.ok());
+    assert_eq!(c.incomplete.as_ref().unwrap().nodes[0].reason, NodeFailure::RuntimeEnv);
+}
+
+#[test]
+fn runtime_env_causes_from_pip_uv_conda_and_plain_exceptions() {
+    let uv = "Failed to set up runtime environment.\nTraceback...\n    error: No solution found when resolving dependencies\n      cause: Because x was not found in the package registry and you require x==1.0, we can conclude that your requirements are unsatisfiable.";
+    assert_eq!(
+        runtime_env_cause(uv),
+        "error: No solution found when resolving dependencies / cause: Because x was not found in the package registry and you require x==1.0, we can conclude that your requirements are unsatisfiable."
+    );
+    let conda = "Failed to set up runtime environment.\n[Node 127.0.0.1] Traceback (most recent call last):\n  File \"x.py\", line 1, in f\nFileNotFoundError: [Errno 2] No such file or directory: 'conda'\n\nDuring handling...\nValueError: Could not find Conda executable at conda.";
+    assert_eq!(runtime_env_cause(conda), "ValueError: Could not find Conda executable at conda.");
+    assert_eq!(runtime_env_cause("Failed to set up runtime environment."), "Failed to set up runtime environment.");
+    assert!(runtime_env_cause(&"ERROR: x".repeat(500)).chars().count() <= 600);
 }
 
 #[test]

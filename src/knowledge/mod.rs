@@ -367,7 +367,7 @@ mod tests {
         ] {
             assert!(k.severity.env.contains_key(code), "env.{code}");
         }
-        for code in ["sys_path", "unreadable", "unreachable", "genevars"] {
+        for code in ["sys_path", "unreadable", "unreachable", "runtime_env", "genevars"] {
             assert!(k.severity.other.contains_key(code), "other.{code}");
         }
     }

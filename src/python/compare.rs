@@ -6,7 +6,7 @@ use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyDict, PyDictMethods};
 
 use super::errors::{ComparisonError, SnapshotError};
-use crate::compare::{self as cmp, CompareOptions, Comparison, UnreachableNode};
+use crate::compare::{self as cmp, CompareOptions, Comparison, NodeFailure, UnreachableNode};
 use crate::parallel;
 use crate::report::{self, Snapshots, TextOptions};
 use crate::snapshot::{self, Snapshot};
@@ -69,10 +69,25 @@ impl PyComparison {
         Ok(d)
     }
 
-    /// True when nothing at warning level or above was found.
+    /// The verdict: nothing at `error` level, and every selected node compared.
     #[getter]
     fn ok(&self) -> bool {
         self.comparison.ok()
+    }
+
+    /// A node comparison in which no node could be compared.
+    #[getter]
+    fn nothing_compared(&self) -> bool {
+        self.comparison.nothing_compared()
+    }
+
+    /// The selected nodes left out, as JSON (`{"selected", "compared", "nodes"}`), or
+    /// None when every one was compared.
+    fn incomplete_json(&self) -> Option<String> {
+        self.comparison
+            .incomplete
+            .as_ref()
+            .map(|i| serde_json::to_string(i).expect("plain data serializes"))
     }
 
     /// `pair`, `nodes` or `many`.
@@ -177,10 +192,16 @@ fn unreachable_node(i: usize, item: &Bound<'_, PyAny>) -> PyResult<UnreachableNo
             Some(v) => Ok(Some(v.str()?.to_string())),
         }
     };
+    let reason = match text("reason")? {
+        None => NodeFailure::default(),
+        Some(r) => NodeFailure::parse(&r)
+            .ok_or_else(|| bad("\"reason\" is neither \"unreachable\" nor \"runtime_env\""))?,
+    };
     Ok(UnreachableNode {
         node_id: text("node_id")?.ok_or_else(|| bad("no \"node_id\""))?,
         node_address: text("node_address")?,
         error: text("error")?.unwrap_or_else(|| "no error given".to_string()),
+        reason,
     })
 }
 

@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use crate::compare::{Comparison, Severity};
+use super::Tone;
 
 /// Rows shown before the table is cut (the full list is in the JSON).
 const MAX_ROWS: usize = 200;
@@ -35,9 +36,21 @@ fn colour(severity: Severity) -> &'static str {
 pub fn to_html(c: &Comparison, show_all: bool) -> String {
     let s = &c.summary;
     let mut html = String::from("<div class=\"genevars-comparison\">");
+    let verdict: Vec<String> = super::verdict(c)
+        .into_iter()
+        .map(|(words, tone)| {
+            let colour = match tone {
+                Tone::Bad => "#c62828",
+                Tone::Warn => "#ef6c00",
+                Tone::Good => "#2e7d32",
+            };
+            format!("<b style=\"color:{colour}\">{words}</b>")
+        })
+        .collect();
     let _ = write!(
         html,
-        "<p><b>genevars</b>: {} error(s), {} warning(s), {} info, {} expected{}</p>",
+        "<p><b>genevars</b>: {}: {} error(s), {} warning(s), {} info, {} expected{}</p>",
+        verdict.join("; "),
         s.errors,
         s.warnings,
         s.info,

@@ -13,7 +13,37 @@ pub use html::to_html;
 pub use json::{redacted_snapshot, shown_snapshot, to_json};
 pub use text::{to_text, TextOptions};
 
+use crate::compare::Comparison;
 use crate::snapshot::Snapshot;
+
+/// How a part of the verdict reads: for colour in a terminal, for style in HTML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tone {
+    Bad,
+    Warn,
+    Good,
+}
+
+/// The verdict every report leads with, in parts: what could not be compared (never
+/// hidden behind "OK"), then the problems found, else "OK". Same rule as
+/// [`Comparison::ok`].
+pub(crate) fn verdict(c: &Comparison) -> Vec<(String, Tone)> {
+    let mut parts = Vec::new();
+    if c.nothing_compared() {
+        parts.push((format!("NOTHING COMPARED: 0 of {} nodes answered", c.node_count), Tone::Bad));
+    } else if let Some(i) = &c.incomplete {
+        parts.push((format!("INCOMPLETE: {} of {} nodes compared", i.compared, i.selected), Tone::Bad));
+    }
+    if c.summary.errors > 0 {
+        parts.push(("PROBLEMS FOUND".to_string(), Tone::Bad));
+    } else if c.summary.warnings > 0 {
+        parts.push(("WARNINGS".to_string(), Tone::Warn));
+    }
+    if parts.is_empty() {
+        parts.push(("OK".to_string(), Tone::Good));
+    }
+    parts
+}
 
 /// The snapshots a comparison was made from, for the renderers that embed them.
 #[derive(Debug, Clone, Copy, Default)]

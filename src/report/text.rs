@@ -5,9 +5,9 @@
 use std::fmt::Write;
 
 use super::json::shown_snapshot;
-use super::Snapshots;
+use super::{Snapshots, Tone};
 use crate::compare::{
-    Category, Comparison, ComparisonKind, Finding, Group, Matrix, Severity, SideInfo, Summary,
+    repeats, Category, Comparison, ComparisonKind, Finding, Group, Matrix, Severity, SideInfo, Summary,
     SysPathDiffs,
 };
 
@@ -143,13 +143,18 @@ fn summary(out: &mut Out, c: &Comparison) {
             c.groups.len()
         ),
     };
-    let verdict = if c.summary.errors > 0 {
-        out.paint("PROBLEMS FOUND", "1;31")
-    } else if c.summary.warnings > 0 {
-        out.paint("WARNINGS", "33")
-    } else {
-        out.paint("OK", "32")
-    };
+    let verdict: Vec<String> = super::verdict(c)
+        .into_iter()
+        .map(|(words, tone)| {
+            let code = match tone {
+                Tone::Bad => "1;31",
+                Tone::Warn => "33",
+                Tone::Good => "32",
+            };
+            out.paint(&words, code)
+        })
+        .collect();
+    let verdict = verdict.join("; ");
     let hidden = if out.opts.show_all || c.summary.expected == 0 {
         ""
     } else {
@@ -159,21 +164,13 @@ fn summary(out: &mut Out, c: &Comparison) {
         "genevars: {what}: {verdict}: {}{hidden}",
         counts(&c.summary)
     ));
-    // A drift finding that repeats a local-vs-group finding on the same subject adds
-    // nothing at a glance; it stays in the JSON and the drift section.
-    let covered: std::collections::HashSet<(Option<usize>, &str)> = c
-        .findings
-        .iter()
-        .filter(|f| !f.code.starts_with("drift."))
-        .map(|f| (f.group, f.subject.as_str()))
-        .collect();
+    // Each problem once: the drift finding that repeats a local-vs-group finding stays
+    // in the JSON and the drift section (and is not counted above).
+    let repeated = repeats(&c.findings);
     let serious: Vec<&Finding> = c
         .findings
         .iter()
-        .filter(|f| f.severity >= Severity::Warning)
-        .filter(|f| {
-            !f.code.starts_with("drift.") || !covered.contains(&(f.group, f.subject.as_str()))
-        })
+        .filter(|f| f.severity >= Severity::Warning && !repeated(f))
         .collect();
     for f in serious {
         let label = match f.severity {
@@ -189,7 +186,7 @@ fn summary(out: &mut Out, c: &Comparison) {
 
 /// " [nodes: a, b]" for findings about some nodes, " [b.json]" for one of N environments.
 fn where_(f: &Finding, kind: ComparisonKind) -> String {
-    if f.nodes.is_empty() || f.category == Category::Unreachable {
+    if f.nodes.is_empty() || f.category.is_node_failure() {
         return String::new();
     }
     if kind == ComparisonKind::Many {
@@ -275,17 +272,17 @@ fn grouped(out: &mut Out, c: &Comparison) {
         for f in c
             .findings
             .iter()
-            .filter(|f| f.category == Category::Unreachable)
+            .filter(|f| f.category.is_node_failure())
         {
             let tag = out.tag(f.severity);
-            out.line(format!("  unreachable {tag} {}", f.message));
+            out.line(format!("  {} {tag} {}", f.category.as_str(), f.message));
         }
     }
     // Findings about the local side alone (its shadowed copies, unreadable entries).
     let local_only: Vec<&Finding> = c
         .findings
         .iter()
-        .filter(|f| f.group.is_none() && f.nodes.is_empty() && f.category != Category::Unreachable)
+        .filter(|f| f.group.is_none() && f.nodes.is_empty() && !f.category.is_node_failure())
         .collect();
     if local_only.iter().any(|f| out.visible(f)) {
         out.header("LOCAL");
@@ -312,7 +309,7 @@ fn grouped(out: &mut Out, c: &Comparison) {
     let common: Vec<&Finding> = c
         .findings
         .iter()
-        .filter(|f| f.group.is_none() && !f.nodes.is_empty() && f.category != Category::Unreachable)
+        .filter(|f| f.group.is_none() && !f.nodes.is_empty() && !f.category.is_node_failure())
         .collect();
     if let (false, Some(first)) = (common.is_empty(), c.groups.first()) {
         let reachable: usize = c.groups.iter().map(|g| g.nodes.len()).sum();

@@ -32,7 +32,10 @@ def add_fail_on(parser: argparse.ArgumentParser) -> None:
 
 
 def exit_status(result: FindingsView, fail_on: str) -> int:
-    """``EXIT_FINDINGS`` when ``result`` (a FindingsView) has findings at ``fail_on`` or worse."""
+    """``EXIT_FINDINGS`` when ``result`` (a FindingsView) has findings at ``fail_on`` or
+    worse, or left selected nodes uncompared (a node that dropped out may hide findings)."""
     if fail_on == "never":
         return EXIT_OK
-    return EXIT_FINDINGS if result.at_or_above(fail_on) else EXIT_OK
+    if result.at_or_above(fail_on) or getattr(result, "incomplete", None):
+        return EXIT_FINDINGS
+    return EXIT_OK

@@ -229,7 +229,8 @@ def compare_ray_environments(
         include_sys_path: compare ``sys.path`` entries too.
         fail_on: ``"error"`` or ``"warning"``: after printing, raise
             :class:`EnvironmentMismatchError` (holding ``.result``) when findings reach
-            that severity. ``None`` or ``"never"``: just return the result.
+            that severity or a selected node could not be compared. ``None`` or
+            ``"never"``: just return the result.
         file: where the report goes (a text stream).
         Other arguments: as for :func:`get_comparison_result`.
 
@@ -259,10 +260,17 @@ def compare_ray_environments(
     stream.flush()
     if fail_on is not None:
         count = _at_or_above(result, fail_on)
-        if count:
+        incomplete = result.incomplete if fail_on != "never" else None
+        if count or incomplete:
+            left_out = (
+                f"; {incomplete['selected'] - incomplete['compared']} of {incomplete['selected']} "
+                "nodes not compared"
+                if incomplete
+                else ""
+            )
             raise EnvironmentMismatchError(
-                f"{count} finding(s) at or above {fail_on!r} between local and the Ray nodes "
-                "(see the report above)",
+                f"{count} finding(s) at or above {fail_on!r} between local and the Ray nodes"
+                f"{left_out} (see the report above)",
                 result,
             )
     return result
@@ -382,9 +390,26 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(result.report(show_all=args.show_all) + "\n")
     sys.stdout.flush()
+    if result.nothing_compared:
+        raise CliError(_nothing_compared(result))
     if args.fix_manifest:
         _write_fix_manifest(result, args.fix_manifest)
     return exit_status(result, args.fail_on)
+
+
+def _nothing_compared(result: ComparisonResult) -> str:
+    """The one line for a comparison in which no node answered."""
+    nodes = (result.incomplete or {}).get("nodes") or []
+    if nodes and all(n["reason"] == "runtime_env" for n in nodes):
+        return (
+            f"no node could set up the runtime_env, so nothing was compared ({nodes[0]['error']}); "
+            "fix the runtime_env or the manifest and compare again"
+        )
+    why = nodes[0]["error"] if nodes else "the cluster reported no node"
+    return (
+        f"no node answered the probe, so nothing was compared ({why}); check the nodes "
+        "(ray status) and raise --timeout"
+    )
 
 
 def _one_line(message: str) -> str:
