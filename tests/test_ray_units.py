@@ -37,7 +37,7 @@ def test_node_ids_match_exactly_or_by_unique_prefix():
 
 def test_unreachable_entries_carry_node_and_error():
     entry = node("a" * 56).unreachable("it died")
-    assert entry == {"node_id": "a" * 56, "node_address": "10.0.0.1", "error": "it died"}
+    assert entry == {"node_id": "a" * 56, "node_address": "10.0.0.1", "error": "it died", "reason": "unreachable"}
 
 
 def test_progress_is_silent_for_a_handful_of_nodes():
