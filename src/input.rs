@@ -95,39 +95,31 @@ impl fmt::Display for NotAFile {
     }
 }
 
-/// Why a file could not be read; every message names it and its kind.
+/// Why a file could not be read, with its path: `"{path}: {problem}"`.
 #[derive(Debug, Error)]
-pub enum InputError {
-    #[error("{path}: no such file; give the path of a {}", kind.noun())]
-    NotFound { path: String, kind: InputKind },
-    #[error("{path}: a symlink loop (too many levels of symbolic links); cannot read the {}", kind.noun())]
-    SymlinkLoop { path: String, kind: InputKind },
-    #[error("{path}: is {what}, not a {} file", kind.noun())]
-    NotAFile {
-        path: String,
-        kind: InputKind,
-        what: NotAFile,
-    },
-    #[error("{path}: {} of {} MB or more is over the limit of {} MB", kind.noun(), size.div_ceil(MB), kind.limit() / MB)]
-    TooLarge {
-        path: String,
-        kind: InputKind,
-        size: u64,
-    },
-    #[error("{path}: binary, not UTF-8 text (byte {offset}); is this a {}?", kind.noun())]
-    Binary {
-        path: String,
-        kind: InputKind,
-        offset: usize,
-    },
-    #[error("{path}: UTF-16 text (it starts with a UTF-16 byte-order mark); save the {} as UTF-8", kind.noun())]
-    Utf16 { path: String, kind: InputKind },
-    #[error("{path}: cannot read the {}: {reason}", kind.noun())]
-    Io {
-        path: String,
-        kind: InputKind,
-        reason: String,
-    },
+#[error("{path}: {problem}")]
+pub struct InputError {
+    pub path: String,
+    pub problem: InputProblem,
+}
+
+/// What was wrong with the file; each message names the kind it was read as.
+#[derive(Debug, Error)]
+pub enum InputProblem {
+    #[error("no such file; give the path of a {}", kind.noun())]
+    NotFound { kind: InputKind },
+    #[error("a symlink loop (too many levels of symbolic links); cannot read the {}", kind.noun())]
+    SymlinkLoop { kind: InputKind },
+    #[error("is {what}, not a {} file", kind.noun())]
+    NotAFile { kind: InputKind, what: NotAFile },
+    #[error("{} of {} MB or more is over the limit of {} MB", kind.noun(), size.div_ceil(MB), kind.limit() / MB)]
+    TooLarge { kind: InputKind, size: u64 },
+    #[error("binary, not UTF-8 text (byte {offset}); is this a {}?", kind.noun())]
+    Binary { kind: InputKind, offset: usize },
+    #[error("not UTF-8 text but UTF-16 (it starts with a UTF-16 byte-order mark); save the {} as UTF-8", kind.noun())]
+    Utf16 { kind: InputKind },
+    #[error("cannot read the {}: {reason}", kind.noun())]
+    Io { kind: InputKind, reason: String },
 }
 
 fn not_a_file(file_type: std::fs::FileType) -> NotAFile {
@@ -167,15 +159,17 @@ fn is_symlink_loop(e: &io::Error) -> bool {
 
 /// The bytes of a regular file, at most `kind.limit()` of them.
 pub fn read_bytes(path: &Path, kind: InputKind) -> Result<Vec<u8>, InputError> {
-    let name = || path.display().to_string();
+    let fail = |problem| InputError {
+        path: path.display().to_string(),
+        problem,
+    };
     let io_error = |e: io::Error| {
-        if is_symlink_loop(&e) {
-            InputError::SymlinkLoop { path: name(), kind }
+        fail(if is_symlink_loop(&e) {
+            InputProblem::SymlinkLoop { kind }
         } else if e.kind() == io::ErrorKind::NotFound {
-            InputError::NotFound { path: name(), kind }
+            InputProblem::NotFound { kind }
         } else if e.kind() == io::ErrorKind::IsADirectory {
-            InputError::NotAFile {
-                path: name(),
+            InputProblem::NotAFile {
                 kind,
                 what: NotAFile::Directory,
             }
@@ -186,31 +180,25 @@ pub fn read_bytes(path: &Path, kind: InputKind) -> Result<Vec<u8>, InputError> {
                 Some(i) => reason[..i].to_string(),
                 None => reason,
             };
-            InputError::Io {
-                path: name(),
-                kind,
-                reason,
-            }
-        }
+            InputProblem::Io { kind, reason }
+        })
     };
     // Non-blocking: a FIFO opened without it waits for a writer before fstat can say
     // what it is.
     let file = open_for_reading(path).map_err(io_error)?;
     let meta = file.metadata().map_err(io_error)?;
     if !meta.file_type().is_file() {
-        return Err(InputError::NotAFile {
-            path: name(),
+        return Err(fail(InputProblem::NotAFile {
             kind,
             what: not_a_file(meta.file_type()),
-        });
+        }));
     }
     let limit = kind.limit();
     if meta.len() > limit {
-        return Err(InputError::TooLarge {
-            path: name(),
+        return Err(fail(InputProblem::TooLarge {
             kind,
             size: meta.len(),
-        });
+        }));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     // One byte past the limit tells a file that grew since fstat from one that did not.
@@ -218,29 +206,30 @@ pub fn read_bytes(path: &Path, kind: InputKind) -> Result<Vec<u8>, InputError> {
         .read_to_end(&mut bytes)
         .map_err(io_error)?;
     if bytes.len() as u64 > limit {
-        return Err(InputError::TooLarge {
-            path: name(),
+        return Err(fail(InputProblem::TooLarge {
             kind,
             size: bytes.len() as u64,
-        });
+        }));
     }
     Ok(bytes)
 }
 
 /// UTF-8 text from bytes read as `kind`; a UTF-8 byte-order mark is dropped.
 pub fn decode(path: &Path, kind: InputKind, mut bytes: Vec<u8>) -> Result<String, InputError> {
+    let fail = |problem| InputError {
+        path: path.display().to_string(),
+        problem,
+    };
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         bytes.drain(..3);
     } else if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        return Err(InputError::Utf16 {
-            path: path.display().to_string(),
-            kind,
-        });
+        return Err(fail(InputProblem::Utf16 { kind }));
     }
-    String::from_utf8(bytes).map_err(|e| InputError::Binary {
-        path: path.display().to_string(),
-        kind,
-        offset: e.utf8_error().valid_up_to(),
+    String::from_utf8(bytes).map_err(|e| {
+        fail(InputProblem::Binary {
+            kind,
+            offset: e.utf8_error().valid_up_to(),
+        })
     })
 }
 
@@ -289,7 +278,7 @@ mod tests {
             .ends_with("b.json: binary, not UTF-8 text (byte 6); is this a snapshot?"));
         let utf16 = d.join("u.json");
         std::fs::write(&utf16, b"\xFF\xFE{\x00}\x00").unwrap();
-        assert!(text_of(&utf16).contains("u.json: UTF-16 text"));
+        assert!(text_of(&utf16).contains("u.json: not UTF-8 text but UTF-16"));
         #[cfg(unix)]
         {
             let a = d.join("a");

@@ -61,10 +61,9 @@ def _snapshot_json(snapshot: SnapshotLike, what: str = "snapshot") -> str:
         text = os.fspath(snapshot)
         if text.lstrip().startswith("{"):
             return text
-        try:
-            return Path(text).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise _core.SnapshotError(f"{text}: cannot read {what}: {exc.strerror}") from None
+        from genevars._io import read_input
+
+        return read_input(text, "snapshot")
     for method in ("to_json", "to_dict", "as_dict"):
         convert = getattr(snapshot, method, None)
         if callable(convert):

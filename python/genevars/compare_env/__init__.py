@@ -279,11 +279,12 @@ def _parse_runtime_env(text: Optional[str]) -> Optional[Dict[str, Any]]:
     if text.startswith("@"):
         path = text[1:]
         source = f"--runtime-env file {path}"
+        from genevars._io import read_input
+
         try:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
-        except OSError as exc:
-            raise CliError(f"{source}: cannot read it ({exc.strerror}); pass an existing JSON file") from None
+            text = read_input(path, "runtime_env")
+        except _core.GenevarsError as exc:
+            raise CliError(f"--runtime-env: {exc}") from None
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
