@@ -25,6 +25,7 @@ from typing import Any, Iterable, Mapping, Sequence, Union
 
 from genevars._findings import FindingsView
 from genevars import _core
+from genevars._io import shown_line
 
 PathLike = Union[str, "os.PathLike[str]"]
 SnapshotLike = Any  # genevars.Snapshot, a snapshot dict, JSON text, or a path to a JSON file
@@ -147,7 +148,8 @@ class DependencyCheck(FindingsView):
         return json.dumps(self.to_dict(), indent=indent)
 
     def report(self) -> str:
-        """One line per finding, most severe first, with its hint."""
+        """One line per finding, most severe first, with its hint (control characters
+        from metadata written as escapes)."""
         if not self.findings:
             return "No broken requirements and no known incompatibilities."
         lines = []
@@ -155,7 +157,7 @@ class DependencyCheck(FindingsView):
             lines.append(f"{f['severity'].upper():8} {f['category']:11} {f['message']}")
             if f.get("hint"):
                 lines.append(f"{'':21}hint: {f['hint']}")
-        return "\n".join(lines)
+        return "\n".join(shown_line(line) for line in lines)
 
     def __str__(self) -> str:
         return self.report()
@@ -385,7 +387,8 @@ class MinimalRequirements:
         for pin in self.incompatible_with_target:
             lines.append(f"# will not install on the target interpreter: {pin}")
         lines += self.requirements
-        return "\n".join(lines) + "\n"
+        # A value from package metadata must not start a requirement line of its own.
+        return "".join(shown_line(line) + "\n" for line in lines)
 
     def manifest(self, name: str = "requirements"):
         """A ``genevars.ManifestBuilder`` with these pins (when the manifest module is present)."""

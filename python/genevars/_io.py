@@ -16,11 +16,8 @@ as the native text report does.
 from __future__ import annotations
 
 import os
-from typing import Union
 
 from genevars import _core
-
-PathLike = Union[str, "os.PathLike[str]"]
 
 #: Size limit per kind of input file, in MiB (a larger file is refused, naming the limit).
 LIMITS = {
@@ -33,7 +30,7 @@ LIMITS = {
 }
 
 
-def read_input(path: PathLike, kind: str) -> str:
+def read_input(path: str | os.PathLike[str], kind: str) -> str:
     """The text of the file at ``path`` read as ``kind`` (a key of :data:`LIMITS`).
 
     Raises the kind's :class:`genevars.GenevarsError` subclass (``SnapshotError`` for a

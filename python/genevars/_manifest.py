@@ -553,7 +553,9 @@ class Manifest:
         if self.advice:
             lines.append("  advice:")
             lines.extend(f"    - {a}" for a in self.advice)
-        return "\n".join(lines)
+        from genevars._io import shown_line
+
+        return "\n".join(shown_line(line) for line in lines)
 
 
 def _shown(value: Any) -> str:

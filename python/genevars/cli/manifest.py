@@ -39,7 +39,9 @@ def _show(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     manifest = _load(args.file)
-    print(f"ok: manifest '{manifest.name}' checksum {manifest.checksum}")
+    from genevars._io import shown_line
+
+    print(shown_line(f"ok: manifest '{manifest.name}' checksum {manifest.checksum}"))
     return EXIT_OK
 
 

@@ -28,7 +28,7 @@ import sys
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Sequence, TextIO, Union
 
 from genevars import _core
-from genevars.cli import FAIL_ON_CHOICES, CliError, add_fail_on, exit_status
+from genevars.cli import FAIL_ON_CHOICES, CliError, add_fail_on, exit_status, seconds
 
 if TYPE_CHECKING:
     from genevars._compare import ComparisonResult
@@ -322,7 +322,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the comparison JSON instead of the report")
     add_fail_on(parser)
-    parser.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="per-node timeout (default 60)")
+    parser.add_argument(
+        "--timeout",
+        type=seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="per-node timeout, more than 0 and at most a day (default 60)",
+    )
     parser.add_argument(
         "--runtime-env", default=None, metavar="JSON|@FILE", help="runtime_env applied to the probe tasks"
     )
@@ -341,8 +347,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run a comparison for parsed CLI arguments; return the exit status."""
-    if not args.timeout > 0:
-        raise CliError(f"--timeout: must be a positive number of seconds, not {args.timeout:g}")
     runtime_env = _parse_runtime_env(args.runtime_env)
     nodes = _parse_nodes(args.nodes)
     manifest = None
