@@ -89,6 +89,13 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         _discard_stdout()
         return EXIT_BROKEN_PIPE
+    except SystemExit:  # argparse after --help, --version or a usage error
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _discard_stdout()
+            return EXIT_BROKEN_PIPE
+        raise
     except OSError as exc:
         if exc.errno not in (errno.EBADF, errno.EIO, errno.ENOSPC):
             raise

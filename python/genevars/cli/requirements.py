@@ -77,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(payload, indent=2))
     elif not args.output:
         sys.stdout.write(text)
+    # Before the summary on stderr: a reader gone from stdout ends the command here.
+    sys.stdout.flush()
     from genevars._io import shown_line
 
     print(f"genevars: {result.summary}", file=sys.stderr)
