@@ -175,7 +175,9 @@ class Snapshot:
         label = origin.get("node_id") or origin.get("hostname")
         if label:
             where = f" from {label!r}"
-        return (
+        from genevars._io import shown_line
+
+        return shown_line(
             f"<Snapshot{where} python {python['major']}.{python['minor']}.{python['micro']} "
             f"{platform['system']}/{platform['machine']}, {len(self._data['packages'])} packages, "
             f"{len(self._data['env'])} env vars, {len(self._data['unreadable'])} unreadable>"

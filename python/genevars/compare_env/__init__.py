@@ -409,7 +409,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """``python -m genevars.compare_env``, the same command as ``genevars compare``.
 
     Exit status: 0 clean, 1 findings at or above ``--fail-on``, 2 usage, input or
-    connection error (one line on stderr).
+    connection error (one line on stderr), 141 when the reader of stdout went away.
     """
     from genevars.__main__ import main as genevars_main
 
