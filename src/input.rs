@@ -168,11 +168,6 @@ pub fn read_bytes(path: &Path, kind: InputKind) -> Result<Vec<u8>, InputError> {
             InputProblem::SymlinkLoop { kind }
         } else if e.kind() == io::ErrorKind::NotFound {
             InputProblem::NotFound { kind }
-        } else if e.kind() == io::ErrorKind::IsADirectory {
-            InputProblem::NotAFile {
-                kind,
-                what: NotAFile::Directory,
-            }
         } else {
             let reason = e.to_string();
             // "Permission denied (os error 13)": the number says nothing to a user.
