@@ -48,8 +48,8 @@ impl InputKind {
     /// How messages name the file.
     pub const fn noun(self) -> &'static str {
         match self {
-            InputKind::Snapshot => "snapshot",
-            InputKind::Manifest => "manifest",
+            InputKind::Snapshot => "snapshot file",
+            InputKind::Manifest => "manifest file",
             InputKind::Rules => "rules file",
             InputKind::Requirements => "requirements file",
             InputKind::Conda => "conda environment file",
@@ -110,7 +110,7 @@ pub enum InputProblem {
     NotFound { kind: InputKind },
     #[error("a symlink loop (too many levels of symbolic links); cannot read the {}", kind.noun())]
     SymlinkLoop { kind: InputKind },
-    #[error("is {what}, not a {} file", kind.noun())]
+    #[error("is {what}, not a {}", kind.noun())]
     NotAFile { kind: InputKind, what: NotAFile },
     #[error("{} of {} MB or more is over the limit of {} MB", kind.noun(), size.div_ceil(MB), kind.limit() / MB)]
     TooLarge { kind: InputKind, size: u64 },
@@ -264,13 +264,12 @@ mod tests {
             format!("error: {}: is a directory, not a snapshot file", name(d))
         );
         let missing = d.join("missing.json");
-        assert!(
-            text_of(&missing).ends_with("missing.json: no such file; give the path of a snapshot")
-        );
+        assert!(text_of(&missing)
+            .ends_with("missing.json: no such file; give the path of a snapshot file"));
         let binary = d.join("b.json");
         std::fs::write(&binary, b"{\"a\": \xff}").unwrap();
         assert!(text_of(&binary)
-            .ends_with("b.json: binary, not UTF-8 text (byte 6); is this a snapshot?"));
+            .ends_with("b.json: binary, not UTF-8 text (byte 6); is this a snapshot file?"));
         let utf16 = d.join("u.json");
         std::fs::write(&utf16, b"\xFF\xFE{\x00}\x00").unwrap();
         assert!(text_of(&utf16).contains("u.json: not UTF-8 text but UTF-16"));
@@ -282,7 +281,7 @@ mod tests {
             std::os::unix::fs::symlink(&a, &b).unwrap();
             assert_eq!(
                 text_of(&a),
-                format!("error: {}: a symlink loop (too many levels of symbolic links); cannot read the snapshot", name(&a))
+                format!("error: {}: a symlink loop (too many levels of symbolic links); cannot read the snapshot file", name(&a))
             );
             let fifo = d.join("fifo");
             let c = std::ffi::CString::new(name(&fifo)).unwrap();

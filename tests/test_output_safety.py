@@ -102,6 +102,16 @@ def test_at_files_rules_and_manifests_are_read_by_the_same_reader(tmp_path, kind
         one_line_error(proc, "--runtime-env", str(path), expected, "runtime_env file")
 
 
+@pytest.mark.parametrize("kind", ["fifo", "device", "symlink loop", "directory"])
+def test_requirements_and_conda_files_from_python_are_read_by_the_same_reader(tmp_path, kind):
+    path, expected = special_files(tmp_path)[kind]
+    for method, noun in (("requirements_path", "requirements file"), ("conda_environment_path", "conda environment file")):
+        with pytest.raises(genevars.ManifestError) as info:
+            getattr(genevars.ManifestBuilder.create("m"), method)(path).build()
+        message = str(info.value)
+        assert "\n" not in message and str(path) in message and expected in message and noun in message, message
+
+
 def test_a_file_over_the_limit_is_refused_naming_the_limit(tmp_path, good):
     big = tmp_path / "big.json"
     with open(big, "wb") as f:
