@@ -280,3 +280,21 @@ def test_control_characters_never_reach_a_report_raw(env, versions, label, error
         assert [c for c in html if unsafe(c)] == [], html[:3000]
         # JSON escapes every C0 control inside its strings (C1 and bidi stay as data).
         assert not any(c < " " and c != "\n" for c in result.to_json()), result.to_json()[:2000]
+
+
+def test_manifest_show_escapes_values_and_its_code_still_recreates_them(tmp_path):
+    value = "x\x1b[2J\r\nforged\u202ey"
+    path = tmp_path / "m.json"
+    genevars.ManifestBuilder.create("m").env({"A": value}).pip(["numpy==1.26.4"]).build().save(
+        path, reveal_values=True
+    )
+    plain = cli("manifest", "show", str(path), "--reveal-values")
+    assert plain.returncode == 0 and plain.stderr == "", plain.stderr
+    assert_safe_text(plain.stdout)
+    assert "A=x\\x1b[2J\\r\\nforged\\u202ey" in plain.stdout
+    code = cli("manifest", "show", str(path), "--python", "--reveal-values")
+    assert code.returncode == 0 and code.stderr == "", code.stderr
+    assert_safe_text(code.stdout)
+    scope: dict = {}
+    exec(code.stdout, scope)
+    assert scope["manifest"].to_runtime_env()["env_vars"] == {"A": value}
