@@ -197,6 +197,15 @@ def test_a_closed_stdout_is_one_line(tmp_path, good):
             env=ENV,
         )
         one_line_error(proc, "standard output is closed")
+    # Open, but not for writing.
+    proc = subprocess.run(
+        ["sh", "-c", 'exec "$@" 1</dev/null', "sh", sys.executable, "-m", "genevars", "diff", str(good), str(remote)],
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+        env=ENV,
+    )
+    one_line_error(proc, "cannot write the output: Bad file descriptor")
 
 
 def test_a_pth_file_that_crashes_the_interpreter_is_named(tmp_path):

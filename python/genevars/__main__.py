@@ -70,7 +70,7 @@ def _discard_stdout() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Runs ``genevars ARGS``; returns the exit status (see the module)."""
-    if sys.stdout is None or sys.stdout.closed:
+    if sys.stdout is None or getattr(sys.stdout, "closed", False):
         _say("standard output is closed; redirect it to a file or /dev/null instead")
         return EXIT_INPUT
     argv = sys.argv[1:] if argv is None else list(argv)
