@@ -39,7 +39,7 @@ def cli(*args: str, module: str = "genevars", **kwargs) -> subprocess.CompletedP
 
 def one_line_error(proc: subprocess.CompletedProcess, *expected: str, status: int = 2) -> str:
     """The single stderr line of a run that failed with ``status``, holding ``expected``."""
-    assert proc.returncode == status, (proc.returncode, proc.stdout[-2000:], proc.stderr)
+    assert proc.returncode == status, (proc.returncode, (proc.stdout or "")[-2000:], proc.stderr)
     assert "Traceback" not in proc.stderr, proc.stderr
     lines = proc.stderr.splitlines()
     assert len(lines) == 1, proc.stderr

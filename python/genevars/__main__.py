@@ -58,8 +58,8 @@ def _say(message: str) -> None:
 
 
 def _discard_stdout() -> None:
-    """Points standard output at /dev/null, so that the flush at exit has nowhere to
-    fail (else Python prints 'Exception ignored ... BrokenPipeError')."""
+    """Points standard output at /dev/null, so that the flush at exit of what is still
+    buffered has nowhere to fail (else Python prints 'Exception ignored ...')."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
@@ -101,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         # The output could not be written (a read-only or full descriptor).
         _say(f"cannot write the output: {exc.strerror}")
+        _discard_stdout()
         return EXIT_INPUT
 
 
