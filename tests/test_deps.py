@@ -237,7 +237,7 @@ def test_bad_snapshot_input_is_one_clear_error(tmp_path):
     with pytest.raises(genevars.SnapshotError) as info:
         check_requirements(bad)
     assert "\n" not in str(info.value)
-    with pytest.raises(genevars.SnapshotError, match="cannot read snapshot"):
+    with pytest.raises(genevars.SnapshotError, match="missing.json: no such file; give the path of a snapshot"):
         check_requirements(tmp_path / "missing.json")
 
 
@@ -357,4 +357,4 @@ def test_cli_requirements_json_and_bad_input(site, tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].endswith("nope.py: no such file; pass a Python file, a directory or a package name")
     assert main(["requirements", "--for", "x", "--snapshot", str(tmp_path / "missing.json")]) == 2
-    assert "missing.json: cannot read snapshot" in capsys.readouterr().err
+    assert "missing.json: no such file; give the path of a snapshot" in capsys.readouterr().err

@@ -334,7 +334,7 @@ def test_json_save_load_round_trip(tmp_path):
     loaded = Manifest.load(path)
     assert loaded == m and loaded.checksum == m.checksum
     assert loaded.to_runtime_env()["pip"] == ["numpy==1.26.4", "attrs==23.2.0"]
-    with pytest.raises(ManifestError, match="does not exist"):
+    with pytest.raises(ManifestError, match="missing.json: no such file; give the path of a manifest"):
         Manifest.load(tmp_path / "missing.json")
     (tmp_path / "bom.json").write_text("\ufeff" + m.to_json(), encoding="utf-8")
     assert Manifest.load(tmp_path / "bom.json") == m

@@ -56,4 +56,4 @@ def test_validate(tmp_path):
         "and 'numpy==2' (pip entry 2); keep one pin"
     )
     out = run("show", str(tmp_path / "missing.json"))
-    assert out.returncode == 2 and "does not exist" in out.stderr and "Traceback" not in out.stderr
+    assert out.returncode == 2 and "missing.json: no such file" in out.stderr and "Traceback" not in out.stderr

@@ -121,7 +121,7 @@ def test_cli_without_auto_init_exits_2():
     [
         (["--runtime-env", "{not json"], "--runtime-env: not valid JSON"),
         (["--runtime-env", "[1, 2]"], "must be a JSON object"),
-        (["--runtime-env", "@/nonexistent/env.json"], "cannot read it"),
+        (["--runtime-env", "@/nonexistent/env.json"], "/nonexistent/env.json: no such file"),
         (["--timeout", "0"], "--timeout"),
         (["--manifest", "/nonexistent/manifest.json"], "--manifest"),
         (["--address", "no-port-here"], "not HOST:PORT"),

@@ -226,9 +226,9 @@ def test_errors_do_not_quote_input_values(tmp_path: Path, edit: Callable[[Dict[s
 
 
 def test_missing_file_and_directory(tmp_path: Path) -> None:
-    with pytest.raises(SnapshotError, match=r"nope\.json: cannot read: No such file or directory$"):
+    with pytest.raises(SnapshotError, match=r"nope\.json: no such file; give the path of a snapshot file$"):
         Snapshot.load(tmp_path / "nope.json")
-    with pytest.raises(SnapshotError, match=r": cannot read: Is a directory$"):
+    with pytest.raises(SnapshotError, match=r": is a directory, not a snapshot file$"):
         Snapshot.load(tmp_path)
 
 

@@ -2,15 +2,22 @@
 
 Each subcommand lives in ``genevars.cli.<name>`` and exposes ``add_parser(subparsers)``
 (which registers its flags and sets ``func``). Exit status: 0 clean, 1 findings at or
-above ``--fail-on``, 2 usage, input or connection error.
+above ``--fail-on``, 2 usage, input or connection error (one line on stderr, never a
+traceback), 141 when whoever reads standard output stops reading (``genevars diff a b |
+head``: the status a tool killed by SIGPIPE has; nothing is printed), 130 on Ctrl-C.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
 
-from genevars.cli import EXIT_INPUT, CliError
+from genevars.cli import EXIT_INPUT, CliError, Parser
+
+#: 128 + SIGPIPE: what a shell reports for a tool whose reader went away.
+EXIT_BROKEN_PIPE = 141
 
 SUBCOMMANDS = ("snapshot", "diff", "compare", "check", "manifest", "requirements")
 
@@ -23,7 +30,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
     from genevars import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="genevars",
         description=(
             "Diagnose why Python code behaves differently on Ray workers than on the "
@@ -40,18 +47,62 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(argv)
-    args = parser.parse_args(argv)
+def _say(message: str) -> None:
+    """One line on stderr, its control characters escaped (messages quote inputs)."""
+    from genevars._io import shown_line
+
     try:
-        return int(args.func(args) or 0)
+        print(f"genevars: {shown_line(message)}", file=sys.stderr)
+    except (OSError, ValueError, AttributeError):
+        pass  # stderr closed too: the exit status is all that is left
+
+
+def _discard_stdout() -> None:
+    """Points standard output at /dev/null, so that the flush at exit of what is still
+    buffered has nowhere to fail (else Python prints 'Exception ignored ...')."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs ``genevars ARGS``; returns the exit status (see the module)."""
+    if sys.stdout is None or getattr(sys.stdout, "closed", False):
+        _say("standard output is closed; redirect it to a file or /dev/null instead")
+        return EXIT_INPUT
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        parser = build_parser(argv)
+        args = parser.parse_args(argv)
+        status = int(args.func(args) or 0)
+        sys.stdout.flush()
+        return status
     except CliError as exc:
-        print(f"genevars: {exc}", file=sys.stderr)
+        _say(str(exc))
         return EXIT_INPUT
     except KeyboardInterrupt:
-        print("genevars: interrupted", file=sys.stderr)
+        _say("interrupted")
         return 130
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
+    except SystemExit:  # argparse after --help, --version or a usage error
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _discard_stdout()
+            return EXIT_BROKEN_PIPE
+        raise
+    except OSError as exc:
+        if exc.errno not in (errno.EBADF, errno.EIO, errno.ENOSPC):
+            raise
+        # The output could not be written (a read-only or full descriptor).
+        _say(f"cannot write the output: {exc.strerror}")
+        _discard_stdout()
+        return EXIT_INPUT
 
 
 if __name__ == "__main__":

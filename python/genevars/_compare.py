@@ -209,18 +209,10 @@ def _snapshot_text(obj: SnapshotLike, role: str) -> tuple[str, str]:
     if isinstance(obj, str) and obj.lstrip().startswith("{"):
         return obj, f"{role} snapshot"
     if isinstance(obj, (str, os.PathLike)):
+        from genevars._io import read_input
+
         path = os.fspath(obj)
-        try:
-            with open(path, encoding="utf-8") as fh:
-                return fh.read(), path
-        except FileNotFoundError:
-            raise _core.SnapshotError(f"{path}: no such file; give the path of a snapshot saved with `genevars snapshot -o FILE`") from None
-        except IsADirectoryError:
-            raise _core.SnapshotError(f"{path}: is a directory, not a snapshot file") from None
-        except UnicodeDecodeError:
-            raise _core.SnapshotError(f"{path}: not UTF-8 text; is this a genevars snapshot?") from None
-        except OSError as exc:
-            raise _core.SnapshotError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        return read_input(path, "snapshot"), path
     raise TypeError(
         f"{role} snapshot: expected a genevars.Snapshot, a dict, JSON text or a path, "
         f"got {type(obj).__name__}"

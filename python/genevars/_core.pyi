@@ -1,5 +1,6 @@
 """Typed surface of the native module ``genevars._core``. Keep in step with src/python/."""
 
+import os
 from typing import Any
 
 __version__: str
@@ -217,3 +218,14 @@ def environment_fingerprint(
 
 def exact_pin(name: str, version: str) -> str | None:
     """``name==version`` when that is a valid exact pin (PEP 440 version), else None."""
+
+def read_input(path: str | os.PathLike[str], kind: str) -> str:
+    """The UTF-8 text of a regular file read as ``kind`` (``snapshot``, ``manifest``,
+    ``rules``, ``requirements``, ``conda``, ``runtime_env``): at most the kind's size
+    limit is read, a FIFO, device or directory is refused without blocking, a UTF-8 BOM
+    is dropped. Raises the kind's error (SnapshotError, ManifestError, RuleError, else
+    GenevarsError) with one line naming the file."""
+
+def escape_controls(text: str) -> str:
+    """``text`` with control characters, line separators and bidi controls written as
+    visible escapes (``\\x1b``, ``\\n``, ``\\u202e``), as every text report writes them."""

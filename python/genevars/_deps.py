@@ -25,6 +25,7 @@ from typing import Any, Iterable, Mapping, Sequence, Union
 
 from genevars._findings import FindingsView
 from genevars import _core
+from genevars._io import shown_line
 
 PathLike = Union[str, "os.PathLike[str]"]
 SnapshotLike = Any  # genevars.Snapshot, a snapshot dict, JSON text, or a path to a JSON file
@@ -61,10 +62,9 @@ def _snapshot_json(snapshot: SnapshotLike, what: str = "snapshot") -> str:
         text = os.fspath(snapshot)
         if text.lstrip().startswith("{"):
             return text
-        try:
-            return Path(text).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise _core.SnapshotError(f"{text}: cannot read {what}: {exc.strerror}") from None
+        from genevars._io import read_input
+
+        return read_input(text, "snapshot")
     for method in ("to_json", "to_dict", "as_dict"):
         convert = getattr(snapshot, method, None)
         if callable(convert):
@@ -148,7 +148,8 @@ class DependencyCheck(FindingsView):
         return json.dumps(self.to_dict(), indent=indent)
 
     def report(self) -> str:
-        """One line per finding, most severe first, with its hint."""
+        """One line per finding, most severe first, with its hint (control characters
+        from metadata written as escapes)."""
         if not self.findings:
             return "No broken requirements and no known incompatibilities."
         lines = []
@@ -156,7 +157,7 @@ class DependencyCheck(FindingsView):
             lines.append(f"{f['severity'].upper():8} {f['category']:11} {f['message']}")
             if f.get("hint"):
                 lines.append(f"{'':21}hint: {f['hint']}")
-        return "\n".join(lines)
+        return "\n".join(shown_line(line) for line in lines)
 
     def __str__(self) -> str:
         return self.report()
@@ -386,7 +387,8 @@ class MinimalRequirements:
         for pin in self.incompatible_with_target:
             lines.append(f"# will not install on the target interpreter: {pin}")
         lines += self.requirements
-        return "\n".join(lines) + "\n"
+        # A value from package metadata must not start a requirement line of its own.
+        return "".join(shown_line(line) + "\n" for line in lines)
 
     def manifest(self, name: str = "requirements"):
         """A ``genevars.ManifestBuilder`` with these pins (when the manifest module is present)."""

@@ -103,6 +103,7 @@ class InterpreterDescription:
 
     def __init__(self, exe: str, cache: DescriptionCache | None = None) -> None:
         self.label = f"--python {exe}"
+        self.exe = exe
         self.cache = cache
         self.started_ns = time.time_ns()
         probe_file = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_probe.py")
@@ -203,14 +204,47 @@ class InterpreterDescription:
         if self.timed_out:
             raise SnapshotError(f"{self.label}: gave no answer within {DESCRIBE_TIMEOUT:.0f} s")
         if status != 0:
+            from genevars._core import mask_credentials
+
             self.stderr_reader.join()
             text = b"".join(self.stderr).decode("utf-8", "replace")
             lines = [line for line in text.strip().splitlines() if line.strip()]
-            last = lines[-1].strip() if lines else "no error output"
-            raise SnapshotError(
-                f"{self.label}: exited with status {status} ({last}); is it Python 3.8 or newer?"
-            )
+            last = mask_credentials(lines[-1].strip()) if lines else "no error output"
+            how = f"exited with status {status}" if status > 0 else f"was killed by {_signal_name(-status)}"
+            if self.path is None and _starts_without_site(self.exe):
+                raise SnapshotError(
+                    f"{self.label}: {how} while starting ({last}), and starts with -S: a .pth "
+                    "file or sitecustomize in its site-packages crashes it at startup"
+                )
+            raise SnapshotError(f"{self.label}: {how} ({last}); is it Python 3.8 or newer?")
         raise SnapshotError(f"{self.label}: its answer was not the expected JSON; is it a Python interpreter?")
+
+
+def _signal_name(number: int) -> str:
+    import signal
+
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def _starts_without_site(exe: str) -> bool:
+    """True when the interpreter ``exe`` runs fine with ``-S`` (no site module: no
+    ``.pth`` files, no sitecustomize), asked only after it failed without it."""
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            [exe, "-S", "-c", "pass"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=DESCRIBE_TIMEOUT,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
 
 
 def _start(argv: list[str]):

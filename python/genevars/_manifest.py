@@ -550,14 +550,10 @@ class Manifest:
     @classmethod
     def load(cls, path: PathLike) -> "Manifest":
         """Read a manifest saved with :meth:`save`."""
+        from genevars._io import read_input
+
         p = os.fspath(path)
-        try:
-            with open(p, encoding="utf-8-sig") as f:
-                text = f.read()
-        except FileNotFoundError:
-            raise ManifestError(f"manifest file '{p}' does not exist; check the path") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ManifestError(f"manifest file '{p}' could not be read: {exc}") from None
+        text = read_input(p, "manifest")
         try:
             return cls.from_json(text)
         except ManifestError as exc:
@@ -631,7 +627,9 @@ class Manifest:
         if self.advice:
             lines.append("  advice:")
             lines.extend(f"    - {a}" for a in self.advice)
-        return "\n".join(lines)
+        from genevars._io import shown_line
+
+        return "\n".join(shown_line(line) for line in lines)
 
 
 def _ray_connected() -> bool:

@@ -80,19 +80,10 @@ class Snapshot:
 
         Raises SnapshotError with one line naming the file and the problem.
         """
+        from genevars._io import read_input
+
         name = os.fspath(path)
-        try:
-            with open(name, "rb") as f:
-                raw = f.read()
-        except OSError as e:
-            raise SnapshotError(f"{name}: cannot read: {e.strerror or e}") from None
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise SnapshotError(
-                f"{name}: not UTF-8 text (byte {e.start}); is this a genevars snapshot?"
-            ) from None
-        return cls.from_json(text, source=name)
+        return cls.from_json(read_input(name, "snapshot"), source=name)
 
     def save(self, path: PathLike) -> None:
         """Writes the snapshot as indented JSON (what :meth:`load` reads)."""
@@ -184,7 +175,9 @@ class Snapshot:
         label = origin.get("node_id") or origin.get("hostname")
         if label:
             where = f" from {label!r}"
-        return (
+        from genevars._io import shown_line
+
+        return shown_line(
             f"<Snapshot{where} python {python['major']}.{python['minor']}.{python['micro']} "
             f"{platform['system']}/{platform['machine']}, {len(self._data['packages'])} packages, "
             f"{len(self._data['env'])} env vars, {len(self._data['unreadable'])} unreadable>"

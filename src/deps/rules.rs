@@ -423,9 +423,11 @@ impl Rules {
     /// Reads and parses a rules file.
     pub fn load(path: &Path) -> Result<Rules, RuleError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| RuleError::Read {
-            file: file.clone(),
-            reason: e.to_string(),
+        let text = crate::input::read_text(path, crate::input::InputKind::Rules).map_err(|e| {
+            RuleError::Read {
+                file: file.clone(),
+                reason: e.problem.to_string(),
+            }
         })?;
         Rules::parse(&text, &file)
     }

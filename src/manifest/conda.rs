@@ -11,7 +11,7 @@ const WHAT: &str = "conda environment file";
 
 /// Reads an environment file into the same shape as an inline `.conda({...})` dict.
 pub fn read_conda_file(path: &str) -> Result<Value> {
-    let bytes = read_file(WHAT, path)?;
+    let bytes = read_file(crate::input::InputKind::Conda, path)?;
     let text = decode(WHAT, path, &bytes)?;
     let docs = YamlLoader::load_from_str(&text).map_err(|e| ManifestError::CondaYaml {
         path: path.to_string(),

@@ -4,36 +4,30 @@
 use std::path::Path;
 
 use super::error::{ManifestError, Result};
+use crate::input::{read_bytes, InputKind, InputProblem};
 
 const WHAT: &str = "requirements file";
 
 /// The logical lines of a requirements file, each with the number of its first line.
 pub fn read_requirements_file(path: &str) -> Result<Vec<(usize, String)>> {
-    let bytes = read_file(WHAT, path)?;
+    let bytes = read_file(InputKind::Requirements, path)?;
     let text = decode(WHAT, path, &bytes)?;
     Ok(logical_lines(&text))
 }
 
-/// Reads a file, with errors that name it.
-pub(crate) fn read_file(what: &'static str, path: &str) -> Result<Vec<u8>> {
-    let p = Path::new(path);
-    if !p.exists() {
-        return Err(ManifestError::NotFound {
+/// Reads a file (bounded, never blocking: see [`crate::input`]), with errors that name it.
+pub(crate) fn read_file(kind: InputKind, path: &str) -> Result<Vec<u8>> {
+    let what = kind.noun();
+    read_bytes(Path::new(path), kind).map_err(|e| match e.problem {
+        InputProblem::NotFound { .. } => ManifestError::NotFound {
             what,
             path: path.to_string(),
-        });
-    }
-    if p.is_dir() {
-        return Err(ManifestError::Unreadable {
+        },
+        problem => ManifestError::Unreadable {
             what,
             path: path.to_string(),
-            reason: "it is a directory, not a file".into(),
-        });
-    }
-    std::fs::read(p).map_err(|e| ManifestError::Unreadable {
-        what,
-        path: path.to_string(),
-        reason: e.to_string(),
+            reason: problem.to_string(),
+        },
     })
 }
 

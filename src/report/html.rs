@@ -2,12 +2,14 @@
 
 use std::fmt::Write;
 
+use super::controls;
 use crate::compare::{Comparison, Severity};
 use super::Tone;
 
 /// Rows shown before the table is cut (the full list is in the JSON).
 const MAX_ROWS: usize = 200;
 
+/// Markup escaped, and controls written as visible escapes (see [`controls`]).
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -17,6 +19,7 @@ fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            c if controls::is_unsafe(c) => controls::push_escaped(&mut out, c),
             c => out.push(c),
         }
     }
@@ -125,5 +128,6 @@ mod tests {
             escape("<b a=\"1\">&'"),
             "&lt;b a=&quot;1&quot;&gt;&amp;&#39;"
         );
+        assert_eq!(escape("a\x1b[2J\nb\u{202e}"), "a\\x1b[2J\\nb\\u202e");
     }
 }

@@ -5,10 +5,12 @@
 //! written, so a revealed secret in a snapshot never reaches a report unless the
 //! comparison itself was asked to reveal values (`CompareOptions::reveal_values`).
 
+pub mod controls;
 pub mod html;
 pub mod json;
 pub mod text;
 
+pub use controls::escape_controls;
 pub use html::to_html;
 pub use json::{redacted_snapshot, shown_snapshot, to_json};
 pub use text::{to_text, TextOptions};

@@ -4,6 +4,7 @@
 
 use std::fmt::Write;
 
+use super::controls::escape_controls;
 use super::json::shown_snapshot;
 use super::{Snapshots, Tone};
 use crate::compare::{
@@ -20,20 +21,41 @@ pub struct TextOptions {
     pub color: bool,
 }
 
+/// Every line of the report goes through [`Out::line`], which writes the characters a
+/// terminal would act on as visible escapes: whatever a node, a snapshot or a package's
+/// metadata holds, it cannot clear the screen or forge a line. The report's own colours
+/// are marked with `mark` (random per report, so no value can spell it) and become ESC
+/// sequences only after that escaping.
 struct Out {
     text: String,
     opts: TextOptions,
+    mark: String,
 }
 
 impl Out {
+    fn new(opts: TextOptions) -> Out {
+        use std::hash::{BuildHasher, RandomState};
+        let nonce = RandomState::new().hash_one(0u8);
+        Out {
+            text: String::new(),
+            opts,
+            mark: format!("\u{FDD0}{nonce:016x}\u{FDD1}"),
+        }
+    }
+
     fn line(&mut self, s: impl AsRef<str>) {
-        self.text.push_str(s.as_ref());
+        let safe = escape_controls(s.as_ref());
+        if self.opts.color {
+            self.text.push_str(&safe.replace(&self.mark, "\x1b["));
+        } else {
+            self.text.push_str(&safe);
+        }
         self.text.push('\n');
     }
 
     fn paint(&self, s: &str, code: &str) -> String {
         if self.opts.color {
-            format!("\x1b[{code}m{s}\x1b[0m")
+            format!("{m}{code}m{s}{m}0m", m = self.mark)
         } else {
             s.to_string()
         }
@@ -76,10 +98,7 @@ impl Out {
 
 /// Renders the text report.
 pub fn to_text(c: &Comparison, snapshots: Snapshots<'_>, opts: TextOptions) -> String {
-    let mut out = Out {
-        text: String::new(),
-        opts,
-    };
+    let mut out = Out::new(opts);
     summary(&mut out, c);
     if let (Some(m), ComparisonKind::Many) = (&c.matrix, c.kind) {
         matrix(
@@ -108,7 +127,10 @@ pub fn to_text(c: &Comparison, snapshots: Snapshots<'_>, opts: TextOptions) -> S
                 out.header(&format!("{title} SNAPSHOT (JSON, {how})"));
                 let json = serde_json::to_string_pretty(&shown_snapshot(s, reveal))
                     .expect("a snapshot serializes");
-                out.line(json);
+                // JSON escapes controls inside strings; its own newlines lay it out.
+                for json_line in json.lines() {
+                    out.line(json_line);
+                }
             }
         }
     }
@@ -579,5 +601,69 @@ fn sections(
     if has(&unreadable) {
         out.header("UNREADABLE entries");
         items(out, findings, unreadable, |f| f.message.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::testutil::*;
+    use crate::compare::{compare_pair, CompareOptions};
+
+    /// No character a terminal acts on, other than the newlines that end the lines and
+    /// (with colour) the ESC of the report's own `ESC[...m` colours.
+    fn raw_controls(text: &str, color: bool) -> Vec<char> {
+        let own = |rest: &str| {
+            ["0m", "1m", "2m", "32m", "33m", "36m", "1;31m"]
+                .iter()
+                .any(|code| rest.starts_with(&format!("[{code}")))
+        };
+        text.char_indices()
+            .filter(|&(i, c)| {
+                c != '\n'
+                    && super::super::controls::is_unsafe(c)
+                    && !(color && c == '\x1b' && own(&text[i + 1..]))
+            })
+            .map(|(_, c)| c)
+            .collect()
+    }
+
+    #[test]
+    fn values_from_a_node_cannot_clear_the_screen_or_forge_a_line() {
+        let hostile = "\x1b[2J\r\nERROR   forged\u{9b}\u{202e}";
+        let local = with_env(
+            with_packages(snapshot(), &[("numpy", "1.26.4")]),
+            &[("PYTHONPATH", "/a")],
+        );
+        let mut remote = with_env(
+            with_packages(snapshot(), &[("numpy", hostile)]),
+            &[("PYTHONPATH", hostile), (hostile, "1")],
+        );
+        remote.python.executable = hostile.to_string();
+        let c = compare_pair(&local, &remote, &CompareOptions::default());
+        let snaps = Snapshots {
+            local: Some(&local),
+            remote: Some(&remote),
+        };
+        for color in [false, true] {
+            let text = to_text(
+                &c,
+                snaps,
+                TextOptions {
+                    show_all: true,
+                    color,
+                },
+            );
+            assert_eq!(raw_controls(&text, color), Vec::<char>::new(), "{text}");
+            assert!(
+                text.contains("\\x1b[2J\\r\\nERROR   forged\\x9b\\u202e"),
+                "{text}"
+            );
+            assert!(!text.lines().any(|l| l.starts_with("ERROR   forged")));
+            assert_eq!(
+                text.contains("\x1b[1m=== PYTHON / PLATFORM ===\x1b[0m"),
+                color
+            );
+        }
     }
 }

@@ -40,6 +40,12 @@ pub enum SnapshotError {
         found: String,
         expected: u32,
     },
+    #[error("{file}: snapshot schema {found:?} is older than this genevars reads (major {expected}); take the snapshot again with this genevars")]
+    OlderMajor {
+        file: String,
+        found: String,
+        expected: u32,
+    },
     /// Well-formed JSON of the right shape whose content breaks a rule the comparison
     /// relies on (normalized, unique package names; known withheld kinds).
     #[error("{file}: invalid snapshot: {message}")]
@@ -82,6 +88,11 @@ pub(crate) fn check_schema_tag(source: &str, found: String) -> Result<(), Snapsh
     let major = version.split('.').next().unwrap_or_default();
     match major.parse::<u32>() {
         Ok(m) if m == SNAPSHOT_SCHEMA_MAJOR => Ok(()),
+        Ok(m) if m < SNAPSHOT_SCHEMA_MAJOR => Err(SnapshotError::OlderMajor {
+            file: source.to_string(),
+            found,
+            expected: SNAPSHOT_SCHEMA_MAJOR,
+        }),
         Ok(_) => Err(SnapshotError::UnknownMajor {
             file: source.to_string(),
             found,
@@ -376,6 +387,7 @@ mod tests {
             (with(&["schema"], json!("genevars.comparison/1")), "is not a genevars snapshot schema"),
             (with(&["schema"], json!("genevars.snapshot/two")), "is not a genevars snapshot schema"),
             (with(&["schema"], json!("genevars.snapshot/2")), "is newer than this genevars reads (major 1); upgrade genevars"),
+            (with(&["schema"], json!("genevars.snapshot/0")), "is older than this genevars reads (major 1)"),
             (with(&["python"], Value::Null), "missing field `python`"),
             (with(&["packages"], json!({"numpy": "1.0"})), "invalid type: map, expected a sequence"),
             (with(&["python", "version_info", "major"], json!("3")), "invalid type: string, expected u32"),

@@ -424,7 +424,7 @@ fn os_bytes(name: &std::ffi::OsStr) -> std::borrow::Cow<'_, [u8]> {
 
 /// Opens a file for reading. Non-blocking, so a FIFO posing as a metadata file reads as
 /// empty instead of hanging the scan; a regular file reads as usual.
-fn open_for_reading(path: &Path) -> io::Result<File> {
+pub(crate) fn open_for_reading(path: &Path) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options.read(true);
     #[cfg(unix)]

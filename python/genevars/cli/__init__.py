@@ -18,6 +18,34 @@ class CliError(Exception):
     """A usage, input or connection problem: printed as one line, exit status 2."""
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with a usage error in one line (what is wrong and where help is), not
+    the whole usage block; its subcommands' parsers are of this class too."""
+
+    def error(self, message: str):  # type: ignore[override]
+        from genevars._io import shown_line
+
+        self.exit(EXIT_INPUT, f"{self.prog}: error: {shown_line(message)} (see {self.prog} --help)\n")
+
+
+#: The longest ``--timeout``: a day (runtime_env setups that install CUDA wheels take
+#: minutes; nothing genevars waits for takes a day).
+MAX_TIMEOUT_SECONDS = 86400.0
+
+
+def seconds(text: str) -> float:
+    """argparse type of ``--timeout``: a finite number of seconds in (0, one day]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value <= MAX_TIMEOUT_SECONDS:  # NaN fails this too
+        raise argparse.ArgumentTypeError(
+            f"must be more than 0 and at most {MAX_TIMEOUT_SECONDS:g} seconds (a day), not {text}"
+        )
+    return value
+
+
 FAIL_ON_CHOICES = ("error", "warning", "never")
 
 

@@ -38,11 +38,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def _pins(spec: str) -> list[str]:
     if spec.startswith("@"):
+        from genevars import GenevarsError
+        from genevars._io import read_input
+
         try:
-            with open(spec[1:], encoding="utf-8") as f:
-                lines = f.read().splitlines()
-        except OSError as exc:
-            raise CliError(f"{spec[1:]}: cannot read manifest pins: {exc.strerror}") from None
+            lines = read_input(spec[1:], "requirements").splitlines()
+        except GenevarsError as exc:
+            raise CliError(f"--manifest: {exc}") from None
         return [ln.split("#", 1)[0].strip() for ln in lines if ln.split("#", 1)[0].strip()]
     return [p.strip() for p in spec.split(",") if p.strip()]
 

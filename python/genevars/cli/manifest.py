@@ -25,13 +25,17 @@ def _load(path: str):
 
 
 def _show(args: argparse.Namespace) -> int:
+    from genevars._io import shown
+
     manifest = _load(args.file)
-    if args.json:
+    if args.json:  # JSON escapes control characters itself
         print(manifest.to_json(reveal_values=args.reveal_values))
     elif args.python:
-        print(manifest.to_python(reveal_values=args.reveal_values), end="")
+        # Inside the code's string literals an escape means the character it replaces,
+        # and a bidi control can no longer reorder how the code reads (Trojan Source).
+        print(shown(manifest.to_python(reveal_values=args.reveal_values)), end="")
     elif args.requirements:
-        print(manifest.to_requirements_txt(reveal_values=args.reveal_values), end="")
+        print(shown(manifest.to_requirements_txt(reveal_values=args.reveal_values)), end="")
     else:
         print(manifest)
     return EXIT_OK
@@ -39,7 +43,9 @@ def _show(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     manifest = _load(args.file)
-    print(f"ok: manifest '{manifest.name}' checksum {manifest.checksum}")
+    from genevars._io import shown_line
+
+    print(shown_line(f"ok: manifest '{manifest.name}' checksum {manifest.checksum}"))
     return EXIT_OK
 
 

@@ -77,12 +77,16 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(payload, indent=2))
     elif not args.output:
         sys.stdout.write(text)
+    # Before the summary on stderr: a reader gone from stdout ends the command here.
+    sys.stdout.flush()
+    from genevars._io import shown_line
+
     print(f"genevars: {result.summary}", file=sys.stderr)
     for pin in result.incompatible_with_target:
-        print(f"genevars: will not install on the target interpreter: {pin}", file=sys.stderr)
+        print(shown_line(f"genevars: will not install on the target interpreter: {pin}"), file=sys.stderr)
     if result.unresolved_imports:
         print(
-            "genevars: no installed distribution provides: " + ", ".join(result.unresolved_imports),
+            shown_line("genevars: no installed distribution provides: " + ", ".join(result.unresolved_imports)),
             file=sys.stderr,
         )
     return EXIT_OK

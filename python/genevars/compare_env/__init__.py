@@ -28,7 +28,7 @@ import sys
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Sequence, TextIO, Union
 
 from genevars import _core
-from genevars.cli import FAIL_ON_CHOICES, CliError, add_fail_on, exit_status
+from genevars.cli import FAIL_ON_CHOICES, CliError, add_fail_on, exit_status, seconds
 
 if TYPE_CHECKING:
     from genevars._compare import ComparisonResult
@@ -287,11 +287,12 @@ def _parse_runtime_env(text: Optional[str]) -> Optional[Dict[str, Any]]:
     if text.startswith("@"):
         path = text[1:]
         source = f"--runtime-env file {path}"
+        from genevars._io import read_input
+
         try:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
-        except OSError as exc:
-            raise CliError(f"{source}: cannot read it ({exc.strerror}); pass an existing JSON file") from None
+            text = read_input(path, "runtime_env")
+        except _core.GenevarsError as exc:
+            raise CliError(f"--runtime-env: {exc}") from None
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -329,7 +330,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the comparison JSON instead of the report")
     add_fail_on(parser)
-    parser.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="per-node timeout (default 60)")
+    parser.add_argument(
+        "--timeout",
+        type=seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="per-node timeout, more than 0 and at most a day (default 60)",
+    )
     parser.add_argument(
         "--runtime-env", default=None, metavar="JSON|@FILE", help="runtime_env applied to the probe tasks"
     )
@@ -348,8 +355,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run a comparison for parsed CLI arguments; return the exit status."""
-    if not args.timeout > 0:
-        raise CliError(f"--timeout: must be a positive number of seconds, not {args.timeout:g}")
     runtime_env = _parse_runtime_env(args.runtime_env)
     nodes = _parse_nodes(args.nodes)
     manifest = None
@@ -429,7 +434,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """``python -m genevars.compare_env``, the same command as ``genevars compare``.
 
     Exit status: 0 clean, 1 findings at or above ``--fail-on``, 2 usage, input or
-    connection error (one line on stderr).
+    connection error (one line on stderr), 141 when the reader of stdout went away.
     """
     from genevars.__main__ import main as genevars_main
 
