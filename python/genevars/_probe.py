@@ -552,10 +552,14 @@ def read_header_block(path: str) -> bytes:
 
 
 def _read_header_block_fd(fd: int) -> bytes:
+    return _read_header_block_with(lambda size: os.read(fd, size))
+
+
+def _read_header_block_with(read) -> bytes:
     buf = bytearray()
     searched = 0
     while True:
-        chunk = os.read(fd, _CHUNK)
+        chunk = read(_CHUNK)
         if not chunk:
             return bytes(buf)
         buf += chunk
@@ -671,7 +675,12 @@ def _file_name(path: str) -> str:
 
 def _layout(name: bytes) -> str | None:
     lowered = name.lower()
-    for suffix, layout in ((b".dist-info", "dist-info"), (b".egg-info", "egg-info"), (b".egg", "egg")):
+    for suffix, layout in (
+        (b".dist-info", "dist-info"),
+        (b".egg-info", "egg-info"),
+        (b".egg", "egg"),
+        (b".egg-link", "egg-link"),
+    ):
         if len(lowered) > len(suffix) and lowered.endswith(suffix):
             return layout
     return None
@@ -813,6 +822,9 @@ class _Scanner:
         self.seen_entries = set()
         self.seen_dirs = set()
         self.seen_eggs = set()
+        # Project directories named by .egg-link files (layouts.rs): scanned after the path.
+        self.egg_links = []
+        self.develop_dirs = set()
 
     def record(self, path: str, reason: str) -> None:
         self.unreadable.append({"path": _text(path), "reason": reason})
@@ -832,6 +844,9 @@ class _Scanner:
         if resolved in self.seen_dirs:
             return None
         self.seen_dirs.add(resolved)
+        is_egg = _layout(os.fsencode(_file_name(root))) == "egg"
+        if stat.S_ISREG(st.st_mode) and is_egg:
+            return self.read_egg(entry, root)
         if stat.S_ISREG(st.st_mode):
             if _is_zip(root):
                 reason = (
@@ -842,7 +857,7 @@ class _Scanner:
             return self.record(entry, reason)
         if not stat.S_ISDIR(st.st_mode):
             return self.record(entry, "path entry is not a directory")
-        if _layout(os.fsencode(_file_name(root))) == "egg":
+        if is_egg:
             return self.read_egg(entry, root)
         try:
             names = os.listdir(root)
@@ -855,15 +870,39 @@ class _Scanner:
             if layout is not None:
                 children.append((raw, name, layout))
         children.sort()
+        # Added once all are read, so that two metadata folders of one name settle.
+        found = []
         for _raw, name, layout in children:
             path = os.path.join(root, name)
             if layout == "dist-info":
-                self.read_dist_info(entry, path)
+                package = self.read_dist_info(entry, path)
             elif layout == "egg-info":
-                self.read_egg_info(entry, path)
+                package = self.read_egg_info(entry, path)
+            elif layout == "egg-link":
+                package = self.read_egg_link(path)
             else:
-                self.read_egg(entry, path)
+                package = self.read_egg(entry, path, add=False)
+            if package is not None:
+                found.append(package)
+        for package in _settle_same_directory(root, found):
+            self.add(package)
         return None
+
+    def read_egg_link(self, link: str) -> None:
+        target = _read_egg_link(link)
+        if isinstance(target, _Reason):
+            return self.record(link, target)
+        self.develop_dirs.add(os.path.realpath(target))
+        self.egg_links.append(target)
+        return None
+
+    def mark_develop_installs(self) -> None:
+        for package in self.packages:
+            if package["kind"] != "egg-info" or package["direct_url"] is not None:
+                continue
+            folder = os.path.dirname(package["metadata_path"])
+            if os.path.realpath(folder) in self.develop_dirs or _is_project_dir(folder):
+                package["direct_url"] = {"url": "file://" + folder, "editable": True, "kind": "dir"}
 
     def read_dist_info(self, location: str, path: str) -> None:
         try:
@@ -880,7 +919,7 @@ class _Scanner:
             self.record(
                 path, "direct_url.json is not valid PEP 610 JSON; the origin is not recorded"
             )
-        return self.add(package)
+        return package
 
     def read_egg_info(self, location: str, path: str) -> None:
         file = os.path.join(path, "PKG-INFO") if os.path.isdir(path) else path
@@ -888,35 +927,36 @@ class _Scanner:
             block = _read_metadata_file(file, "PKG-INFO", ".egg-info")
         except MetadataError as e:
             return self.record(path, str(e))
-        package = self.parse(location, path, "egg-info", "PKG-INFO", block)
-        if package is not None:
-            self.add(package)
-        return None
+        return self.parse(location, path, "egg-info", "PKG-INFO", block)
 
-    def read_egg(self, location: str, egg: str) -> None:
+    def read_egg(self, location: str, egg: str, add: bool = True):
+        """An .egg directory or zipped .egg file, read once however it is reached; added
+        at once, or returned (``add=False``)."""
         try:
             st = os.stat(egg)
         except OSError as e:
             return self.record(egg, "cannot read .egg: %s" % _describe(e))
-        if not stat.S_ISDIR(st.st_mode):
-            return self.record(
-                egg, "zipped .egg; distributions inside zip archives are not scanned"
-            )
         resolved = os.path.realpath(egg)
         if resolved in self.seen_eggs:
             return None
         self.seen_eggs.add(resolved)
         info = os.path.join(egg, "EGG-INFO")
         try:
-            block = _read_metadata_file(
-                os.path.join(info, "PKG-INFO"), "EGG-INFO/PKG-INFO", ".egg"
-            )
+            if stat.S_ISDIR(st.st_mode):
+                block = _read_metadata_file(
+                    os.path.join(info, "PKG-INFO"), "EGG-INFO/PKG-INFO", ".egg"
+                )
+            else:
+                block = _read_zipped_pkg_info(egg)
         except MetadataError as e:
             return self.record(info, str(e))
+        except _ZippedEggError as e:
+            return self.record(egg, str(e))
         package = self.parse(location, info, "egg", "EGG-INFO/PKG-INFO", block)
-        if package is not None:
+        if package is not None and add:
             self.add(package)
-        return None
+            return None
+        return package
 
     def parse(self, location: str, metadata_path: str, kind: str, label: str, block: bytes):
         try:
@@ -951,17 +991,152 @@ class _Scanner:
             self.packages.append(package)
             return
         shadowed = self.packages[winner].setdefault("shadowed", [])
-        shadowed.append(
-            {
-                "version": package["version"],
-                "location": package["location"],
-                "metadata_path": package["metadata_path"],
-            }
-        )
+        shadowed.append(_copy(package))
 
     def finish(self) -> dict:
+        # What .egg-link files name is on sys.path through easy-install.pth.
+        targets, self.egg_links = self.egg_links, []
+        for target in targets:
+            self.scan_entry(target)
+        self.mark_develop_installs()
         self.packages.sort(key=lambda p: p["name"].encode("utf-8"))
         return {"packages": self.packages, "unreadable": self.unreadable}
+
+
+def _copy(package: dict) -> dict:
+    return {
+        "version": package["version"],
+        "location": package["location"],
+        "metadata_path": package["metadata_path"],
+    }
+
+
+# --- layouts (layouts.rs): legacy editable installs, zipped eggs, two metadata folders
+
+_EGG_LINK_LIMIT = 64 * 1024
+_RECORD_LIMIT = 16 << 20
+_PROJECT_FILES = ("setup.py", "setup.cfg", "pyproject.toml")
+
+
+class _Reason(str):
+    """Why something could not be read (a value, not an exception)."""
+
+
+class _ZippedEggError(Exception):
+    pass
+
+
+def _read_egg_link(link: str):
+    """The project directory an .egg-link names, or a _Reason."""
+    try:
+        with open(link, "rb") as f:
+            text = f.read(_EGG_LINK_LIMIT)
+    except OSError:
+        return _Reason("cannot read .egg-link")
+    first = text.decode("utf-8", "replace").split("\n", 1)[0].strip()
+    if not first:
+        return _Reason(".egg-link names no project directory")
+    if os.path.isabs(first):
+        return first
+    return os.path.join(os.path.dirname(link), first)
+
+
+def _is_project_dir(folder: str) -> bool:
+    return any(os.path.isfile(os.path.join(folder, f)) for f in _PROJECT_FILES)
+
+
+def _read_zipped_pkg_info(egg: str) -> bytes:
+    import zipfile
+
+    try:
+        source = open(egg, "rb")
+    except OSError as e:
+        raise _ZippedEggError("cannot read .egg: %s" % _describe(e)) from None
+    try:
+        archive = zipfile.ZipFile(source)
+    except Exception:
+        source.close()
+        raise _ZippedEggError("zipped .egg is not a readable zip archive") from None
+    with source, archive:
+        try:
+            info = archive.getinfo("EGG-INFO/PKG-INFO")
+        except KeyError:
+            raise MetadataError("no EGG-INFO/PKG-INFO file") from None
+        try:
+            with archive.open(info) as member:
+                return _read_header_block_with(member.read)
+        except _HeaderBlockTooLong:
+            raise _ZippedEggError("EGG-INFO/PKG-INFO header block is longer than 1 MiB") from None
+        except Exception:
+            raise _ZippedEggError("cannot read EGG-INFO/PKG-INFO inside the zipped .egg") from None
+
+
+def _settle_same_directory(folder: str, packages: list) -> list:
+    """One package per name among those read from one directory (settle_same_directory)."""
+    groups = {}
+    for package in packages:
+        groups.setdefault(package["name"], []).append(package)
+    return [_settle(folder, group) for group in groups.values()]
+
+
+def _settle(folder: str, group: list) -> dict:
+    if len(group) == 1:
+        return group[0]
+    scores = [_record_score(folder, p["metadata_path"]) for p in group]
+    winner = _certain_winner(scores)
+    kept = group.pop(0 if winner is None else winner)
+    kept["same_directory"] = [_copy(p) for p in group]
+    if winner is None:
+        kept["version_uncertain"] = True
+    return kept
+
+
+def _certain_winner(scores: list):
+    def better(s, t) -> bool:
+        return s[0] * t[1] > t[0] * s[1]
+
+    best = None
+    for i, score in enumerate(scores):
+        if score is not None and (best is None or better(score, scores[best])):
+            best = i
+    if best is None:
+        return None
+    score = scores[best]
+    unique = all(i == best or s is None or better(score, s) for i, s in enumerate(scores))
+    full = score[0] == score[1]
+    all_known = all(s is not None for s in scores)
+    return best if score[0] > 0 and unique and (all_known or full) else None
+
+
+def _record_score(folder: str, metadata_path: str):
+    try:
+        with open(os.path.join(metadata_path, "RECORD"), "rb") as f:
+            text = f.read(_RECORD_LIMIT)
+    except OSError:
+        return None
+    matching = total = 0
+    for line in text.decode("utf-8", "replace").split("\n"):
+        fields = line[:-1].rsplit(",", 2) if line.endswith("\r") else line.rsplit(",", 2)
+        if len(fields) != 3:
+            continue
+        path, _hash, size = fields
+        digits = size.strip()
+        digits = digits[1:] if digits.startswith("+") else digits
+        if not (digits.isascii() and digits.isdigit()):
+            continue
+        size = int(digits)
+        if len(path) >= 2 and path.startswith('"') and path.endswith('"'):
+            path = path[1:-1]
+        if ".dist-info/" in path or "__pycache__/" in path:
+            continue
+        total += 1
+        try:
+            st = os.stat(os.path.join(folder, path))
+        except (OSError, ValueError):
+            continue
+        if stat.S_ISREG(st.st_mode) and st.st_size == size:
+            matching += 1
+    return (matching, total) if total else None
 
 
 def scan_paths(paths: list, rules: dict | None = None) -> dict:

@@ -736,6 +736,56 @@ pub(crate) fn unreadable_set(s: &Snapshot) -> HashSet<(&str, &str)> {
         .collect()
 }
 
+/// Two metadata folders of one name in one directory (`pip install --target --upgrade`
+/// leaves the old one): which version is installed is told by RECORD, or uncertain.
+fn same_directory_findings(s: &Snapshot, is_local: bool, side: &str, out: &mut Vec<Finding>) {
+    let k = knowledge();
+    for p in s.packages.iter().filter(|p| !p.same_directory.is_empty()) {
+        let name = normalized(&p.name);
+        let mut versions = vec![p.version.as_str()];
+        versions.extend(p.same_directory.iter().map(|c| c.version.as_str()));
+        let count = match versions.len() {
+            2 => "two".to_string(),
+            3 => "three".to_string(),
+            n => n.to_string(),
+        };
+        let which = if p.version_uncertain {
+            format!(
+                "which one's files are on disk is uncertain (RECORD cannot tell); {} is assumed",
+                p.version
+            )
+        } else {
+            format!("the files on disk are {}'s (by RECORD)", p.version)
+        };
+        let message = format!(
+            "{} has {count} metadata folders in {} {side}: {}; {which}",
+            p.display_name,
+            p.location,
+            versions.join(" and ")
+        );
+        let vars = HintVars {
+            name: &name,
+            local: &p.version,
+            remote: versions.last().copied().unwrap_or_default(),
+        };
+        let severity = k.severity(Table::Other, "same_directory");
+        let f = finding(
+            severity,
+            Category::Package,
+            &name,
+            "same_directory",
+            message,
+        )
+        .hint(k.hint("same_directory", vars));
+        let value = format!("{} (also {})", p.version, versions[1..].join(", "));
+        out.push(if is_local {
+            f.values(Some(value), None)
+        } else {
+            f.values(None, Some(value))
+        });
+    }
+}
+
 /// Findings about one snapshot alone: shadowed copies whose version differs from the one
 /// imported, and entries the scanner could not read (skipping those in `already`).
 /// `is_local` says which value field the finding fills; `side` is how messages name it.
@@ -792,6 +842,7 @@ pub(crate) fn side_findings(
             ));
         }
     }
+    same_directory_findings(s, is_local, side, out);
     let severity = k.severity(Table::Other, "unreadable");
     for u in &s.unreadable {
         if already.contains(&(u.path.as_str(), u.reason.as_str())) {

@@ -71,6 +71,8 @@ pub(crate) fn package(name: &str, version: &str) -> Package {
         provides_extra: Vec::new(),
         requires_python: None,
         shadowed: Vec::new(),
+        same_directory: Vec::new(),
+        version_uncertain: false,
     }
 }
 

@@ -310,6 +310,18 @@ pub struct Package {
     /// Later copies of the same name on sys.path, which `import` never loads.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shadowed: Vec<ShadowedCopy>,
+    /// Other metadata folders of the same name in the same directory as this one (left by
+    /// `pip install --target --upgrade`): the files on disk belong to one of them only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub same_directory: Vec<ShadowedCopy>,
+    /// Set when `same_directory` is not empty and the RECORD files could not tell which
+    /// folder's files are on disk: `version` is then a guess.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub version_uncertain: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !value
 }
 
 /// PEP 610 origin of a distribution installed from a URL, a directory or a VCS.
