@@ -267,6 +267,9 @@ def snapshot_env(
     python: PathLike | None = None,
     reveal_values: bool = False,
     fingerprint_key: bytes | str | None = None,
+    as_tree: bool = False,
+    python_version: str | None = None,
+    platform: str | None = None,
 ) -> Snapshot:
     """Snapshot this interpreter (or another one) now.
 
@@ -277,6 +280,12 @@ def snapshot_env(
     (bytes or hex) withheld values carry a keyed fingerprint, so that two snapshots taken
     with the same key tell whether a secret differs without storing it.
 
+    ``as_tree=True`` (what ``genevars snapshot --path`` does) records the Python and
+    platform of the ``paths`` tree instead of this interpreter's: told from the paths
+    (``lib/python3.12/``) and the ABI tags of compiled modules and wheels, else from
+    ``python_version`` (``"3.12"``) and ``platform`` (``"linux-x86_64"``), else unknown.
+    Giving either of those implies ``as_tree``. Raises ValueError for a malformed one.
+
         >>> snap = snapshot_env()
         >>> snap.created_by["scanner"]
         'native'
@@ -284,6 +293,16 @@ def snapshot_env(
     """
     key = _fingerprint_key(fingerprint_key)
     scan_paths = [os.fspath(p) for p in paths] if paths is not None else None
+    if as_tree or python_version or platform:
+        if scan_paths is None or python is not None:
+            raise ValueError("as_tree, python_version and platform describe a paths= tree scanned without python=")
+        from genevars import _tree
+
+        _tree.TreeOptions(python_version, platform)  # checked before the scan
+        snap = take(scan_paths, None, reveal_values=reveal_values, key=key)
+        data = snap.to_dict()
+        data.update(_tree.apply(data, scan_paths, python_version, platform))
+        return Snapshot._of(data)
     if python is None:
         return take(scan_paths, None, reveal_values=reveal_values, key=key)
     from genevars._interpreter import InterpreterDescription

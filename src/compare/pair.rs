@@ -131,6 +131,11 @@ fn interpreter(
     out: &mut Vec<Finding>,
 ) {
     let (lp, rp) = (&l.python, &r.python);
+    if unknown_side(k, &lp.inferred, &rp.inferred, Category::Python, sides, out) {
+        return;
+    }
+    // An inferred Python is known to its minor version only.
+    let minor_only = lp.inferred.is_some() || rp.inferred.is_some();
     let (lv, rv) = (&lp.version_info, &rp.version_info);
     let mut push = |code: &str, subject: &str, what: &str, lval: String, rval: String| {
         let vars = HintVars {
@@ -148,7 +153,11 @@ fn interpreter(
         .hint(k.hint(code, vars));
         out.push(f.values(Some(lval), Some(rval)));
     };
-    if lp.implementation != rp.implementation {
+    let told = |i: &str| i != "unknown";
+    if lp.implementation != rp.implementation
+        && told(&lp.implementation)
+        && told(&rp.implementation)
+    {
         push(
             "python.implementation",
             "python.implementation",
@@ -159,6 +168,8 @@ fn interpreter(
     }
     let code = if (lv.major, lv.minor) != (rv.major, rv.minor) {
         Some("python.minor")
+    } else if minor_only {
+        None
     } else if lv.micro != rv.micro {
         Some("python.patch")
     } else if (&lv.releaselevel, lv.serial) != (&rv.releaselevel, rv.serial) {
@@ -172,7 +183,11 @@ fn interpreter(
             "python.patch" => "Python patch version differs",
             _ => "Python release level differs",
         };
-        push(code, "python.version", what, lv.dotted(), rv.dotted());
+        let shown = |p: &crate::snapshot::PythonInfo| match &p.inferred {
+            Some(_) => format!("{}.{}", p.version_info.major, p.version_info.minor),
+            None => p.version_info.dotted(),
+        };
+        push(code, "python.version", what, shown(lp), shown(rp));
     } else if !lp.abi_tag.is_empty() && !rp.abi_tag.is_empty() && lp.abi_tag != rp.abi_tag {
         push(
             "python.abi",
@@ -193,8 +208,61 @@ fn canonical_machine(machine: &str) -> String {
     }
 }
 
+/// When a side's Python or platform could not be told (`snapshot --path` of a tree with no
+/// evidence), one finding saying it was not compared; true when that is so.
+fn unknown_side(
+    k: &Knowledge,
+    local: &Option<crate::snapshot::Inferred>,
+    remote: &Option<crate::snapshot::Inferred>,
+    category: Category,
+    sides: Sides<'_>,
+    out: &mut Vec<Finding>,
+) -> bool {
+    use crate::snapshot::Inferred;
+    let what = category.as_str();
+    let (l, r) = (Inferred::is_unknown(local), Inferred::is_unknown(remote));
+    if !l && !r {
+        return false;
+    }
+    let which = match (l, r) {
+        (true, true) => format!("{} and {}", sides.local, sides.remote),
+        (true, false) => sides.local.to_string(),
+        _ => sides.remote.to_string(),
+    };
+    let code = format!("{what}.unknown");
+    let option = if what == "python" {
+        "--python-version"
+    } else {
+        "--platform"
+    };
+    let named = if what == "python" { "Python" } else { what };
+    let message = format!(
+        "the {named} {which} is unknown (a --path scan found no evidence of it), so it was not compared: take that snapshot with --python EXE, or say it with {option}"
+    );
+    let shown = |unknown: bool| if unknown { "unknown" } else { "known" }.to_string();
+    let f = finding(
+        k.severity(Table::Other, &code),
+        category,
+        what,
+        &code,
+        message,
+    );
+    out.push(f.values(Some(shown(l)), Some(shown(r))));
+    true
+}
+
 fn platform(k: &Knowledge, l: &Snapshot, r: &Snapshot, sides: Sides<'_>, out: &mut Vec<Finding>) {
     let (lp, rp) = (&l.platform, &r.platform);
+    if unknown_side(
+        k,
+        &lp.inferred,
+        &rp.inferred,
+        Category::Platform,
+        sides,
+        out,
+    ) {
+        return;
+    }
     let mut checks: Vec<(&str, &str, String, String)> = Vec::new();
     if lp.system != rp.system {
         checks.push((

@@ -21,6 +21,7 @@ pub(crate) fn snapshot() -> Snapshot {
             implementation: "CPython".into(),
             executable: "/usr/bin/python3".into(),
             abi_tag: "cp311".into(),
+            inferred: None,
         },
         platform: PlatformInfo {
             system: "Linux".into(),
@@ -31,6 +32,7 @@ pub(crate) fn snapshot() -> Snapshot {
                 family: "glibc".into(),
                 version: "2.35".into(),
             }),
+            inferred: None,
         },
         markers: Markers {
             implementation_name: "cpython".into(),

@@ -79,6 +79,28 @@ pub struct PythonInfo {
     /// The interpreter's ABI tag, e.g. `cp311`.
     #[serde(default)]
     pub abi_tag: String,
+    /// Set when the interpreter was not asked (`snapshot --path` of another tree): how its
+    /// Python was told. Absent when the interpreter described itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inferred: Option<Inferred>,
+}
+
+/// How a fact of a tree scanned without its interpreter was told.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inferred {
+    /// The evidence, in words: `path lib/python3.12`, `ABI tags cp312`, `--python-version`.
+    pub from: String,
+    /// False when nothing told it: the values are then placeholders (`unknown`) and
+    /// comparisons say they cannot compare it. When true, only what the evidence gives is
+    /// known (major.minor of Python; system and machine of the platform).
+    pub known: bool,
+}
+
+impl Inferred {
+    /// Whether `inferred` says the fact is unknown.
+    pub fn is_unknown(inferred: &Option<Inferred>) -> bool {
+        inferred.as_ref().is_some_and(|i| !i.known)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,6 +142,9 @@ pub struct PlatformInfo {
     pub processor: String,
     #[serde(default)]
     pub libc: Option<Libc>,
+    /// As [`PythonInfo::inferred`], for the platform.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inferred: Option<Inferred>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
