@@ -448,7 +448,7 @@ fn version_finding(
             )),
         ),
         None => (
-            k.severity(table, code),
+            k.package_severity(name, table, code),
             format!(
                 "{} {}: {}",
                 lp.display_name,
@@ -532,6 +532,7 @@ fn env(
     out: &mut Vec<Finding>,
 ) -> EnvDiffs {
     let mut diffs = EnvDiffs::default();
+    let start = out.len();
     let mut li = l
         .env
         .iter()
@@ -564,6 +565,15 @@ fn env(
                 let (key, rv) = ri.next().unwrap();
                 diffs.only_remote.push(key.clone());
                 out.push(env_one_side(k, key, rv, false, opts.reveal_values, sides));
+            }
+        }
+    }
+    // Variables asked for by prefix (`--env-prefix RAY`) are shown, Ray's and the
+    // session's included: the user named them.
+    if opts.env_prefix.as_deref().is_some_and(|p| !p.is_empty()) {
+        for f in &mut out[start..] {
+            if f.severity == Severity::Expected {
+                f.severity = Severity::Info;
             }
         }
     }
@@ -902,12 +912,10 @@ pub(crate) fn side_findings(
                     ""
                 }
             );
-            let f = finding(severity, Category::Package, &name, "shadowed", message)
+            let mut f = finding(severity, Category::Package, &name, "shadowed", message)
                 .hint(k.hint("shadowed", vars));
-            out.push(place(
-                f,
-                format!("{} (shadows {})", p.version, copy.version),
-            ));
+            f.shadowed = vec![copy.clone()];
+            out.push(place(f, p.version.clone()));
         }
     }
     same_directory_findings(s, is_local, side, out);
