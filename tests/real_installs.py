@@ -23,6 +23,7 @@ def make_wheel(
     *,
     extra_metadata: str = "",
     tag: str = "py3-none-any",
+    top_level: bool = True,
 ) -> Path:
     """A valid wheel (METADATA, WHEEL, RECORD with hashes) holding ``files``."""
     dist = name.replace("-", "_")
@@ -32,7 +33,8 @@ def make_wheel(
     entries[f"{info}/METADATA"] = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{extra_metadata}\n"
     entries[f"{info}/WHEEL"] = f"Wheel-Version: 1.0\nGenerator: genevars-tests\nRoot-Is-Purelib: true\nTag: {tag}\n"
     top = sorted({f.split("/")[0] for f in files if "/" in f})
-    entries[f"{info}/top_level.txt"] = "".join(t + "\n" for t in top)
+    if top_level:
+        entries[f"{info}/top_level.txt"] = "".join(t + "\n" for t in top)
     record = []
     for entry, content in entries.items():
         digest = base64.urlsafe_b64encode(hashlib.sha256(content.encode()).digest()).rstrip(b"=")

@@ -126,3 +126,25 @@ def test_shadowed_copies_have_a_field_of_their_own(tmp_path: Path) -> None:
     assert (f["local"], f["remote"]) == ("24.2.0", None)
     assert f["shadowed"] == [{"version": "23.2.0", "location": str(second),
                               "metadata_path": str(second / "attrs-23.2.0.dist-info")}]
+
+
+def test_hints_name_what_code_imports(tmp_path: Path) -> None:
+    """Installed for real: one wheel with top_level.txt, one without (RECORD says it)."""
+    import sys
+
+    from real_installs import make_wheel, pip
+
+    wheels, target = tmp_path / "wheels", tmp_path / "site"
+    pip(Path(sys.executable), "install", "--target", str(target),
+        str(make_wheel(wheels, "PyFakeYAML", "6.0.1", {"fakeyaml/__init__.py": "", "_fakeyaml.py": ""})),
+        str(make_wheel(wheels, "fakegrpcio", "1.60.0", {"fakegrpc/__init__.py": ""}, top_level=False)),
+        str(make_wheel(wheels, "plainname", "1.0", {"plainname/__init__.py": ""})))
+    local = genevars.snapshot_env(paths=[str(target)])
+    names = {p["name"]: p.get("import_names") for p in local.distributions}
+    assert names == {"pyfakeyaml": ["fakeyaml"], "fakegrpcio": ["fakegrpc"], "plainname": ["plainname"]}
+    remote = genevars.snapshot_env(paths=[str(tmp_path / "empty")])
+    hints = {f["subject"]: f["hint"] for f in compare_snapshots(local, remote).to_dict()["findings"]
+             if f["code"] == "only_local"}
+    assert hints["pyfakeyaml"].endswith("(code imports it as: import fakeyaml)")
+    assert hints["fakegrpcio"].endswith("(code imports it as: import fakegrpc)")
+    assert "code imports it as" not in hints["plainname"], "nothing to add when the names agree"

@@ -257,3 +257,19 @@ def test_the_real_debian_dist_packages_are_never_pinned(tmp_path: Path) -> None:
         p["name"] for p in local.distributions if not p.get("installer") or p["installer"] == "debian"
     }
     assert os_owned and not (pinned & os_owned), pinned & os_owned
+
+
+@scanners
+def test_fifos_in_the_new_layout_files_never_hang(scan, tmp_path: Path) -> None:
+    import os
+
+    folder = dist_info(tmp_path, "a", "1")
+    os.mkfifo(folder / "top_level.txt")
+    os.mkfifo(folder / "RECORD")
+    os.mkfifo(tmp_path / "x.egg-link")
+    os.mkfifo(tmp_path / "z-1.egg")
+    dist_info(tmp_path, "a", "2")
+    result = scan([tmp_path])
+    assert by_name(result)["a"]["version_uncertain"] is True
+    assert ("%s" % (tmp_path / "x.egg-link"), ".egg-link names no project directory") in reasons(result)
+    assert ("%s" % (tmp_path / "z-1.egg"), "zipped .egg is not a readable zip archive") in reasons(result)

@@ -913,6 +913,9 @@ class _Scanner:
         if package is None:
             return None
         package["installer"] = _read_one_line_file(os.path.join(path, "INSTALLER"))
+        names = _import_names(os.path.join(path, "top_level.txt"), os.path.join(path, "RECORD"))
+        if names:
+            package["import_names"] = names
         try:
             package["direct_url"] = _read_direct_url(os.path.join(path, "direct_url.json"), self.rules)
         except _Malformed:
@@ -927,7 +930,12 @@ class _Scanner:
             block = _read_metadata_file(file, "PKG-INFO", ".egg-info")
         except MetadataError as e:
             return self.record(path, str(e))
-        return self.parse(location, path, "egg-info", "PKG-INFO", block)
+        package = self.parse(location, path, "egg-info", "PKG-INFO", block)
+        if package is not None and file != path:
+            names = _import_names(os.path.join(path, "top_level.txt"), None)
+            if names:
+                package["import_names"] = names
+        return package
 
     def read_egg(self, location: str, egg: str, add: bool = True):
         """An .egg directory or zipped .egg file, read once however it is reached; added
@@ -1026,12 +1034,32 @@ class _ZippedEggError(Exception):
     pass
 
 
+def _read_small(path: str, limit: int) -> bytes | None:
+    """At most ``limit`` bytes of a file, or None when it cannot be read (non-blocking: a
+    FIFO fails, never hangs)."""
+    try:
+        fd = _open_for_reading(path)
+    except OSError:
+        return None
+    try:
+        chunks, size = [], 0
+        while size < limit:
+            chunk = os.read(fd, min(_CHUNK * 8, limit - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 def _read_egg_link(link: str):
     """The project directory an .egg-link names, or a _Reason."""
-    try:
-        with open(link, "rb") as f:
-            text = f.read(_EGG_LINK_LIMIT)
-    except OSError:
+    text = _read_small(link, _EGG_LINK_LIMIT)
+    if text is None:
         return _Reason("cannot read .egg-link")
     first = text.decode("utf-8", "replace").split("\n", 1)[0].strip()
     if not first:
@@ -1049,10 +1077,12 @@ def _read_zipped_pkg_info(egg: str) -> bytes:
     import zipfile
 
     try:
-        source = open(egg, "rb")
+        source = os.fdopen(_open_for_reading(egg), "rb")
     except OSError as e:
         raise _ZippedEggError("cannot read .egg: %s" % _describe(e)) from None
     try:
+        if not _is_regular(source.fileno()):
+            raise OSError("not a regular file")  # a FIFO or device: never read it
         archive = zipfile.ZipFile(source)
     except Exception:
         source.close()
@@ -1069,6 +1099,59 @@ def _read_zipped_pkg_info(egg: str) -> bytes:
             raise _ZippedEggError("EGG-INFO/PKG-INFO header block is longer than 1 MiB") from None
         except Exception:
             raise _ZippedEggError("cannot read EGG-INFO/PKG-INFO inside the zipped .egg") from None
+
+
+_TOP_LEVEL_LIMIT = 64 * 1024
+_RECORD_NAMES_LIMIT = 256 * 1024
+_IMPORT_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def _import_names(top_level: str, record: str | None) -> list:
+    """What code imports a distribution as (layouts.rs import_names)."""
+    names = []
+
+    def push(name: str) -> None:
+        if name and all(_IMPORT_PART.match(p) for p in name.split(".")) and name not in names:
+            names.append(name)
+
+    text = _read_small(top_level, _TOP_LEVEL_LIMIT)
+    if text is not None:
+        for line in _rust_lines(text.decode("utf-8", "replace")):
+            push(line.strip().replace("/", "."))
+    elif record is not None:
+        text = _read_small(record, _RECORD_NAMES_LIMIT) or b""
+        for line in _rust_lines(text.decode("utf-8", "replace")):
+            name = _record_module(line)
+            if name is not None:
+                push(name)
+    if any(not n.startswith("_") for n in names):
+        names = [n for n in names if not n.startswith("_")]
+    return names
+
+
+def _rust_lines(text: str) -> list:
+    """Lines as Rust's str::lines() splits them (\n, and a \r before it)."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [l[:-1] if l.endswith("\r") else l for l in lines]
+
+
+def _record_module(line: str):
+    fields = line.rsplit(",", 2)
+    if len(fields) != 3:
+        return None
+    path = fields[0].strip('"')
+    if "/" in path:
+        first = path.split("/", 1)[0]
+        if first.endswith((".dist-info", ".data")) or first in ("__pycache__", ".."):
+            return None
+        return first
+    if path.endswith(".py"):
+        return path[:-3]
+    if path.endswith((".so", ".pyd")):
+        return path.split(".", 1)[0]
+    return None
 
 
 def _settle_same_directory(folder: str, packages: list) -> list:
@@ -1109,10 +1192,8 @@ def _certain_winner(scores: list):
 
 
 def _record_score(folder: str, metadata_path: str):
-    try:
-        with open(os.path.join(metadata_path, "RECORD"), "rb") as f:
-            text = f.read(_RECORD_LIMIT)
-    except OSError:
+    text = _read_small(os.path.join(metadata_path, "RECORD"), _RECORD_LIMIT)
+    if text is None:
         return None
     matching = total = 0
     for line in text.decode("utf-8", "replace").split("\n"):

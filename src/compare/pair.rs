@@ -371,7 +371,7 @@ fn packages(
             let hint = if vendored {
                 None
             } else {
-                k.hint("only_local", vars)
+                with_imports(k.hint("only_local", vars), name, lp)
             };
             out.push(
                 finding(severity, Category::Package, name, "only_local", message)
@@ -417,6 +417,18 @@ fn packages(
     diffs.only_remote.sort_unstable();
     diffs.version_mismatch.sort_unstable();
     diffs
+}
+
+/// A package hint that also says what code imports, where that is not the distribution's
+/// name (PyYAML is `import yaml`, grpcio `import grpc`): the name in a traceback.
+fn with_imports(hint: Option<String>, name: &str, package: &Package) -> Option<String> {
+    let guessed = name.replace('-', "_");
+    let names = &package.import_names;
+    if names.is_empty() || (names.len() == 1 && names[0].eq_ignore_ascii_case(&guessed)) {
+        return hint;
+    }
+    let shown: Vec<String> = names.iter().map(|n| format!("import {n}")).collect();
+    hint.map(|h| format!("{h} (code imports it as: {})", shown.join(", ")))
 }
 
 fn version_finding(
@@ -465,8 +477,9 @@ fn version_finding(
         severity = Severity::Expected;
         message.push_str(" (one copy is vendored by Ray)");
     }
+    let imports_from = if lp.import_names.is_empty() { rp } else { lp };
     finding(severity, Category::Package, name, code, message)
-        .hint(hint)
+        .hint(with_imports(hint, name, imports_from))
         .values(Some(lp.version.clone()), Some(rp.version.clone()))
 }
 

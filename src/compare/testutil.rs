@@ -74,6 +74,7 @@ pub(crate) fn package(name: &str, version: &str) -> Package {
         requires_python: None,
         shadowed: Vec::new(),
         same_directory: Vec::new(),
+        import_names: Vec::new(),
         version_uncertain: false,
     }
 }

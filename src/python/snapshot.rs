@@ -107,6 +107,9 @@ impl<'py> ScanObjects<'py> {
             }
             item.set_item(intern!(py, "same_directory"), copies)?;
         }
+        if !package.import_names.is_empty() {
+            item.set_item(intern!(py, "import_names"), &package.import_names)?;
+        }
         if package.version_uncertain {
             item.set_item(intern!(py, "version_uncertain"), true)?;
         }

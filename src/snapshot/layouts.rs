@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::metadata::{read_header_block, HeaderBlockTooLong};
 use super::model::{DirectUrl, Package, ShadowedCopy};
+use super::scan::open_for_reading;
 
 /// An `.egg-link` is a path and a line more; a longer one is not an egg-link.
 const EGG_LINK_LIMIT: u64 = 64 * 1024;
@@ -23,10 +24,8 @@ const PROJECT_FILES: &[&str] = &["setup.py", "setup.cfg", "pyproject.toml"];
 /// The project directory an `.egg-link` names (its first line; relative to the link's
 /// own directory), or why it names none.
 pub(super) fn read_egg_link(link: &Path) -> Result<PathBuf, &'static str> {
-    let mut text = Vec::new();
-    File::open(link)
-        .and_then(|file| file.take(EGG_LINK_LIMIT).read_to_end(&mut text))
-        .map_err(|_| "cannot read .egg-link")?;
+    let text =
+        read_small(open_for_reading(link), EGG_LINK_LIMIT).map_err(|_| "cannot read .egg-link")?;
     let text = String::from_utf8_lossy(&text);
     let first = text.lines().next().unwrap_or("").trim();
     if first.is_empty() {
@@ -37,6 +36,13 @@ pub(super) fn read_egg_link(link: &Path) -> Result<PathBuf, &'static str> {
         Some(parent) if target.is_relative() => parent.join(target),
         _ => target.to_path_buf(),
     })
+}
+
+/// At most `limit` bytes of an opened file (opened non-blocking: a FIFO fails, never hangs).
+fn read_small(opened: std::io::Result<File>, limit: u64) -> std::io::Result<Vec<u8>> {
+    let mut text = Vec::new();
+    opened?.take(limit).read_to_end(&mut text)?;
+    Ok(text)
 }
 
 /// Whether `dir` is a project checkout (see [`PROJECT_FILES`]).
@@ -84,6 +90,72 @@ pub(super) enum ZippedEggError {
     Unreadable,
     #[error("EGG-INFO/PKG-INFO header block is longer than 1 MiB")]
     TooLong,
+}
+
+/// What code imports a distribution as: the names `top_level.txt` lists, else the
+/// top-level modules and packages its RECORD installs. Public names only when there are
+/// any (PyYAML: `yaml`, not `_yaml`).
+pub(super) fn import_names(
+    top_level: std::io::Result<File>,
+    record: impl FnOnce() -> std::io::Result<File>,
+) -> Vec<String> {
+    let mut names = Vec::new();
+    if let Ok(text) = read_small(top_level, TOP_LEVEL_LIMIT) {
+        for line in String::from_utf8_lossy(&text).lines() {
+            push_name(&mut names, &line.trim().replace('/', "."));
+        }
+    } else if let Ok(text) = read_small(record(), RECORD_NAMES_LIMIT) {
+        for line in String::from_utf8_lossy(&text).lines() {
+            if let Some(name) = record_module(line) {
+                push_name(&mut names, name);
+            }
+        }
+    }
+    if names.iter().any(|n| !n.starts_with('_')) {
+        names.retain(|n| !n.starts_with('_'));
+    }
+    names
+}
+
+/// `top_level.txt` is a few names; RECORD is read this far for them.
+const TOP_LEVEL_LIMIT: u64 = 64 * 1024;
+const RECORD_NAMES_LIMIT: u64 = 256 * 1024;
+
+fn push_name(names: &mut Vec<String>, name: &str) {
+    let valid = !name.is_empty()
+        && name.split('.').all(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+                && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
+        });
+    if valid && !names.iter().any(|n| n == name) {
+        names.push(name.to_string());
+    }
+}
+
+/// The top-level module a RECORD line installs (`yaml/__init__.py` → `yaml`,
+/// `six.py` → `six`, `_cffi_backend.cpython-311-x86_64-linux-gnu.so` → `_cffi_backend`).
+fn record_module(line: &str) -> Option<&str> {
+    let path = line.rsplitn(3, ',').nth(2)?;
+    let path = path.trim_matches('"');
+    match path.split_once('/') {
+        Some((first, _)) => {
+            let skip = first.ends_with(".dist-info")
+                || first.ends_with(".data")
+                || first == "__pycache__"
+                || first == "..";
+            (!skip).then_some(first)
+        }
+        None => path.strip_suffix(".py").or_else(|| {
+            [".so", ".pyd"]
+                .iter()
+                .any(|ext| path.ends_with(ext))
+                .then(|| path.split('.').next())
+                .flatten()
+        }),
+    }
 }
 
 /// One distribution per name among the packages read from one directory, in order. Where
@@ -156,10 +228,7 @@ fn certain_winner(scores: &[Option<(usize, usize)>]) -> Option<usize> {
 /// distribution's own files (not its metadata folder, not bytecode caches). `None` when
 /// there is no RECORD, or it lists no such file.
 fn record_score(dir: &Path, metadata: &Path) -> Option<(usize, usize)> {
-    let mut text = Vec::new();
-    File::open(metadata.join("RECORD"))
-        .and_then(|file| file.take(RECORD_LIMIT).read_to_end(&mut text))
-        .ok()?;
+    let text = read_small(open_for_reading(&metadata.join("RECORD")), RECORD_LIMIT).ok()?;
     let text = String::from_utf8_lossy(&text);
     let (mut matching, mut total) = (0, 0);
     for line in text.lines() {
@@ -202,6 +271,34 @@ mod tests {
         assert_eq!(certain_winner(&[None, Some((3, 3))]), Some(1));
         assert_eq!(certain_winner(&[None, Some((2, 3))]), None);
         assert_eq!(certain_winner(&[None, None]), None);
+    }
+
+    #[test]
+    fn import_names_from_top_level_or_record() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = |name: &str, text: &str| {
+            let path = tmp.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            File::open(path)
+        };
+        let none = || Err(std::io::ErrorKind::NotFound.into());
+        assert_eq!(import_names(file("t1", "_yaml\nyaml\n"), none), ["yaml"]);
+        assert_eq!(
+            import_names(file("t2", "_cffi_backend\n"), none),
+            ["_cffi_backend"]
+        );
+        assert_eq!(
+            import_names(file("t3", "google/protobuf\nbad name\n"), none),
+            ["google.protobuf"]
+        );
+        let record = "six.py,sha256=x,1\nsix-1.16.0.dist-info/METADATA,,\n__pycache__/six.cpython-311.pyc,,\n\
+            grpc/__init__.py,,\ngrpc/_cython/cygrpc.so,,\n_speed.cpython-311-x86_64-linux-gnu.so,,\n../../bin/tool,,\n";
+        assert_eq!(
+            import_names(Err(std::io::ErrorKind::NotFound.into()), || file(
+                "r", record
+            )),
+            ["six", "grpc"]
+        );
     }
 
     #[test]

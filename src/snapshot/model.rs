@@ -339,6 +339,10 @@ pub struct Package {
     /// `pip install --target --upgrade`): the files on disk belong to one of them only.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub same_directory: Vec<ShadowedCopy>,
+    /// What code imports it as (`yaml` for PyYAML): `top_level.txt`, else RECORD's
+    /// top-level modules. Empty when neither says.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub import_names: Vec<String>,
     /// Set when `same_directory` is not empty and the RECORD files could not tell which
     /// folder's files are on disk: `version` is then a guess.
     #[serde(default, skip_serializing_if = "is_false")]

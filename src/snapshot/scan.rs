@@ -365,6 +365,7 @@ fn read_dist_info(location: &Path, parent: Option<&File>, dir: &Path, fields: Fi
     }
     if let Some(package) = &mut outcome.package {
         package.installer = read_one_line_file(open("INSTALLER"));
+        package.import_names = layouts::import_names(open("top_level.txt"), || open("RECORD"));
         // Almost no distribution has a direct_url.json, and a lookup that finds nothing
         // costs the kernel about half a failed open (no file is set up for it).
         let direct_url = if surely_absent_in(parent, dir, "direct_url.json") {
@@ -391,14 +392,24 @@ fn read_egg_info(location: &Path, path: &Path, fields: Fields) -> Outcome {
         path.to_path_buf()
     };
     match read_metadata_file(open_for_reading(&file), "PKG-INFO", ".egg-info") {
-        Ok(block) => parse(
-            location,
-            path,
-            DistKind::EggInfo,
-            "PKG-INFO",
-            &block,
-            fields,
-        ),
+        Ok(block) => {
+            let mut outcome = parse(
+                location,
+                path,
+                DistKind::EggInfo,
+                "PKG-INFO",
+                &block,
+                fields,
+            );
+            if let (Some(package), Fields::All, true) =
+                (&mut outcome.package, fields, path.is_dir())
+            {
+                let top_level = open_for_reading(&path.join("top_level.txt"));
+                package.import_names =
+                    layouts::import_names(top_level, || Err(io::ErrorKind::NotFound.into()));
+            }
+            outcome
+        }
         Err(reason) => Outcome::refused(path, reason),
     }
 }
@@ -482,6 +493,7 @@ fn parse(
             requires_python: meta.requires_python,
             shadowed: Vec::new(),
             same_directory: Vec::new(),
+            import_names: Vec::new(),
             version_uncertain: false,
         }),
         unreadable,
@@ -513,7 +525,7 @@ fn os_bytes(name: &std::ffi::OsStr) -> std::borrow::Cow<'_, [u8]> {
 
 /// Opens a file for reading. Non-blocking, so a FIFO posing as a metadata file reads as
 /// empty instead of hanging the scan; a regular file reads as usual.
-fn open_for_reading(path: &Path) -> io::Result<File> {
+pub(super) fn open_for_reading(path: &Path) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options.read(true);
     #[cfg(unix)]

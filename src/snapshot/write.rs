@@ -238,6 +238,7 @@ mod tests {
                 requires_python: Some(">=3.8".into()),
                 shadowed: vec![],
                 same_directory: Vec::new(),
+                import_names: Vec::new(),
                 version_uncertain: false,
             }],
             unreadable: vec![Unreadable {
