@@ -191,7 +191,10 @@ def _snapshot_text(obj: SnapshotLike, role: str) -> tuple[str, str]:
         path = os.fspath(obj)
         try:
             with open(path, encoding="utf-8") as fh:
-                return fh.read(), path
+                text = fh.read()
+            from genevars._foreign import as_snapshot_text  # pip inspect, pip list, locks
+
+            return as_snapshot_text(text, path), path
         except FileNotFoundError:
             raise _core.SnapshotError(f"{path}: no such file; give the path of a snapshot saved with `genevars snapshot -o FILE`") from None
         except IsADirectoryError:

@@ -62,7 +62,9 @@ def _snapshot_json(snapshot: SnapshotLike, what: str = "snapshot") -> str:
         if text.lstrip().startswith("{"):
             return text
         try:
-            return Path(text).read_text(encoding="utf-8")
+            from genevars._foreign import as_snapshot_text  # pip inspect, pip list, locks
+
+            return as_snapshot_text(Path(text).read_text(encoding="utf-8"), text)
         except OSError as exc:
             raise _core.SnapshotError(f"{text}: cannot read {what}: {exc.strerror}") from None
     for method in ("to_json", "to_dict", "as_dict"):

@@ -92,7 +92,9 @@ class Snapshot:
             raise SnapshotError(
                 f"{name}: not UTF-8 text (byte {e.start}); is this a genevars snapshot?"
             ) from None
-        return cls.from_json(text, source=name)
+        from genevars._foreign import as_snapshot_text  # pip inspect, pip list, locks
+
+        return cls.from_json(as_snapshot_text(text, name), source=name)
 
     def save(self, path: PathLike) -> None:
         """Writes the snapshot as indented JSON (what :meth:`load` reads)."""

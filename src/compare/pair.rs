@@ -85,12 +85,18 @@ pub(crate) fn diff_pair(
     interpreter(k, local, remote, sides, &mut findings);
     platform(k, local, remote, sides, &mut findings);
     let pkg_diffs = packages(k, local, remote, sides, &mut findings);
-    let env_diffs = env(k, local, remote, opts, sides, &mut findings);
+    // A lock file or package listing has no variables or sys.path: nothing to compare.
+    let packages_only = local.packages_only() || remote.packages_only();
+    let env_diffs = if packages_only {
+        EnvDiffs::default()
+    } else {
+        env(k, local, remote, opts, sides, &mut findings)
+    };
     let sys_path_diffs = sys_path(
         k,
         local,
         remote,
-        opts.include_sys_path,
+        opts.include_sys_path && !packages_only,
         sides,
         &mut findings,
     );
@@ -236,8 +242,13 @@ fn unknown_side(
         "--platform"
     };
     let named = if what == "python" { "Python" } else { what };
+    let evidence = [local, remote]
+        .into_iter()
+        .flatten()
+        .find(|i| !i.known)
+        .map_or("", |i| i.from.as_str());
     let message = format!(
-        "the {named} {which} is unknown (a --path scan found no evidence of it), so it was not compared: take that snapshot with --python EXE, or say it with {option}"
+        "the {named} {which} is unknown ({evidence} says it), so it was not compared: take that snapshot with --python EXE, or (for a --path scan) say it with {option}"
     );
     let shown = |unknown: bool| if unknown { "unknown" } else { "known" }.to_string();
     let f = finding(

@@ -389,6 +389,12 @@ impl Snapshot {
         self.packages.iter().map(|p| (p.name.as_str(), p)).collect()
     }
 
+    /// Whether this snapshot lists packages only (a lock file, a requirements file, `pip
+    /// list` or `pip inspect` output): it has no variables or sys.path to compare.
+    pub fn packages_only(&self) -> bool {
+        matches!(self.created_by.scanner.as_str(), "declared" | "pip-inspect")
+    }
+
     /// A short label for reports: the node id or hostname, else `snapshot`.
     pub fn label(&self) -> String {
         self.origin
