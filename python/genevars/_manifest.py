@@ -826,7 +826,15 @@ def fix_manifest_builder(result: Any, name: str = "fix") -> ManifestBuilder:
         if code.startswith("drift."):
             # Group against group: "local" there is another node group, not this machine.
             continue
-        if category == "package":
+        if category == "package" and code.startswith("conda."):
+            if local_value is not None:
+                version = str(local_value).split(" ")[0]
+                add_advice(
+                    f"conda package {subject} {local_value} is not a pip package: install it on "
+                    f"the nodes with conda (conda install {subject}={version}) or run the "
+                    "workers on an image that has it (.worker_image(...))"
+                )
+        elif category == "package":
             if local_value is not None and local_value != remote_value and "shadow" not in code:
                 consider_package(subject, str(local_value), remote_value)
         elif category == "env":

@@ -170,6 +170,8 @@ def assemble_snapshot(
         "unreadable": scan["unreadable"],
         "genevars_version": facts["genevars_version"],
     }
+    if facts.get("conda"):
+        snapshot["conda"] = facts["conda"]
     if origin is not None:
         import socket
 
@@ -182,12 +184,35 @@ def assemble_snapshot(
 
 def _interpreter_facts() -> dict:
     """This interpreter's python, platform, markers and genevars version."""
-    return {
+    facts = {
         "python": python_info(),
         "platform": platform_info(),
         "markers": marker_environment(),
         "genevars_version": _genevars_version(),
     }
+    conda = conda_packages(sys.prefix)
+    if conda:
+        facts["conda"] = conda
+    return facts
+
+
+def conda_packages(prefix: str) -> list:
+    """The packages of a conda prefix, from the names of its ``conda-meta/*.json`` files
+    (``NAME-VERSION-BUILD.json``; versions and builds never hold a ``-``): no file is
+    opened, so a prefix of large records costs one directory listing. Empty elsewhere."""
+    try:
+        names = os.listdir(os.path.join(prefix, "conda-meta"))
+    except OSError:
+        return []
+    packages = []
+    for name in names:
+        if not name.endswith(".json"):
+            continue
+        parts = name[: -len(".json")].rsplit("-", 2)
+        if len(parts) == 3 and all(parts):
+            packages.append({"name": parts[0], "version": parts[1], "build": parts[2]})
+    packages.sort(key=lambda p: (p["name"], p["version"], p["build"]))
+    return packages
 
 
 def describe() -> dict:

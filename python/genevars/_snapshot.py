@@ -303,7 +303,10 @@ def snapshot_env(
         _tree.TreeOptions(python_version, platform)  # checked before the scan
         snap = take(scan_paths, None, reveal_values=reveal_values, key=key)
         data = snap.to_dict()
-        data.update(_tree.apply(data, scan_paths, python_version, platform))
+        tree = _tree.apply(data, scan_paths, python_version, platform)
+        data.update(tree)
+        if "conda" not in tree:
+            data.pop("conda", None)
         return Snapshot._of(data)
     if python is None:
         return take(scan_paths, None, reveal_values=reveal_values, key=key)

@@ -247,4 +247,23 @@ def apply(facts: dict, paths: list, python_version: str | None = None, platform:
             os_name=os_name, platform_release="", platform_version="",
         )
     facts["markers"] = markers
+    conda = _tree_conda(paths)
+    if conda:
+        facts["conda"] = conda
+    else:
+        facts.pop("conda", None)
     return facts
+
+
+def _tree_conda(paths: list) -> list:
+    """The conda packages of the prefix a tree belongs to (``PREFIX/lib/pythonX.Y/
+    site-packages`` or ``PREFIX/Lib/site-packages``), never this interpreter's."""
+    from genevars._probe import conda_packages
+
+    for path in paths:
+        folder = os.path.abspath(path)
+        for _ in range(4):
+            if os.path.isdir(os.path.join(folder, "conda-meta")):
+                return conda_packages(folder)
+            folder = os.path.dirname(folder)
+    return []

@@ -85,6 +85,7 @@ pub(crate) fn diff_pair(
     interpreter(k, local, remote, sides, &mut findings);
     platform(k, local, remote, sides, &mut findings);
     let pkg_diffs = packages(k, local, remote, sides, &mut findings);
+    conda(k, local, remote, sides, &mut findings);
     // A lock file or package listing has no variables or sys.path: nothing to compare.
     let packages_only = local.packages_only() || remote.packages_only();
     let env_diffs = if packages_only {
@@ -836,6 +837,79 @@ pub(crate) fn unreadable_set(s: &Snapshot) -> HashSet<(&str, &str)> {
         .iter()
         .map(|u| (u.path.as_str(), u.reason.as_str()))
         .collect()
+}
+
+/// The conda packages that are not Python distributions (ffmpeg, cudatoolkit, libstdcxx-ng):
+/// Python ones are compared as packages already. Compared only when both sides are conda
+/// prefixes.
+fn conda(k: &Knowledge, l: &Snapshot, r: &Snapshot, sides: Sides<'_>, out: &mut Vec<Finding>) {
+    if l.conda.is_empty() || r.conda.is_empty() {
+        return;
+    }
+    let python: HashSet<String> = l
+        .packages
+        .iter()
+        .chain(&r.packages)
+        .map(|p| normalized(&p.name).into_owned())
+        .collect();
+    fn map<'s>(
+        s: &'s Snapshot,
+        python: &HashSet<String>,
+    ) -> std::collections::BTreeMap<String, &'s crate::snapshot::CondaPackage> {
+        s.conda
+            .iter()
+            .filter(|c| !python.contains(normalized(&c.name).as_ref()))
+            .map(|c| (c.name.clone(), c))
+            .collect()
+    }
+    let (lm, rm) = (map(l, &python), map(r, &python));
+    let names: std::collections::BTreeSet<&String> = lm.keys().chain(rm.keys()).collect();
+    for name in names {
+        let (lc, rc) = (lm.get(name), rm.get(name));
+        let shown = |c: &crate::snapshot::CondaPackage| format!("{} ({})", c.version, c.build);
+        let (code, message) = match (lc, rc) {
+            (Some(a), Some(b)) if a.version == b.version && a.build == b.build => continue,
+            (Some(a), Some(b)) => (
+                "conda.version",
+                format!(
+                    "conda package {name} differs: {}",
+                    both(&shown(a), &shown(b), sides)
+                ),
+            ),
+            (Some(a), None) => (
+                "conda.only_local",
+                format!(
+                    "conda package {name} {} is installed {} only",
+                    a.version, sides.local
+                ),
+            ),
+            (None, Some(b)) => (
+                "conda.only_remote",
+                format!(
+                    "conda package {name} {} is installed {} only",
+                    b.version, sides.remote
+                ),
+            ),
+            (None, None) => continue,
+        };
+        let (lv, rv) = (lc.map(|c| shown(c)), rc.map(|c| shown(c)));
+        let vars = HintVars {
+            name,
+            local: lv.as_deref().unwrap_or(""),
+            remote: rv.as_deref().unwrap_or(""),
+        };
+        out.push(
+            finding(
+                k.severity(Table::Other, code),
+                Category::Package,
+                name,
+                code,
+                message,
+            )
+            .hint(k.hint(code, vars))
+            .values(lv, rv),
+        );
+    }
 }
 
 /// Two metadata folders of one name in one directory (`pip install --target --upgrade`

@@ -56,6 +56,7 @@ pub(crate) fn snapshot() -> Snapshot {
         packages: Vec::new(),
         unreadable: Vec::new(),
         genevars_version: None,
+        conda: Vec::new(),
     }
 }
 

@@ -41,6 +41,19 @@ pub struct Snapshot {
     /// The genevars version importable in that environment, if any.
     #[serde(default)]
     pub genevars_version: Option<String>,
+    /// The conda packages of the environment's prefix (`conda-meta/`), Python or not
+    /// (ffmpeg, cudatoolkit, libstdcxx-ng); empty outside conda.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conda: Vec<CondaPackage>,
+}
+
+/// One package of a conda prefix, as its `conda-meta/NAME-VERSION-BUILD.json` names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CondaPackage {
+    pub name: String,
+    pub version: String,
+    #[serde(default)]
+    pub build: String,
 }
 
 /// The tool and scanner that produced a snapshot.
