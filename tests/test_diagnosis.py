@@ -141,7 +141,8 @@ def test_hints_name_what_code_imports(tmp_path: Path) -> None:
         str(make_wheel(wheels, "plainname", "1.0", {"plainname/__init__.py": ""})))
     local = genevars.snapshot_env(paths=[str(target)])
     names = {p["name"]: p.get("import_names") for p in local.distributions}
-    assert names == {"pyfakeyaml": ["fakeyaml"], "fakegrpcio": ["fakegrpc"], "plainname": ["plainname"]}
+    # plainname sits beside its own package: nothing to read, nothing recorded.
+    assert names == {"pyfakeyaml": ["fakeyaml"], "fakegrpcio": ["fakegrpc"], "plainname": None}
     remote = genevars.snapshot_env(paths=[str(tmp_path / "empty")])
     hints = {f["subject"]: f["hint"] for f in compare_snapshots(local, remote).to_dict()["findings"]
              if f["code"] == "only_local"}

@@ -889,11 +889,14 @@ class _Scanner:
         except OSError as e:
             return self.record(entry, "cannot list path entry: %s" % _describe(e))
         children = []
+        modules = set()
         for name in names:
             raw = os.fsencode(name)
             layout = _layout(raw)
             if layout is not None:
                 children.append((raw, name, layout))
+            else:
+                modules.add(raw.split(b".", 1)[0].lower())
         children.sort()
         # Added once all are read, so that two metadata folders of one name settle.
         found = []
@@ -909,6 +912,9 @@ class _Scanner:
                 package = self.read_egg(entry, path, add=False)
             if package is not None:
                 found.append(package)
+        _import_names_where_unguessable(found, modules)
+        if any(name in _PROJECT_FILES for name in names):
+            _mark_develop_installs(found, lambda folder: True)
         for package in _settle_same_directory(root, found):
             self.add(package)
         return None
@@ -921,13 +927,6 @@ class _Scanner:
         self.egg_links.append(target)
         return None
 
-    def mark_develop_installs(self) -> None:
-        for package in self.packages:
-            if package["kind"] != "egg-info" or package["direct_url"] is not None:
-                continue
-            folder = os.path.dirname(package["metadata_path"])
-            if os.path.realpath(folder) in self.develop_dirs or _is_project_dir(folder):
-                package["direct_url"] = {"url": "file://" + folder, "editable": True, "kind": "dir"}
 
     def read_dist_info(self, location: str, path: str) -> None:
         try:
@@ -938,9 +937,6 @@ class _Scanner:
         if package is None:
             return None
         package["installer"] = _read_one_line_file(os.path.join(path, "INSTALLER"))
-        names = _import_names(os.path.join(path, "top_level.txt"), os.path.join(path, "RECORD"))
-        if names:
-            package["import_names"] = names
         try:
             package["direct_url"] = _read_direct_url(os.path.join(path, "direct_url.json"), self.rules)
         except _Malformed:
@@ -955,12 +951,7 @@ class _Scanner:
             block = _read_metadata_file(file, "PKG-INFO", ".egg-info")
         except MetadataError as e:
             return self.record(path, str(e))
-        package = self.parse(location, path, "egg-info", "PKG-INFO", block)
-        if package is not None and file != path:
-            names = _import_names(os.path.join(path, "top_level.txt"), None)
-            if names:
-                package["import_names"] = names
-        return package
+        return self.parse(location, path, "egg-info", "PKG-INFO", block)
 
     def read_egg(self, location: str, egg: str, add: bool = True):
         """An .egg directory or zipped .egg file, read once however it is reached; added
@@ -1031,7 +1022,9 @@ class _Scanner:
         targets, self.egg_links = self.egg_links, []
         for target in targets:
             self.scan_entry(target)
-        self.mark_develop_installs()
+        if self.develop_dirs:
+            linked = self.develop_dirs
+            _mark_develop_installs(self.packages, lambda folder: os.path.realpath(folder) in linked)
         self.packages.sort(key=lambda p: p["name"].encode("utf-8"))
         return {"packages": self.packages, "unreadable": self.unreadable}
 
@@ -1094,8 +1087,14 @@ def _read_egg_link(link: str):
     return os.path.join(os.path.dirname(link), first)
 
 
-def _is_project_dir(folder: str) -> bool:
-    return any(os.path.isfile(os.path.join(folder, f)) for f in _PROJECT_FILES)
+def _mark_develop_installs(packages: list, develop) -> None:
+    """Egg-info distributions in a project checkout are editable installs (scan.rs)."""
+    for package in packages:
+        if package["kind"] != "egg-info" or package["direct_url"] is not None:
+            continue
+        folder = os.path.dirname(package["metadata_path"])
+        if develop(folder):
+            package["direct_url"] = {"url": "file://" + folder, "editable": True, "kind": "dir"}
 
 
 def _read_zipped_pkg_info(egg: str) -> bytes:
@@ -1129,6 +1128,23 @@ def _read_zipped_pkg_info(egg: str) -> bytes:
 _TOP_LEVEL_LIMIT = 64 * 1024
 _RECORD_NAMES_LIMIT = 256 * 1024
 _IMPORT_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def _import_names_where_unguessable(packages: list, modules: set) -> None:
+    """Import names where the name does not say them (scan.rs)."""
+    for package in packages:
+        if package["name"].replace("-", "_").encode("utf-8") in modules:
+            continue
+        folder = package["metadata_path"]
+        if package["kind"] == "dist-info":
+            record = os.path.join(folder, "RECORD")
+        elif package["kind"] == "egg-info" and os.path.isdir(folder):
+            record = None
+        else:
+            continue
+        names = _import_names(os.path.join(folder, "top_level.txt"), record)
+        if names:
+            package["import_names"] = names
 
 
 def _import_names(top_level: str, record: str | None) -> list:

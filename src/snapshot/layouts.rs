@@ -45,9 +45,9 @@ fn read_small(opened: std::io::Result<File>, limit: u64) -> std::io::Result<Vec<
     Ok(text)
 }
 
-/// Whether `dir` is a project checkout (see [`PROJECT_FILES`]).
-pub(super) fn is_project_dir(dir: &Path) -> bool {
-    PROJECT_FILES.iter().any(|file| dir.join(file).is_file())
+/// Whether a directory child is named as a project file (see [`PROJECT_FILES`]).
+pub(super) fn is_project_file(name: &[u8]) -> bool {
+    PROJECT_FILES.iter().any(|file| file.as_bytes() == name)
 }
 
 /// The origin of a legacy editable install: the directory its code is imported from,
@@ -163,6 +163,10 @@ fn record_module(line: &str) -> Option<&str> {
 /// kept and the others go to its `same_directory`; when RECORD cannot tell, the first is
 /// kept with `version_uncertain` set.
 pub(super) fn settle_same_directory(dir: &Path, packages: Vec<Package>) -> Vec<Package> {
+    let mut names = std::collections::HashSet::with_capacity(packages.len());
+    if packages.iter().all(|p| names.insert(p.name.as_str())) {
+        return packages; // the common case: one folder per name
+    }
     let mut groups: Vec<Vec<Package>> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for package in packages {

@@ -153,7 +153,9 @@ impl Scanner {
         if is_egg {
             return self.read_egg(entry, root);
         }
-        let mut children = match list_metadata_children(root) {
+        let mut modules = Modules::default();
+        let wanted = (self.fields == Fields::All).then_some(&mut modules);
+        let mut children = match list_children(root, wanted) {
             Ok(children) => children,
             Err(e) => {
                 return self.unreadable(entry, format!("cannot list path entry: {}", describe(&e)));
@@ -190,6 +192,12 @@ impl Scanner {
             };
             self.unreadable.extend(outcome.unreadable);
             found.extend(outcome.package);
+        }
+        if self.fields == Fields::All {
+            import_names_where_unguessable(&mut found, &modules.names);
+            if modules.project {
+                mark_develop_installs(&mut found, |_| true);
+            }
         }
         for package in layouts::settle_same_directory(root, found) {
             self.add(package);
@@ -232,23 +240,6 @@ impl Scanner {
         }
     }
 
-    /// Marks the `.egg-info` distributions imported from a project checkout (named by an
-    /// `.egg-link`, or holding a project file) as the editable installs they are.
-    fn mark_develop_installs(&mut self) {
-        for package in &mut self.packages {
-            if package.kind != DistKind::EggInfo || package.direct_url.is_some() {
-                continue;
-            }
-            let Some(dir) = Path::new(&package.metadata_path).parent() else {
-                continue;
-            };
-            let linked = fs::canonicalize(dir).is_ok_and(|d| self.develop_dirs.contains(&d));
-            if linked || layouts::is_project_dir(dir) {
-                package.direct_url = Some(layouts::develop_origin(dir));
-            }
-        }
-    }
-
     fn absorb(&mut self, outcome: Outcome) {
         self.unreadable.extend(outcome.unreadable);
         if let Some(package) = outcome.package {
@@ -276,8 +267,11 @@ impl Scanner {
         for target in std::mem::take(&mut self.egg_links) {
             self.scan_entry(&target);
         }
-        if self.fields == Fields::All {
-            self.mark_develop_installs();
+        if self.fields == Fields::All && !self.develop_dirs.is_empty() {
+            let linked = &self.develop_dirs;
+            mark_develop_installs(&mut self.packages, |dir| {
+                fs::canonicalize(dir).is_ok_and(|d| linked.contains(&d))
+            });
         }
         self.packages.sort_unstable_by(|a, b| a.name.cmp(&b.name));
         ScanResult {
@@ -365,7 +359,6 @@ fn read_dist_info(location: &Path, parent: Option<&File>, dir: &Path, fields: Fi
     }
     if let Some(package) = &mut outcome.package {
         package.installer = read_one_line_file(open("INSTALLER"));
-        package.import_names = layouts::import_names(open("top_level.txt"), || open("RECORD"));
         // Almost no distribution has a direct_url.json, and a lookup that finds nothing
         // costs the kernel about half a failed open (no file is set up for it).
         let direct_url = if surely_absent_in(parent, dir, "direct_url.json") {
@@ -392,25 +385,56 @@ fn read_egg_info(location: &Path, path: &Path, fields: Fields) -> Outcome {
         path.to_path_buf()
     };
     match read_metadata_file(open_for_reading(&file), "PKG-INFO", ".egg-info") {
-        Ok(block) => {
-            let mut outcome = parse(
-                location,
-                path,
-                DistKind::EggInfo,
-                "PKG-INFO",
-                &block,
-                fields,
-            );
-            if let (Some(package), Fields::All, true) =
-                (&mut outcome.package, fields, path.is_dir())
-            {
-                let top_level = open_for_reading(&path.join("top_level.txt"));
-                package.import_names =
-                    layouts::import_names(top_level, || Err(io::ErrorKind::NotFound.into()));
-            }
-            outcome
-        }
+        Ok(block) => parse(
+            location,
+            path,
+            DistKind::EggInfo,
+            "PKG-INFO",
+            &block,
+            fields,
+        ),
         Err(reason) => Outcome::refused(path, reason),
+    }
+}
+
+/// Marks the `.egg-info` distributions whose directory `develop` says is a project checkout
+/// (one holding setup.py or pyproject.toml, or one an `.egg-link` names) as the editable
+/// installs they are.
+fn mark_develop_installs(packages: &mut [Package], develop: impl Fn(&Path) -> bool) {
+    for package in packages {
+        if package.kind != DistKind::EggInfo || package.direct_url.is_some() {
+            continue;
+        }
+        let Some(dir) = Path::new(&package.metadata_path).parent() else {
+            continue;
+        };
+        if develop(dir) {
+            package.direct_url = Some(layouts::develop_origin(dir));
+        }
+    }
+}
+
+/// Import names for the packages of one directory whose name does not say them: where
+/// `numpy` sits beside `numpy-2.2.6.dist-info` nothing is read, where `PyYAML` has no
+/// `pyyaml` beside it `top_level.txt` (else RECORD) says `yaml`. Most names say it, so
+/// most distributions cost no read.
+fn import_names_where_unguessable(packages: &mut [Package], modules: &HashSet<Vec<u8>>) {
+    for package in packages {
+        let guess = package.name.replace('-', "_").into_bytes();
+        if modules.contains(&guess) {
+            continue;
+        }
+        let dir = Path::new(&package.metadata_path);
+        let top_level = || open_for_reading(&dir.join("top_level.txt"));
+        package.import_names = match package.kind {
+            DistKind::DistInfo => {
+                layouts::import_names(top_level(), || open_for_reading(&dir.join("RECORD")))
+            }
+            DistKind::EggInfo if dir.is_dir() => {
+                layouts::import_names(top_level(), || Err(io::ErrorKind::NotFound.into()))
+            }
+            _ => continue,
+        };
     }
 }
 
@@ -501,15 +525,39 @@ fn parse(
 }
 
 /// The children of a directory whose names say they hold distribution metadata.
+#[cfg(test)]
 fn list_metadata_children(dir: &Path) -> io::Result<Vec<(OsString, Layout)>> {
+    list_children(dir, None)
+}
+
+/// The children of a directory whose names say they hold distribution metadata; with
+/// `modules`, also the lowercase names the other children are imported as (`yaml` for
+/// `yaml/`, `six` for `six.py`, `_cffi_backend` for `_cffi_backend.cpython-311-...so`).
+fn list_children(
+    dir: &Path,
+    mut modules: Option<&mut Modules>,
+) -> io::Result<Vec<(OsString, Layout)>> {
     let mut children = Vec::new();
     for child in fs::read_dir(dir)? {
         let name = child?.file_name();
-        if let Some(layout) = Layout::of(&os_bytes(&name)) {
+        let bytes = os_bytes(&name);
+        if let Some(layout) = Layout::of(&bytes) {
             children.push((name, layout));
+        } else if let Some(modules) = modules.as_deref_mut() {
+            let stem = bytes.split(|&b| b == b'.').next().unwrap_or_default();
+            modules.names.insert(stem.to_ascii_lowercase());
+            modules.project |= layouts::is_project_file(&bytes);
         }
     }
     Ok(children)
+}
+
+/// What the other children of a directory say: the names they are imported as, and
+/// whether the directory is a project checkout (setup.py, pyproject.toml beside).
+#[derive(Default)]
+struct Modules {
+    names: HashSet<Vec<u8>>,
+    project: bool,
 }
 
 #[cfg(unix)]
