@@ -418,10 +418,13 @@ fn mark_develop_installs(packages: &mut [Package], develop: impl Fn(&Path) -> bo
 /// `numpy` sits beside `numpy-2.2.6.dist-info` nothing is read, where `PyYAML` has no
 /// `pyyaml` beside it `top_level.txt` (else RECORD) says `yaml`. Most names say it, so
 /// most distributions cost no read.
-fn import_names_where_unguessable(packages: &mut [Package], modules: &HashSet<Vec<u8>>) {
+fn import_names_where_unguessable(packages: &mut [Package], modules: &rustc_hash::FxHashSet<u64>) {
     for package in packages {
-        let guess = package.name.replace('-', "_").into_bytes();
-        if modules.contains(&guess) {
+        let guess = package
+            .name
+            .bytes()
+            .map(|b| if b == b'-' { b'_' } else { b });
+        if modules.contains(&module_key(guess)) {
             continue;
         }
         let dir = Path::new(&package.metadata_path);
@@ -545,19 +548,31 @@ fn list_children(
             children.push((name, layout));
         } else if let Some(modules) = modules.as_deref_mut() {
             let stem = bytes.split(|&b| b == b'.').next().unwrap_or_default();
-            modules.names.insert(stem.to_ascii_lowercase());
+            modules.names.insert(module_key(stem.iter().copied()));
             modules.project |= layouts::is_project_file(&bytes);
         }
     }
     Ok(children)
 }
 
-/// What the other children of a directory say: the names they are imported as, and
-/// whether the directory is a project checkout (setup.py, pyproject.toml beside).
+/// What the other children of a directory say: the names they are imported as (as
+/// [`module_key`]s), and whether the directory is a project checkout (setup.py,
+/// pyproject.toml beside).
 #[derive(Default)]
 struct Modules {
-    names: HashSet<Vec<u8>>,
+    names: rustc_hash::FxHashSet<u64>,
     project: bool,
+}
+
+/// A module name, ASCII case folded, hashed without a copy: a key for "is there a module
+/// of this name here". A collision only skips reading a package's import names.
+fn module_key(name: impl Iterator<Item = u8>) -> u64 {
+    use std::hash::Hasher;
+    let mut hasher = rustc_hash::FxHasher::default();
+    for b in name {
+        hasher.write_u8(b.to_ascii_lowercase());
+    }
+    hasher.finish()
 }
 
 #[cfg(unix)]
