@@ -149,3 +149,19 @@ def test_hints_name_what_code_imports(tmp_path: Path) -> None:
     assert hints["pyfakeyaml"].endswith("(code imports it as: import fakeyaml)")
     assert hints["fakegrpcio"].endswith("(code imports it as: import fakegrpc)")
     assert "code imports it as" not in hints["plainname"], "nothing to add when the names agree"
+
+
+def test_what_rays_pip_runtime_env_sets_is_expected(base) -> None:
+    venv = "/tmp/ray/session_2026-12-04_12-00-00_1/runtime_resources/pip/3f9a/virtualenv"
+    local, remote = pair(
+        base,
+        local_env={"PATH": "/home/me/.venv/bin:/usr/bin", "VIRTUAL_ENV": "/home/me/.venv"},
+        remote_env={"PATH": f"{venv}/bin:/home/me/.venv/bin:/usr/bin", "VIRTUAL_ENV": venv},
+    )
+    got = {f["subject"]: (f["severity"], f["message"]) for f in compare_snapshots(local, remote).to_dict()["findings"]}
+    assert got["PATH"][0] == "expected" and got["PATH"][1].endswith("(set by Ray's runtime_env)")
+    assert got["VIRTUAL_ENV"][0] == "expected"
+    # A PATH that differs beyond Ray's own directories is still reported.
+    remote["env"]["PATH"] = f"{venv}/bin:/opt/other/bin"
+    got = {f["subject"]: f["severity"] for f in compare_snapshots(local, remote).to_dict()["findings"]}
+    assert got["PATH"] != "expected"

@@ -593,6 +593,16 @@ fn env(
             }
         }
     }
+    for f in &mut out[start..] {
+        if f.category == Category::Env
+            && f.severity != Severity::Expected
+            && set_by_runtime_env(k, l.env.get(&f.subject), r.env.get(&f.subject))
+        {
+            f.severity = Severity::Expected;
+            f.message.push_str(" (set by Ray's runtime_env)");
+            f.hint = None;
+        }
+    }
     // Variables asked for by prefix (`--env-prefix RAY`) are shown, Ray's and the
     // session's included: the user named them.
     if opts.env_prefix.as_deref().is_some_and(|p| !p.is_empty()) {
@@ -603,6 +613,27 @@ fn env(
         }
     }
     diffs
+}
+
+/// Whether the remote value is what a runtime_env made of the local one: Ray's pip and
+/// conda runtime_envs set `VIRTUAL_ENV` to their own environment and put its `bin` first on
+/// `PATH`, all under Ray's runtime_resources.
+fn set_by_runtime_env(k: &Knowledge, local: Option<&EnvValue>, remote: Option<&EnvValue>) -> bool {
+    let Some(EnvValue::Plain(remote)) = remote else {
+        return false;
+    };
+    let local = match local {
+        Some(EnvValue::Plain(value)) => Some(value.as_str()),
+        None => None,
+        Some(EnvValue::Withheld(_)) => return false,
+    };
+    let sep = if remote.contains(';') { ';' } else { ':' };
+    let parts: Vec<&str> = remote.split(sep).collect();
+    if !parts.iter().any(|p| k.is_ray_path(p)) {
+        return false;
+    }
+    let rest: Vec<&str> = parts.into_iter().filter(|p| !k.is_ray_path(p)).collect();
+    rest.is_empty() || local == Some(rest.join(&sep.to_string()).as_str())
 }
 
 fn noise_note(class: EnvClass) -> Option<&'static str> {
