@@ -75,3 +75,20 @@ def test_no_conda_meta_no_conda_packages(tmp_path: Path) -> None:
     dist_info(site, "six", "1.16.0")
     snap = snapshot(tmp_path, site)
     assert "conda" not in snap
+
+
+def test_another_interpreters_conda_prefix_is_read_at_every_snapshot(tmp_path: Path) -> None:
+    """--python: the packages of the interpreter's own prefix, never a cached list."""
+    import os
+
+    import genevars
+
+    env = tmp_path / "condaenv"
+    (env / "bin").mkdir(parents=True)
+    os.symlink(os.path.realpath(sys.executable), env / "bin" / "python")
+    record(env, "ffmpeg", "6.1.1", "h1")
+    first = genevars.snapshot_env(python=str(env / "bin" / "python")).to_dict()
+    record(env, "sox", "14.4.2", "h2")
+    second = genevars.snapshot_env(python=str(env / "bin" / "python")).to_dict()
+    assert [c["name"] for c in first["conda"]] == ["ffmpeg"]
+    assert [c["name"] for c in second["conda"]] == ["ffmpeg", "sox"], "read again, not cached"

@@ -218,7 +218,24 @@ def conda_packages(prefix: str) -> list:
 def describe() -> dict:
     """What ``--python EXE`` needs from another interpreter; it scans natively itself."""
     facts = _interpreter_facts()
+    # Read by the asking side at every use (conda_of): a cached description would keep
+    # a conda package list that conda has changed since.
+    facts.pop("conda", None)
     facts["sys_path"] = [_text(entry) for entry in sys.path if isinstance(entry, str)]
+    return facts
+
+
+def conda_of(facts: dict) -> dict:
+    """``facts`` of another interpreter with the conda packages of its prefix (the
+    directory above its ``bin/``), read now."""
+    executable = facts.get("python", {}).get("executable") or ""
+    if not executable:
+        return facts
+    prefix = os.path.dirname(os.path.dirname(os.path.abspath(executable)))
+    conda = conda_packages(prefix)
+    if conda:
+        facts = dict(facts)
+        facts["conda"] = conda
     return facts
 
 

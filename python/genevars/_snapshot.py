@@ -351,7 +351,8 @@ def take(
     if paths is None:
         paths = other.sys_path()
     scan, scanner = _probe.scan_entries(paths, rules)
-    data = _probe.assemble_snapshot(other.facts(), env, paths, scan, scanner, _core.__version__)
+    facts = _probe.conda_of(other.facts())
+    data = _probe.assemble_snapshot(facts, env, paths, scan, scanner, _core.__version__)
     return Snapshot._of(data)
 
 

@@ -189,7 +189,7 @@ def snapshot_text(
     from genevars import _probe
 
     env = _probe.capture_env(os.environ, _core.secret_rules(), None, bool(reveal_values))
-    facts = other.facts() if other is not None else _probe._interpreter_facts()
+    facts = _probe.conda_of(other.facts()) if other is not None else _probe._interpreter_facts()
     if tree is not None:
         from genevars import _tree
 
