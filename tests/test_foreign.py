@@ -101,6 +101,11 @@ sdist = { url = "https://files.pythonhosted.org/packages/attrs-24.2.0.tar.gz", h
 [[packages]]
 name = "mylib"
 directory = { path = "./libs/mylib", editable = true }
+
+[[packages]]
+name = "colorama"
+version = "0.4.6"
+marker = "sys_platform == 'win32'"
 '''
 
 
@@ -117,8 +122,11 @@ def test_a_lock_file_is_compared_with_what_a_node_has(tmp_path: Path) -> None:
     assert ("attrs", "version.major") not in findings and ("attrs", "only_local") not in findings
     read = Snapshot.load(lock)
     assert read.created_by == {"tool": "pylock.toml", "version": "", "scanner": "declared"}
-    assert read.unreadable == [{"path": f"{lock} packages[2] mylib",
-                                "reason": "has no version (a directory or VCS source); not compared"}]
+    assert read.unreadable == [
+        {"path": f"{lock} packages[2] mylib", "reason": "has no version (a directory or VCS source); not compared"},
+        {"path": f"{lock} packages[3] colorama", "reason": "applies only where \"sys_platform == 'win32'\" holds; not compared"},
+    ]
+    assert ("colorama", "only_local") not in findings, "a Windows-only package is no difference on Linux"
 
 
 def test_requirements_files_pin_what_they_can(tmp_path: Path) -> None:

@@ -303,6 +303,13 @@ def _from_pylock(text: str, source: str) -> dict:
                 "reason": "has no version (a directory or VCS source); not compared",
             })
             continue
+        if isinstance(entry.get("marker"), str):
+            # The environment the lock describes has no interpreter to evaluate it with.
+            snapshot["unreadable"].append({
+                "path": f"{source} packages[{i}] {name}",
+                "reason": f"applies only where {entry['marker']!r} holds; not compared",
+            })
+            continue
         extra = {}
         directory = entry.get("directory")
         if isinstance(directory, dict) and isinstance(directory.get("path"), str):
