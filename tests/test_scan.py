@@ -243,7 +243,7 @@ MALFORMED: List[Tuple[str, Build, str, str]] = [
     ("egg-info-file-without-version", _file("e-1.egg-info", "Name: e\n"), "e-1.egg-info", "PKG-INFO has no Version field"),
     ("egg-without-egg-info", _mkdir("e-1.egg"), "e-1.egg/EGG-INFO", "no EGG-INFO/PKG-INFO file"),
     ("egg-pkg-info-without-name", _file("e-1.egg/EGG-INFO/PKG-INFO", "Version: 1\n"), "e-1.egg/EGG-INFO", "EGG-INFO/PKG-INFO has no Name field"),
-    ("zipped-egg", _file("z-1.egg", b"PK\x03\x04zip"), "z-1.egg", "zipped .egg; distributions inside zip archives are not scanned"),
+    ("zipped-egg", _file("z-1.egg", b"PK\x03\x04zip"), "z-1.egg", "zipped .egg is not a readable zip archive"),
 ]
 
 

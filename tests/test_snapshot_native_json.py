@@ -106,7 +106,7 @@ def cli_output(args: List[str], out: Path) -> str:
 def test_cli_file_is_the_snapshot_saved(odd_sites: List[str], tmp_path: Path) -> None:
     args = [arg for path in odd_sites for arg in ("--path", path)]
     text = cli_output(args, tmp_path / "cli.json")
-    assert text == snapshot_env(odd_sites).to_json(indent=2) + "\n"
+    assert text == snapshot_env(odd_sites, as_tree=True).to_json(indent=2) + "\n"
     assert "hunter2" not in text and "pw@" not in text
 
 

@@ -212,7 +212,9 @@ def _snapshot_text(obj: SnapshotLike, role: str) -> tuple[str, str]:
         from genevars._io import read_input
 
         path = os.fspath(obj)
-        return read_input(path, "snapshot"), path
+        from genevars._foreign import as_snapshot_text  # pip inspect, pip list, locks
+
+        return as_snapshot_text(read_input(path, "snapshot"), path), path
     raise TypeError(
         f"{role} snapshot: expected a genevars.Snapshot, a dict, JSON text or a path, "
         f"got {type(obj).__name__}"

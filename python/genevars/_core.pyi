@@ -145,8 +145,11 @@ class NativeManifest:
     def to_python(self, reveal_values: bool = False) -> str: ...
     def to_requirements_txt(self, reveal_values: bool = False) -> str: ...
 
-def manifest_fix_rules() -> dict[str, list[str]]:
-    """What a fix leaves alone: ``never_pin``, ``session_env``, ``ship_env`` globs."""
+def manifest_fix_rules() -> dict[str, Any]:
+    """What a fix leaves alone: ``never_pin``, ``session_env``, ``ship_env`` and
+    ``ray_dependencies`` (lists of globs or names), ``system_installers`` and
+    ``system_locations`` (INSTALLER value or location glob → package manager), and
+    ``vendor_indexes`` (``{"packages", "labels", "url"}`` dicts)."""
 
 # --- comparison (src/python/compare.rs) ---
 COMPARISON_SCHEMA: str

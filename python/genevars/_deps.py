@@ -62,9 +62,10 @@ def _snapshot_json(snapshot: SnapshotLike, what: str = "snapshot") -> str:
         text = os.fspath(snapshot)
         if text.lstrip().startswith("{"):
             return text
+        from genevars._foreign import as_snapshot_text  # pip inspect, pip list, locks
         from genevars._io import read_input
 
-        return read_input(text, "snapshot")
+        return as_snapshot_text(read_input(text, "snapshot"), text)
     for method in ("to_json", "to_dict", "as_dict"):
         convert = getattr(snapshot, method, None)
         if callable(convert):

@@ -671,25 +671,100 @@ def _comparison_dict(result: Any) -> dict[str, Any]:
     )
 
 
+def _label(package: Mapping[str, Any], name: str, version: str) -> str:
+    return f"{package.get('display_name') or name} {version}"
+
+
+def _top_level_dirs(package: Mapping[str, Any], where: str) -> list[str]:
+    """The package directories of a local install, from its ``top_level.txt``: what
+    ``py_modules`` ships. Empty when that cannot be told."""
+    metadata = package.get("metadata_path")
+    if not metadata or not os.path.isdir(where):
+        return []
+    try:
+        with open(os.path.join(metadata, "top_level.txt"), encoding="utf-8") as f:
+            names = [line.strip() for line in f.read(65536).splitlines()]
+    except (OSError, UnicodeDecodeError):
+        return []
+    dirs = [os.path.join(where, n) for n in names if n and _IDENTIFIER.fullmatch(n)]
+    return [d for d in dirs if os.path.isdir(d)]
+
+
 def _direct_url_advice(package: Mapping[str, Any], version: str) -> str | None:
     direct = package.get("direct_url")
     if not direct:
         return None
     url = direct.get("url", "")
     where = url[len("file://"):] if url.startswith("file://") else url
-    label = f"{package.get('display_name') or package.get('name')} {version}"
+    label = _label(package, str(package.get("name")), version)
     if direct.get("editable"):
-        how = f"is an editable install from {where}"
+        legacy = " (setup.py develop)" if package.get("kind") == "egg-info" else ""
+        how = f"is an editable install{legacy} from {where}"
     elif direct.get("kind") == "dir":
         how = f"was installed from the local directory {where}"
     elif direct.get("kind") == "vcs":
         how = f"was installed from version control ({where})"
     else:
         how = f"was installed from {where}"
+    if direct.get("kind") == "dir":
+        modules = _top_level_dirs(package, where)
+        ship = f".working_dir({where!r})"
+        if modules:
+            ship = f".py_modules({modules!r}) or {ship}"
+        return (
+            f"{label} {how}, not from a package index: ship its code with {ship}, "
+            "or publish it to an index and pin it"
+        )
     return (
         f"{label} {how}, not from a package index: ship its source with "
         f".py_modules([...]) or .working_dir(...), or publish it to an index and pin it"
     )
+
+
+def _system_manager(package: Mapping[str, Any], rules: Mapping[str, Any]) -> str | None:
+    """The package manager that owns a package pip did not install (python-apt from
+    apt, a conda package), or None."""
+    installer = str(package.get("installer") or "").strip().lower()
+    managers = rules.get("system_installers") or {}
+    if installer in managers:
+        return managers[installer]
+    if installer:
+        return None  # pip, uv, poetry...: an installer pip can stand in for.
+    location = str(package.get("location") or "").rstrip("/")
+    for pattern, manager in (rules.get("system_locations") or {}).items():
+        if fnmatchcase(location, pattern):
+            return manager
+    return None
+
+
+_REQUIREMENT_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def _required_names(package: Mapping[str, Any]) -> set[str]:
+    """Normalized names a package requires outside its extras."""
+    names = set()
+    for req in package.get("requires_dist") or []:
+        spec, _, marker = str(req).partition(";")
+        if "extra" in marker:
+            continue
+        m = _REQUIREMENT_NAME.match(spec)
+        if m:
+            names.add(_normalize(m.group(1)))
+    return names
+
+
+def _vendor_index(name: str, version: str, rules: Mapping[str, Any]) -> str | None | bool:
+    """The index that serves ``name==version`` when the version has a local label: its
+    URL, ``False`` when no known index serves that label, ``None`` for no label."""
+    if "+" not in version:
+        return None
+    label = version.split("+", 1)[1].lower()
+    for index in rules.get("vendor_indexes") or []:
+        if any(fnmatchcase(name, p) for p in index.get("packages", [])) and any(
+            fnmatchcase(label, p) for p in index.get("labels", [])
+        ):
+            return str(index["url"]).replace("{label}", label)
+    return False
 
 
 def fix_manifest_builder(result: Any, name: str = "fix") -> ManifestBuilder:
@@ -698,8 +773,11 @@ def fix_manifest_builder(result: Any, name: str = "fix") -> ManifestBuilder:
     It pins the local version of every package that differs or is missing on the remote
     side (on any node group), passes variables missing remotely with
     :meth:`ManifestBuilder.env_from_local`, and records as ``builder.advice`` what no
-    index can install (editable, local-directory and direct-URL installs), what a
-    runtime_env cannot change (Python, platform, Ray itself). Ray-vendored packages
+    index can install (editable installs, PEP 660 and ``setup.py develop`` alike, local
+    directories, direct URLs, packages of the OS or conda, local version labels no known
+    index serves), what a runtime_env cannot change (Python, platform, Ray itself) and what
+    would change Ray (its own dependencies, packages that require ray). Local labels a
+    vendor index serves (``torch==2.2.0+cpu``) are pinned with that index. Ray-vendored packages
     (``expected`` findings) and genevars are left alone.
 
     ``result`` is a ``ComparisonResult`` or its ``to_dict()``::
@@ -719,6 +797,11 @@ def fix_manifest_builder(result: Any, name: str = "fix") -> ManifestBuilder:
         findings.extend(f for f in group.get("findings", []) if isinstance(f, Mapping))
 
     pins: dict[str, str] = {}
+    indexes: list[str] = []
+    ray_package = local_packages.get("ray", {})
+    ray_dependencies = _required_names(ray_package) if ray_package.get("requires_dist") else {
+        _normalize(n) for n in rules.get("ray_dependencies", [])
+    }
     env_names: list[str] = []
     advice: list[str] = []
     seen: set[tuple[str, str]] = set()
@@ -727,7 +810,7 @@ def fix_manifest_builder(result: Any, name: str = "fix") -> ManifestBuilder:
         if text not in advice:
             advice.append(text)
 
-    def consider_package(subject: str, local_version: str | None) -> None:
+    def consider_package(subject: str, local_version: str | None, remote: Any = None) -> None:
         name_ = _normalize(subject)
         if ("package", name_) in seen or local_version is None:
             return
@@ -741,9 +824,42 @@ def fix_manifest_builder(result: Any, name: str = "fix") -> ManifestBuilder:
                     "use the cluster's Ray version locally or a matching image (.worker_image)"
                 )
             return
+        label = _label(package, name_, version)
+        manager = _system_manager(package, rules)
+        if manager:
+            add_advice(
+                f"{label} is installed by {manager}, not pip (in {package.get('location')}): "
+                f"install it on the nodes with {manager}, or run the workers on an image "
+                "that has it (.worker_image(...))"
+            )
+            return
         url_advice = _direct_url_advice(package, version)
         if url_advice:
             add_advice(url_advice)
+            return
+        cluster = f" (the cluster has {remote})" if remote else ""
+        if name_ in ray_dependencies:
+            add_advice(
+                f"{label} differs{cluster}, but Ray itself depends on {name_}: a runtime_env "
+                "pin would change Ray's own dependencies on the workers, and pip may try to "
+                "change Ray, which Ray refuses ('Changing the ray version is not allowed'); "
+                f"align {name_} with the cluster locally, or use a matching image (.worker_image(...))"
+            )
+            return
+        if "ray" in _required_names(package):
+            add_advice(
+                f"{label} requires ray: pinning it could make pip change the Ray version on "
+                "the workers, which Ray refuses ('Changing the ray version is not allowed'); "
+                "install it in the cluster image, or pin a release that accepts the cluster's Ray"
+            )
+            return
+        index = _vendor_index(name_, version, rules)
+        if index is False:
+            add_advice(
+                f"{label} has a local version label that no public index serves: pin it with "
+                "the index it came from (.add_extra_index_url(...)), or install the same "
+                "build on the cluster"
+            )
             return
         pin = exact_pin(name_, version)
         if pin is None:
@@ -753,6 +869,8 @@ def fix_manifest_builder(result: Any, name: str = "fix") -> ManifestBuilder:
             )
             return
         pins[name_] = pin
+        if index and index not in indexes:
+            indexes.append(index)
 
     def consider_env(subject: str) -> None:
         if ("env", subject) in seen:
@@ -786,9 +904,17 @@ def fix_manifest_builder(result: Any, name: str = "fix") -> ManifestBuilder:
         if code.startswith("drift."):
             # Group against group: "local" there is another node group, not this machine.
             continue
-        if category == "package":
+        if category == "package" and code.startswith("conda."):
+            if local_value is not None:
+                version = str(local_value).split(" ")[0]
+                add_advice(
+                    f"conda package {subject} {local_value} is not a pip package: install it on "
+                    f"the nodes with conda (conda install {subject}={version}) or run the "
+                    "workers on an image that has it (.worker_image(...))"
+                )
+        elif category == "package":
             if local_value is not None and local_value != remote_value and "shadow" not in code:
-                consider_package(subject, str(local_value))
+                consider_package(subject, str(local_value), remote_value)
         elif category == "env":
             if local_value is not None and remote_value is None:
                 consider_env(subject)
@@ -803,7 +929,7 @@ def fix_manifest_builder(result: Any, name: str = "fix") -> ManifestBuilder:
         pkg = section.get("pkg_diffs") or {}
         for triple in pkg.get("version_mismatch", []):
             if len(triple) == 3 and key("package", str(triple[0])) not in covered:
-                consider_package(str(triple[0]), str(triple[1]))
+                consider_package(str(triple[0]), str(triple[1]), triple[2])
         for pkg_name in pkg.get("only_local", []):
             if key("package", str(pkg_name)) not in covered:
                 package = local_packages.get(_normalize(str(pkg_name)), {})
@@ -813,6 +939,8 @@ def fix_manifest_builder(result: Any, name: str = "fix") -> ManifestBuilder:
                 consider_env(str(env_name))
 
     builder = ManifestBuilder.create(name)
+    for index in indexes:
+        builder.add_extra_index_url(index)
     if pins:
         builder.pip([pins[k] for k in sorted(pins)])
     if env_names:

@@ -170,6 +170,8 @@ def assemble_snapshot(
         "unreadable": scan["unreadable"],
         "genevars_version": facts["genevars_version"],
     }
+    if facts.get("conda"):
+        snapshot["conda"] = facts["conda"]
     if origin is not None:
         import socket
 
@@ -182,18 +184,58 @@ def assemble_snapshot(
 
 def _interpreter_facts() -> dict:
     """This interpreter's python, platform, markers and genevars version."""
-    return {
+    facts = {
         "python": python_info(),
         "platform": platform_info(),
         "markers": marker_environment(),
         "genevars_version": _genevars_version(),
     }
+    conda = conda_packages(sys.prefix)
+    if conda:
+        facts["conda"] = conda
+    return facts
+
+
+def conda_packages(prefix: str) -> list:
+    """The packages of a conda prefix, from the names of its ``conda-meta/*.json`` files
+    (``NAME-VERSION-BUILD.json``; versions and builds never hold a ``-``): no file is
+    opened, so a prefix of large records costs one directory listing. Empty elsewhere."""
+    try:
+        names = os.listdir(os.path.join(prefix, "conda-meta"))
+    except OSError:
+        return []
+    packages = []
+    for name in names:
+        if not name.endswith(".json"):
+            continue
+        parts = name[: -len(".json")].rsplit("-", 2)
+        if len(parts) == 3 and all(parts):
+            packages.append({"name": parts[0], "version": parts[1], "build": parts[2]})
+    packages.sort(key=lambda p: (p["name"], p["version"], p["build"]))
+    return packages
 
 
 def describe() -> dict:
     """What ``--python EXE`` needs from another interpreter; it scans natively itself."""
     facts = _interpreter_facts()
+    # Read by the asking side at every use (conda_of): a cached description would keep
+    # a conda package list that conda has changed since.
+    facts.pop("conda", None)
     facts["sys_path"] = [_text(entry) for entry in sys.path if isinstance(entry, str)]
+    return facts
+
+
+def conda_of(facts: dict) -> dict:
+    """``facts`` of another interpreter with the conda packages of its prefix (the
+    directory above its ``bin/``), read now."""
+    executable = facts.get("python", {}).get("executable") or ""
+    if not executable:
+        return facts
+    prefix = os.path.dirname(os.path.dirname(os.path.abspath(executable)))
+    conda = conda_packages(prefix)
+    if conda:
+        facts = dict(facts)
+        facts["conda"] = conda
     return facts
 
 
@@ -552,10 +594,14 @@ def read_header_block(path: str) -> bytes:
 
 
 def _read_header_block_fd(fd: int) -> bytes:
+    return _read_header_block_with(lambda size: os.read(fd, size))
+
+
+def _read_header_block_with(read) -> bytes:
     buf = bytearray()
     searched = 0
     while True:
-        chunk = os.read(fd, _CHUNK)
+        chunk = read(_CHUNK)
         if not chunk:
             return bytes(buf)
         buf += chunk
@@ -671,7 +717,12 @@ def _file_name(path: str) -> str:
 
 def _layout(name: bytes) -> str | None:
     lowered = name.lower()
-    for suffix, layout in ((b".dist-info", "dist-info"), (b".egg-info", "egg-info"), (b".egg", "egg")):
+    for suffix, layout in (
+        (b".dist-info", "dist-info"),
+        (b".egg-info", "egg-info"),
+        (b".egg", "egg"),
+        (b".egg-link", "egg-link"),
+    ):
         if len(lowered) > len(suffix) and lowered.endswith(suffix):
             return layout
     return None
@@ -813,6 +864,9 @@ class _Scanner:
         self.seen_entries = set()
         self.seen_dirs = set()
         self.seen_eggs = set()
+        # Project directories named by .egg-link files (layouts.rs): scanned after the path.
+        self.egg_links = []
+        self.develop_dirs = set()
 
     def record(self, path: str, reason: str) -> None:
         self.unreadable.append({"path": _text(path), "reason": reason})
@@ -832,6 +886,9 @@ class _Scanner:
         if resolved in self.seen_dirs:
             return None
         self.seen_dirs.add(resolved)
+        is_egg = _layout(os.fsencode(_file_name(root))) == "egg"
+        if stat.S_ISREG(st.st_mode) and is_egg:
+            return self.read_egg(entry, root)
         if stat.S_ISREG(st.st_mode):
             if _is_zip(root):
                 reason = (
@@ -842,28 +899,51 @@ class _Scanner:
             return self.record(entry, reason)
         if not stat.S_ISDIR(st.st_mode):
             return self.record(entry, "path entry is not a directory")
-        if _layout(os.fsencode(_file_name(root))) == "egg":
+        if is_egg:
             return self.read_egg(entry, root)
         try:
             names = os.listdir(root)
         except OSError as e:
             return self.record(entry, "cannot list path entry: %s" % _describe(e))
         children = []
+        modules = set()
         for name in names:
             raw = os.fsencode(name)
             layout = _layout(raw)
             if layout is not None:
                 children.append((raw, name, layout))
+            else:
+                modules.add(raw.split(b".", 1)[0].lower())
         children.sort()
+        # Added once all are read, so that two metadata folders of one name settle.
+        found = []
         for _raw, name, layout in children:
             path = os.path.join(root, name)
             if layout == "dist-info":
-                self.read_dist_info(entry, path)
+                package = self.read_dist_info(entry, path)
             elif layout == "egg-info":
-                self.read_egg_info(entry, path)
+                package = self.read_egg_info(entry, path)
+            elif layout == "egg-link":
+                package = self.read_egg_link(path)
             else:
-                self.read_egg(entry, path)
+                package = self.read_egg(entry, path, add=False)
+            if package is not None:
+                found.append(package)
+        _import_names_where_unguessable(found, modules)
+        if any(name in _PROJECT_FILES for name in names):
+            _mark_develop_installs(found, lambda folder: True)
+        for package in _settle_same_directory(root, found):
+            self.add(package)
         return None
+
+    def read_egg_link(self, link: str) -> None:
+        target = _read_egg_link(link)
+        if isinstance(target, _Reason):
+            return self.record(link, target)
+        self.develop_dirs.add(os.path.realpath(target))
+        self.egg_links.append(target)
+        return None
+
 
     def read_dist_info(self, location: str, path: str) -> None:
         try:
@@ -880,7 +960,7 @@ class _Scanner:
             self.record(
                 path, "direct_url.json is not valid PEP 610 JSON; the origin is not recorded"
             )
-        return self.add(package)
+        return package
 
     def read_egg_info(self, location: str, path: str) -> None:
         file = os.path.join(path, "PKG-INFO") if os.path.isdir(path) else path
@@ -888,35 +968,36 @@ class _Scanner:
             block = _read_metadata_file(file, "PKG-INFO", ".egg-info")
         except MetadataError as e:
             return self.record(path, str(e))
-        package = self.parse(location, path, "egg-info", "PKG-INFO", block)
-        if package is not None:
-            self.add(package)
-        return None
+        return self.parse(location, path, "egg-info", "PKG-INFO", block)
 
-    def read_egg(self, location: str, egg: str) -> None:
+    def read_egg(self, location: str, egg: str, add: bool = True):
+        """An .egg directory or zipped .egg file, read once however it is reached; added
+        at once, or returned (``add=False``)."""
         try:
             st = os.stat(egg)
         except OSError as e:
             return self.record(egg, "cannot read .egg: %s" % _describe(e))
-        if not stat.S_ISDIR(st.st_mode):
-            return self.record(
-                egg, "zipped .egg; distributions inside zip archives are not scanned"
-            )
         resolved = os.path.realpath(egg)
         if resolved in self.seen_eggs:
             return None
         self.seen_eggs.add(resolved)
         info = os.path.join(egg, "EGG-INFO")
         try:
-            block = _read_metadata_file(
-                os.path.join(info, "PKG-INFO"), "EGG-INFO/PKG-INFO", ".egg"
-            )
+            if stat.S_ISDIR(st.st_mode):
+                block = _read_metadata_file(
+                    os.path.join(info, "PKG-INFO"), "EGG-INFO/PKG-INFO", ".egg"
+                )
+            else:
+                block = _read_zipped_pkg_info(egg)
         except MetadataError as e:
             return self.record(info, str(e))
+        except _ZippedEggError as e:
+            return self.record(egg, str(e))
         package = self.parse(location, info, "egg", "EGG-INFO/PKG-INFO", block)
-        if package is not None:
+        if package is not None and add:
             self.add(package)
-        return None
+            return None
+        return package
 
     def parse(self, location: str, metadata_path: str, kind: str, label: str, block: bytes):
         try:
@@ -951,17 +1032,250 @@ class _Scanner:
             self.packages.append(package)
             return
         shadowed = self.packages[winner].setdefault("shadowed", [])
-        shadowed.append(
-            {
-                "version": package["version"],
-                "location": package["location"],
-                "metadata_path": package["metadata_path"],
-            }
-        )
+        shadowed.append(_copy(package))
 
     def finish(self) -> dict:
+        # What .egg-link files name is on sys.path through easy-install.pth.
+        targets, self.egg_links = self.egg_links, []
+        for target in targets:
+            self.scan_entry(target)
+        if self.develop_dirs:
+            linked = self.develop_dirs
+            _mark_develop_installs(self.packages, lambda folder: os.path.realpath(folder) in linked)
         self.packages.sort(key=lambda p: p["name"].encode("utf-8"))
         return {"packages": self.packages, "unreadable": self.unreadable}
+
+
+def _copy(package: dict) -> dict:
+    return {
+        "version": package["version"],
+        "location": package["location"],
+        "metadata_path": package["metadata_path"],
+    }
+
+
+# --- layouts (layouts.rs): legacy editable installs, zipped eggs, two metadata folders
+
+_EGG_LINK_LIMIT = 64 * 1024
+_RECORD_LIMIT = 16 << 20
+_PROJECT_FILES = ("setup.py", "setup.cfg", "pyproject.toml")
+
+
+class _Reason(str):
+    """Why something could not be read (a value, not an exception)."""
+
+
+class _ZippedEggError(Exception):
+    pass
+
+
+def _read_small(path: str, limit: int) -> bytes | None:
+    """At most ``limit`` bytes of a file, or None when it cannot be read (non-blocking: a
+    FIFO fails, never hangs)."""
+    try:
+        fd = _open_for_reading(path)
+    except OSError:
+        return None
+    try:
+        chunks, size = [], 0
+        while size < limit:
+            chunk = os.read(fd, min(_CHUNK * 8, limit - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _read_egg_link(link: str):
+    """The project directory an .egg-link names, or a _Reason."""
+    text = _read_small(link, _EGG_LINK_LIMIT)
+    if text is None:
+        return _Reason("cannot read .egg-link")
+    first = text.decode("utf-8", "replace").split("\n", 1)[0].strip()
+    if not first:
+        return _Reason(".egg-link names no project directory")
+    if os.path.isabs(first):
+        return first
+    return os.path.join(os.path.dirname(link), first)
+
+
+def _mark_develop_installs(packages: list, develop) -> None:
+    """Egg-info distributions in a project checkout are editable installs (scan.rs)."""
+    for package in packages:
+        if package["kind"] != "egg-info" or package["direct_url"] is not None:
+            continue
+        folder = os.path.dirname(package["metadata_path"])
+        if develop(folder):
+            package["direct_url"] = {"url": "file://" + folder, "editable": True, "kind": "dir"}
+
+
+def _read_zipped_pkg_info(egg: str) -> bytes:
+    import zipfile
+
+    try:
+        source = os.fdopen(_open_for_reading(egg), "rb")
+    except OSError as e:
+        raise _ZippedEggError("cannot read .egg: %s" % _describe(e)) from None
+    try:
+        if not _is_regular(source.fileno()):
+            raise OSError("not a regular file")  # a FIFO or device: never read it
+        archive = zipfile.ZipFile(source)
+    except Exception:
+        source.close()
+        raise _ZippedEggError("zipped .egg is not a readable zip archive") from None
+    with source, archive:
+        try:
+            info = archive.getinfo("EGG-INFO/PKG-INFO")
+        except KeyError:
+            raise MetadataError("no EGG-INFO/PKG-INFO file") from None
+        try:
+            with archive.open(info) as member:
+                return _read_header_block_with(member.read)
+        except _HeaderBlockTooLong:
+            raise _ZippedEggError("EGG-INFO/PKG-INFO header block is longer than 1 MiB") from None
+        except Exception:
+            raise _ZippedEggError("cannot read EGG-INFO/PKG-INFO inside the zipped .egg") from None
+
+
+_TOP_LEVEL_LIMIT = 64 * 1024
+_RECORD_NAMES_LIMIT = 256 * 1024
+_IMPORT_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def _import_names_where_unguessable(packages: list, modules: set) -> None:
+    """Import names where the name does not say them (scan.rs)."""
+    for package in packages:
+        if package["name"].replace("-", "_").encode("utf-8") in modules:
+            continue
+        folder = package["metadata_path"]
+        if package["kind"] == "dist-info":
+            record = os.path.join(folder, "RECORD")
+        elif package["kind"] == "egg-info" and os.path.isdir(folder):
+            record = None
+        else:
+            continue
+        names = _import_names(os.path.join(folder, "top_level.txt"), record)
+        if names:
+            package["import_names"] = names
+
+
+def _import_names(top_level: str, record: str | None) -> list:
+    """What code imports a distribution as (layouts.rs import_names)."""
+    names = []
+
+    def push(name: str) -> None:
+        if name and all(_IMPORT_PART.match(p) for p in name.split(".")) and name not in names:
+            names.append(name)
+
+    text = _read_small(top_level, _TOP_LEVEL_LIMIT)
+    if text is not None:
+        for line in _rust_lines(text.decode("utf-8", "replace")):
+            push(line.strip().replace("/", "."))
+    elif record is not None:
+        text = _read_small(record, _RECORD_NAMES_LIMIT) or b""
+        for line in _rust_lines(text.decode("utf-8", "replace")):
+            name = _record_module(line)
+            if name is not None:
+                push(name)
+    if any(not n.startswith("_") for n in names):
+        names = [n for n in names if not n.startswith("_")]
+    return names
+
+
+def _rust_lines(text: str) -> list:
+    """Lines as Rust's str::lines() splits them (\n, and a \r before it)."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [l[:-1] if l.endswith("\r") else l for l in lines]
+
+
+def _record_module(line: str):
+    fields = line.rsplit(",", 2)
+    if len(fields) != 3:
+        return None
+    path = fields[0].strip('"')
+    if "/" in path:
+        first = path.split("/", 1)[0]
+        if first.endswith((".dist-info", ".data")) or first in ("__pycache__", ".."):
+            return None
+        return first
+    if path.endswith(".py"):
+        return path[:-3]
+    if path.endswith((".so", ".pyd")):
+        return path.split(".", 1)[0]
+    return None
+
+
+def _settle_same_directory(folder: str, packages: list) -> list:
+    """One package per name among those read from one directory (settle_same_directory)."""
+    groups = {}
+    for package in packages:
+        groups.setdefault(package["name"], []).append(package)
+    return [_settle(folder, group) for group in groups.values()]
+
+
+def _settle(folder: str, group: list) -> dict:
+    if len(group) == 1:
+        return group[0]
+    scores = [_record_score(folder, p["metadata_path"]) for p in group]
+    winner = _certain_winner(scores)
+    kept = group.pop(0 if winner is None else winner)
+    kept["same_directory"] = [_copy(p) for p in group]
+    if winner is None:
+        kept["version_uncertain"] = True
+    return kept
+
+
+def _certain_winner(scores: list):
+    def better(s, t) -> bool:
+        return s[0] * t[1] > t[0] * s[1]
+
+    best = None
+    for i, score in enumerate(scores):
+        if score is not None and (best is None or better(score, scores[best])):
+            best = i
+    if best is None:
+        return None
+    score = scores[best]
+    unique = all(i == best or s is None or better(score, s) for i, s in enumerate(scores))
+    full = score[0] == score[1]
+    all_known = all(s is not None for s in scores)
+    return best if score[0] > 0 and unique and (all_known or full) else None
+
+
+def _record_score(folder: str, metadata_path: str):
+    text = _read_small(os.path.join(metadata_path, "RECORD"), _RECORD_LIMIT)
+    if text is None:
+        return None
+    matching = total = 0
+    for line in text.decode("utf-8", "replace").split("\n"):
+        fields = line[:-1].rsplit(",", 2) if line.endswith("\r") else line.rsplit(",", 2)
+        if len(fields) != 3:
+            continue
+        path, _hash, size = fields
+        digits = size.strip()
+        digits = digits[1:] if digits.startswith("+") else digits
+        if not (digits.isascii() and digits.isdigit()):
+            continue
+        size = int(digits)
+        if len(path) >= 2 and path.startswith('"') and path.endswith('"'):
+            path = path[1:-1]
+        if ".dist-info/" in path or "__pycache__/" in path:
+            continue
+        total += 1
+        try:
+            st = os.stat(os.path.join(folder, path))
+        except (OSError, ValueError):
+            continue
+        if stat.S_ISREG(st.st_mode) and st.st_size == size:
+            matching += 1
+    return (matching, total) if total else None
 
 
 def scan_paths(paths: list, rules: dict | None = None) -> dict:

@@ -83,7 +83,9 @@ class Snapshot:
         from genevars._io import read_input
 
         name = os.fspath(path)
-        return cls.from_json(read_input(name, "snapshot"), source=name)
+        from genevars._foreign import as_snapshot_text  # pip inspect, pip list, locks
+
+        return cls.from_json(as_snapshot_text(read_input(name, "snapshot"), name), source=name)
 
     def save(self, path: PathLike) -> None:
         """Writes the snapshot as indented JSON (what :meth:`load` reads)."""
@@ -260,6 +262,9 @@ def snapshot_env(
     python: PathLike | None = None,
     reveal_values: bool = False,
     fingerprint_key: bytes | str | None = None,
+    as_tree: bool = False,
+    python_version: str | None = None,
+    platform: str | None = None,
 ) -> Snapshot:
     """Snapshot this interpreter (or another one) now.
 
@@ -270,6 +275,12 @@ def snapshot_env(
     (bytes or hex) withheld values carry a keyed fingerprint, so that two snapshots taken
     with the same key tell whether a secret differs without storing it.
 
+    ``as_tree=True`` (what ``genevars snapshot --path`` does) records the Python and
+    platform of the ``paths`` tree instead of this interpreter's: told from the paths
+    (``lib/python3.12/``) and the ABI tags of compiled modules and wheels, else from
+    ``python_version`` (``"3.12"``) and ``platform`` (``"linux-x86_64"``), else unknown.
+    Giving either of those implies ``as_tree``. Raises ValueError for a malformed one.
+
         >>> snap = snapshot_env()
         >>> snap.created_by["scanner"]
         'native'
@@ -277,6 +288,19 @@ def snapshot_env(
     """
     key = _fingerprint_key(fingerprint_key)
     scan_paths = [os.fspath(p) for p in paths] if paths is not None else None
+    if as_tree or python_version or platform:
+        if scan_paths is None or python is not None:
+            raise ValueError("as_tree, python_version and platform describe a paths= tree scanned without python=")
+        from genevars import _tree
+
+        _tree.TreeOptions(python_version, platform)  # checked before the scan
+        snap = take(scan_paths, None, reveal_values=reveal_values, key=key)
+        data = snap.to_dict()
+        tree = _tree.apply(data, scan_paths, python_version, platform)
+        data.update(tree)
+        if "conda" not in tree:
+            data.pop("conda", None)
+        return Snapshot._of(data)
     if python is None:
         return take(scan_paths, None, reveal_values=reveal_values, key=key)
     from genevars._interpreter import InterpreterDescription
@@ -320,7 +344,8 @@ def take(
     if paths is None:
         paths = other.sys_path()
     scan, scanner = _probe.scan_entries(paths, rules)
-    data = _probe.assemble_snapshot(other.facts(), env, paths, scan, scanner, _core.__version__)
+    facts = _probe.conda_of(other.facts())
+    data = _probe.assemble_snapshot(facts, env, paths, scan, scanner, _core.__version__)
     return Snapshot._of(data)
 
 

@@ -102,6 +102,10 @@ pub struct Finding {
     /// The node group (index into `groups`) this finding was found on, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<usize>,
+    /// For a `shadowed` finding: the copies `import` never loads (the versions compared
+    /// stay in `local` / `remote`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shadowed: Vec<crate::snapshot::ShadowedCopy>,
 }
 
 impl Finding {
@@ -123,6 +127,7 @@ impl Finding {
             hint: None,
             nodes: Vec::new(),
             group: None,
+            shadowed: Vec::new(),
         }
     }
 

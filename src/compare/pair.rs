@@ -86,12 +86,19 @@ pub(crate) fn diff_pair(
     interpreter(k, local, remote, sides, &mut findings);
     platform(k, local, remote, sides, &mut findings);
     let pkg_diffs = packages(k, local, remote, sides, &mut findings);
-    let env_diffs = env(k, local, remote, opts, sides, &mut findings);
+    conda(k, local, remote, sides, &mut findings);
+    // A lock file or package listing has no variables or sys.path: nothing to compare.
+    let packages_only = local.packages_only() || remote.packages_only();
+    let env_diffs = if packages_only {
+        EnvDiffs::default()
+    } else {
+        env(k, local, remote, opts, sides, &mut findings)
+    };
     let sys_path_diffs = sys_path(
         k,
         local,
         remote,
-        opts.include_sys_path,
+        opts.include_sys_path && !packages_only,
         sides,
         &mut findings,
     );
@@ -132,6 +139,11 @@ fn interpreter(
     out: &mut Vec<Finding>,
 ) {
     let (lp, rp) = (&l.python, &r.python);
+    if unknown_side(k, &lp.inferred, &rp.inferred, Category::Python, sides, out) {
+        return;
+    }
+    // An inferred Python is known to its minor version only.
+    let minor_only = lp.inferred.is_some() || rp.inferred.is_some();
     let (lv, rv) = (&lp.version_info, &rp.version_info);
     let mut push = |code: &str, subject: &str, what: &str, lval: String, rval: String| {
         let vars = HintVars {
@@ -149,7 +161,11 @@ fn interpreter(
         .hint(k.hint(code, vars));
         out.push(f.values(Some(lval), Some(rval)));
     };
-    if lp.implementation != rp.implementation {
+    let told = |i: &str| i != "unknown";
+    if lp.implementation != rp.implementation
+        && told(&lp.implementation)
+        && told(&rp.implementation)
+    {
         push(
             "python.implementation",
             "python.implementation",
@@ -160,6 +176,8 @@ fn interpreter(
     }
     let code = if (lv.major, lv.minor) != (rv.major, rv.minor) {
         Some("python.minor")
+    } else if minor_only {
+        None
     } else if lv.micro != rv.micro {
         Some("python.patch")
     } else if (&lv.releaselevel, lv.serial) != (&rv.releaselevel, rv.serial) {
@@ -173,7 +191,11 @@ fn interpreter(
             "python.patch" => "Python patch version differs",
             _ => "Python release level differs",
         };
-        push(code, "python.version", what, lv.dotted(), rv.dotted());
+        let shown = |p: &crate::snapshot::PythonInfo| match &p.inferred {
+            Some(_) => format!("{}.{}", p.version_info.major, p.version_info.minor),
+            None => p.version_info.dotted(),
+        };
+        push(code, "python.version", what, shown(lp), shown(rp));
     } else if !lp.abi_tag.is_empty() && !rp.abi_tag.is_empty() && lp.abi_tag != rp.abi_tag {
         push(
             "python.abi",
@@ -194,8 +216,66 @@ fn canonical_machine(machine: &str) -> String {
     }
 }
 
+/// When a side's Python or platform could not be told (`snapshot --path` of a tree with no
+/// evidence), one finding saying it was not compared; true when that is so.
+fn unknown_side(
+    k: &Knowledge,
+    local: &Option<crate::snapshot::Inferred>,
+    remote: &Option<crate::snapshot::Inferred>,
+    category: Category,
+    sides: Sides<'_>,
+    out: &mut Vec<Finding>,
+) -> bool {
+    use crate::snapshot::Inferred;
+    let what = category.as_str();
+    let (l, r) = (Inferred::is_unknown(local), Inferred::is_unknown(remote));
+    if !l && !r {
+        return false;
+    }
+    let which = match (l, r) {
+        (true, true) => format!("{} and {}", sides.local, sides.remote),
+        (true, false) => sides.local.to_string(),
+        _ => sides.remote.to_string(),
+    };
+    let code = format!("{what}.unknown");
+    let option = if what == "python" {
+        "--python-version"
+    } else {
+        "--platform"
+    };
+    let named = if what == "python" { "Python" } else { what };
+    let evidence = [local, remote]
+        .into_iter()
+        .flatten()
+        .find(|i| !i.known)
+        .map_or("", |i| i.from.as_str());
+    let message = format!(
+        "the {named} {which} is unknown ({evidence} says it), so it was not compared: take that snapshot with --python EXE, or (for a --path scan) say it with {option}"
+    );
+    let shown = |unknown: bool| if unknown { "unknown" } else { "known" }.to_string();
+    let f = finding(
+        k.severity(Table::Other, &code),
+        category,
+        what,
+        &code,
+        message,
+    );
+    out.push(f.values(Some(shown(l)), Some(shown(r))));
+    true
+}
+
 fn platform(k: &Knowledge, l: &Snapshot, r: &Snapshot, sides: Sides<'_>, out: &mut Vec<Finding>) {
     let (lp, rp) = (&l.platform, &r.platform);
+    if unknown_side(
+        k,
+        &lp.inferred,
+        &rp.inferred,
+        Category::Platform,
+        sides,
+        out,
+    ) {
+        return;
+    }
     let mut checks: Vec<(&str, &str, String, String)> = Vec::new();
     if lp.system != rp.system {
         checks.push((
@@ -304,7 +384,7 @@ fn packages(
             let hint = if vendored {
                 None
             } else {
-                k.hint("only_local", vars)
+                with_imports(k.hint("only_local", vars), name, lp)
             };
             out.push(
                 finding(severity, Category::Package, name, "only_local", message)
@@ -352,6 +432,18 @@ fn packages(
     diffs
 }
 
+/// A package hint that also says what code imports, where that is not the distribution's
+/// name (PyYAML is `import yaml`, grpcio `import grpc`): the name in a traceback.
+fn with_imports(hint: Option<String>, name: &str, package: &Package) -> Option<String> {
+    let guessed = name.replace('-', "_");
+    let names = &package.import_names;
+    if names.is_empty() || (names.len() == 1 && names[0].eq_ignore_ascii_case(&guessed)) {
+        return hint;
+    }
+    let shown: Vec<String> = names.iter().map(|n| format!("import {n}")).collect();
+    hint.map(|h| format!("{h} (code imports it as: {})", shown.join(", ")))
+}
+
 fn version_finding(
     k: &Knowledge,
     name: &str,
@@ -381,7 +473,7 @@ fn version_finding(
             )),
         ),
         None => (
-            k.severity(table, code),
+            k.package_severity(name, table, code),
             format!(
                 "{} {}: {}",
                 lp.display_name,
@@ -398,8 +490,9 @@ fn version_finding(
         severity = Severity::Expected;
         message.push_str(" (one copy is vendored by Ray)");
     }
+    let imports_from = if lp.import_names.is_empty() { rp } else { lp };
     finding(severity, Category::Package, name, code, message)
-        .hint(hint)
+        .hint(with_imports(hint, name, imports_from))
         .values(Some(lp.version.clone()), Some(rp.version.clone()))
 }
 
@@ -465,6 +558,7 @@ fn env(
     out: &mut Vec<Finding>,
 ) -> EnvDiffs {
     let mut diffs = EnvDiffs::default();
+    let start = out.len();
     let mut li = l
         .env
         .iter()
@@ -500,7 +594,47 @@ fn env(
             }
         }
     }
+    for f in &mut out[start..] {
+        if f.category == Category::Env
+            && f.severity != Severity::Expected
+            && set_by_runtime_env(k, l.env.get(&f.subject), r.env.get(&f.subject))
+        {
+            f.severity = Severity::Expected;
+            f.message.push_str(" (set by Ray's runtime_env)");
+            f.hint = None;
+        }
+    }
+    // Variables asked for by prefix (`--env-prefix RAY`) are shown, Ray's and the
+    // session's included: the user named them.
+    if opts.env_prefix.as_deref().is_some_and(|p| !p.is_empty()) {
+        for f in &mut out[start..] {
+            if f.severity == Severity::Expected {
+                f.severity = Severity::Info;
+            }
+        }
+    }
     diffs
+}
+
+/// Whether the remote value is what a runtime_env made of the local one: Ray's pip and
+/// conda runtime_envs set `VIRTUAL_ENV` to their own environment and put its `bin` first on
+/// `PATH`, all under Ray's runtime_resources.
+fn set_by_runtime_env(k: &Knowledge, local: Option<&EnvValue>, remote: Option<&EnvValue>) -> bool {
+    let Some(EnvValue::Plain(remote)) = remote else {
+        return false;
+    };
+    let local = match local {
+        Some(EnvValue::Plain(value)) => Some(value.as_str()),
+        None => None,
+        Some(EnvValue::Withheld(_)) => return false,
+    };
+    let sep = if remote.contains(';') { ';' } else { ':' };
+    let parts: Vec<&str> = remote.split(sep).collect();
+    if !parts.iter().any(|p| k.is_ray_path(p)) {
+        return false;
+    }
+    let rest: Vec<&str> = parts.into_iter().filter(|p| !k.is_ray_path(p)).collect();
+    rest.is_empty() || local == Some(rest.join(&sep.to_string()).as_str())
 }
 
 fn noise_note(class: EnvClass) -> Option<&'static str> {
@@ -737,6 +871,129 @@ pub(crate) fn unreadable_set(s: &Snapshot) -> HashSet<(&str, &str)> {
         .collect()
 }
 
+/// The conda packages that are not Python distributions (ffmpeg, cudatoolkit, libstdcxx-ng):
+/// Python ones are compared as packages already. Compared only when both sides are conda
+/// prefixes.
+fn conda(k: &Knowledge, l: &Snapshot, r: &Snapshot, sides: Sides<'_>, out: &mut Vec<Finding>) {
+    if l.conda.is_empty() || r.conda.is_empty() {
+        return;
+    }
+    let python: HashSet<String> = l
+        .packages
+        .iter()
+        .chain(&r.packages)
+        .map(|p| normalized(&p.name).into_owned())
+        .collect();
+    fn map<'s>(
+        s: &'s Snapshot,
+        python: &HashSet<String>,
+    ) -> std::collections::BTreeMap<String, &'s crate::snapshot::CondaPackage> {
+        s.conda
+            .iter()
+            .filter(|c| !python.contains(normalized(&c.name).as_ref()))
+            .map(|c| (c.name.clone(), c))
+            .collect()
+    }
+    let (lm, rm) = (map(l, &python), map(r, &python));
+    let names: std::collections::BTreeSet<&String> = lm.keys().chain(rm.keys()).collect();
+    for name in names {
+        let (lc, rc) = (lm.get(name), rm.get(name));
+        let shown = |c: &crate::snapshot::CondaPackage| format!("{} ({})", c.version, c.build);
+        let (code, message) = match (lc, rc) {
+            (Some(a), Some(b)) if a.version == b.version && a.build == b.build => continue,
+            (Some(a), Some(b)) => (
+                "conda.version",
+                format!(
+                    "conda package {name} differs: {}",
+                    both(&shown(a), &shown(b), sides)
+                ),
+            ),
+            (Some(a), None) => (
+                "conda.only_local",
+                format!(
+                    "conda package {name} {} is installed {} only",
+                    a.version, sides.local
+                ),
+            ),
+            (None, Some(b)) => (
+                "conda.only_remote",
+                format!(
+                    "conda package {name} {} is installed {} only",
+                    b.version, sides.remote
+                ),
+            ),
+            (None, None) => continue,
+        };
+        let (lv, rv) = (lc.map(|c| shown(c)), rc.map(|c| shown(c)));
+        let vars = HintVars {
+            name,
+            local: lv.as_deref().unwrap_or(""),
+            remote: rv.as_deref().unwrap_or(""),
+        };
+        out.push(
+            finding(
+                k.severity(Table::Other, code),
+                Category::Package,
+                name,
+                code,
+                message,
+            )
+            .hint(k.hint(code, vars))
+            .values(lv, rv),
+        );
+    }
+}
+
+/// Two metadata folders of one name in one directory (`pip install --target --upgrade`
+/// leaves the old one): which version is installed is told by RECORD, or uncertain.
+fn same_directory_findings(s: &Snapshot, is_local: bool, side: &str, out: &mut Vec<Finding>) {
+    let k = knowledge();
+    for p in s.packages.iter().filter(|p| !p.same_directory.is_empty()) {
+        let name = normalized(&p.name);
+        let mut versions = vec![p.version.as_str()];
+        versions.extend(p.same_directory.iter().map(|c| c.version.as_str()));
+        let count = match versions.len() {
+            2 => "two".to_string(),
+            3 => "three".to_string(),
+            n => n.to_string(),
+        };
+        let which = if p.version_uncertain {
+            format!(
+                "which one's files are on disk is uncertain (RECORD cannot tell); {} is assumed",
+                p.version
+            )
+        } else {
+            format!("the files on disk are {}'s (by RECORD)", p.version)
+        };
+        let message = format!(
+            "{} has {count} metadata folders in {} {side}: {}; {which}",
+            p.display_name,
+            p.location,
+            versions.join(" and ")
+        );
+        let vars = HintVars {
+            name: &name,
+            local: &p.version,
+            remote: versions.last().copied().unwrap_or_default(),
+        };
+        let severity = k.severity(Table::Other, "same_directory");
+        let f = finding(
+            severity,
+            Category::Package,
+            &name,
+            "same_directory",
+            message,
+        )
+        .hint(k.hint("same_directory", vars));
+        let value = format!("{} (also {})", p.version, versions[1..].join(", "));
+        out.push(if is_local {
+            f.values(Some(value), None)
+        } else {
+            f.values(None, Some(value))
+        });
+    }
+}
+
 /// Findings about one snapshot alone: shadowed copies whose version differs from the one
 /// imported, and entries the scanner could not read (skipping those in `already`).
 /// `is_local` says which value field the finding fills; `side` is how messages name it.
@@ -785,14 +1042,13 @@ pub(crate) fn side_findings(
                     ""
                 }
             );
-            let f = finding(severity, Category::Package, &name, "shadowed", message)
+            let mut f = finding(severity, Category::Package, &name, "shadowed", message)
                 .hint(k.hint("shadowed", vars));
-            out.push(place(
-                f,
-                format!("{} (shadows {})", p.version, copy.version),
-            ));
+            f.shadowed = vec![copy.clone()];
+            out.push(place(f, p.version.clone()));
         }
     }
+    same_directory_findings(s, is_local, side, out);
     let severity = k.severity(Table::Other, "unreadable");
     for u in &s.unreadable {
         if already.contains(&(u.path.as_str(), u.reason.as_str())) {

@@ -21,6 +21,7 @@ pub(crate) fn snapshot() -> Snapshot {
             implementation: "CPython".into(),
             executable: "/usr/bin/python3".into(),
             abi_tag: "cp311".into(),
+            inferred: None,
         },
         platform: PlatformInfo {
             system: "Linux".into(),
@@ -31,6 +32,7 @@ pub(crate) fn snapshot() -> Snapshot {
                 family: "glibc".into(),
                 version: "2.35".into(),
             }),
+            inferred: None,
         },
         markers: Markers {
             implementation_name: "cpython".into(),
@@ -54,6 +56,7 @@ pub(crate) fn snapshot() -> Snapshot {
         packages: Vec::new(),
         unreadable: Vec::new(),
         genevars_version: None,
+        conda: Vec::new(),
     }
 }
 
@@ -71,6 +74,9 @@ pub(crate) fn package(name: &str, version: &str) -> Package {
         provides_extra: Vec::new(),
         requires_python: None,
         shadowed: Vec::new(),
+        same_directory: Vec::new(),
+        import_names: Vec::new(),
+        version_uncertain: false,
     }
 }
 

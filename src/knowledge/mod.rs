@@ -49,6 +49,10 @@ pub struct PackageKnowledge {
     /// Severity of this package existing only locally, overriding the table.
     #[serde(default)]
     pub only_local: Option<Severity>,
+    /// Severities of this package's version differences by code, overriding the table
+    /// (pydantic-core: any difference breaks pickled models).
+    #[serde(default)]
+    pub severity: HashMap<String, Severity>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -185,6 +189,16 @@ impl Knowledge {
             Table::Other => &self.severity.other,
         };
         t.get(code).copied().unwrap_or(Severity::Warning)
+    }
+
+    /// The severity of a version difference `code` of package `name`: the package's own
+    /// where the data file gives one, else `table`'s.
+    pub fn package_severity(&self, name: &str, table: Table, code: &str) -> Severity {
+        self.packages
+            .get(name)
+            .and_then(|p| p.severity.get(code))
+            .copied()
+            .unwrap_or_else(|| self.severity(table, code))
     }
 
     /// The package table for a package: critical, tooling, or any other package.

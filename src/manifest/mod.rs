@@ -51,6 +51,29 @@ pub struct FixRules {
     pub never_pin: Vec<String>,
     pub session_env: Vec<String>,
     pub ship_env: Vec<String>,
+    /// Ray's own dependencies, when the local Ray's metadata cannot say.
+    #[serde(default)]
+    pub ray_dependencies: Vec<String>,
+    /// INSTALLER value → the package manager the advice names.
+    #[serde(default)]
+    pub system_installers: std::collections::BTreeMap<String, String>,
+    /// Location glob → the package manager that fills it.
+    #[serde(default)]
+    pub system_locations: std::collections::BTreeMap<String, String>,
+    /// Vendor indexes for local version labels.
+    #[serde(default)]
+    pub vendor_indexes: Vec<VendorIndex>,
+}
+
+/// An index that serves local version labels PyPI never has (`torch==2.2.0+cpu`).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct VendorIndex {
+    /// Normalized package names (globs).
+    pub packages: Vec<String>,
+    /// Local labels (globs) the index serves.
+    pub labels: Vec<String>,
+    /// The index URL; `{label}` is replaced by the label.
+    pub url: String,
 }
 
 /// The bundled fix rules, parsed once.
@@ -80,5 +103,12 @@ fn exact_pins() {
 #[cfg(test)]
 #[test]
 fn fix_rules_parse() {
-    assert!(fix_rules().never_pin.contains(&"ray".to_string()));
+    let rules = fix_rules();
+    assert!(rules.never_pin.contains(&"ray".to_string()));
+    assert_eq!(
+        rules.system_installers["debian"],
+        "the system package manager (apt)"
+    );
+    assert!(rules.vendor_indexes[0].url.contains("{label}"));
+    assert!(rules.ray_dependencies.contains(&"protobuf".to_string()));
 }

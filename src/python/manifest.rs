@@ -81,8 +81,8 @@ impl NativeManifest {
     }
 }
 
-/// The data a fix applies (`src/manifest/fix_rules.toml`): packages it never pins and
-/// local-session variables it never passes.
+/// The data a fix applies (`src/manifest/fix_rules.toml`): packages it never pins,
+/// local-session variables it never passes, system installers and vendor indexes.
 #[pyfunction]
 fn manifest_fix_rules(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     let rules = manifest::fix_rules();
@@ -90,6 +90,18 @@ fn manifest_fix_rules(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     dict.set_item("never_pin", &rules.never_pin)?;
     dict.set_item("session_env", &rules.session_env)?;
     dict.set_item("ship_env", &rules.ship_env)?;
+    dict.set_item("ray_dependencies", &rules.ray_dependencies)?;
+    dict.set_item("system_installers", &rules.system_installers)?;
+    dict.set_item("system_locations", &rules.system_locations)?;
+    let indexes = pyo3::types::PyList::empty(py);
+    for index in &rules.vendor_indexes {
+        let item = PyDict::new(py);
+        item.set_item("packages", &index.packages)?;
+        item.set_item("labels", &index.labels)?;
+        item.set_item("url", &index.url)?;
+        indexes.append(item)?;
+    }
+    dict.set_item("vendor_indexes", indexes)?;
     Ok(dict)
 }
 

@@ -100,6 +100,19 @@ impl<'py> ScanObjects<'py> {
             }
             item.set_item(intern!(py, "shadowed"), shadowed)?;
         }
+        if !package.same_directory.is_empty() {
+            let copies = PyList::empty(py);
+            for copy in &package.same_directory {
+                copies.append(self.shadowed(copy)?)?;
+            }
+            item.set_item(intern!(py, "same_directory"), copies)?;
+        }
+        if !package.import_names.is_empty() {
+            item.set_item(intern!(py, "import_names"), &package.import_names)?;
+        }
+        if package.version_uncertain {
+            item.set_item(intern!(py, "version_uncertain"), true)?;
+        }
         Ok(item)
     }
 

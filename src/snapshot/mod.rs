@@ -3,10 +3,12 @@
 //! - [`model`]: the serializable [`Snapshot`] and its parts.
 //! - [`metadata`]: the core-metadata (METADATA / PKG-INFO) reader.
 //! - [`scan`]: the site-packages scanner (dist-info, egg-info, .egg, shadowing).
+//! - [`layouts`]: legacy editable installs, zipped eggs, two metadata folders of one name.
 //! - [`load`]: reading snapshot JSON with validation and clear errors.
 //! - [`partial`]: reading it without the package list, for grouping many nodes.
 //! - [`write`]: writing snapshot JSON text straight from a scan.
 
+mod layouts;
 pub mod load;
 pub mod metadata;
 pub mod model;

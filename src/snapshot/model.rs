@@ -41,6 +41,19 @@ pub struct Snapshot {
     /// The genevars version importable in that environment, if any.
     #[serde(default)]
     pub genevars_version: Option<String>,
+    /// The conda packages of the environment's prefix (`conda-meta/`), Python or not
+    /// (ffmpeg, cudatoolkit, libstdcxx-ng); empty outside conda.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conda: Vec<CondaPackage>,
+}
+
+/// One package of a conda prefix, as its `conda-meta/NAME-VERSION-BUILD.json` names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CondaPackage {
+    pub name: String,
+    pub version: String,
+    #[serde(default)]
+    pub build: String,
 }
 
 /// The tool and scanner that produced a snapshot.
@@ -79,6 +92,28 @@ pub struct PythonInfo {
     /// The interpreter's ABI tag, e.g. `cp311`.
     #[serde(default)]
     pub abi_tag: String,
+    /// Set when the interpreter was not asked (`snapshot --path` of another tree): how its
+    /// Python was told. Absent when the interpreter described itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inferred: Option<Inferred>,
+}
+
+/// How a fact of a tree scanned without its interpreter was told.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inferred {
+    /// The evidence, in words: `path lib/python3.12`, `ABI tags cp312`, `--python-version`.
+    pub from: String,
+    /// False when nothing told it: the values are then placeholders (`unknown`) and
+    /// comparisons say they cannot compare it. When true, only what the evidence gives is
+    /// known (major.minor of Python; system and machine of the platform).
+    pub known: bool,
+}
+
+impl Inferred {
+    /// Whether `inferred` says the fact is unknown.
+    pub fn is_unknown(inferred: &Option<Inferred>) -> bool {
+        inferred.as_ref().is_some_and(|i| !i.known)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,6 +155,9 @@ pub struct PlatformInfo {
     pub processor: String,
     #[serde(default)]
     pub libc: Option<Libc>,
+    /// As [`PythonInfo::inferred`], for the platform.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inferred: Option<Inferred>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -310,6 +348,22 @@ pub struct Package {
     /// Later copies of the same name on sys.path, which `import` never loads.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shadowed: Vec<ShadowedCopy>,
+    /// Other metadata folders of the same name in the same directory as this one (left by
+    /// `pip install --target --upgrade`): the files on disk belong to one of them only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub same_directory: Vec<ShadowedCopy>,
+    /// What code imports it as (`yaml` for PyYAML): `top_level.txt`, else RECORD's
+    /// top-level modules. Empty when neither says.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub import_names: Vec<String>,
+    /// Set when `same_directory` is not empty and the RECORD files could not tell which
+    /// folder's files are on disk: `version` is then a guess.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub version_uncertain: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !value
 }
 
 /// PEP 610 origin of a distribution installed from a URL, a directory or a VCS.
@@ -346,6 +400,12 @@ impl Snapshot {
     /// Packages by normalized name.
     pub fn package_map(&self) -> BTreeMap<&str, &Package> {
         self.packages.iter().map(|p| (p.name.as_str(), p)).collect()
+    }
+
+    /// Whether this snapshot lists packages only (a lock file, a requirements file, `pip
+    /// list` or `pip inspect` output): it has no variables or sys.path to compare.
+    pub fn packages_only(&self) -> bool {
+        matches!(self.created_by.scanner.as_str(), "declared" | "pip-inspect")
     }
 
     /// A short label for reports: the node id or hostname, else `snapshot`.

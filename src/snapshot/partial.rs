@@ -15,6 +15,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::load::{check_env, check_packages, check_schema_tag};
+use super::model::CondaPackage;
 use super::model::{
     env_map, Creator, EnvValue, Markers, Origin, Package, PlatformInfo, PythonInfo, Snapshot,
     Unreadable,
@@ -47,6 +48,8 @@ struct Document<'a> {
     unreadable: Vec<Unreadable>,
     #[serde(default)]
     genevars_version: Option<String>,
+    #[serde(default)]
+    conda: Vec<CondaPackage>,
 }
 
 impl Document<'_> {
@@ -68,6 +71,7 @@ impl Document<'_> {
             packages: Vec::new(),
             unreadable: self.unreadable,
             genevars_version: self.genevars_version,
+            conda: self.conda,
         })
     }
 }

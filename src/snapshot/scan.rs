@@ -5,6 +5,8 @@
 //! directory or a PKG-INFO file) and unzipped `*.egg` directories (EGG-INFO/PKG-INFO); an
 //! entry that is itself an `.egg` directory is that one distribution. The first copy of a
 //! normalized name wins, as with `import`; later copies are kept as its `shadowed`.
+//! Zipped eggs, `.egg-link` files (legacy editable installs) and two metadata folders of
+//! one name in one directory are read as [`super::layouts`] says.
 //!
 //! Nothing here fails the scan: every entry or distribution that cannot be read becomes an
 //! [`Unreadable`] with a reason. The stdlib scanner in `python/genevars/_probe.py` gives
@@ -18,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::layouts::{self, ZippedEggError};
 use super::metadata::{read_header_block, CoreMetadata, Fields, HeaderBlockTooLong};
 use super::model::{DirectUrl, DistKind, Package, ShadowedCopy, Unreadable};
 use crate::parallel;
@@ -66,6 +69,11 @@ struct Scanner {
     /// `.egg` directories already read: one can be both inside site-packages and a
     /// path entry of its own (through easy-install.pth).
     seen_eggs: HashSet<PathBuf>,
+    /// Project directories named by `.egg-link` files, in the order met: scanned after
+    /// the path, as `easy-install.pth` puts them after site-packages.
+    egg_links: Vec<PathBuf>,
+    /// The same, resolved: what is found there is a legacy editable install.
+    develop_dirs: HashSet<PathBuf>,
 }
 
 /// The metadata layouts, named as reasons name them.
@@ -74,6 +82,7 @@ enum Layout {
     DistInfo,
     EggInfo,
     Egg,
+    EggLink,
 }
 
 impl Layout {
@@ -84,6 +93,8 @@ impl Layout {
             Some(Layout::EggInfo)
         } else if ends_with_ignore_case(name, b".egg") {
             Some(Layout::Egg)
+        } else if ends_with_ignore_case(name, b".egg-link") {
+            Some(Layout::EggLink)
         } else {
             None
         }
@@ -123,6 +134,11 @@ impl Scanner {
                 return;
             }
         }
+        let root_name = root.file_name().map(os_bytes).unwrap_or_default();
+        let is_egg = matches!(Layout::of(&root_name), Some(Layout::Egg));
+        if meta.is_file() && is_egg {
+            return self.read_egg(entry, root);
+        }
         if meta.is_file() {
             let reason = if is_zip(root) {
                 "path entry is a zip archive; distributions inside zip archives are not scanned"
@@ -134,11 +150,12 @@ impl Scanner {
         if !meta.is_dir() {
             return self.unreadable(entry, "path entry is not a directory");
         }
-        let root_name = root.file_name().map(os_bytes).unwrap_or_default();
-        if matches!(Layout::of(&root_name), Some(Layout::Egg)) {
+        if is_egg {
             return self.read_egg(entry, root);
         }
-        let mut children = match list_metadata_children(root) {
+        let mut modules = Modules::default();
+        let wanted = (self.fields == Fields::All).then_some(&mut modules);
+        let mut children = match list_children(root, wanted) {
             Ok(children) => children,
             Err(e) => {
                 return self.unreadable(entry, format!("cannot list path entry: {}", describe(&e)));
@@ -160,34 +177,67 @@ impl Scanner {
             self.fields,
             parallel::threads_for(children.len(), CHILDREN_PER_THREAD),
         );
+        // Packages of this directory are added once all are read, so that two metadata
+        // folders of one name are settled between themselves (not as shadowing).
+        let mut found = Vec::new();
         for ((path, layout), outcome) in children.iter().zip(outcomes) {
-            match (layout, outcome) {
-                (Layout::Egg, _) => self.read_egg(entry, path),
-                (_, Some(outcome)) => self.absorb(outcome),
-                (_, None) => {}
+            let outcome = match (layout, outcome) {
+                (Layout::Egg, _) => self.egg_outcome(entry, path),
+                (Layout::EggLink, _) => {
+                    self.read_egg_link(path);
+                    continue;
+                }
+                (_, Some(outcome)) => outcome,
+                (_, None) => continue,
+            };
+            self.unreadable.extend(outcome.unreadable);
+            found.extend(outcome.package);
+        }
+        if self.fields == Fields::All {
+            import_names_where_unguessable(&mut found, &modules.names);
+            if modules.project {
+                mark_develop_installs(&mut found, |_| true);
             }
+        }
+        for package in layouts::settle_same_directory(root, found) {
+            self.add(package);
         }
     }
 
-    /// An `.egg` directory, read once however many ways it is reached.
+    /// An `.egg` directory or zipped `.egg` file, read once however many ways it is reached.
     fn read_egg(&mut self, location: &Path, egg: &Path) {
-        match fs::metadata(egg) {
-            Ok(meta) if meta.is_dir() => {}
-            Ok(_) => {
-                return self.unreadable(
-                    egg,
-                    "zipped .egg; distributions inside zip archives are not scanned",
-                )
-            }
-            Err(e) => return self.unreadable(egg, format!("cannot read .egg: {}", describe(&e))),
-        }
+        let outcome = self.egg_outcome(location, egg);
+        self.absorb(outcome);
+    }
+
+    fn egg_outcome(&mut self, location: &Path, egg: &Path) -> Outcome {
+        let is_dir = match fs::metadata(egg) {
+            Ok(meta) => meta.is_dir(),
+            Err(e) => return Outcome::refused(egg, format!("cannot read .egg: {}", describe(&e))),
+        };
         if let Ok(resolved) = fs::canonicalize(egg) {
             if !self.seen_eggs.insert(resolved) {
-                return;
+                return Outcome::default();
             }
         }
-        let outcome = read_egg_info_dir(location, &egg.join("EGG-INFO"), self.fields);
-        self.absorb(outcome);
+        if is_dir {
+            read_egg_info_dir(location, &egg.join("EGG-INFO"), self.fields)
+        } else {
+            read_zipped_egg(location, egg, self.fields)
+        }
+    }
+
+    /// Remembers the project directory of a legacy editable install.
+    fn read_egg_link(&mut self, link: &Path) {
+        match layouts::read_egg_link(link) {
+            Ok(target) => {
+                if let Ok(resolved) = fs::canonicalize(&target) {
+                    self.develop_dirs.insert(resolved);
+                }
+                self.egg_links.push(target);
+            }
+            Err(reason) => self.unreadable(link, reason),
+        }
     }
 
     fn absorb(&mut self, outcome: Outcome) {
@@ -212,6 +262,17 @@ impl Scanner {
     }
 
     fn finish(mut self) -> ScanResult {
+        // What `.egg-link` files name is on sys.path through easy-install.pth; a scan of
+        // site-packages alone (`snapshot --path`) still finds it.
+        for target in std::mem::take(&mut self.egg_links) {
+            self.scan_entry(&target);
+        }
+        if self.fields == Fields::All && !self.develop_dirs.is_empty() {
+            let linked = &self.develop_dirs;
+            mark_develop_installs(&mut self.packages, |dir| {
+                fs::canonicalize(dir).is_ok_and(|d| linked.contains(&d))
+            });
+        }
         self.packages.sort_unstable_by(|a, b| a.name.cmp(&b.name));
         ScanResult {
             packages: self.packages,
@@ -261,7 +322,7 @@ fn read_children(
             .map(|(path, layout)| match layout {
                 Layout::DistInfo => Some(read_dist_info(location, parent, path, fields)),
                 Layout::EggInfo => Some(read_egg_info(location, path, fields)),
-                Layout::Egg => None,
+                Layout::Egg | Layout::EggLink => None,
             })
             .collect()
     };
@@ -336,6 +397,70 @@ fn read_egg_info(location: &Path, path: &Path, fields: Fields) -> Outcome {
     }
 }
 
+/// Marks the `.egg-info` distributions whose directory `develop` says is a project checkout
+/// (one holding setup.py or pyproject.toml, or one an `.egg-link` names) as the editable
+/// installs they are.
+fn mark_develop_installs(packages: &mut [Package], develop: impl Fn(&Path) -> bool) {
+    for package in packages {
+        if package.kind != DistKind::EggInfo || package.direct_url.is_some() {
+            continue;
+        }
+        let Some(dir) = Path::new(&package.metadata_path).parent() else {
+            continue;
+        };
+        if develop(dir) {
+            package.direct_url = Some(layouts::develop_origin(dir));
+        }
+    }
+}
+
+/// Import names for the packages of one directory whose name does not say them: where
+/// `numpy` sits beside `numpy-2.2.6.dist-info` nothing is read, where `PyYAML` has no
+/// `pyyaml` beside it `top_level.txt` (else RECORD) says `yaml`. Most names say it, so
+/// most distributions cost no read.
+fn import_names_where_unguessable(packages: &mut [Package], modules: &rustc_hash::FxHashSet<u64>) {
+    for package in packages {
+        let guess = package
+            .name
+            .bytes()
+            .map(|b| if b == b'-' { b'_' } else { b });
+        if modules.contains(&module_key(guess)) {
+            continue;
+        }
+        let dir = Path::new(&package.metadata_path);
+        let top_level = || open_for_reading(&dir.join("top_level.txt"));
+        package.import_names = match package.kind {
+            DistKind::DistInfo => {
+                layouts::import_names(top_level(), || open_for_reading(&dir.join("RECORD")))
+            }
+            DistKind::EggInfo if dir.is_dir() => {
+                layouts::import_names(top_level(), || Err(io::ErrorKind::NotFound.into()))
+            }
+            _ => continue,
+        };
+    }
+}
+
+fn read_zipped_egg(location: &Path, egg: &Path, fields: Fields) -> Outcome {
+    let opened = match open_for_reading(egg) {
+        Ok(file) => file,
+        Err(e) => return Outcome::refused(egg, format!("cannot read .egg: {}", describe(&e))),
+    };
+    let info = egg.join("EGG-INFO");
+    match layouts::read_zipped_pkg_info(&opened) {
+        Ok(block) => parse(
+            location,
+            &info,
+            DistKind::Egg,
+            "EGG-INFO/PKG-INFO",
+            &block,
+            fields,
+        ),
+        Err(e @ ZippedEggError::NoPkgInfo) => Outcome::refused(&info, e.to_string()),
+        Err(e) => Outcome::refused(egg, e.to_string()),
+    }
+}
+
 fn read_egg_info_dir(location: &Path, info: &Path, fields: Fields) -> Outcome {
     match read_metadata_file(
         open_for_reading(&info.join("PKG-INFO")),
@@ -394,21 +519,60 @@ fn parse(
             provides_extra: meta.provides_extra,
             requires_python: meta.requires_python,
             shadowed: Vec::new(),
+            same_directory: Vec::new(),
+            import_names: Vec::new(),
+            version_uncertain: false,
         }),
         unreadable,
     }
 }
 
 /// The children of a directory whose names say they hold distribution metadata.
+#[cfg(test)]
 fn list_metadata_children(dir: &Path) -> io::Result<Vec<(OsString, Layout)>> {
+    list_children(dir, None)
+}
+
+/// The children of a directory whose names say they hold distribution metadata; with
+/// `modules`, also the lowercase names the other children are imported as (`yaml` for
+/// `yaml/`, `six` for `six.py`, `_cffi_backend` for `_cffi_backend.cpython-311-...so`).
+fn list_children(
+    dir: &Path,
+    mut modules: Option<&mut Modules>,
+) -> io::Result<Vec<(OsString, Layout)>> {
     let mut children = Vec::new();
     for child in fs::read_dir(dir)? {
         let name = child?.file_name();
-        if let Some(layout) = Layout::of(&os_bytes(&name)) {
+        let bytes = os_bytes(&name);
+        if let Some(layout) = Layout::of(&bytes) {
             children.push((name, layout));
+        } else if let Some(modules) = modules.as_deref_mut() {
+            let stem = bytes.split(|&b| b == b'.').next().unwrap_or_default();
+            modules.names.insert(module_key(stem.iter().copied()));
+            modules.project |= layouts::is_project_file(&bytes);
         }
     }
     Ok(children)
+}
+
+/// What the other children of a directory say: the names they are imported as (as
+/// [`module_key`]s), and whether the directory is a project checkout (setup.py,
+/// pyproject.toml beside).
+#[derive(Default)]
+struct Modules {
+    names: rustc_hash::FxHashSet<u64>,
+    project: bool,
+}
+
+/// A module name, ASCII case folded, hashed without a copy: a key for "is there a module
+/// of this name here". A collision only skips reading a package's import names.
+fn module_key(name: impl Iterator<Item = u8>) -> u64 {
+    use std::hash::Hasher;
+    let mut hasher = rustc_hash::FxHasher::default();
+    for b in name {
+        hasher.write_u8(b.to_ascii_lowercase());
+    }
+    hasher.finish()
 }
 
 #[cfg(unix)]
@@ -905,7 +1069,7 @@ mod tests {
             (p("noname-1.0.dist-info"), "METADATA has no Name field".into()),
             (p("nopkginfo-1.0.egg-info"), "no PKG-INFO file".into()),
             (p("noversion-1.0.dist-info"), "METADATA has no Version field".into()),
-            (p("zipped-1.0.egg"), "zipped .egg; distributions inside zip archives are not scanned".into()),
+            (p("zipped-1.0.egg"), "zipped .egg is not a readable zip archive".into()),
         ];
         expected.sort();
         assert_eq!(got, expected);
@@ -1211,5 +1375,191 @@ mod tests {
         assert_eq!(json["packages"][0]["name"], "a");
         assert!(json["packages"][0].get("shadowed").is_none());
         assert_eq!(json["unreadable"], serde_json::json!([]));
+    }
+
+    fn zipped_egg(path: &Path, pkg_info: Option<&str>, method: zip::CompressionMethod) {
+        use std::io::Write;
+        create_dir_all(path.parent().unwrap()).unwrap();
+        let mut zip = zip::ZipWriter::new(File::create(path).unwrap());
+        let options = zip::write::SimpleFileOptions::default().compression_method(method);
+        zip.start_file("foo/__init__.py", options).unwrap();
+        zip.write_all(b"x = 1\n").unwrap();
+        if let Some(text) = pkg_info {
+            zip.start_file("EGG-INFO/PKG-INFO", options).unwrap();
+            zip.write_all(text.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap();
+    }
+
+    #[test]
+    fn zipped_eggs_are_read_once_however_they_are_reached() {
+        let tmp = tempfile::tempdir().unwrap();
+        let site = tmp.path().join("site");
+        let foo = site.join("foo-1.0-py3.11.egg");
+        let bar = site.join("bar-2.0-py3.11.egg");
+        let bad = site.join("bad-1.0-py3.11.egg");
+        zipped_egg(
+            &foo,
+            Some("Name: foo\nVersion: 1.0\n\nbody\n"),
+            zip::CompressionMethod::Deflated,
+        );
+        zipped_egg(
+            &bar,
+            Some("Name: bar\nVersion: 2.0\n"),
+            zip::CompressionMethod::Stored,
+        );
+        zipped_egg(&bad, None, zip::CompressionMethod::Stored);
+        // easy-install.pth puts each egg on sys.path after site-packages.
+        let result = scan(&[&site, &foo, &bar, &bad]);
+        let names: Vec<_> = result
+            .packages
+            .iter()
+            .map(|p| (p.name.as_str(), p.version.as_str()))
+            .collect();
+        assert_eq!(names, [("bar", "2.0"), ("foo", "1.0")]);
+        let at = site.to_string_lossy();
+        assert!(result
+            .packages
+            .iter()
+            .all(|p| p.kind == DistKind::Egg && p.location == at));
+        assert_eq!(
+            result.packages[1].metadata_path,
+            foo.join("EGG-INFO").to_string_lossy()
+        );
+        assert_eq!(
+            reasons(&result),
+            [(
+                bad.join("EGG-INFO").to_string_lossy().into_owned(),
+                "no EGG-INFO/PKG-INFO file".to_string()
+            )],
+            "each egg once, and a readable one never"
+        );
+        // An egg on the path alone is its own location.
+        let alone = scan(&[&foo]);
+        assert_eq!(alone.packages[0].location, foo.to_string_lossy());
+        assert!(alone.unreadable.is_empty());
+    }
+
+    #[test]
+    fn legacy_editable_installs_are_editable() {
+        let tmp = tempfile::tempdir().unwrap();
+        let site = tmp.path().join("site");
+        let project = tmp.path().join("acme legacy");
+        write(&project.join("setup.py"), "from setuptools import setup\n");
+        write(
+            &project.join("acme_legacy.egg-info/PKG-INFO"),
+            "Name: acme-legacy\nVersion: 0.3\n",
+        );
+        write(
+            &site.join("acme-legacy.egg-link"),
+            format!("{}\n.\n", project.display()),
+        );
+        // A src layout: the egg-link names src/, which holds no project file.
+        let src = tmp.path().join("other/src");
+        write(
+            &src.join("other.egg-info/PKG-INFO"),
+            "Name: other\nVersion: 1\n",
+        );
+        write(&site.join("other.egg-link"), "../other/src\n..\n");
+        write(&site.join("empty.egg-link"), "\n");
+        // An installed egg-info in site-packages is no editable install.
+        write(
+            &site.join("plain-1.0.egg-info"),
+            "Name: plain\nVersion: 1.0\n",
+        );
+        let check = |result: &ScanResult| {
+            let editable: Vec<_> = result
+                .packages
+                .iter()
+                .map(|p| (p.name.as_str(), p.direct_url.as_ref().map(|d| d.editable)))
+                .collect();
+            assert_eq!(
+                editable,
+                [
+                    ("acme-legacy", Some(true)),
+                    ("other", Some(true)),
+                    ("plain", None)
+                ]
+            );
+            // The URL names the directory the code is imported from.
+            let url = &result.packages[0].direct_url.as_ref().unwrap().url;
+            assert_eq!(url, &format!("file://{}", project.display()));
+            let url = &result.packages[1].direct_url.as_ref().unwrap().url;
+            assert!(url.ends_with("other/src"), "{url}");
+            assert_eq!(
+                reasons(result),
+                [(
+                    site.join("empty.egg-link").to_string_lossy().into_owned(),
+                    ".egg-link names no project directory".to_string()
+                )]
+            );
+        };
+        // site-packages alone (snapshot --path), and as sys.path has it after
+        // easy-install.pth, and with the project first (PYTHONPATH).
+        check(&scan(&[&site]));
+        check(&scan(&[&site, &project, &src]));
+        check(&scan(&[&project, &site]));
+        // A checkout on PYTHONPATH with no egg-link anywhere is still a develop install.
+        let bare = scan(&[&project]);
+        assert!(bare.packages[0]
+            .direct_url
+            .as_ref()
+            .is_some_and(|d| d.editable));
+    }
+
+    /// A dist-info with a RECORD listing `files` (name, content), and those files written.
+    fn recorded(site: &Path, name: &str, version: &str, files: &[(&str, &str)], write_files: bool) {
+        let dir = dist_info(site, name, version);
+        let mut record = String::new();
+        for (file, content) in files {
+            record.push_str(&format!("{file},sha256=x,{}\n", content.len()));
+            if write_files {
+                write(&site.join(file), content);
+            }
+        }
+        record.push_str(&format!("{name}-{version}.dist-info/RECORD,,\n"));
+        write(&dir.join("RECORD"), record);
+    }
+
+    #[test]
+    fn two_metadata_folders_of_one_name_are_settled_by_record() {
+        let tmp = tempfile::tempdir().unwrap();
+        let site = tmp.path();
+        // pip install --target --upgrade: the new files replaced the old, both folders stay.
+        recorded(
+            site,
+            "attrs",
+            "23.2.0",
+            &[("attrs/__init__.py", "old")],
+            true,
+        );
+        recorded(
+            site,
+            "attrs",
+            "24.2.0",
+            &[("attrs/__init__.py", "newer")],
+            true,
+        );
+        // Same sizes: RECORD cannot tell.
+        recorded(site, "same", "1.0", &[("same.py", "aaa")], true);
+        recorded(site, "same", "2.0", &[("same.py", "bbb")], true);
+        let result = scan(&[site]);
+        let attrs = &result.packages[0];
+        assert_eq!(
+            (attrs.version.as_str(), attrs.version_uncertain),
+            ("24.2.0", false)
+        );
+        assert_eq!(attrs.same_directory.len(), 1);
+        assert_eq!(attrs.same_directory[0].version, "23.2.0");
+        assert!(
+            attrs.shadowed.is_empty(),
+            "not a shadowed copy: the same directory"
+        );
+        let same = &result.packages[1];
+        assert_eq!(
+            (same.version.as_str(), same.version_uncertain),
+            ("1.0", true)
+        );
+        assert_eq!(same.same_directory[0].version, "2.0");
     }
 }

@@ -237,6 +237,9 @@ mod tests {
                 provides_extra: vec![],
                 requires_python: Some(">=3.8".into()),
                 shadowed: vec![],
+                same_directory: Vec::new(),
+                import_names: Vec::new(),
+                version_uncertain: false,
             }],
             unreadable: vec![Unreadable {
                 path: "/site/bad.dist-info".into(),

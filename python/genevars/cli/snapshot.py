@@ -13,6 +13,7 @@ from genevars.cli import EXIT_OK, CliError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from genevars._interpreter import CachedDescription, InterpreterDescription
+    from genevars._tree import TreeOptions
 
 DESCRIPTION = """\
 Take a snapshot of a Python environment: interpreter, platform, PEP 508 markers,
@@ -26,6 +27,11 @@ examples:
   genevars snapshot -o local.json
   genevars snapshot --path /mnt/image/usr/lib/python3.11/site-packages -o image.json
   genevars snapshot --python /opt/venv/bin/python -o venv.json
+  genevars snapshot --path /mnt/image/site-packages --python-version 3.12 --platform linux-x86_64
+
+A --path tree's Python and platform are the tree's, not this interpreter's: told from its
+path (lib/python3.12/) and from the ABI tags of its compiled modules and wheels, else
+recorded as unknown (a comparison then says it could not compare them).
 
 Exit status: 0 written; 2 bad input (a missing --path directory, an interpreter that
 cannot be run, an unwritable output file).
@@ -58,6 +64,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "platform, and its packages are scanned here (it need not have genevars); "
             "its answer is kept in ~/.cache/genevars for the next run until anything it "
             "depends on changes (GENEVARS_NO_CACHE=1: ask every time)"
+        ),
+    )
+    parser.add_argument(
+        "--python-version",
+        metavar="X.Y[.Z]",
+        help="with --path: the tree's Python version, when its path and ABI tags do not say it",
+    )
+    parser.add_argument(
+        "--platform",
+        metavar="PLATFORM",
+        help=(
+            "with --path: the tree's platform (linux-x86_64, macosx-11.0-arm64, win-amd64 "
+            "or a wheel platform tag), when its compiled modules do not say it"
         ),
     )
     parser.add_argument(
@@ -96,6 +115,20 @@ def _snapshot_to_file(args: argparse.Namespace) -> int:
         if not os.path.isdir(path):
             what = "is not a directory" if os.path.exists(path) else "does not exist"
             raise CliError(f"--path {path}: {what}; give a site-packages directory")
+    told = [o for o, v in (("--python-version", args.python_version), ("--platform", args.platform)) if v]
+    if told and (not args.paths or args.python is not None):
+        raise CliError(
+            f"{told[0]} describes a --path tree scanned without its interpreter; "
+            "use it with --path (and without --python, whose interpreter says it itself)"
+        )
+    tree = None
+    if args.paths and args.python is None:
+        from genevars import _tree
+
+        try:
+            tree = _tree.TreeOptions(args.python_version, args.platform)
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
     other = None
     try:
         if args.python is not None:
@@ -103,7 +136,7 @@ def _snapshot_to_file(args: argparse.Namespace) -> int:
             from genevars._interpreter import describe_interpreter
 
             other = describe_interpreter(args.python)
-        text, packages, unreadable = snapshot_text(args.paths, other, args.reveal_values)
+        text, packages, unreadable = snapshot_text(args.paths, other, args.reveal_values, tree)
         if other is not None:
             other.remember()
     except SnapshotError as exc:
@@ -135,6 +168,7 @@ def snapshot_text(
     paths: list[str] | None,
     other: InterpreterDescription | CachedDescription | None,
     reveal_values: bool,
+    tree: TreeOptions | None = None,
 ) -> tuple[str, int, int]:
     """``(json_text, packages, unreadable)``: the text ``Snapshot.to_json(indent=2)`` gives
     for ``snapshot_env(paths, python=other's executable, reveal_values=...)``, byte for
@@ -143,7 +177,8 @@ def snapshot_text(
     which at 5,000 packages saves several times the scan's own time. ``other`` is an
     already started ``InterpreterDescription`` (or a saved description): the scan runs in
     the background from the moment its sys.path is known, while the rest is imported and
-    gathered here and the interpreter finishes describing itself."""
+    gathered here and the interpreter finishes describing itself. With ``tree`` (a
+    ``--path`` scan), the Python and platform recorded are the tree's (``_tree.apply``)."""
     from genevars import _core
 
     if paths is None:
@@ -154,7 +189,11 @@ def snapshot_text(
     from genevars import _probe
 
     env = _probe.capture_env(os.environ, _core.secret_rules(), None, bool(reveal_values))
-    facts = other.facts() if other is not None else _probe._interpreter_facts()
+    facts = _probe.conda_of(other.facts()) if other is not None else _probe._interpreter_facts()
+    if tree is not None:
+        from genevars import _tree
+
+        facts = _tree.apply(facts, paths, tree.python_version, tree.platform)
     # Every field but the scan's, in the snapshot's order; the native writer puts the
     # packages and unreadable entries in place of these two placeholders.
     placeholders = {"packages": None, "unreadable": None}
