@@ -327,7 +327,9 @@ def take(
     if paths is None:
         paths = other.sys_path()
     scan, scanner = _probe.scan_entries(paths, rules)
-    data = _probe.assemble_snapshot(other.facts(), env, paths, scan, scanner, _core.__version__)
+    data = _probe.assemble_snapshot(
+        other.facts(), env, paths, scan, scanner, _core.__version__, rules=rules, reveal=reveal
+    )
     return Snapshot._of(data)
 
 

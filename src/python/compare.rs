@@ -8,6 +8,7 @@ use pyo3::types::{PyDict, PyDictMethods};
 use super::errors::{ComparisonError, SnapshotError};
 use crate::compare::{self as cmp, CompareOptions, Comparison, UnreachableNode};
 use crate::parallel;
+use crate::redact;
 use crate::report::{self, Snapshots, TextOptions};
 use crate::snapshot::{self, Snapshot};
 
@@ -26,6 +27,16 @@ impl PyComparison {
             remote: self.remote.as_ref(),
         }
     }
+
+    /// What a rendering may show: everything when the user asked to reveal values, else
+    /// the text with any credential left in it masked (the last guard before output).
+    fn shown(&self, text: String) -> String {
+        if self.comparison.options.reveal_values {
+            text
+        } else {
+            redact::masked(&text)
+        }
+    }
 }
 
 #[pymethods]
@@ -33,28 +44,28 @@ impl PyComparison {
     /// Comparison JSON (`genevars.comparison/1`), indented when `pretty`.
     #[pyo3(signature = (pretty = true))]
     fn to_json(&self, py: Python<'_>, pretty: bool) -> String {
-        py.allow_threads(|| report::to_json(&self.comparison, self.snapshots(), pretty))
+        py.allow_threads(|| self.shown(report::to_json(&self.comparison, self.snapshots(), pretty)))
     }
 
     /// The text report; `show_all` adds expected findings and both snapshots.
     #[pyo3(signature = (show_all = false, color = false))]
     fn report(&self, show_all: bool, color: bool) -> String {
-        report::to_text(
+        self.shown(report::to_text(
             &self.comparison,
             self.snapshots(),
             TextOptions { show_all, color },
-        )
+        ))
     }
 
     /// An HTML table of the findings, errors first.
     #[pyo3(signature = (show_all = false))]
     fn html(&self, show_all: bool) -> String {
-        report::to_html(&self.comparison, show_all)
+        self.shown(report::to_html(&self.comparison, show_all))
     }
 
     /// The findings alone, as a JSON list.
     fn findings_json(&self) -> String {
-        serde_json::to_string(&self.comparison.findings).expect("findings serialize")
+        self.shown(serde_json::to_string(&self.comparison.findings).expect("findings serialize"))
     }
 
     /// Counts by severity: `errors`, `warnings`, `info`, `expected`.
