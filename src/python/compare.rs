@@ -5,7 +5,7 @@ use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyDict, PyDictMethods};
 
-use super::errors::{ComparisonError, SnapshotError};
+use super::errors::{masked_err, ComparisonError, SnapshotError};
 use crate::compare::{self as cmp, CompareOptions, Comparison, UnreachableNode};
 use crate::parallel;
 use crate::redact;
@@ -111,7 +111,7 @@ impl PyComparison {
 
 /// Parses one snapshot, with the loader's one-line error naming it.
 fn parse(name: &str, text: &str) -> PyResult<Snapshot> {
-    snapshot::from_json_str(name, text).map_err(|e| SnapshotError::new_err(e.to_string()))
+    snapshot::from_json_str(name, text).map_err(|e| masked_err::<SnapshotError>(e.to_string()))
 }
 
 /// Parses two snapshots, large ones at the same time on two threads. The local one's
@@ -178,7 +178,7 @@ fn compare_pair(
 
 fn unreachable_node(i: usize, item: &Bound<'_, PyAny>) -> PyResult<UnreachableNode> {
     let bad = |what: &str| {
-        ComparisonError::new_err(format!("unreachable[{i}]: {what}; expected a dict with \"node_id\", \"node_address\" and \"error\""))
+        masked_err::<ComparisonError>(format!("unreachable[{i}]: {what}; expected a dict with \"node_id\", \"node_address\" and \"error\""))
     };
     let dict = item.downcast::<PyDict>().map_err(|_| bad("not a dict"))?;
     let text = |key: &str| -> PyResult<Option<String>> {
@@ -219,7 +219,7 @@ fn compare_nodes(
         let local = parse("local snapshot", local_json)?;
         let name = |i: usize| format!("node snapshot {i}");
         let compared = cmp::compare_node_texts(&local, &nodes, name, &unreachable, &opts)
-            .map_err(|e| SnapshotError::new_err(e.to_string()))?;
+            .map_err(|e| masked_err::<SnapshotError>(e.to_string()))?;
         // The first (largest) group's snapshot stands for "remote" in reports.
         let remote = compared.representatives.into_iter().next();
         Ok(PyComparison {
@@ -249,7 +249,7 @@ fn compare_many(
             .collect()
     });
     if labels.len() != snapshots.len() {
-        return Err(ComparisonError::new_err(
+        return Err(masked_err::<ComparisonError>(
             cmp::CompareError::LabelCount {
                 labels: labels.len(),
                 snapshots: snapshots.len(),
@@ -260,7 +260,7 @@ fn compare_many(
     py.allow_threads(|| {
         let parsed = parse_all(&snapshots, |i| labels[i].clone())?;
         let comparison = cmp::compare_many(&parsed, &labels, &opts)
-            .map_err(|e| ComparisonError::new_err(e.to_string()))?;
+            .map_err(|e| masked_err::<ComparisonError>(e.to_string()))?;
         let mut parsed = parsed.into_iter();
         let local = parsed.next().expect("compare_many checked there are two");
         Ok(PyComparison {
