@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import inspect
 import json
+import os
 import socket
 import sys
 import time
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
-from genevars._core import ClusterError, mask_credentials
+from genevars._core import ClusterError, display_value, mask_credentials
 
 try:
     import ray
@@ -348,11 +349,23 @@ def _make_probe_task(
     # a constant, and the json and hashlib modules. Workers without genevars run it.
     compact = (",", ":")
 
-    def genevars_probe(options: Dict[str, Any], as_json: bool) -> Any:
-        if as_json and take_parts is not None:
-            snapshot, packages = take_parts(options)
-        else:
-            snapshot, packages = take_snapshot(options), None
+    def genevars_probe(options: Dict[str, Any], as_json: bool, secret_env: Optional[Dict[str, str]] = None) -> Any:
+        # Secret variables of the runtime_env come here, not in the runtime_env (Ray writes
+        # that, values included, to every node's runtime_env_agent.log): set for the
+        # snapshot, then put back as they were (the worker process is reused).
+        saved = {name: os.environ.get(name) for name in secret_env or ()}
+        os.environ.update(secret_env or {})
+        try:
+            if as_json and take_parts is not None:
+                snapshot, packages = take_parts(options)
+            else:
+                snapshot, packages = take_snapshot(options), None
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
         # Ray's node id and address (in options) are authoritative; the probe's own
         # hostname is kept.
         node = options.get("origin") or {}
@@ -504,6 +517,32 @@ def probe_nodes(
     ).collect()
 
 
+def split_secret_env(runtime_env: Dict[str, Any]) -> Tuple[Dict[str, Any], Dict[str, str]]:
+    """``(runtime_env without its secret env_vars, those variables)``: the values of
+    secret-looking names, secret-shaped values and URLs with credentials.
+
+    Ray writes every task's runtime_env, values included, to each node's
+    ``runtime_env_agent.log``; what is taken out here reaches the probe through the
+    object store instead, and never that log."""
+    env_vars = runtime_env.get("env_vars")
+    if not isinstance(env_vars, dict):
+        return runtime_env, {}
+    secrets = {
+        k: v
+        for k, v in env_vars.items()
+        if isinstance(k, str) and isinstance(v, str) and display_value(k, v) != v
+    }
+    if not secrets:
+        return runtime_env, {}
+    rest = dict(runtime_env)
+    plain = {k: v for k, v in env_vars.items() if k not in secrets}
+    if plain:
+        rest["env_vars"] = plain
+    else:
+        del rest["env_vars"]
+    return rest, secrets
+
+
 def start_probes(
     targets: Sequence[NodeInfo],
     options: Dict[str, Any],
@@ -523,8 +562,12 @@ def start_probes(
     >>> snapshots, unreachable = probes.collect()                         # doctest: +SKIP
     """
     task = _probe_task(take_snapshot, take_parts if as_json else None)
+    secret_env = None
     if runtime_env is not None:
+        runtime_env, secrets = split_secret_env(runtime_env)
         runtime_env = upload_local_paths(runtime_env)
+        # In the object store, not in the task's spec: fetched by the probe itself.
+        secret_env = ray.put(secrets) if secrets else None
     probes = Probes(targets, as_json, timeout)
     with _pickled_by_value(sys.modules[take_snapshot.__module__]):
         for node in targets:
@@ -539,7 +582,7 @@ def start_probes(
                 task_options["runtime_env"] = runtime_env
             node_options = dict(options, origin=node.origin())
             try:
-                refs = task.options(**task_options).remote(node_options, as_json)
+                refs = task.options(**task_options).remote(node_options, as_json, secret_env)
             except (ValueError, TypeError) as exc:  # Ray validates the runtime_env here
                 probes.cancel()
                 raise ValueError(
