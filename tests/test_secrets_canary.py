@@ -313,3 +313,60 @@ def test_no_canary_in_any_output(cluster, tmp_path: Path, monkeypatch, caplog) -
         assert shown in everything, shown
     assert len(errors) == 5 and all(MASK in e for e in errors), errors
     print(f"canary harness: {FORMS} forms planted, {len(outputs.texts) + len(ray_files.texts)} outputs scanned, 0 hits")
+
+
+HOOK_SCRIPT = """
+import json, os, sys
+import ray
+from genevars import ManifestBuilder
+
+manifest = (ManifestBuilder.create("job").env({"MODE": "batch", "HOOK_URL": os.environ["HOOK_URL"]})
+            .env_from_local(["HOOK_TOKEN"]).build())
+runtime_env = manifest.to_runtime_env(secrets_in_setup_hook=sys.argv[2] == "hook")
+
+@ray.remote(num_cpus=0)
+def seen():
+    return {k: os.environ.get(k) for k in ("MODE", "HOOK_URL", "HOOK_TOKEN")}
+
+ray.init(address=sys.argv[1], runtime_env=runtime_env, logging_level="ERROR", log_to_driver=False)
+try:
+    print(json.dumps({"seen": ray.get(seen.remote()), "env_vars": runtime_env.get("env_vars")}))
+finally:
+    ray.shutdown()
+"""
+
+
+def run_job(cluster, mode: str, token: str, url: str) -> dict:
+    import subprocess
+
+    env = dict(os.environ, HOOK_TOKEN=token, HOOK_URL=url)
+    done = subprocess.run(
+        [sys.executable, "-c", HOOK_SCRIPT, cluster.address, mode],
+        env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_job_gets_its_secrets_through_the_setup_hook_not_ray_logs(cluster) -> None:
+    import ray
+
+    token, url = canary(40), f"https://user:{canary(41)}@pkgs.example.com/simple"
+    job = run_job(cluster, "hook", token, url)
+    # The workers have the values; the runtime_env Ray sees holds none of them.
+    assert job["seen"] == {"MODE": "batch", "HOOK_URL": url, "HOOK_TOKEN": token}
+    # (ray.init adds the hook's GCS key to the dict it was given.)
+    assert job["env_vars"]["MODE"] == "batch"
+    assert canary(40) not in json.dumps(job["env_vars"]) and canary(41) not in json.dumps(job["env_vars"])
+    session = Path(ray._private.worker._global_node.get_session_dir_path())
+    files = Outputs()
+    files.add_tree("ray session", session)
+    assert files.hits([canary(40), canary(41)]) == []
+    # The same job with its variables in the runtime_env: Ray writes them to its logs,
+    # which is what the hook avoids (and what this test would notice).
+    plain_token, plain_url = canary(42), f"https://user:{canary(43)}@pkgs.example.com/simple"
+    job = run_job(cluster, "plain", plain_token, plain_url)
+    assert job["seen"]["HOOK_TOKEN"] == plain_token
+    files = Outputs()
+    files.add_tree("ray session", session)
+    assert {c for _, c in files.hits([canary(42), canary(43)])} == {canary(42), canary(43)}

@@ -25,7 +25,14 @@ from fnmatch import fnmatchcase
 from types import ModuleType
 from typing import Any, Iterable, Mapping, Union
 
-from genevars._core import ManifestError, NativeManifest, exact_pin, manifest_fix_rules, mask_credentials
+from genevars._core import (
+    ManifestError,
+    NativeManifest,
+    display_value,
+    exact_pin,
+    manifest_fix_rules,
+    mask_credentials,
+)
 
 __all__ = [
     "GenevaManifestBuilder",
@@ -35,6 +42,56 @@ __all__ = [
 ]
 
 PathLike = Union[str, "os.PathLike[str]"]
+
+
+def split_secret_env(runtime_env: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """``(runtime_env without its secret env_vars, those variables)``: the values of
+    secret-looking names, secret-shaped values and URLs with credentials.
+
+    Ray writes every runtime_env, values included, to each node's
+    ``runtime_env_agent.log``: what is taken out here reaches workers another way (the
+    probes' object store argument, a job's setup hook)."""
+    env_vars = runtime_env.get("env_vars")
+    if not isinstance(env_vars, dict):
+        return runtime_env, {}
+    secrets = {
+        k: v
+        for k, v in env_vars.items()
+        if isinstance(k, str) and isinstance(v, str) and display_value(k, v) != v
+    }
+    if not secrets:
+        return runtime_env, {}
+    rest = dict(runtime_env)
+    plain = {k: v for k, v in env_vars.items() if k not in secrets}
+    if plain:
+        rest["env_vars"] = plain
+    else:
+        del rest["env_vars"]
+    return rest, secrets
+
+
+def _secrets_to_setup_hook(runtime_env: dict[str, Any]) -> dict[str, Any]:
+    """``runtime_env`` with its secret ``env_vars`` set by a ``worker_process_setup_hook``."""
+    runtime_env, secrets = split_secret_env(runtime_env)
+    if not secrets:
+        return runtime_env
+    if "worker_process_setup_hook" in runtime_env:
+        raise _error(
+            "secrets_in_setup_hook: the runtime_env already has a worker_process_setup_hook; "
+            "set the variables in that hook instead"
+        )
+    runtime_env["worker_process_setup_hook"] = _environment_setter(secrets)
+    return runtime_env
+
+
+def _environment_setter(values: dict[str, str]) -> Any:
+    # A closure: cloudpickle ships its code by value, so workers without genevars run it.
+    def genevars_set_environment() -> None:
+        import os
+
+        os.environ.update(values)
+
+    return genevars_set_environment
 
 
 def _error(message: str) -> ManifestError:
@@ -433,17 +490,26 @@ class Manifest:
         return tuple(self._masked().get("advice", []))
 
     # --- outputs ------------------------------------------------------------------------
-    def to_runtime_env(self) -> dict[str, Any]:
+    def to_runtime_env(self, secrets_in_setup_hook: bool = False) -> dict[str, Any]:
         """The ``runtime_env`` dict for ``ray.init`` / ``.options`` / job submission.
 
         ``env_from_local`` values are read from ``os.environ`` now. Images are cluster
         settings, not runtime_env fields, so they are not included.
+
+        Ray writes a runtime_env, ``env_vars`` values included, to every node's
+        ``runtime_env_agent.log``. With ``secrets_in_setup_hook=True`` (for
+        ``ray.init(runtime_env=...)`` only: Ray takes a setup hook for a whole job) the
+        secret variables (secret names, secret-shaped values, URLs with credentials) are
+        set by a ``worker_process_setup_hook`` instead, which Ray keeps, pickled, in the
+        GCS's key-value store rather than in its logs.
 
         >>> ManifestBuilder.create("m").env({"MODE": "x"}).build().to_runtime_env()
         {'env_vars': {'MODE': 'x'}}
         """
         local = {k: os.environ[k] for k in self._native.env_from_local if k in os.environ}
         runtime_env = json.loads(self._native.runtime_env_json(local))
+        if secrets_in_setup_hook:
+            runtime_env = _secrets_to_setup_hook(runtime_env)
         if self._masked().get("upload_site_packages"):
             warnings.warn(
                 f"manifest '{self.name}' asks to upload site-packages, which geneva does itself; "

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
-from genevars._core import ClusterError, display_value, mask_credentials
+from genevars._core import ClusterError, mask_credentials
+from genevars._manifest import split_secret_env
 
 try:
     import ray
@@ -515,32 +516,6 @@ def probe_nodes(
         as_json=as_json,
         take_parts=take_parts,
     ).collect()
-
-
-def split_secret_env(runtime_env: Dict[str, Any]) -> Tuple[Dict[str, Any], Dict[str, str]]:
-    """``(runtime_env without its secret env_vars, those variables)``: the values of
-    secret-looking names, secret-shaped values and URLs with credentials.
-
-    Ray writes every task's runtime_env, values included, to each node's
-    ``runtime_env_agent.log``; what is taken out here reaches the probe through the
-    object store instead, and never that log."""
-    env_vars = runtime_env.get("env_vars")
-    if not isinstance(env_vars, dict):
-        return runtime_env, {}
-    secrets = {
-        k: v
-        for k, v in env_vars.items()
-        if isinstance(k, str) and isinstance(v, str) and display_value(k, v) != v
-    }
-    if not secrets:
-        return runtime_env, {}
-    rest = dict(runtime_env)
-    plain = {k: v for k, v in env_vars.items() if k not in secrets}
-    if plain:
-        rest["env_vars"] = plain
-    else:
-        del rest["env_vars"]
-    return rest, secrets
 
 
 def start_probes(
