@@ -356,3 +356,17 @@ def test_importing_the_probe_leaves_platform_sysconfig_hmac_and_socket_unloaded(
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_sys_path_credentials_are_masked_and_still_compared() -> None:
+    key = secrets.token_bytes(16).hex()
+
+    def entries(token: str, **options: Any) -> list:
+        url = f"https://user:{token}@pkgs.example.com/lib"
+        return snapshot(**{"paths": [url, "/nonexistent-plain"], "fingerprint_key": key, **options})["sys_path"]
+
+    one, same, other = entries("TOKEN-A"), entries("TOKEN-A"), entries("TOKEN-B")
+    assert one[0].startswith("https://***@pkgs.example.com/lib (hmac-sha256:")
+    assert one[1] == "/nonexistent-plain"
+    assert "TOKEN-A" not in json.dumps(one) and one == same and one[0] != other[0]
+    assert entries("TOKEN-A", reveal_values=True)[0] == "https://user:TOKEN-A@pkgs.example.com/lib"

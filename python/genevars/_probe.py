@@ -133,7 +133,7 @@ def _assemble(options: dict, rules: dict, paths: list, key, reveal: bool, scan: 
     facts = options.get("described") or _interpreter_facts()
     env = capture_env(os.environ, rules, key, reveal)
     return assemble_snapshot(
-        facts, env, paths, scan, scanner, options.get("tool_version"), options.get("origin"), rules, reveal
+        facts, env, paths, scan, scanner, options.get("tool_version"), options.get("origin"), rules, reveal, key
     )
 
 
@@ -156,13 +156,15 @@ def assemble_snapshot(
     origin=None,
     rules: dict | None = None,
     reveal: bool = False,
+    key: bytes | None = None,
 ) -> dict:
     """The snapshot dict from its parts: ``facts`` as ``describe()`` gives them (python,
     platform, markers, genevars_version), ``env`` from ``capture_env``, the scanned path
     entries and ``scan_entries``' result. Callers that gather the parts in another order
     (``snapshot --python`` overlaps them with another interpreter) build the same dict.
     The recorded sys.path has its credentials masked (a ``.pth`` or sitecustomize may put
-    a URL with a token there) unless ``reveal``."""
+    a URL with a token there) unless ``reveal``; with a fingerprint ``key``, a masked entry
+    carries the keyed fingerprint of the whole entry, so two tokens still differ."""
     snapshot = {
         "schema": SCHEMA,
         "created_by": {
@@ -175,9 +177,7 @@ def assemble_snapshot(
         "markers": facts["markers"],
         "cwd": _cwd(),
         "env": env,
-        "sys_path": [
-            _text(entry) if reveal else _masked(_text(entry), rules) for entry in paths
-        ],
+        "sys_path": [_text(entry) if reveal else _masked_entry(_text(entry), rules, key) for entry in paths],
         "packages": scan["packages"],
         "unreadable": scan["unreadable"],
         "genevars_version": facts["genevars_version"],
@@ -436,6 +436,15 @@ def _masked(text: str, rules: dict | None) -> str:
     """``text`` with its credentials masked (the URL userinfo at least, without rules)."""
     masked = mask_credentials(text, rules or _DEFAULT_RULES)
     return text if masked is None else masked
+
+
+def _masked_entry(entry: str, rules: dict | None, key: bytes | None) -> str:
+    """A sys.path entry as recorded: credentials masked, and then, with a key, followed by
+    `` (hmac-sha256:...)`` of the entry as it was."""
+    masked = _masked(entry, rules)
+    if masked is entry or key is None:
+        return masked
+    return "%s (%s)" % (masked, fingerprint(key, entry))
 
 
 def _masker(regex):

@@ -328,7 +328,7 @@ def take(
         paths = other.sys_path()
     scan, scanner = _probe.scan_entries(paths, rules)
     data = _probe.assemble_snapshot(
-        other.facts(), env, paths, scan, scanner, _core.__version__, rules=rules, reveal=reveal
+        other.facts(), env, paths, scan, scanner, _core.__version__, rules=rules, reveal=reveal, key=key
     )
     return Snapshot._of(data)
 
