@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use sha2::Sha256;
 
 use crate::knowledge::GlobSet;
@@ -63,18 +63,25 @@ fn key_globs() -> &'static (GlobSet, GlobSet) {
     })
 }
 
-/// The value patterns compiled once: the URL patterns, then the shapes.
-fn regexes() -> &'static (Vec<Regex>, Vec<Regex>) {
-    static REGEXES: OnceLock<(Vec<Regex>, Vec<Regex>)> = OnceLock::new();
-    REGEXES.get_or_init(|| {
-        let compile = |patterns: &[String]| -> Vec<Regex> {
-            patterns
-                .iter()
-                .map(|p| Regex::new(p).expect("knowledge/secrets.toml patterns compile (tested)"))
-                .collect()
-        };
+/// The value patterns compiled once: the URL patterns, then the shapes, each alone (to
+/// replace) and all in one set (one pass finds which of them match at all).
+struct Patterns {
+    each: Vec<Regex>,
+    all: RegexSet,
+    shapes: RegexSet,
+}
+
+fn patterns() -> &'static Patterns {
+    static PATTERNS: OnceLock<Patterns> = OnceLock::new();
+    PATTERNS.get_or_init(|| {
+        const VALID: &str = "knowledge/secrets.toml patterns compile (tested)";
         let r = rules();
-        (compile(&r.url_patterns), compile(&r.value_patterns))
+        let sources: Vec<&String> = r.url_patterns.iter().chain(&r.value_patterns).collect();
+        Patterns {
+            each: sources.iter().map(|p| Regex::new(p).expect(VALID)).collect(),
+            all: RegexSet::new(&sources).expect(VALID),
+            shapes: RegexSet::new(&r.value_patterns).expect(VALID),
+        }
     })
 }
 
@@ -87,7 +94,7 @@ pub fn is_secret_key(name: &str) -> bool {
 /// True when the value is a secret by its shape (a JWT, a PEM private key, JSON with a
 /// password field, a token with a known prefix), whatever its variable is called.
 pub fn is_secret_value(value: &str) -> bool {
-    regexes().1.iter().any(|re| re.is_match(value))
+    patterns().shapes.is_match(value)
 }
 
 /// True when a variable's value must be withheld whole: a secret name or a secret shape.
@@ -99,10 +106,11 @@ pub fn is_secret(name: &str, value: &str) -> bool {
 /// scheme-less `user:pass@host`), credential query parameters, webhook and conda channel
 /// tokens, and secret-shaped tokens. Returns `None` when there was nothing to mask.
 pub fn mask_credentials(value: &str) -> Option<String> {
-    let (urls, shapes) = regexes();
+    let p = patterns();
     let mut text = Cow::Borrowed(value);
-    for re in urls.iter().chain(shapes) {
-        if let Cow::Owned(masked) = mask_matches(re, &text) {
+    // Most texts match none; the others only some. A mask never makes a new match (tested).
+    for i in p.all.matches(value).iter() {
+        if let Cow::Owned(masked) = mask_matches(&p.each[i], &text) {
             text = Cow::Owned(masked);
         }
     }

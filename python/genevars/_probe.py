@@ -425,11 +425,28 @@ def mask_credentials(value: str, rules: dict) -> str | None:
     """The value with credentials masked (URL userinfo, credential query parameters,
     webhook and conda tokens, secret-shaped tokens), or None when there was nothing to
     mask. Mirrors ``redact::mask_credentials``: the same patterns, applied in order."""
-    text = value
     patterns = tuple(rules.get("url_patterns", ())) + tuple(rules.get("value_patterns", ()))
+    if not _any_pattern(patterns).search(value):  # most values: nothing to look at
+        return None
+    text = value
     for regex in _regexes(patterns):
         text = regex.sub(_masker(regex), text)
     return text if text != value else None
+
+
+def _any_pattern(patterns: tuple):
+    """One regex matching where any of ``patterns`` matches (their groups unnamed, their
+    leading flags scoped)."""
+    found = _REGEXES.get(("any",) + patterns)
+    if found is None:
+        scoped = []
+        for p in patterns:
+            p = p.replace("(?P<s>", "(?:")
+            if p.startswith("(?i)"):
+                p = "(?i:%s)" % p[4:]
+            scoped.append("(?:%s)" % p)
+        found = _REGEXES[("any",) + patterns] = re.compile("|".join(scoped) or "(?!)")
+    return found
 
 
 def _masked(text: str, rules: dict | None) -> str:
@@ -941,7 +958,8 @@ class _Scanner:
             "installer": None,
             "direct_url": None,
             # `pkg @ https://user:token@host/pkg.whl` names a private wheel's credentials.
-            "requires_dist": [_masked(r, self.rules) for r in meta["requires_dist"]],
+            # (PEP 508 puts a URL only after an '@'.)
+            "requires_dist": [_masked(r, self.rules) if "@" in r else r for r in meta["requires_dist"]],
             "provides_extra": meta["provides_extra"],
             "requires_python": meta["requires_python"],
         }

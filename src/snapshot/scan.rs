@@ -392,8 +392,13 @@ fn parse(
             kind,
             installer: None,
             direct_url: None,
-            // `pkg @ https://user:token@host/pkg.whl` names a private wheel's credentials.
-            requires_dist: meta.requires_dist.iter().map(|r| redact::masked(r)).collect(),
+            // `pkg @ https://user:token@host/pkg.whl` names a private wheel's credentials
+            // (PEP 508 puts a URL only after an '@').
+            requires_dist: meta
+                .requires_dist
+                .into_iter()
+                .map(|r| if r.contains('@') { redact::masked(&r) } else { r })
+                .collect(),
             provides_extra: meta.provides_extra,
             requires_python: meta.requires_python,
             shadowed: Vec::new(),
