@@ -370,3 +370,23 @@ def test_a_job_gets_its_secrets_through_the_setup_hook_not_ray_logs(cluster) -> 
     files = Outputs()
     files.add_tree("ray session", session)
     assert {c for _, c in files.hits([canary(42), canary(43)])} == {canary(42), canary(43)}
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        # argparse's usage errors, which echo the argument.
+        ["diff", "a.json", "b.json", "--fail-on", f"https://user:{canary(44)}@h/x"],
+        ["compare", "--timeout", f"https://user:{canary(44)}@h/x"],
+        # A CliError naming a file.
+        ["diff", f"/nonexistent/https://user:{canary(44)}@h/x.json", "b.json"],
+    ],
+)
+def test_cli_errors_that_echo_an_argument_are_masked(argv: List[str], capsys) -> None:
+    try:
+        status = genevars_main(argv)
+    except SystemExit as exc:
+        status = exc.code
+    assert status == 2
+    err = capsys.readouterr().err
+    assert canary(44) not in err and "https://***@h/x" in err, err

@@ -15,6 +15,16 @@ from genevars.cli import EXIT_INPUT, CliError
 SUBCOMMANDS = ("snapshot", "diff", "compare", "check", "manifest", "requirements")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with credentials masked in the usage errors that echo an argument
+    (``invalid choice: 'https://user:token@host'``); subcommand parsers are of this class too."""
+
+    def error(self, message: str):  # type: ignore[override]
+        from genevars._core import mask_credentials
+
+        super().error(mask_credentials(message))
+
+
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The ``genevars`` parser. When ``argv`` starts with a subcommand, only that one is
     registered: each subcommand module imports what it needs (``compare`` imports the
@@ -23,7 +33,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
     from genevars import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="genevars",
         description=(
             "Diagnose why Python code behaves differently on Ray workers than on the "
@@ -47,7 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except CliError as exc:
-        print(f"genevars: {exc}", file=sys.stderr)
+        from genevars._core import mask_credentials
+
+        print(f"genevars: {mask_credentials(str(exc))}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         print("genevars: interrupted", file=sys.stderr)
