@@ -175,7 +175,7 @@ def assemble_snapshot(
         "python": facts["python"],
         "platform": facts["platform"],
         "markers": facts["markers"],
-        "cwd": _cwd(),
+        "cwd": _cwd() if reveal else _masked(_cwd(), rules),
         "env": env,
         "sys_path": [_text(entry) if reveal else _masked_entry(_text(entry), rules, key) for entry in paths],
         "packages": scan["packages"],
