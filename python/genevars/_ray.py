@@ -347,7 +347,7 @@ def _make_probe_task(
 ) -> Callable[[Dict[str, Any], bool], Any]:
     # A nested function has no importable name, so cloudpickle ships its code; its only
     # globals are the closure's probe functions, shipped by value through their module,
-    # a constant, and the json and hashlib modules. Workers without genevars run it.
+    # a constant, and the json, hashlib and os modules. Workers without genevars run it.
     compact = (",", ":")
 
     def genevars_probe(options: Dict[str, Any], as_json: bool, secret_env: Optional[Dict[str, str]] = None) -> Any:
@@ -541,7 +541,7 @@ def start_probes(
     if runtime_env is not None:
         runtime_env, secrets = split_secret_env(runtime_env)
         runtime_env = upload_local_paths(runtime_env)
-        # In the object store, not in the task's spec: fetched by the probe itself.
+        # In the object store, not in the task's spec: Ray hands it to the probe as an argument.
         secret_env = ray.put(secrets) if secrets else None
     probes = Probes(targets, as_json, timeout)
     with _pickled_by_value(sys.modules[take_snapshot.__module__]):
