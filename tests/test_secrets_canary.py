@@ -312,7 +312,10 @@ def test_no_canary_in_any_output(cluster, tmp_path: Path, monkeypatch, caplog) -
     ):
         assert shown in everything, shown
     assert len(errors) == 5 and all(MASK in e for e in errors), errors
-    print(f"canary harness: {FORMS} forms planted, {len(outputs.texts) + len(ray_files.texts)} outputs scanned, 0 hits")
+    print(
+        f"canary harness: {FORMS} forms planted, {len(outputs.texts)} genevars outputs and "
+        f"{len(ray_files.texts)} Ray session files scanned, 0 hits"
+    )
 
 
 HOOK_SCRIPT = """
