@@ -9,10 +9,12 @@
 //! `hmac-sha256:<hex>` of the value under a key made for one comparison, so no stable
 //! hash of a secret is ever stored.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
+use regex::{Regex, RegexSet};
 use sha2::Sha256;
 
 use crate::knowledge::GlobSet;
@@ -28,10 +30,15 @@ const FINGERPRINT_HEX_LEN: usize = 32;
 
 /// The secret-detection table (`knowledge/secrets.toml`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SecretRules {
     pub key_patterns: Vec<String>,
     pub key_exceptions: Vec<String>,
-    pub url_query_params: Vec<String>,
+    /// Credentials inside a value: group `s` of each match is masked.
+    pub url_patterns: Vec<String>,
+    /// Secrets by their shape: a value holding one is withheld whole; inside other text
+    /// the match (or its group `s`) is masked.
+    pub value_patterns: Vec<String>,
 }
 
 const SECRETS_TOML: &str = include_str!("knowledge/secrets.toml");
@@ -56,87 +63,90 @@ fn key_globs() -> &'static (GlobSet, GlobSet) {
     })
 }
 
+/// The value patterns compiled once: the URL patterns, then the shapes, each alone (to
+/// replace) and all in one set (one pass finds which of them match at all).
+struct Patterns {
+    each: Vec<Regex>,
+    all: RegexSet,
+    shapes: RegexSet,
+}
+
+fn patterns() -> &'static Patterns {
+    static PATTERNS: OnceLock<Patterns> = OnceLock::new();
+    PATTERNS.get_or_init(|| {
+        const VALID: &str = "knowledge/secrets.toml patterns compile (tested)";
+        let r = rules();
+        let sources: Vec<&String> = r.url_patterns.iter().chain(&r.value_patterns).collect();
+        Patterns {
+            each: sources.iter().map(|p| Regex::new(p).expect(VALID)).collect(),
+            all: RegexSet::new(&sources).expect(VALID),
+            shapes: RegexSet::new(&r.value_patterns).expect(VALID),
+        }
+    })
+}
+
 /// True when a variable of this name holds a secret.
 pub fn is_secret_key(name: &str) -> bool {
     let (patterns, exceptions) = key_globs();
     patterns.is_match(name) && !exceptions.is_match(name)
 }
 
-/// Masks credentials inside a value: the userinfo of every `scheme://user:pass@host`
-/// and the values of credential-bearing query parameters. Returns `None` when there
-/// was nothing to mask.
+/// True when the value is a secret by its shape (a JWT, a PEM private key, JSON with a
+/// password field, a token with a known prefix), whatever its variable is called.
+pub fn is_secret_value(value: &str) -> bool {
+    patterns().shapes.is_match(value)
+}
+
+/// True when a variable's value must be withheld whole: a secret name or a secret shape.
+pub fn is_secret(name: &str, value: &str) -> bool {
+    is_secret_key(name) || is_secret_value(value)
+}
+
+/// Masks credentials inside a value: URL userinfo (`scheme://user:pass@host`, and the
+/// scheme-less `user:pass@host`), credential query parameters, webhook and conda channel
+/// tokens, and secret-shaped tokens. Returns `None` when there was nothing to mask.
 pub fn mask_credentials(value: &str) -> Option<String> {
-    let mut out = String::with_capacity(value.len());
-    let mut changed = false;
-    let mut rest = value;
-    while let Some(pos) = rest.find("://") {
-        let (head, tail) = rest.split_at(pos + 3);
-        out.push_str(head);
-        // The authority ends at the first '/', '?', '#' or whitespace.
-        let end = tail
-            .find(|c: char| c == '/' || c == '?' || c == '#' || c.is_whitespace())
-            .unwrap_or(tail.len());
-        let authority = &tail[..end];
-        if let Some(at) = authority.rfind('@') {
-            out.push_str(MASK);
-            out.push_str(&authority[at..]);
-            changed = true;
-        } else {
-            out.push_str(authority);
+    let p = patterns();
+    let mut text = Cow::Borrowed(value);
+    // Most texts match none; the others only some. A mask never makes a new match (tested).
+    for i in p.all.matches(value).iter() {
+        if let Cow::Owned(masked) = mask_matches(&p.each[i], &text) {
+            text = Cow::Owned(masked);
         }
-        rest = &tail[end..];
     }
-    out.push_str(rest);
-    let (masked, query_changed) = mask_query_params(&out);
-    if changed || query_changed {
-        Some(masked)
-    } else {
-        None
+    match text {
+        Cow::Owned(masked) if masked != value => Some(masked),
+        _ => None,
     }
 }
 
-/// Masks `name=value` pairs after a `?` or `&` whose name is credential-bearing.
-fn mask_query_params(text: &str) -> (String, bool) {
-    let params = &rules().url_query_params;
-    let mut out = String::with_capacity(text.len());
-    let mut changed = false;
-    let mut last = 0;
-    for (i, c) in text.char_indices() {
-        // A separator inside a value already masked belongs to that value.
-        if (c != '?' && c != '&') || i < last {
-            continue;
+/// Every match's group `s` (the whole match when the pattern has none) replaced by `MASK`.
+fn mask_matches<'t>(re: &Regex, text: &'t str) -> Cow<'t, str> {
+    let has_group = re.capture_names().any(|n| n == Some("s"));
+    re.replace_all(text, |caps: &regex::Captures<'_>| {
+        let whole = caps.get(0).expect("group 0 is the match");
+        let secret = if has_group { caps.name("s") } else { Some(whole) };
+        match secret {
+            Some(s) => format!(
+                "{}{MASK}{}",
+                &text[whole.start()..s.start()],
+                &text[s.end()..whole.end()]
+            ),
+            None => whole.as_str().to_string(),
         }
-        let start = i + 1;
-        let Some(eq_rel) = text[start..].find('=') else {
-            continue;
-        };
-        let name = &text[start..start + eq_rel];
-        if name.is_empty() || name.contains(|ch: char| ch == '&' || ch == '?' || ch.is_whitespace())
-        {
-            continue;
-        }
-        if !params.iter().any(|p| p.eq_ignore_ascii_case(name)) {
-            continue;
-        }
-        let value_start = start + eq_rel + 1;
-        let value_end = text[value_start..]
-            .find(|ch: char| ch == '&' || ch == '#' || ch.is_whitespace())
-            .map_or(text.len(), |e| value_start + e);
-        if value_end > value_start {
-            out.push_str(&text[last..value_start]);
-            out.push_str(MASK);
-            last = value_end;
-            changed = true;
-        }
-    }
-    out.push_str(&text[last..]);
-    (out, changed)
+    })
+}
+
+/// Any text with its credentials masked: what every error message and free-form field
+/// passes through before it leaves the core.
+pub fn masked(text: &str) -> String {
+    mask_credentials(text).unwrap_or_else(|| text.to_string())
 }
 
 /// What may be shown of a variable's value: withheld for a secret key, credentials
 /// masked inside any other value.
 pub fn display_value(key: &str, value: &str) -> String {
-    if is_secret_key(key) {
+    if is_secret(key, value) {
         WITHHELD.to_string()
     } else {
         mask_credentials(value).unwrap_or_else(|| value.to_string())
@@ -156,52 +166,49 @@ pub fn fingerprint(key: &[u8], value: &str) -> String {
 mod tests {
     use super::*;
 
+    /// The cases the stdlib probe's masker is tested against too (tests/test_probe.py).
+    fn cases() -> serde_json::Value {
+        serde_json::from_str(include_str!("knowledge/secret_cases.json")).unwrap()
+    }
+
+    fn strings(v: &serde_json::Value) -> Vec<&str> {
+        v.as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect()
+    }
+
     #[test]
     fn secret_keys_are_recognized() {
-        for k in [
-            "AWS_SECRET_ACCESS_KEY",
-            "AWS_ACCESS_KEY_ID",
-            "MY_API_KEY",
-            "github_token",
-            "DB_PASSWORD",
-            "GOOGLE_APPLICATION_CREDENTIALS",
-            "HF_TOKEN",
-            "SENTRY_DSN",
-        ] {
+        let cases = cases();
+        for k in strings(&cases["secret_keys"]) {
             assert!(is_secret_key(k), "{k} should be secret");
         }
-        for k in [
-            "PATH",
-            "HOME",
-            "PYTHONPATH",
-            "RAY_ADDRESS",
-            "TOKENIZERS_PARALLELISM",
-            "SSH_AUTH_SOCK",
-        ] {
+        for k in strings(&cases["plain_keys"]) {
             assert!(!is_secret_key(k), "{k} should not be secret");
         }
     }
 
     #[test]
-    fn url_credentials_are_masked() {
-        assert_eq!(
-            mask_credentials("https://user:hunter2@pypi.example.com/simple").as_deref(),
-            Some("https://***@pypi.example.com/simple")
-        );
-        assert_eq!(
-            mask_credentials("s3://bucket/key?X-Amz-Signature=abc123&x=1").as_deref(),
-            Some("s3://bucket/key?X-Amz-Signature=***&x=1")
-        );
-        assert_eq!(
-            mask_credentials("a https://t@h/x and http://u:p@g/y").as_deref(),
-            Some("a https://***@h/x and http://***@g/y")
-        );
-        assert_eq!(
-            mask_credentials("https://x/?token=a?key=bb&x").as_deref(),
-            Some("https://x/?token=***&x")
-        );
-        assert_eq!(mask_credentials("https://pypi.org/simple"), None);
-        assert_eq!(mask_credentials("/usr/bin:/bin"), None);
+    fn secret_values_are_recognized_by_shape() {
+        let cases = cases();
+        for v in strings(&cases["secret_values"]) {
+            assert!(is_secret_value(v), "{v} should be secret");
+            assert_eq!(display_value("INNOCENT", v), WITHHELD);
+        }
+        for v in strings(&cases["plain_values"]) {
+            assert!(!is_secret_value(v), "{v} should not be secret");
+        }
+    }
+
+    #[test]
+    fn credentials_are_masked() {
+        for case in cases()["masked"].as_array().unwrap() {
+            let input = case[0].as_str().unwrap();
+            let expected = case[1].as_str();
+            assert_eq!(mask_credentials(input).as_deref(), expected, "{input}");
+            // Masking is idempotent: a masked text has nothing left to mask.
+            if let Some(m) = expected {
+                assert_eq!(mask_credentials(m), None, "{m}");
+            }
+        }
     }
 
     #[test]

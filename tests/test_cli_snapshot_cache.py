@@ -187,6 +187,35 @@ def test_a_secret_looking_python_variable_turns_the_cache_off(venv: Venv, monkey
     assert not (venv.tmp / "cache").exists()
 
 
+@pytest.mark.parametrize(
+    "value",
+    ["https://user:s3cr3t-value@pypi.example.com/simple", "ghp_s3cr3tvalueabcdefghijklmnopqrstu"],
+)
+def test_a_secret_valued_python_variable_under_an_innocent_name_turns_the_cache_off(
+    venv: Venv, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("PYTHON_INDEX_LOCATION", value)
+    venv.snapshot()
+    venv.snapshot()
+    assert venv.runs() == 2
+    assert not (venv.tmp / "cache").exists()
+
+
+def test_a_credential_on_sys_path_is_cached_masked_in_a_private_file(venv: Venv) -> None:
+    # site adds only existing directories; a .pth's import line adds anything.
+    (venv.site / "creds.pth").write_text(
+        'import sys; sys.path.append("https://user:s3cr3t-value@pkgs.example.com/lib")\n'
+    )
+    backdate(venv.tmp)
+    first = venv.snapshot()
+    second = venv.snapshot()
+    assert venv.runs() == 1 and second == first
+    assert "s3cr3t-value" not in first and "https://***@pkgs.example.com/lib" in sys_path(first)
+    [cached] = (venv.tmp / "cache" / "genevars" / "interpreters").glob("*.json")
+    assert "s3cr3t-value" not in cached.read_text()
+    assert cached.stat().st_mode & 0o777 == 0o600
+
+
 def test_a_damaged_cache_file_is_asked_past(venv: Venv) -> None:
     first = venv.snapshot()
     [saved] = (venv.tmp / "cache" / "genevars" / "interpreters").iterdir()

@@ -206,6 +206,31 @@ def test_url_masking_matches_the_core(value: str) -> None:
     assert (_probe.mask_credentials(value, rules) or value) == _core.mask_credentials(value)
 
 
+SECRET_CASES = json.loads(
+    (Path(__file__).resolve().parents[1] / "src" / "knowledge" / "secret_cases.json").read_text()
+)
+
+
+@pytest.mark.parametrize("value, expected", SECRET_CASES["masked"])
+def test_probe_masks_the_shared_cases(value: str, expected: str | None) -> None:
+    # The same table src/redact.rs is tested against: the two maskers agree by construction.
+    rules = _core.secret_rules()
+    assert _probe.mask_credentials(value, rules) == expected
+    assert _core.mask_credentials(value) == (value if expected is None else expected)
+
+
+def test_probe_recognises_the_shared_secret_shapes_and_names() -> None:
+    rules = _core.secret_rules()
+    for value in SECRET_CASES["secret_values"]:
+        assert _probe.is_secret_value(value, rules) and _core.is_secret_value(value), value
+    for value in SECRET_CASES["plain_values"]:
+        assert not _probe.is_secret_value(value, rules) and not _core.is_secret_value(value), value
+    for name in SECRET_CASES["secret_keys"]:
+        assert _probe.is_secret_key(name, rules) and _core.is_secret_key(name), name
+    for name in SECRET_CASES["plain_keys"]:
+        assert not _probe.is_secret_key(name, rules) and not _core.is_secret_key(name), name
+
+
 def test_secret_key_rules_match_the_core() -> None:
     rules = _core.secret_rules()
     names = list(os.environ) + [
@@ -331,3 +356,17 @@ def test_importing_the_probe_leaves_platform_sysconfig_hmac_and_socket_unloaded(
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_sys_path_credentials_are_masked_and_still_compared() -> None:
+    key = secrets.token_bytes(16).hex()
+
+    def entries(token: str, **options: Any) -> list:
+        url = f"https://user:{token}@pkgs.example.com/lib"
+        return snapshot(**{"paths": [url, "/nonexistent-plain"], "fingerprint_key": key, **options})["sys_path"]
+
+    one, same, other = entries("TOKEN-A"), entries("TOKEN-A"), entries("TOKEN-B")
+    assert one[0].startswith("https://***@pkgs.example.com/lib (hmac-sha256:")
+    assert one[1] == "/nonexistent-plain"
+    assert "TOKEN-A" not in json.dumps(one) and one == same and one[0] != other[0]
+    assert entries("TOKEN-A", reveal_values=True)[0] == "https://user:TOKEN-A@pkgs.example.com/lib"

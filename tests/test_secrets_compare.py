@@ -213,3 +213,28 @@ def test_a_list_env_value_is_refused_without_quoting_it():
         compare_snapshots(local, bad)
     assert "invalid type: string, expected u32" in str(info.value)
     assert_clean(str(info.value), "a SnapshotError about a mistyped field")
+
+
+def test_revealed_snapshots_show_no_credentials_from_sys_path_metadata_or_shapes():
+    # Snapshots taken with reveal_values hold everything plain; a comparison that was not
+    # asked to reveal shows none of it, and the differences are still reported.
+    from test_compare_support import package
+
+    jwt = f"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.{CANARY}"
+    local = snapshot(
+        {"numpy": "1.26.4"},
+        {"IDENTITY": jwt, "HOSTS": f"admin:{CANARY}@h1,h2"},
+        sys_path=[f"https://user:{CANARY}@pkgs.example.com/lib", "/usr/lib/python3.11"],
+    )
+    local["packages"].append(
+        package("priv", "1.0", requires_dist=[f"dep @ https://u:{URL_PASSWORD}@pkgs.example.com/dep.whl"])
+    )
+    remote = variant(local, env={"IDENTITY": jwt + "x"}, sys_path=["/usr/lib/python3.11"])
+    result = compare_snapshots(local, remote)
+    texts = [result.report(show_all=True, color=False), result.to_json(), result._repr_html_(), repr(result)]
+    for text in texts:
+        assert_clean(text, "a rendering of revealed snapshots")
+    assert "https://***@pkgs.example.com/lib" in texts[0]
+    assert "IDENTITY" in {f["subject"] for f in result.findings}
+    shown = compare_snapshots(local, remote, reveal_values=True).report(show_all=True, color=False)
+    assert CANARY in shown

@@ -22,6 +22,16 @@ EXIT_BROKEN_PIPE = 141
 SUBCOMMANDS = ("snapshot", "diff", "compare", "check", "manifest", "requirements")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with credentials masked in the usage errors that echo an argument
+    (``invalid choice: 'https://user:token@host'``); subcommand parsers are of this class too."""
+
+    def error(self, message: str):  # type: ignore[override]
+        from genevars._core import mask_credentials
+
+        super().error(mask_credentials(message))
+
+
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The ``genevars`` parser. When ``argv`` starts with a subcommand, only that one is
     registered: each subcommand module imports what it needs (``compare`` imports the
@@ -49,10 +59,11 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 def _say(message: str) -> None:
     """One line on stderr, its control characters escaped (messages quote inputs)."""
+    from genevars._core import mask_credentials
     from genevars._io import shown_line
 
     try:
-        print(f"genevars: {shown_line(message)}", file=sys.stderr)
+        print(f"genevars: {shown_line(mask_credentials(message))}", file=sys.stderr)
     except (OSError, ValueError, AttributeError):
         pass  # stderr closed too: the exit status is all that is left
 

@@ -16,10 +16,14 @@ class ClusterError(GenevarsError): ...
 WITHHELD: str
 
 def secret_rules() -> dict[str, list[str]]:
-    """The secret-detection table: key_patterns, key_exceptions, url_query_params."""
+    """The secret-detection table: key_patterns, key_exceptions, url_patterns, value_patterns."""
 
 def is_secret_key(name: str) -> bool:
     """True when a variable of this name holds a secret."""
+
+def is_secret_value(value: str) -> bool:
+    """True when the value is a secret by its shape (JWT, PEM private key, known token prefix,
+    JSON with a password field), whatever its variable is called."""
 
 def mask_credentials(value: str) -> str:
     """The value with URL credentials masked (unchanged when there are none)."""

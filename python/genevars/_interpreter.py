@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import time
+from typing import Any
 
 from genevars._core import SnapshotError
 
@@ -380,10 +381,12 @@ class DescriptionCache:
     def for_interpreter(cls, exe: str) -> DescriptionCache | None:
         if os.environ.get("GENEVARS_NO_CACHE") or os.sep not in exe or not hasattr(os, "uname"):
             return None
-        from genevars._core import __version__, is_secret_key
+        from genevars._core import __version__, display_value
 
         names = sorted(n for n in os.environ if n.startswith("PYTHON") or n in ("HOME", "PATH"))
-        if any(is_secret_key(name) for name in names):
+        # The key holds these values: a secret among them (by name, shape or URL
+        # credentials) is never written, so it turns the cache off.
+        if any(display_value(name, os.environ[name]) != os.environ[name] for name in names):
             return None
         try:
             cwd = os.getcwd()
@@ -451,11 +454,14 @@ class DescriptionCache:
             if state is not None and state[0] >= started_ns - _RACY_NS:
                 return
             files.append([path, follow, state])
-        text = json.dumps({"key": self.key, "files": files, "facts": facts})
+        # A .pth or sitecustomize may put a URL with credentials on sys.path: what is
+        # written is masked (the entry does not exist either way, so the cache still holds).
+        text = json.dumps({"key": self.key, "files": _masked(files), "facts": _masked(facts)})
         temporary = f"{self.file}.{os.getpid()}.tmp"
         try:
             os.makedirs(os.path.dirname(self.file), mode=0o700, exist_ok=True)
-            with open(temporary, "w", encoding="utf-8") as f:
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with open(fd, "w", encoding="utf-8") as f:
                 f.write(text)
             os.replace(temporary, self.file)
             _prune(os.path.dirname(self.file))
@@ -464,6 +470,19 @@ class DescriptionCache:
                 os.unlink(temporary)
             except OSError:
                 pass
+
+
+def _masked(value: Any) -> Any:
+    """``value`` (JSON data) with the credentials in every string masked."""
+    from genevars._core import mask_credentials
+
+    if isinstance(value, str):
+        return mask_credentials(value)
+    if isinstance(value, list):
+        return [_masked(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _masked(item) for key, item in value.items()}
+    return value
 
 
 #: Saved descriptions kept (one per interpreter, directory and setting); the oldest go.

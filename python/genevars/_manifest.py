@@ -25,7 +25,14 @@ from fnmatch import fnmatchcase
 from types import ModuleType
 from typing import Any, Iterable, Mapping, Union
 
-from genevars._core import ManifestError, NativeManifest, exact_pin, manifest_fix_rules
+from genevars._core import (
+    ManifestError,
+    NativeManifest,
+    display_value,
+    exact_pin,
+    manifest_fix_rules,
+    mask_credentials,
+)
 
 __all__ = [
     "GenevaManifestBuilder",
@@ -37,21 +44,77 @@ __all__ = [
 PathLike = Union[str, "os.PathLike[str]"]
 
 
+def split_secret_env(runtime_env: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """``(runtime_env without its secret env_vars, those variables)``: the values of
+    secret-looking names, secret-shaped values and URLs with credentials.
+
+    Ray writes every runtime_env, values included, to each node's
+    ``runtime_env_agent.log``: what is taken out here reaches workers another way (the
+    probes' object store argument, a job's setup hook)."""
+    env_vars = runtime_env.get("env_vars")
+    if not isinstance(env_vars, dict):
+        return runtime_env, {}
+    secrets = {
+        k: v
+        for k, v in env_vars.items()
+        if isinstance(k, str) and isinstance(v, str) and display_value(k, v) != v
+    }
+    if not secrets:
+        return runtime_env, {}
+    rest = dict(runtime_env)
+    plain = {k: v for k, v in env_vars.items() if k not in secrets}
+    if plain:
+        rest["env_vars"] = plain
+    else:
+        del rest["env_vars"]
+    return rest, secrets
+
+
+def _secrets_to_setup_hook(runtime_env: dict[str, Any]) -> dict[str, Any]:
+    """``runtime_env`` with its secret ``env_vars`` set by a ``worker_process_setup_hook``."""
+    runtime_env, secrets = split_secret_env(runtime_env)
+    if not secrets:
+        return runtime_env
+    if "worker_process_setup_hook" in runtime_env:
+        raise _error(
+            "secrets_in_setup_hook: the runtime_env already has a worker_process_setup_hook; "
+            "set the variables in that hook instead"
+        )
+    runtime_env["worker_process_setup_hook"] = _environment_setter(secrets)
+    return runtime_env
+
+
+def _environment_setter(values: dict[str, str]) -> Any:
+    # A closure: cloudpickle ships its code by value, so workers without genevars run it.
+    def genevars_set_environment() -> None:
+        import os
+
+        os.environ.update(values)
+
+    return genevars_set_environment
+
+
+def _error(message: str) -> ManifestError:
+    """A ManifestError whose message has its credentials masked: messages echo the
+    caller's input, and no exception carries a secret."""
+    return ManifestError(mask_credentials(message))
+
+
 def _fspath(method: str, value: Any) -> str:
     if isinstance(value, (str, os.PathLike)):
         return os.fspath(value)
-    raise ManifestError(f".{method}() takes a path, got {type(value).__name__}")
+    raise _error(f".{method}() takes a path, got {type(value).__name__}")
 
 
 def _strings(method: str, values: Any, example: str) -> list[str]:
     if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-        raise ManifestError(
+        raise _error(
             f".{method}() takes a list, got {type(values).__name__}: write .{method}([{example}])"
         )
     out = []
     for i, value in enumerate(values, 1):
         if not isinstance(value, str):
-            raise ManifestError(
+            raise _error(
                 f".{method}() entry {i} must be a string, got {type(value).__name__}"
             )
         out.append(value)
@@ -60,13 +123,13 @@ def _strings(method: str, values: Any, example: str) -> list[str]:
 
 def _text(method: str, value: Any) -> str:
     if not isinstance(value, str):
-        raise ManifestError(f".{method}() takes a string, got {type(value).__name__}")
+        raise _error(f".{method}() takes a string, got {type(value).__name__}")
     return value
 
 
 def _flag(method: str, value: Any) -> bool:
     if not isinstance(value, bool):
-        raise ManifestError(f".{method}() takes True or False, got {type(value).__name__}")
+        raise _error(f".{method}() takes True or False, got {type(value).__name__}")
     return value
 
 
@@ -75,7 +138,7 @@ def _module_path(module: Any) -> str:
     if isinstance(module, ModuleType):
         paths = list(getattr(module, "__path__", []) or [])
         if not paths:
-            raise ManifestError(
+            raise _error(
                 f"py_modules: {module.__name__} is a single-file module; Ray ships package "
                 "directories: put its folder in .working_dir(...) instead"
             )
@@ -90,7 +153,7 @@ def _default_image() -> str:
     try:
         ray_version = metadata.version("ray")
     except metadata.PackageNotFoundError:
-        raise ManifestError(
+        raise _error(
             "ray is not installed here, so there is no default image to match; "
             "pass one with .head_image(...) / .worker_image(...)"
         ) from None
@@ -187,13 +250,13 @@ class ManifestBuilder:
     def conda(self, environment: Mapping[str, Any]) -> "ManifestBuilder":
         """An inline conda environment: ``{"dependencies": ["python=3.10", "numpy"]}``."""
         if not isinstance(environment, Mapping):
-            raise ManifestError(
+            raise _error(
                 f".conda() takes a dict like {{'dependencies': [...]}}, got {type(environment).__name__}"
             )
         try:
             copy = json.loads(json.dumps(environment))
         except (TypeError, ValueError) as exc:
-            raise ManifestError(f".conda(): the environment must be plain data ({exc})") from None
+            raise _error(f".conda(): the environment must be plain data ({exc})") from None
         return self._set("conda", copy)
 
     def conda_environment_path(self, path: PathLike) -> "ManifestBuilder":
@@ -204,7 +267,7 @@ class ManifestBuilder:
     def env(self, variables: Mapping[str, str]) -> "ManifestBuilder":
         """Set environment variables on the workers (merged with earlier calls)."""
         if not isinstance(variables, Mapping):
-            raise ManifestError(f".env() takes a dict, got {type(variables).__name__}")
+            raise _error(f".env() takes a dict, got {type(variables).__name__}")
         self._spec.setdefault("env_vars", {}).update(variables)
         return self
 
@@ -225,7 +288,7 @@ class ManifestBuilder:
     def py_modules(self, modules: Iterable[Union[str, ModuleType, "os.PathLike[str]"]]) -> "ManifestBuilder":
         """Ship local packages (directories, ``.whl`` files, URIs, or imported package objects)."""
         if isinstance(modules, (str, ModuleType)) or not isinstance(modules, Iterable):
-            raise ManifestError(
+            raise _error(
                 f".py_modules() takes a list, got {type(modules).__name__}: write .py_modules([...])"
             )
         return self._set("py_modules", [_module_path(m) for m in modules])
@@ -287,7 +350,7 @@ class ManifestBuilder:
     def setup_timeout_seconds(self, seconds: int) -> "ManifestBuilder":
         """Fail a worker whose environment takes longer than this to set up (-1: no limit)."""
         if isinstance(seconds, bool) or not isinstance(seconds, int):
-            raise ManifestError(
+            raise _error(
                 f".setup_timeout_seconds() takes whole seconds, got {type(seconds).__name__}"
             )
         return self._set("setup_timeout_seconds", seconds)
@@ -313,14 +376,14 @@ class ManifestBuilder:
         spec["advice"] = list(self._advice)
         for key, value in (spec.get("env_vars") or {}).items():
             if not isinstance(value, (str, int, float, bool, type(None), list, dict)):
-                raise ManifestError(
+                raise _error(
                     f"environment variable '{key}': the value must be a string, got "
                     f"{type(value).__name__}; pass str(value)"
                 )
         try:
             text = json.dumps(spec)
         except (TypeError, ValueError) as exc:
-            raise ManifestError(f"manifest holds a value that is not plain data: {exc}") from None
+            raise _error(f"manifest holds a value that is not plain data: {exc}") from None
         native, unpinned = NativeManifest.build(text)
         if unpinned and not spec.get("allow_unpinned"):
             warnings.warn(
@@ -449,7 +512,7 @@ class Manifest:
         return tuple(self._masked().get("advice", []))
 
     # --- outputs ------------------------------------------------------------------------
-    def to_runtime_env(self, comparison: Any = None) -> dict[str, Any]:
+    def to_runtime_env(self, comparison: Any = None, *, secrets_in_setup_hook: bool = False) -> dict[str, Any]:
         """The ``runtime_env`` dict for ``ray.init`` / ``.options`` / job submission.
 
         ``env_from_local`` values are read from ``os.environ`` now. Images are cluster
@@ -461,11 +524,20 @@ class Manifest:
         ``working_dir`` unless one is set. It raises :class:`genevars.ManifestError` when
         a distribution cannot be shipped (compiled for another platform, too big).
 
+        Ray writes a runtime_env, ``env_vars`` values included, to every node's
+        ``runtime_env_agent.log``. With ``secrets_in_setup_hook=True`` (for
+        ``ray.init(runtime_env=...)`` only: Ray takes a setup hook for a whole job) the
+        secret variables (secret names, secret-shaped values, URLs with credentials) are
+        set by a ``worker_process_setup_hook`` instead, which Ray keeps, pickled, in the
+        GCS's key-value store rather than in its logs.
+
         >>> ManifestBuilder.create("m").env({"MODE": "x"}).build().to_runtime_env()
         {'env_vars': {'MODE': 'x'}}
         """
         local = {k: os.environ[k] for k in self._native.env_from_local if k in os.environ}
         runtime_env = json.loads(self._native.runtime_env_json(local))
+        if secrets_in_setup_hook:
+            runtime_env = _secrets_to_setup_hook(runtime_env)
         if self._masked().get("upload_site_packages"):
             from genevars import _site
 
@@ -533,7 +605,7 @@ class Manifest:
     def from_json(cls, text: str) -> "Manifest":
         """Load JSON written by :meth:`to_json` (validated again)."""
         if not isinstance(text, str):
-            raise ManifestError(f"Manifest.from_json() takes a str, got {type(text).__name__}")
+            raise _error(f"Manifest.from_json() takes a str, got {type(text).__name__}")
         return cls._wrap(NativeManifest.from_json(text))
 
     def save(self, path: PathLike, reveal_values: bool = False) -> None:
@@ -557,7 +629,7 @@ class Manifest:
         try:
             return cls.from_json(text)
         except ManifestError as exc:
-            raise ManifestError(f"manifest file '{p}': {exc}") from None
+            raise _error(f"manifest file '{p}': {exc}") from None
 
     def canonical_json(self) -> str:
         """What the checksum hashes: sorted keys, no whitespace, secrets withheld."""
@@ -666,7 +738,7 @@ def _comparison_dict(result: Any) -> dict[str, Any]:
         return result.to_dict()
     if hasattr(result, "to_json"):
         return json.loads(result.to_json())
-    raise ManifestError(
+    raise _error(
         f"fix_manifest_builder() takes a ComparisonResult (or its to_dict()), got {type(result).__name__}"
     )
 

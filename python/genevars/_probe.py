@@ -133,7 +133,7 @@ def _assemble(options: dict, rules: dict, paths: list, key, reveal: bool, scan: 
     facts = options.get("described") or _interpreter_facts()
     env = capture_env(os.environ, rules, key, reveal)
     return assemble_snapshot(
-        facts, env, paths, scan, scanner, options.get("tool_version"), options.get("origin")
+        facts, env, paths, scan, scanner, options.get("tool_version"), options.get("origin"), rules, reveal, key
     )
 
 
@@ -147,12 +147,24 @@ def scan_entries(paths: list, rules: dict, use_native: bool = True) -> tuple:
 
 
 def assemble_snapshot(
-    facts: dict, env: dict, paths: list, scan: dict, scanner: str, tool_version=None, origin=None
+    facts: dict,
+    env: dict,
+    paths: list,
+    scan: dict,
+    scanner: str,
+    tool_version=None,
+    origin=None,
+    rules: dict | None = None,
+    reveal: bool = False,
+    key: bytes | None = None,
 ) -> dict:
     """The snapshot dict from its parts: ``facts`` as ``describe()`` gives them (python,
     platform, markers, genevars_version), ``env`` from ``capture_env``, the scanned path
     entries and ``scan_entries``' result. Callers that gather the parts in another order
-    (``snapshot --python`` overlaps them with another interpreter) build the same dict."""
+    (``snapshot --python`` overlaps them with another interpreter) build the same dict.
+    The recorded sys.path has its credentials masked (a ``.pth`` or sitecustomize may put
+    a URL with a token there) unless ``reveal``; with a fingerprint ``key``, a masked entry
+    carries the keyed fingerprint of the whole entry, so two tokens still differ."""
     snapshot = {
         "schema": SCHEMA,
         "created_by": {
@@ -163,9 +175,9 @@ def assemble_snapshot(
         "python": facts["python"],
         "platform": facts["platform"],
         "markers": facts["markers"],
-        "cwd": _cwd(),
+        "cwd": _cwd() if reveal else _masked(_cwd(), rules),
         "env": env,
-        "sys_path": [_text(entry) for entry in paths],
+        "sys_path": [_text(entry) if reveal else _masked_entry(_text(entry), rules, key) for entry in paths],
         "packages": scan["packages"],
         "unreadable": scan["unreadable"],
         "genevars_version": facts["genevars_version"],
@@ -423,7 +435,7 @@ def is_secret_key(name: str, rules: dict) -> bool:
 # Memos of the two helpers below. Plain dicts, not functools.lru_cache: cloudpickle
 # ships an lru_cache wrapper by reference, which a worker without genevars cannot load.
 _GLOB_REGEXES: dict = {}
-_LOWER_SETS: dict = {}
+_REGEXES: dict = {}
 
 
 def _any_glob(globs: tuple):
@@ -438,77 +450,75 @@ def _any_glob(globs: tuple):
     return regex
 
 
-def _lower_set(names: tuple) -> frozenset:
-    found = _LOWER_SETS.get(names)
+def _regexes(patterns: tuple) -> list:
+    found = _REGEXES.get(patterns)
     if found is None:
-        found = _LOWER_SETS[names] = frozenset(n.translate(_ASCII_LOWER) for n in names)
+        found = _REGEXES[patterns] = [re.compile(p) for p in patterns]
     return found
 
 
-def _find(text: str, start: int, stop_chars: str) -> int:
-    """Index of the first character at or after ``start`` in ``stop_chars`` or whitespace."""
-    for i in range(start, len(text)):
-        c = text[i]
-        if c in stop_chars or c in _WHITESPACE:
-            return i
-    return len(text)
+def is_secret_value(value: str, rules: dict) -> bool:
+    """True when the value is a secret by its shape (JWT, PEM private key, known token
+    prefix, JSON with a password field). Mirrors ``redact::is_secret_value``."""
+    return any(r.search(value) for r in _regexes(tuple(rules.get("value_patterns", ()))))
 
 
 def mask_credentials(value: str, rules: dict) -> str | None:
-    """The value with URL userinfo and credential query parameters masked, or None
-    when there was nothing to mask. Mirrors ``redact::mask_credentials``."""
-    out = []
-    changed = False
-    rest = value
-    while True:
-        pos = rest.find("://")
-        if pos < 0:
-            break
-        out.append(rest[: pos + 3])
-        tail = rest[pos + 3 :]
-        end = _find(tail, 0, "/?#")
-        authority = tail[:end]
-        at = authority.rfind("@")
-        if at >= 0:
-            out.append(MASK + authority[at:])
-            changed = True
-        else:
-            out.append(authority)
-        rest = tail[end:]
-    out.append(rest)
-    masked, query_changed = _mask_query_params("".join(out), rules)
-    return masked if changed or query_changed else None
+    """The value with credentials masked (URL userinfo, credential query parameters,
+    webhook and conda tokens, secret-shaped tokens), or None when there was nothing to
+    mask. Mirrors ``redact::mask_credentials``: the same patterns, applied in order."""
+    patterns = tuple(rules.get("url_patterns", ())) + tuple(rules.get("value_patterns", ()))
+    if not _any_pattern(patterns).search(value):  # most values: nothing to look at
+        return None
+    text = value
+    for regex in _regexes(patterns):
+        text = regex.sub(_masker(regex), text)
+    return text if text != value else None
 
 
-def _mask_query_params(text: str, rules: dict) -> tuple:
-    if "?" not in text and "&" not in text:  # most values: no parameter to look at
-        return text, False
-    params = _lower_set(tuple(rules["url_query_params"]))
-    out = []
-    changed = False
-    last = 0
-    for i, c in enumerate(text):
-        # A separator inside a value already masked belongs to that value.
-        if (c != "?" and c != "&") or i < last:
-            continue
-        start = i + 1
-        eq = text.find("=", start)
-        if eq < 0:
-            continue
-        name = text[start:eq]
-        if not name or any(ch in "&?" or ch in _WHITESPACE for ch in name):
-            continue
-        if name.translate(_ASCII_LOWER) not in params:
-            continue
-        value_start = eq + 1
-        value_end = _find(text, value_start, "&#")
-        if value_end > value_start:
-            out.append(text[last:value_start])
-            out.append(MASK)
-            last = value_end
-            changed = True
-    out.append(text[last:])
-    return "".join(out), changed
+def _any_pattern(patterns: tuple):
+    """One regex matching where any of ``patterns`` matches (their groups unnamed, their
+    leading flags scoped)."""
+    found = _REGEXES.get(("any",) + patterns)
+    if found is None:
+        scoped = []
+        for p in patterns:
+            p = p.replace("(?P<s>", "(?:")
+            if p.startswith("(?i)"):
+                p = "(?i:%s)" % p[4:]
+            scoped.append("(?:%s)" % p)
+        found = _REGEXES[("any",) + patterns] = re.compile("|".join(scoped) or "(?!)")
+    return found
+
+
+def _masked(text: str, rules: dict | None) -> str:
+    """``text`` with its credentials masked (the URL userinfo at least, without rules)."""
+    masked = mask_credentials(text, rules or _DEFAULT_RULES)
+    return text if masked is None else masked
+
+
+def _masked_entry(entry: str, rules: dict | None, key: bytes | None) -> str:
+    """A sys.path entry as recorded: credentials masked, and then, with a key, followed by
+    `` (hmac-sha256:...)`` of the entry as it was."""
+    masked = _masked(entry, rules)
+    if masked is entry or key is None:
+        return masked
+    return "%s (%s)" % (masked, fingerprint(key, entry))
+
+
+def _masker(regex):
+    has_group = "s" in regex.groupindex
+
+    def mask(m) -> str:
+        if not has_group:
+            return MASK
+        start, end = m.span("s")
+        if start < 0:
+            return m.group(0)
+        whole = m.string
+        return whole[m.start() : start] + MASK + whole[end : m.end()]
+
+    return mask
 
 
 def fingerprint(key: bytes, value: str) -> str:
@@ -528,7 +538,7 @@ def capture_env(environ, rules: dict, key: bytes | None, reveal: bool) -> dict:
         if reveal:
             env[shown] = _text(value)
             continue
-        if is_secret_key(name, rules):
+        if is_secret_key(name, rules) or is_secret_value(_text(value), rules):
             env[shown] = {
                 "withheld": "secret",
                 "fingerprint": fingerprint(key, value) if key is not None else None,
@@ -845,14 +855,19 @@ def _read_direct_url(path: str, rules: dict | None) -> dict | None:
     origin = parse_direct_url(text) if text is not None else None
     if origin is None:
         raise _Malformed()
-    masked = mask_credentials(origin["url"], rules or _DEFAULT_QUERY_RULES)
+    masked = mask_credentials(origin["url"], rules or _DEFAULT_RULES)
     if masked is not None:
         origin["url"] = masked
     return origin
 
 
-# Used only when a caller scans without secret rules: userinfo is still masked.
-_DEFAULT_QUERY_RULES = {"url_query_params": [], "key_patterns": [], "key_exceptions": []}
+# Used only when a caller scans without secret rules: URL userinfo is still masked.
+_DEFAULT_RULES = {
+    "url_patterns": [r"(?i)[a-z][a-z0-9+.\-]*://(?P<s>[^\s/?#@]+)@"],
+    "value_patterns": [],
+    "key_patterns": [],
+    "key_exceptions": [],
+}
 
 
 class _Scanner:
@@ -869,7 +884,10 @@ class _Scanner:
         self.develop_dirs = set()
 
     def record(self, path: str, reason: str) -> None:
-        self.unreadable.append({"path": _text(path), "reason": reason})
+        # A sys.path entry may be a URL with credentials.
+        self.unreadable.append(
+            {"path": _masked(_text(path), self.rules), "reason": _masked(reason, self.rules)}
+        )
 
     def scan_entry(self, entry: str) -> None:
         if entry in self.seen_entries:
@@ -1020,7 +1038,9 @@ class _Scanner:
             "kind": kind,
             "installer": None,
             "direct_url": None,
-            "requires_dist": meta["requires_dist"],
+            # `pkg @ https://user:token@host/pkg.whl` names a private wheel's credentials.
+            # (PEP 508 puts a URL only after an '@'.)
+            "requires_dist": [_masked(r, self.rules) if "@" in r else r for r in meta["requires_dist"]],
             "provides_extra": meta["provides_extra"],
             "requires_python": meta["requires_python"],
         }

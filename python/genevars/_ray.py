@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import inspect
 import json
+import os
 import socket
 import sys
 import time
@@ -20,6 +21,7 @@ from types import ModuleType
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from genevars._core import ClusterError, mask_credentials
+from genevars._manifest import split_secret_env
 
 try:
     import ray
@@ -355,14 +357,26 @@ def _make_probe_task(
 ) -> Callable[[Dict[str, Any], bool], Any]:
     # A nested function has no importable name, so cloudpickle ships its code; its only
     # globals are the closure's probe functions, shipped by value through their module,
-    # a constant, and the json and hashlib modules. Workers without genevars run it.
+    # a constant, and the json, hashlib and os modules. Workers without genevars run it.
     compact = (",", ":")
 
-    def genevars_probe(options: Dict[str, Any], as_json: bool) -> Any:
-        if as_json and take_parts is not None:
-            snapshot, packages = take_parts(options)
-        else:
-            snapshot, packages = take_snapshot(options), None
+    def genevars_probe(options: Dict[str, Any], as_json: bool, secret_env: Optional[Dict[str, str]] = None) -> Any:
+        # Secret variables of the runtime_env come here, not in the runtime_env (Ray writes
+        # that, values included, to every node's runtime_env_agent.log): set for the
+        # snapshot, then put back as they were (the worker process is reused).
+        saved = {name: os.environ.get(name) for name in secret_env or ()}
+        os.environ.update(secret_env or {})
+        try:
+            if as_json and take_parts is not None:
+                snapshot, packages = take_parts(options)
+            else:
+                snapshot, packages = take_snapshot(options), None
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
         # Ray's node id and address (in options) are authoritative; the probe's own
         # hostname is kept.
         node = options.get("origin") or {}
@@ -533,8 +547,12 @@ def start_probes(
     >>> snapshots, unreachable = probes.collect()                         # doctest: +SKIP
     """
     task = _probe_task(take_snapshot, take_parts if as_json else None)
+    secret_env = None
     if runtime_env is not None:
+        runtime_env, secrets = split_secret_env(runtime_env)
         runtime_env = upload_local_paths(runtime_env)
+        # In the object store, not in the task's spec: Ray hands it to the probe as an argument.
+        secret_env = ray.put(secrets) if secrets else None
     probes = Probes(targets, as_json, timeout)
     with _pickled_by_value(sys.modules[take_snapshot.__module__]):
         for node in targets:
@@ -549,7 +567,7 @@ def start_probes(
                 task_options["runtime_env"] = runtime_env
             node_options = dict(options, origin=node.origin())
             try:
-                refs = task.options(**task_options).remote(node_options, as_json)
+                refs = task.options(**task_options).remote(node_options, as_json, secret_env)
             except (ValueError, TypeError) as exc:  # Ray validates the runtime_env here
                 probes.cancel()
                 raise ValueError(

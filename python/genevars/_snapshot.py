@@ -345,7 +345,9 @@ def take(
         paths = other.sys_path()
     scan, scanner = _probe.scan_entries(paths, rules)
     facts = _probe.conda_of(other.facts())
-    data = _probe.assemble_snapshot(facts, env, paths, scan, scanner, _core.__version__)
+    data = _probe.assemble_snapshot(
+        facts, env, paths, scan, scanner, _core.__version__, rules=rules, reveal=reveal, key=key
+    )
     return Snapshot._of(data)
 
 

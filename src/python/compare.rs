@@ -5,9 +5,10 @@ use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyDict, PyDictMethods};
 
-use super::errors::{ComparisonError, SnapshotError};
+use super::errors::{masked_err, ComparisonError, SnapshotError};
 use crate::compare::{self as cmp, CompareOptions, Comparison, NodeFailure, UnreachableNode};
 use crate::parallel;
+use crate::redact;
 use crate::report::{self, Snapshots, TextOptions};
 use crate::snapshot::{self, Snapshot};
 
@@ -26,6 +27,16 @@ impl PyComparison {
             remote: self.remote.as_ref(),
         }
     }
+
+    /// What a rendering may show: everything when the user asked to reveal values, else
+    /// the text with any credential left in it masked (the last guard before output).
+    fn shown(&self, text: String) -> String {
+        if self.comparison.options.reveal_values {
+            text
+        } else {
+            redact::masked(&text)
+        }
+    }
 }
 
 #[pymethods]
@@ -33,28 +44,28 @@ impl PyComparison {
     /// Comparison JSON (`genevars.comparison/1`), indented when `pretty`.
     #[pyo3(signature = (pretty = true))]
     fn to_json(&self, py: Python<'_>, pretty: bool) -> String {
-        py.allow_threads(|| report::to_json(&self.comparison, self.snapshots(), pretty))
+        py.allow_threads(|| self.shown(report::to_json(&self.comparison, self.snapshots(), pretty)))
     }
 
     /// The text report; `show_all` adds expected findings and both snapshots.
     #[pyo3(signature = (show_all = false, color = false))]
     fn report(&self, show_all: bool, color: bool) -> String {
-        report::to_text(
+        self.shown(report::to_text(
             &self.comparison,
             self.snapshots(),
             TextOptions { show_all, color },
-        )
+        ))
     }
 
     /// An HTML table of the findings, errors first.
     #[pyo3(signature = (show_all = false))]
     fn html(&self, show_all: bool) -> String {
-        report::to_html(&self.comparison, show_all)
+        self.shown(report::to_html(&self.comparison, show_all))
     }
 
     /// The findings alone, as a JSON list.
     fn findings_json(&self) -> String {
-        serde_json::to_string(&self.comparison.findings).expect("findings serialize")
+        self.shown(serde_json::to_string(&self.comparison.findings).expect("findings serialize"))
     }
 
     /// Counts by severity: `errors`, `warnings`, `info`, `expected`.
@@ -115,7 +126,7 @@ impl PyComparison {
 
 /// Parses one snapshot, with the loader's one-line error naming it.
 fn parse(name: &str, text: &str) -> PyResult<Snapshot> {
-    snapshot::from_json_str(name, text).map_err(|e| SnapshotError::new_err(e.to_string()))
+    snapshot::from_json_str(name, text).map_err(|e| masked_err::<SnapshotError>(e.to_string()))
 }
 
 /// Parses two snapshots, large ones at the same time on two threads. The local one's
@@ -182,7 +193,7 @@ fn compare_pair(
 
 fn unreachable_node(i: usize, item: &Bound<'_, PyAny>) -> PyResult<UnreachableNode> {
     let bad = |what: &str| {
-        ComparisonError::new_err(format!("unreachable[{i}]: {what}; expected a dict with \"node_id\", \"node_address\" and \"error\""))
+        masked_err::<ComparisonError>(format!("unreachable[{i}]: {what}; expected a dict with \"node_id\", \"node_address\" and \"error\""))
     };
     let dict = item.downcast::<PyDict>().map_err(|_| bad("not a dict"))?;
     let text = |key: &str| -> PyResult<Option<String>> {
@@ -229,7 +240,7 @@ fn compare_nodes(
         let local = parse("local snapshot", local_json)?;
         let name = |i: usize| format!("node snapshot {i}");
         let compared = cmp::compare_node_texts(&local, &nodes, name, &unreachable, &opts)
-            .map_err(|e| SnapshotError::new_err(e.to_string()))?;
+            .map_err(|e| masked_err::<SnapshotError>(e.to_string()))?;
         // The first (largest) group's snapshot stands for "remote" in reports.
         let remote = compared.representatives.into_iter().next();
         Ok(PyComparison {
@@ -259,7 +270,7 @@ fn compare_many(
             .collect()
     });
     if labels.len() != snapshots.len() {
-        return Err(ComparisonError::new_err(
+        return Err(masked_err::<ComparisonError>(
             cmp::CompareError::LabelCount {
                 labels: labels.len(),
                 snapshots: snapshots.len(),
@@ -270,7 +281,7 @@ fn compare_many(
     py.allow_threads(|| {
         let parsed = parse_all(&snapshots, |i| labels[i].clone())?;
         let comparison = cmp::compare_many(&parsed, &labels, &opts)
-            .map_err(|e| ComparisonError::new_err(e.to_string()))?;
+            .map_err(|e| masked_err::<ComparisonError>(e.to_string()))?;
         let mut parsed = parsed.into_iter();
         let local = parsed.next().expect("compare_many checked there are two");
         Ok(PyComparison {

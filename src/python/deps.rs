@@ -6,25 +6,25 @@ use std::path::PathBuf;
 
 use pyo3::prelude::*;
 
-use super::errors::{GenevarsError, ManifestError, RuleError, SnapshotError};
+use super::errors::{masked_err, GenevarsError, ManifestError, RuleError, SnapshotError};
 use crate::deps::{self, DepsError};
 use crate::snapshot::load::from_json_str;
 use crate::snapshot::model::Snapshot;
 
 fn to_py(err: DepsError) -> PyErr {
     match err {
-        DepsError::Markers { .. } => SnapshotError::new_err(err.to_string()),
+        DepsError::Markers { .. } => masked_err::<SnapshotError>(err.to_string()),
         DepsError::Requirement {
             what: "manifest pin",
             ..
-        } => ManifestError::new_err(err.to_string()),
-        DepsError::Requirement { .. } => GenevarsError::new_err(err.to_string()),
-        DepsError::Rule(_) => RuleError::new_err(err.to_string()),
+        } => masked_err::<ManifestError>(err.to_string()),
+        DepsError::Requirement { .. } => masked_err::<GenevarsError>(err.to_string()),
+        DepsError::Rule(_) => masked_err::<RuleError>(err.to_string()),
     }
 }
 
 fn snapshot(source: &str, text: &str) -> PyResult<Snapshot> {
-    from_json_str(source, text).map_err(|e| SnapshotError::new_err(e.to_string()))
+    from_json_str(source, text).map_err(|e| masked_err::<SnapshotError>(e.to_string()))
 }
 
 fn json<T: serde::Serialize>(value: &T) -> String {
@@ -53,7 +53,7 @@ impl PyRules {
     fn parse(text: &str, source: &str) -> PyResult<PyRules> {
         deps::Rules::parse(text, source)
             .map(|inner| PyRules { inner })
-            .map_err(|e| RuleError::new_err(e.to_string()))
+            .map_err(|e| masked_err::<RuleError>(e.to_string()))
     }
 
     /// Reads and parses a rules file.
@@ -61,7 +61,7 @@ impl PyRules {
     fn load(path: PathBuf) -> PyResult<PyRules> {
         deps::Rules::load(&path)
             .map(|inner| PyRules { inner })
-            .map_err(|e| RuleError::new_err(e.to_string()))
+            .map_err(|e| masked_err::<RuleError>(e.to_string()))
     }
 
     /// These rules followed by `other`'s; `other` replaces rules with the same id.

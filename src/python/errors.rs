@@ -4,6 +4,9 @@
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
+use pyo3::PyTypeInfo;
+
+use crate::redact;
 
 create_exception!(
     genevars,
@@ -52,3 +55,11 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ClusterError", py.get_type::<ClusterError>())?;
     Ok(())
 }
+
+/// A Python exception of type `E` whose message has every credential masked: error texts
+/// echo their input (a requirement line, an image name, a manifest field), and no
+/// exception may carry a secret. Every error the bindings raise is made here.
+pub(crate) fn masked_err<E: PyTypeInfo>(message: impl std::fmt::Display) -> PyErr {
+    PyErr::new::<E, _>(redact::masked(&message.to_string()))
+}
+

@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use super::errors::ManifestError;
+use super::errors::{masked_err, ManifestError};
 use crate::manifest;
 
 fn to_py_err(err: manifest::ManifestError) -> PyErr {
-    ManifestError::new_err(err.to_string())
+    masked_err::<ManifestError>(err.to_string())
 }
 
 /// A validated, immutable manifest.

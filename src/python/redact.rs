@@ -6,14 +6,16 @@ use pyo3::types::PyDict;
 
 use crate::redact;
 
-/// The secret-detection table: `key_patterns`, `key_exceptions`, `url_query_params`.
+/// The secret-detection table: `key_patterns`, `key_exceptions`, `url_patterns`,
+/// `value_patterns`.
 #[pyfunction]
 fn secret_rules(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     let rules = redact::rules();
     let dict = PyDict::new(py);
     dict.set_item("key_patterns", &rules.key_patterns)?;
     dict.set_item("key_exceptions", &rules.key_exceptions)?;
-    dict.set_item("url_query_params", &rules.url_query_params)?;
+    dict.set_item("url_patterns", &rules.url_patterns)?;
+    dict.set_item("value_patterns", &rules.value_patterns)?;
     Ok(dict)
 }
 
@@ -21,6 +23,13 @@ fn secret_rules(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
 #[pyfunction]
 fn is_secret_key(name: &str) -> bool {
     redact::is_secret_key(name)
+}
+
+/// True when the value is a secret by its shape (JWT, PEM private key, known token prefix,
+/// JSON with a password field), whatever its variable is called.
+#[pyfunction]
+fn is_secret_value(value: &str) -> bool {
+    redact::is_secret_value(value)
 }
 
 /// The value with URL credentials masked (unchanged when there are none).
@@ -44,6 +53,7 @@ fn fingerprint(key: &[u8], value: &str) -> String {
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(secret_rules, m)?)?;
     m.add_function(wrap_pyfunction!(is_secret_key, m)?)?;
+    m.add_function(wrap_pyfunction!(is_secret_value, m)?)?;
     m.add_function(wrap_pyfunction!(mask_credentials, m)?)?;
     m.add_function(wrap_pyfunction!(display_value, m)?)?;
     m.add_function(wrap_pyfunction!(fingerprint, m)?)?;

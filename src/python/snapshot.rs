@@ -12,7 +12,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
-use super::errors::SnapshotError;
+use super::errors::{masked_err, SnapshotError};
 use crate::snapshot::scan::ScanResult;
 use crate::snapshot::{self, metadata::Fields, scan, write, DirectUrl, Package, ShadowedCopy};
 
@@ -168,7 +168,7 @@ impl NativeScan {
         };
         result
             .as_ref()
-            .map_err(|e| SnapshotError::new_err(e.clone()))
+            .map_err(|e| masked_err::<SnapshotError>(e.clone()))
     }
 }
 
@@ -201,7 +201,7 @@ impl NativeScan {
     ) -> PyResult<String> {
         let result = self.finished(py)?;
         py.allow_threads(|| write::snapshot_json(parts, result, indent))
-            .map_err(|e| SnapshotError::new_err(e.to_string()))
+            .map_err(|e| masked_err::<SnapshotError>(e.to_string()))
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -221,7 +221,7 @@ fn scan_native(paths: Vec<PathBuf>) -> PyResult<NativeScan> {
     let handle = std::thread::Builder::new()
         .name("genevars-scan".into())
         .spawn(move || scan::scan_paths(&paths))
-        .map_err(|e| SnapshotError::new_err(format!("cannot start the scan: {e}")))?;
+        .map_err(|e| masked_err::<SnapshotError>(format!("cannot start the scan: {e}")))?;
     Ok(NativeScan {
         running: Mutex::new(Some(handle)),
         result: OnceLock::new(),
@@ -263,7 +263,7 @@ fn validate_snapshot(py: Python<'_>, text: &str, source: &str) -> PyResult<Strin
         let parsed = snapshot::from_json_str(source, text).map_err(|e| e.to_string())?;
         serde_json::to_string(&parsed).map_err(|e| format!("{source}: cannot re-serialize: {e}"))
     })
-    .map_err(SnapshotError::new_err)
+    .map_err(masked_err::<SnapshotError>)
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -94,7 +94,9 @@ pub fn redacted_snapshot(s: &Snapshot) -> Snapshot {
     for (key, value) in out.env.iter_mut() {
         let secret = redact::is_secret_key(key);
         let replacement = match value {
-            EnvValue::Plain(_) if secret => Some(withheld("secret", None, None)),
+            EnvValue::Plain(v) if secret || redact::is_secret_value(v) => {
+                Some(withheld("secret", None, None))
+            }
             EnvValue::Plain(v) => redact::mask_credentials(v)
                 .map(|masked| withheld("url-credentials", None, Some(masked))),
             EnvValue::Withheld(w) => {
@@ -112,7 +114,29 @@ pub fn redacted_snapshot(s: &Snapshot) -> Snapshot {
             *value = r;
         }
     }
+    // Free text a snapshot records from the interpreter (a `.pth` or sitecustomize may put
+    // a URL with credentials on sys.path; METADATA may name a private wheel's URL).
+    mask_all(out.sys_path.iter_mut());
+    mask_all(std::iter::once(&mut out.cwd));
+    for p in &mut out.packages {
+        mask_all(p.requires_dist.iter_mut());
+        mask_all(std::iter::once(&mut p.location));
+        if let Some(d) = &mut p.direct_url {
+            mask_all(std::iter::once(&mut d.url));
+        }
+    }
+    for u in &mut out.unreadable {
+        mask_all([&mut u.path, &mut u.reason]);
+    }
     out
+}
+
+fn mask_all<'a>(texts: impl IntoIterator<Item = &'a mut String>) {
+    for t in texts {
+        if let Some(m) = redact::mask_credentials(t) {
+            *t = m;
+        }
+    }
 }
 
 fn withheld(why: &str, fingerprint: Option<String>, display: Option<String>) -> EnvValue {

@@ -281,10 +281,12 @@ impl Scanner {
     }
 }
 
+/// An unreadable entry; a sys.path entry may be a URL with credentials, so both texts
+/// are masked.
 fn unreadable(path: &Path, reason: impl Into<String>) -> Unreadable {
     Unreadable {
-        path: path.to_string_lossy().into_owned(),
-        reason: reason.into(),
+        path: redact::masked(&path.to_string_lossy()),
+        reason: redact::masked(&reason.into()),
     }
 }
 
@@ -515,7 +517,13 @@ fn parse(
             kind,
             installer: None,
             direct_url: None,
-            requires_dist: meta.requires_dist,
+            // `pkg @ https://user:token@host/pkg.whl` names a private wheel's credentials
+            // (PEP 508 puts a URL only after an '@').
+            requires_dist: meta
+                .requires_dist
+                .into_iter()
+                .map(|r| if r.contains('@') { redact::masked(&r) } else { r })
+                .collect(),
             provides_extra: meta.provides_extra,
             requires_python: meta.requires_python,
             shadowed: Vec::new(),

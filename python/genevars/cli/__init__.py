@@ -23,9 +23,12 @@ class Parser(argparse.ArgumentParser):
     the whole usage block; its subcommands' parsers are of this class too."""
 
     def error(self, message: str):  # type: ignore[override]
+        # Usage errors echo arguments (`invalid choice: 'https://user:token@host'`).
+        from genevars._core import mask_credentials
         from genevars._io import shown_line
 
-        self.exit(EXIT_INPUT, f"{self.prog}: error: {shown_line(message)} (see {self.prog} --help)\n")
+        shown = shown_line(mask_credentials(message))
+        self.exit(EXIT_INPUT, f"{self.prog}: error: {shown} (see {self.prog} --help)\n")
 
 
 #: The longest ``--timeout``: a day (runtime_env setups that install CUDA wheels take

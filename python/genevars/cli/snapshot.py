@@ -188,7 +188,8 @@ def snapshot_text(
 
     from genevars import _probe
 
-    env = _probe.capture_env(os.environ, _core.secret_rules(), None, bool(reveal_values))
+    rules = _core.secret_rules()
+    env = _probe.capture_env(os.environ, rules, None, bool(reveal_values))
     facts = _probe.conda_of(other.facts()) if other is not None else _probe._interpreter_facts()
     if tree is not None:
         from genevars import _tree
@@ -197,6 +198,8 @@ def snapshot_text(
     # Every field but the scan's, in the snapshot's order; the native writer puts the
     # packages and unreadable entries in place of these two placeholders.
     placeholders = {"packages": None, "unreadable": None}
-    parts = _probe.assemble_snapshot(facts, env, paths, placeholders, "native", _core.__version__)
+    parts = _probe.assemble_snapshot(
+        facts, env, paths, placeholders, "native", _core.__version__, rules=rules, reveal=bool(reveal_values)
+    )
     text = scan.snapshot_json(json.dumps(parts), indent=2)
     return text, scan.package_count, scan.unreadable_count
