@@ -77,3 +77,17 @@ def test_nothing_compared_exits_2_with_one_line(cluster):
     assert lines[0].startswith("genevars: no node could set up the runtime_env, so nothing was compared"), lines
     assert "Could not find Conda executable" in lines[0], lines
     assert "NOTHING COMPARED: 0 of 2 nodes answered" in done.stdout.splitlines()[0]
+
+
+def test_rays_refusal_of_a_runtime_env_is_masked(cluster):
+    secret = "hunter2-refused-canary"
+    ray.init(address=cluster.address, logging_level="ERROR", log_to_driver=False)
+    try:
+        with pytest.raises(ValueError) as caught:
+            # Ray validates the runtime_env when the probe is submitted, and its message
+            # quotes the URL (normalized as a path: `https:/u:...@h/...`).
+            get_comparison_result(runtime_env={"pip": f"https://u:{secret}@h/requirements.txt"})
+    finally:
+        ray.shutdown()
+    assert secret not in str(caught.value), caught.value
+    assert "Ray refused the runtime_env" in str(caught.value)

@@ -491,7 +491,7 @@ def upload_local_paths(runtime_env: Dict[str, Any]) -> Dict[str, Any]:
             uploaded = upload(uploaded, **kwargs)
         except (ValueError, TypeError, OSError) as exc:
             raise ValueError(
-                f"Ray refused the runtime_env: its local paths could not be uploaded: {_first_line(str(exc))}"
+                f"Ray refused the runtime_env: its local paths could not be uploaded: {mask_credentials(_first_line(str(exc)))}"
             ) from None
     return uploaded
 
@@ -571,7 +571,7 @@ def start_probes(
             except (ValueError, TypeError) as exc:  # Ray validates the runtime_env here
                 probes.cancel()
                 raise ValueError(
-                    f"Ray refused the runtime_env: {_first_line(str(exc))}"
+                    f"Ray refused the runtime_env: {mask_credentials(_first_line(str(exc)))}"
                 ) from None
             if as_json:
                 refs, probes.package_lists[node.node_id] = refs
