@@ -40,7 +40,7 @@ class ComparisonResult(FindingsView, Mapping):
         >>> fix = result.fix_manifest("fix").build()
     """
 
-    __slots__ = ("_native", "_data", "_findings")
+    __slots__ = ("_native", "_data", "_findings", "_shown_in_cell")
 
     def __init__(self, native: _core.Comparison) -> None:
         if not isinstance(native, _core.Comparison):
@@ -52,6 +52,8 @@ class ComparisonResult(FindingsView, Mapping):
         self._data: dict[str, Any] | None = None
         # Findings alone are much smaller than the whole JSON (which embeds both snapshots).
         self._findings: list[dict[str, Any]] | None = None
+        # The IPython cell (execution count) that displayed this result, if any.
+        self._shown_in_cell: int | None = None
 
     # -- the data ---------------------------------------------------------------------
     def _dict(self) -> dict[str, Any]:
@@ -153,6 +155,19 @@ class ComparisonResult(FindingsView, Mapping):
     def _repr_html_(self) -> str:
         return self._native.html(False)
 
+    def _ipython_display_(self) -> None:
+        """Shows the result in IPython as HTML, once per cell: a cell that ends with
+        ``compare_ray_environments()``, which has shown it already, shows nothing more."""
+        from IPython import get_ipython
+        from IPython.display import publish_display_data
+
+        shell = get_ipython()
+        cell = getattr(shell, "execution_count", None)
+        if cell is not None and self._shown_in_cell == cell:
+            return
+        self._shown_in_cell = cell
+        publish_display_data({"text/html": self._repr_html_(), "text/plain": repr(self)})
+
     def __repr__(self) -> str:
         s = self.summary
         return (
@@ -186,6 +201,14 @@ class ComparisonResult(FindingsView, Mapping):
 
     def __len__(self) -> int:
         return len(self._dict())
+
+
+def in_notebook() -> bool:
+    """Whether this code runs in a Jupyter kernel (where results render as HTML), not a
+    terminal; IPython is imported only when it is loaded already."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 def _color_wanted(stream: Any) -> bool:

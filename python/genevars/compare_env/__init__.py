@@ -221,8 +221,9 @@ def compare_ray_environments(
     """Compare this environment with every Ray node, print the report, return the result.
 
     The same comparison as :func:`get_comparison_result`, with the report written to
-    ``file`` (stdout by default). Ray's own variables, paths and vendored packages are
-    classed ``expected`` and shown only with ``show_all``.
+    ``file`` (stdout by default; in a Jupyter notebook, shown once as HTML instead).
+    Ray's own variables, paths and vendored packages are classed ``expected`` and shown
+    only with ``show_all``.
 
     Args:
         show_all: also list ``expected`` findings and the full details.
@@ -252,12 +253,18 @@ def compare_ray_environments(
         manifest=manifest,
         include_sys_path=include_sys_path,
     )
-    stream = file if file is not None else sys.stdout
-    # Colour only on the terminal's stdout (the report decides); never into a file.
-    color = None if stream is sys.stdout else False
-    stream.write(result.report(show_all=show_all, color=color))
-    stream.write("\n")
-    stream.flush()
+    from genevars._compare import in_notebook
+
+    if file is None and in_notebook():
+        # One view, as HTML; the text report is for terminals and files.
+        result._ipython_display_()
+    else:
+        stream = file if file is not None else sys.stdout
+        # Colour only on the terminal's stdout (the report decides); never into a file.
+        color = None if stream is sys.stdout else False
+        stream.write(result.report(show_all=show_all, color=color))
+        stream.write("\n")
+        stream.flush()
     if fail_on is not None:
         count = _at_or_above(result, fail_on)
         incomplete = result.incomplete if fail_on != "never" else None
