@@ -97,7 +97,7 @@ def test_html_is_escaped_and_errors_come_first():
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "plain &amp; simple" in html
-    severities = re.findall(r">(error|warning|info|expected)</td>", html)
+    severities = re.findall(r'<tr class="gv-(error|warning|info|expected)">', html)
     assert severities[0] == "error"
     ranks = {"error": 3, "warning": 2, "info": 1, "expected": 0}
     assert [ranks[s] for s in severities] == sorted((ranks[s] for s in severities), reverse=True)
