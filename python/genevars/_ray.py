@@ -125,26 +125,106 @@ def _check_listening(address: str, timeout: float, what: str, shown: Optional[st
         ) from None
 
 
-def _check_grpc_answers(address: str, timeout: float, what: str, shown: Optional[str] = None) -> None:
-    """Fail within ``timeout`` when what listens at ``address`` is no gRPC server.
+# Which server a connection is meant for: what it is called, the call it must answer
+# (a cheap one every version has), and where to look when something else answers there.
+GCS = "Ray GCS"
+CLIENT_SERVER = "Ray Client server"
+_OTHER_PORT_HINT = {
+    GCS: "is it the Ray Client port? then pass ray://HOST:PORT",
+    CLIENT_SERVER: "is it the GCS port? then pass HOST:PORT without ray://; "
+    "Ray Client listens on port 10001 by default",
+}
 
-    Ray's GCS and Ray Client server speak gRPC; ``ray.init`` against anything else (or a
-    wedged server) retries for minutes. Skipped when grpcio is not installed.
+
+def _ping_call(channel: Any, what: str) -> Optional[Callable[[float, Tuple[Tuple[str, str], ...]], Any]]:
+    """The call that tells a ``what`` server answers: GCS ``GetClusterId``, Ray Client
+    ``ClusterInfo(PING)``; None when this Ray version's generated stubs differ."""
+    try:
+        if what == GCS:
+            from ray.core.generated import gcs_service_pb2, gcs_service_pb2_grpc
+
+            stub = gcs_service_pb2_grpc.NodeInfoGcsServiceStub(channel)
+            request = gcs_service_pb2.GetClusterIdRequest()
+            return lambda timeout, metadata: stub.GetClusterId(request, timeout=timeout, metadata=metadata)
+        from ray.core.generated import ray_client_pb2, ray_client_pb2_grpc
+
+        driver = ray_client_pb2_grpc.RayletDriverStub(channel)
+        ping = ray_client_pb2.ClusterInfoRequest(type=ray_client_pb2.ClusterInfoType.PING)
+        return lambda timeout, metadata: driver.ClusterInfo(ping, timeout=timeout, metadata=metadata)
+    except (ImportError, AttributeError):
+        return None
+
+
+def _auth_metadata() -> Tuple[Tuple[str, str], ...]:
+    """The token metadata Ray itself would send from this process (none when it has no
+    token, or this Ray version has no token authentication)."""
+    try:
+        from ray._private.authentication.grpc_authentication_client_interceptor import (
+            _get_authentication_metadata_tuple,
+        )
+
+        return tuple(_get_authentication_metadata_tuple())
+    except Exception:  # noqa: BLE001 - older Ray, or no token: send none
+        return ()
+
+
+def _check_grpc_answers(address: str, timeout: float, what: str, shown: Optional[str] = None) -> None:
+    """Fail within ``timeout`` unless what listens at ``address`` is a ``what`` (``GCS``
+    or ``CLIENT_SERVER``) that accepts this process.
+
+    ``ray.init`` against anything else retries for a long time and fills stderr with
+    Ray's C++ log: a plain TCP server, the GCS port given as ``ray://``, a cluster that
+    wants an authentication token this process does not have. One call, as Ray would
+    make it (with Ray's token, if any), tells them apart. Skipped without grpcio.
     """
     try:
         import grpc
     except ImportError:
         return
+    shown = shown or address
+    deadline = time.monotonic() + min(timeout, CONNECT_TIMEOUT_CAP)
     channel = grpc.insecure_channel(address)
     try:
-        grpc.channel_ready_future(channel).result(timeout=min(timeout, CONNECT_TIMEOUT_CAP))
-    except grpc.FutureTimeoutError:
-        raise RayClusterError(
-            f"something listens at {shown or address} but it is not a responding {what} (no gRPC "
-            "answer); check the address and port (the GCS port, 6379 by default)"
-        ) from None
+        try:
+            grpc.channel_ready_future(channel).result(timeout=_left(deadline))
+        except grpc.FutureTimeoutError:
+            raise RayClusterError(
+                f"something listens at {shown} but it is not a responding {what} (no gRPC "
+                "answer); check the address and port (the GCS port, 6379 by default)"
+            ) from None
+        call = _ping_call(channel, what)
+        if call is None:
+            return
+        try:
+            call(_left(deadline), _auth_metadata())
+        except grpc.RpcError as exc:
+            _raise_for_status(exc, shown, what)
     finally:
         channel.close()
+
+
+def _raise_for_status(exc: Any, shown: str, what: str) -> None:
+    """The one-line error for a ``what`` server that answered ``exc`` to a plain call."""
+    import grpc
+
+    code = exc.code() if callable(getattr(exc, "code", None)) else None
+    if code == grpc.StatusCode.UNAUTHENTICATED:
+        has_token = bool(_auth_metadata())
+        raise RayClusterError(
+            f"the Ray cluster at {shown} requires an authentication token and refused "
+            f"{'the one this process has' if has_token else 'this process, which has none'}; "
+            "set RAY_AUTH_MODE=token and RAY_AUTH_TOKEN (or RAY_AUTH_TOKEN_PATH) to that cluster's "
+            "token, or pass the address of your own cluster"
+        ) from None
+    if code == grpc.StatusCode.UNIMPLEMENTED:
+        raise RayClusterError(
+            f"something at {shown} answers gRPC but is not a {what} ({_OTHER_PORT_HINT[what]})"
+        ) from None
+    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+        raise RayClusterError(
+            f"the {what} at {shown} did not answer in time; check that the cluster is healthy (`ray status`)"
+        ) from None
+    # Anything else (a server shutting down, a transient failure): ray.init says more.
 
 
 def _canonical_gcs_address(address: str) -> str:
@@ -186,9 +266,9 @@ def _init_client(address: str, timeout: float) -> None:
             '(or pip install "genevars[ray]")'
         ) from None
     server = address[len("ray://") :]
-    _check_listening(server, timeout, "Ray Client server")
-    _check_grpc_answers(server, timeout, "Ray Client server")
     deadline = time.monotonic() + timeout
+    _check_listening(server, timeout, CLIENT_SERVER)
+    _check_grpc_answers(server, _left(deadline), CLIENT_SERVER)
     try:
         ray.init(address=address, logging_level="ERROR")
     except ConnectionError:
@@ -199,6 +279,12 @@ def _init_client(address: str, timeout: float) -> None:
         with contextlib.suppress(Exception):
             ray.shutdown()
         ray.init(address=address, logging_level="ERROR")
+
+
+def _left(deadline: float) -> float:
+    """Seconds left until ``deadline`` (a little, never nothing, once it has passed: the
+    checks then fail at once with their own message)."""
+    return max(deadline - time.monotonic(), 0.001)
 
 
 def _init(address: Optional[str], timeout: float) -> None:
@@ -213,8 +299,9 @@ def _init(address: Optional[str], timeout: float) -> None:
         return
     _split_host_port(address)  # a clear error for a malformed address, before Ray's
     gcs = _canonical_gcs_address(address)
+    deadline = time.monotonic() + timeout
     _check_listening(gcs, timeout, "Ray cluster (GCS)", shown=address)
-    _check_grpc_answers(gcs, timeout, "Ray GCS", shown=address)
+    _check_grpc_answers(gcs, _left(deadline), GCS, shown=address)
     ray.init(address=gcs, logging_level="ERROR", log_to_driver=False)
 
 
@@ -700,14 +787,14 @@ def _join_package_lists(
     lists: Dict[str, str] = {}
     errors: Dict[str, str] = {}
     with contextlib.suppress(Exception):  # all at once; one by one if that fails
-        first = ray.get([c[0] for c in refs.values()], timeout=max(deadline - time.monotonic(), 0.001))
+        first = ray.get([c[0] for c in refs.values()], timeout=_left(deadline))
         lists = dict(zip(refs, first))
     for digest, candidates in refs.items():
         for ref in candidates:
             if digest in lists:
                 break
             try:
-                lists[digest] = ray.get(ref, timeout=max(deadline - time.monotonic(), 0.001))
+                lists[digest] = ray.get(ref, timeout=_left(deadline))
             except Exception as exc:  # the node or worker holding it died, or time ran out
                 errors[digest] = _describe_error(exc)
     texts: Dict[str, str] = {}

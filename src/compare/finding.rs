@@ -106,6 +106,10 @@ pub struct Finding {
     /// stay in `local` / `remote`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shadowed: Vec<crate::snapshot::ShadowedCopy>,
+    /// A drift finding that repeats, on the same group and subject, what local vs that
+    /// group already says: kept in the findings and the drift section, counted once.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub repeat: bool,
 }
 
 impl Finding {
@@ -128,6 +132,7 @@ impl Finding {
             nodes: Vec::new(),
             group: None,
             shadowed: Vec::new(),
+            repeat: false,
         }
     }
 
@@ -150,16 +155,22 @@ impl Finding {
     }
 }
 
-/// The drift findings that repeat what local vs the same group already says about the
-/// same subject (numpy 2.2.6 on group 1 differs from local's 1.26.4 *and* from group 0's):
-/// one problem, counted and listed once. They stay in the findings and the drift section.
-pub fn repeats<'a>(findings: &'a [Finding]) -> impl Fn(&Finding) -> bool + 'a {
-    let said: std::collections::HashSet<(Option<usize>, &str)> = findings
+/// Marks the drift findings that repeat what local vs the same group already says about
+/// the same subject (numpy 2.2.6 on group 1 differs from local's 1.26.4 *and* from group
+/// 0's): one problem, counted once.
+pub fn mark_repeats(findings: &mut [Finding]) {
+    let said: std::collections::HashSet<(Option<usize>, String)> = findings
         .iter()
         .filter(|f| !f.is_drift())
-        .map(|f| (f.group, f.subject.as_str()))
+        .map(|f| (f.group, f.subject.clone()))
         .collect();
-    move |f: &Finding| f.is_drift() && said.contains(&(f.group, f.subject.as_str()))
+    for f in findings.iter_mut().filter(|f| f.is_drift()) {
+        f.repeat = said.contains(&(f.group, f.subject.clone()));
+    }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// Counts by severity.
@@ -172,15 +183,10 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Counts of `findings`, each problem once (see [`repeats`]).
-    pub fn of_problems(findings: &[Finding]) -> Summary {
-        let repeated = repeats(findings);
-        Summary::of(findings.iter().filter(|f| !repeated(f)))
-    }
-
+    /// Counts of `findings`, each problem once (a [`Finding::repeat`] is not counted).
     pub fn of<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Summary {
         let mut s = Summary::default();
-        for f in findings {
+        for f in findings.into_iter().filter(|f| !f.repeat) {
             match f.severity {
                 Severity::Error => s.errors += 1,
                 Severity::Warning => s.warnings += 1,

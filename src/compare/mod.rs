@@ -19,7 +19,7 @@ pub use comparison::{
     Incomplete, Matrix, MatrixRow, NodeFailure, NodeRef, NotCompared, PkgDiffs, SideInfo,
     SysPathDiffs, COMPARISON_SCHEMA,
 };
-pub use finding::{repeats, Category, Finding, Severity, Summary};
+pub use finding::{mark_repeats, Category, Finding, Severity, Summary};
 pub use many::compare_many;
 pub use node_texts::{compare_node_texts, NodeTextsComparison};
 pub use nodes::{compare_nodes, environment_fingerprint, runtime_env_cause, UnreachableNode};

@@ -10,7 +10,7 @@ use super::comparison::{
     sort_findings, CompareOptions, Comparison, ComparisonKind, EnvDiffs, Group, Incomplete,
     NodeFailure, NodeRef, NotCompared, PkgDiffs, SideInfo, SysPathDiffs,
 };
-use super::finding::{Category, Finding, Severity, Summary};
+use super::finding::{mark_repeats, Category, Finding, Severity, Summary};
 use super::many::matrix;
 use super::pair::{diff_pair, side_findings, unreadable_set, PairParts, Sides, LOCAL_REMOTE};
 use crate::knowledge::{knowledge, EnvClass, HintVars, Knowledge, Table};
@@ -297,12 +297,13 @@ pub(super) fn compare_groups(
             f.group = Some(g);
             f.nodes = ids.clone();
         }
+        mark_repeats(&mut parts.findings);
         groups.push(Group {
             index: g,
             fingerprint: fingerprint.clone(),
             label: None,
             nodes: idxs.iter().map(|&i| refs[i].clone()).collect(),
-            summary: Summary::of_problems(&parts.findings),
+            summary: Summary::of(&parts.findings),
             remote: SideInfo::of(rep, format!("group {g}")),
             env_diffs: parts.env_diffs,
             pkg_diffs: parts.pkg_diffs,
@@ -332,7 +333,7 @@ pub(super) fn compare_groups(
     Comparison {
         kind: ComparisonKind::Nodes,
         options: opts.clone(),
-        summary: Summary::of_problems(&findings),
+        summary: Summary::of(&findings),
         findings,
         local: SideInfo::of(local, "local"),
         remote: top.map(|g| g.remote.clone()),

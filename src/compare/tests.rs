@@ -783,6 +783,13 @@ fn nodes_are_grouped_and_drift_names_the_nodes() {
         .map(|f| f.code.as_str())
         .collect();
     assert_eq!(numpy_on_group_1, vec!["drift.version.major", "version.major"]);
+    let repeats: Vec<bool> = c
+        .findings
+        .iter()
+        .filter(|f| f.subject == "numpy" && f.group == Some(1) && f.severity == Severity::Error)
+        .map(|f| f.repeat)
+        .collect();
+    assert_eq!(repeats, vec![true, false], "the drift finding is marked as the repeat");
     assert_eq!(c.groups[1].summary.errors, 1);
     assert_eq!(c.summary.errors, 1);
     // A difference all groups share is one finding naming every node.

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::controls;
 use super::Tone;
-use crate::compare::{repeats, Comparison, ComparisonKind, Finding, Severity, Summary};
+use crate::compare::{Comparison, ComparisonKind, Finding, Severity, Summary};
 
 /// Rows shown before the table is cut (the full list is in the JSON).
 const MAX_ROWS: usize = 200;
@@ -165,11 +165,10 @@ pub fn to_html(c: &Comparison, show_all: bool) -> String {
         verdict.join("; "),
         counts(&c.summary)
     );
-    let repeated = repeats(&c.findings);
     let shown: Vec<&Finding> = c
         .findings
         .iter()
-        .filter(|f| f.severity != Severity::Expected && !repeated(f))
+        .filter(|f| f.severity != Severity::Expected && !f.repeat)
         .collect();
     let expected: Vec<&Finding> = c
         .findings

@@ -8,7 +8,7 @@ use super::controls::escape_controls;
 use super::json::shown_snapshot;
 use super::{Snapshots, Tone};
 use crate::compare::{
-    repeats, Category, Comparison, ComparisonKind, Finding, Group, Matrix, Severity, SideInfo, Summary,
+    Category, Comparison, ComparisonKind, Finding, Group, Matrix, Severity, SideInfo, Summary,
     SysPathDiffs,
 };
 
@@ -188,11 +188,10 @@ fn summary(out: &mut Out, c: &Comparison) {
     ));
     // Each problem once: the drift finding that repeats a local-vs-group finding stays
     // in the JSON and the drift section (and is not counted above).
-    let repeated = repeats(&c.findings);
     let serious: Vec<&Finding> = c
         .findings
         .iter()
-        .filter(|f| f.severity >= Severity::Warning && !repeated(f))
+        .filter(|f| f.severity >= Severity::Warning && !f.repeat)
         .collect();
     for f in serious {
         let label = match f.severity {
