@@ -156,7 +156,11 @@ class Comparison:
     @property
     def summary(self) -> dict[str, int]: ...
     @property
-    def ok(self) -> bool: ...
+    def ok(self) -> bool:
+        """No finding at or above ``error`` and every selected node compared."""
+    def incomplete_json(self) -> str | None:
+        """``summary.incomplete`` as JSON (``compared``, ``selected``, ``nodes``: each
+        ``node_id``, ``node_address``, ``reason``, ``error``), or None when complete."""
     @property
     def kind(self) -> str:
         """``pair``, ``nodes`` or ``many``."""
@@ -193,7 +197,9 @@ def compare_nodes(
     reveal_values: bool = False,
 ) -> Comparison:
     """Compare local with every node snapshot; nodes with identical environments are grouped.
-    ``unreachable`` items are ``{"node_id", "node_address", "error"}``. Each distinct
+    ``unreachable`` items are ``{"node_id", "node_address", "error"}`` and optionally
+    ``"reason"``: ``dead``, ``timeout``, ``probe_failed`` (the default), ``runtime_env``
+    or ``package_list``. Each distinct
     package list (by its text) is parsed once, so thousands of nodes sharing a few
     environments cost little more than their JSON text."""
 

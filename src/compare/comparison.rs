@@ -235,6 +235,67 @@ pub struct MatrixRow {
     pub severity: super::Severity,
 }
 
+/// Why a selected node was not compared.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DropReason {
+    /// Ray reports the node dead.
+    Dead,
+    /// No answer within the timeout.
+    Timeout,
+    /// The probe failed: it raised, its worker crashed, or the node died while probing.
+    #[default]
+    ProbeFailed,
+    /// Ray could not set up the probe's runtime_env on the node (`RuntimeEnvSetupError`).
+    RuntimeEnv,
+    /// The probe answered but its package list could not be fetched.
+    PackageList,
+}
+
+impl DropReason {
+    pub const ALL: [DropReason; 5] = [
+        DropReason::Dead,
+        DropReason::Timeout,
+        DropReason::ProbeFailed,
+        DropReason::RuntimeEnv,
+        DropReason::PackageList,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DropReason::Dead => "dead",
+            DropReason::Timeout => "timeout",
+            DropReason::ProbeFailed => "probe_failed",
+            DropReason::RuntimeEnv => "runtime_env",
+            DropReason::PackageList => "package_list",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<DropReason> {
+        DropReason::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+}
+
+/// A selected node that was not compared, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DroppedNode {
+    pub node_id: String,
+    pub node_address: Option<String>,
+    pub reason: DropReason,
+    /// The cause in one line, URL credentials masked.
+    pub error: String,
+}
+
+/// A node comparison that could not compare every selected node (`summary.incomplete`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Incomplete {
+    /// Nodes whose environment was compared.
+    pub compared: usize,
+    /// Nodes selected for the comparison, compared or not.
+    pub selected: usize,
+    pub nodes: Vec<DroppedNode>,
+}
+
 /// A finished comparison. Snapshots themselves are not kept here (they can be large);
 /// the JSON renderer takes them alongside.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -254,12 +315,16 @@ pub struct Comparison {
     /// Number of nodes probed, reachable or not (node comparisons).
     pub node_count: usize,
     pub matrix: Option<Matrix>,
+    /// Set when some selected node was not compared (node comparisons only).
+    #[serde(default)]
+    pub incomplete: Option<Incomplete>,
 }
 
 impl Comparison {
-    /// True when nothing at warning level or above was found.
+    /// The verdict every output shares (exit status, `result.ok`, headlines): no finding
+    /// at or above `error`, and every selected node compared.
     pub fn ok(&self) -> bool {
-        self.summary.errors == 0 && self.summary.warnings == 0
+        self.summary.errors == 0 && self.incomplete.is_none()
     }
 }
 

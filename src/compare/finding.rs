@@ -46,6 +46,8 @@ pub enum Category {
     Unreadable,
     /// A node that did not answer its probe.
     Unreachable,
+    /// A node where Ray could not set up the probe's runtime_env (`RuntimeEnvSetupError`).
+    RuntimeEnv,
     /// A Requires-Dist the installed versions do not satisfy.
     Requirement,
     /// A known incompatibility from the rules file.
@@ -64,10 +66,16 @@ impl Category {
             Category::SysPath => "sys_path",
             Category::Unreadable => "unreadable",
             Category::Unreachable => "unreachable",
+            Category::RuntimeEnv => "runtime_env",
             Category::Requirement => "requirement",
             Category::Rule => "rule",
             Category::Genevars => "genevars",
         }
+    }
+
+    /// About a selected node that was not compared (no answer, or no runtime_env).
+    pub fn is_dropped_node(self) -> bool {
+        matches!(self, Category::Unreachable | Category::RuntimeEnv)
     }
 }
 
@@ -94,6 +102,11 @@ pub struct Finding {
     /// The node group (index into `groups`) this finding was found on, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<usize>,
+    /// A drift finding that repeats, on the same group, a local-vs-group finding about the
+    /// same subject at least as severe: one problem seen twice. Kept for the drift view,
+    /// not counted in summaries (so a headline counts each problem once).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub repeat: bool,
 }
 
 impl Finding {
@@ -115,6 +128,7 @@ impl Finding {
             hint: None,
             nodes: Vec::new(),
             group: None,
+            repeat: false,
         }
     }
 
@@ -130,7 +144,7 @@ impl Finding {
     }
 }
 
-/// Counts by severity.
+/// Counts by severity, each problem once (findings marked `repeat` are not counted).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     pub errors: usize,
@@ -142,7 +156,7 @@ pub struct Summary {
 impl Summary {
     pub fn of<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Summary {
         let mut s = Summary::default();
-        for f in findings {
+        for f in findings.into_iter().filter(|f| !f.repeat) {
             match f.severity {
                 Severity::Error => s.errors += 1,
                 Severity::Warning => s.warnings += 1,

@@ -87,6 +87,7 @@ pub fn compare_many(
         groups,
         node_count: 0,
         matrix: Some(matrix),
+        incomplete: None,
     })
 }
 

@@ -15,8 +15,9 @@ mod pair;
 pub mod version;
 
 pub use comparison::{
-    CompareError, CompareOptions, Comparison, ComparisonKind, EnvDiffs, EnvValueDiff, Group,
-    Matrix, MatrixRow, NodeRef, PkgDiffs, SideInfo, SysPathDiffs, COMPARISON_SCHEMA,
+    CompareError, CompareOptions, Comparison, ComparisonKind, DropReason, DroppedNode, EnvDiffs,
+    EnvValueDiff, Group, Incomplete, Matrix, MatrixRow, NodeRef, PkgDiffs, SideInfo, SysPathDiffs,
+    COMPARISON_SCHEMA,
 };
 pub use finding::{Category, Finding, Severity, Summary};
 pub use many::compare_many;
@@ -29,3 +30,5 @@ pub use version::{classify, VersionChange, VersionDiff};
 mod tests;
 #[cfg(test)]
 pub(crate) mod testutil;
+#[cfg(test)]
+mod verdict_tests;

@@ -7,8 +7,8 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use serde::{Deserialize, Serialize};
 
 use super::comparison::{
-    sort_findings, CompareOptions, Comparison, ComparisonKind, EnvDiffs, Group, NodeRef, PkgDiffs,
-    SideInfo, SysPathDiffs,
+    sort_findings, CompareOptions, Comparison, ComparisonKind, DropReason, DroppedNode, EnvDiffs,
+    Group, Incomplete, NodeRef, PkgDiffs, SideInfo, SysPathDiffs,
 };
 use super::finding::{Category, Finding, Severity, Summary};
 use super::many::matrix;
@@ -17,13 +17,17 @@ use crate::knowledge::{knowledge, EnvClass, HintVars, Knowledge, Table};
 use crate::redact;
 use crate::snapshot::{EnvValue, Package, Snapshot};
 
-/// A node whose probe failed: it died, timed out, or the probe raised.
+/// A selected node that could not be compared: it is dead, timed out, its probe failed,
+/// or Ray could not set up the probe's runtime_env there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnreachableNode {
     pub node_id: String,
     #[serde(default)]
     pub node_address: Option<String>,
+    /// Ray's error (for a runtime_env: the cause first, then the failing command's output).
     pub error: String,
+    #[serde(default)]
+    pub reason: DropReason,
 }
 
 /// Hashes what makes an environment, ignoring where and when it was observed: origin,
@@ -289,6 +293,7 @@ pub(super) fn compare_groups(
                 remote: &group_words[g],
             };
             drift(k, first, rep, opts, sides, &mut parts);
+            mark_repeats(&mut parts.findings);
         }
         for f in &mut parts.findings {
             f.group = Some(g);
@@ -308,8 +313,9 @@ pub(super) fn compare_groups(
         per_group.push(parts.findings);
     }
     findings.extend(merge_common(per_group, refs));
-    for node in unreachable {
-        findings.push(unreachable_finding(k, node));
+    let dropped: Vec<DroppedNode> = unreachable.iter().map(dropped_node).collect();
+    for (node, dropped) in unreachable.iter().zip(&dropped) {
+        findings.push(dropped_finding(k, node, dropped));
     }
     sort_findings(&mut findings);
     // Drift: what the groups disagree on, side by side with local.
@@ -340,6 +346,29 @@ pub(super) fn compare_groups(
         groups,
         node_count: refs.len() + unreachable.len(),
         matrix,
+        incomplete: (refs.is_empty() || !dropped.is_empty()).then(|| Incomplete {
+            compared: refs.len(),
+            selected: refs.len() + dropped.len(),
+            nodes: dropped,
+        }),
+    }
+}
+
+/// Marks the drift findings of one group that repeat a local-vs-group finding about the
+/// same subject, at least as severe: local 1.26.4, group 0 1.26.4, group 1 2.2.6 is one
+/// numpy problem on group 1, not two.
+fn mark_repeats(findings: &mut [Finding]) {
+    let mut direct: HashMap<(Category, String), Severity> = HashMap::new();
+    for f in findings.iter().filter(|f| !f.code.starts_with("drift.")) {
+        let worst = direct
+            .entry((f.category, f.subject.clone()))
+            .or_insert(f.severity);
+        *worst = (*worst).max(f.severity);
+    }
+    for f in findings.iter_mut().filter(|f| f.code.starts_with("drift.")) {
+        f.repeat = direct
+            .get(&(f.category, f.subject.clone()))
+            .is_some_and(|&worst| worst >= f.severity);
     }
 }
 
@@ -371,35 +400,60 @@ fn drift(
     }
 }
 
-fn unreachable_finding(k: &Knowledge, node: &UnreachableNode) -> Finding {
+/// The node as `summary.incomplete` lists it: its error cut to the first non-empty line
+/// (at most 300 characters), credentials masked.
+fn dropped_node(node: &UnreachableNode) -> DroppedNode {
     let error = redact::mask_credentials(&node.error).unwrap_or_else(|| node.error.clone());
     let first_line = error
         .lines()
         .map(str::trim)
         .find(|l| !l.is_empty())
         .unwrap_or("no error given");
-    let first_line: String = first_line.chars().take(300).collect();
+    DroppedNode {
+        node_id: node.node_id.clone(),
+        node_address: node.node_address.clone(),
+        reason: node.reason,
+        error: first_line.chars().take(300).collect(),
+    }
+}
+
+/// The finding about a node that was not compared: `runtime_env` (an error whose hint is
+/// about the runtime_env) when Ray could not set one up there, else `unreachable`. The
+/// whole error, credentials masked, is its `remote` value.
+fn dropped_finding(k: &Knowledge, node: &UnreachableNode, dropped: &DroppedNode) -> Finding {
     let address = node
         .node_address
         .as_deref()
         .map(|a| format!(" ({a})"))
         .unwrap_or_default();
+    let id = &node.node_id;
+    let cause = &dropped.error;
+    let (category, code, message) = match node.reason {
+        DropReason::RuntimeEnv => (
+            Category::RuntimeEnv,
+            "runtime_env",
+            format!("node {id}{address}: Ray could not set up the runtime_env: {cause}"),
+        ),
+        _ => (
+            Category::Unreachable,
+            "unreachable",
+            format!("node {id}{address} did not answer the probe: {cause}"),
+        ),
+    };
     let vars = HintVars {
-        name: &node.node_id,
+        name: id,
         ..Default::default()
     };
+    let error = redact::mask_credentials(&node.error).unwrap_or_else(|| node.error.clone());
     let mut f = Finding::new(
-        k.severity(Table::Other, "unreachable"),
-        Category::Unreachable,
-        node.node_id.clone(),
-        "unreachable",
-        format!(
-            "node {}{address} did not answer the probe: {first_line}",
-            node.node_id
-        ),
+        k.severity(Table::Other, code),
+        category,
+        id.clone(),
+        code,
+        message,
     )
-    .hint(k.hint("unreachable", vars))
+    .hint(k.hint(code, vars))
     .values(None, Some(error));
-    f.nodes = vec![node.node_id.clone()];
+    f.nodes = vec![id.clone()];
     f
 }

@@ -69,6 +69,7 @@ pub fn compare_pair(local: &Snapshot, remote: &Snapshot, opts: &CompareOptions) 
         groups: Vec::new(),
         node_count: 0,
         matrix: None,
+        incomplete: None,
     }
 }
 

@@ -6,7 +6,7 @@ use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyDict, PyDictMethods};
 
 use super::errors::{ComparisonError, SnapshotError};
-use crate::compare::{self as cmp, CompareOptions, Comparison, UnreachableNode};
+use crate::compare::{self as cmp, CompareOptions, Comparison, DropReason, UnreachableNode};
 use crate::parallel;
 use crate::report::{self, Snapshots, TextOptions};
 use crate::snapshot::{self, Snapshot};
@@ -69,10 +69,19 @@ impl PyComparison {
         Ok(d)
     }
 
-    /// True when nothing at warning level or above was found.
+    /// True when no finding is at or above `error` and every selected node was compared.
     #[getter]
     fn ok(&self) -> bool {
         self.comparison.ok()
+    }
+
+    /// `summary.incomplete` as JSON (`compared`, `selected`, `nodes`), or None when every
+    /// selected node was compared.
+    fn incomplete_json(&self) -> Option<String> {
+        self.comparison
+            .incomplete
+            .as_ref()
+            .map(|i| serde_json::to_string(i).expect("incomplete serializes"))
     }
 
     /// `pair`, `nodes` or `many`.
@@ -167,7 +176,7 @@ fn compare_pair(
 
 fn unreachable_node(i: usize, item: &Bound<'_, PyAny>) -> PyResult<UnreachableNode> {
     let bad = |what: &str| {
-        ComparisonError::new_err(format!("unreachable[{i}]: {what}; expected a dict with \"node_id\", \"node_address\" and \"error\""))
+        ComparisonError::new_err(format!("unreachable[{i}]: {what}; expected a dict with \"node_id\", \"node_address\", \"error\" and optionally \"reason\""))
     };
     let dict = item.downcast::<PyDict>().map_err(|_| bad("not a dict"))?;
     let text = |key: &str| -> PyResult<Option<String>> {
@@ -177,10 +186,21 @@ fn unreachable_node(i: usize, item: &Bound<'_, PyAny>) -> PyResult<UnreachableNo
             Some(v) => Ok(Some(v.str()?.to_string())),
         }
     };
+    let reason = match text("reason")? {
+        None => DropReason::default(),
+        Some(r) => DropReason::parse(&r).ok_or_else(|| {
+            let known: Vec<&str> = DropReason::ALL.iter().map(|r| r.as_str()).collect();
+            bad(&format!(
+                "unknown \"reason\" {r:?} (one of {})",
+                known.join(", ")
+            ))
+        })?,
+    };
     Ok(UnreachableNode {
         node_id: text("node_id")?.ok_or_else(|| bad("no \"node_id\""))?,
         node_address: text("node_address")?,
         error: text("error")?.unwrap_or_else(|| "no error given".to_string()),
+        reason,
     })
 }
 

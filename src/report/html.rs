@@ -35,9 +35,18 @@ fn colour(severity: Severity) -> &'static str {
 pub fn to_html(c: &Comparison, show_all: bool) -> String {
     let s = &c.summary;
     let mut html = String::from("<div class=\"genevars-comparison\">");
+    let (word, word_colour) = match super::verdict(c) {
+        super::Verdict::Problems => ("PROBLEMS FOUND: ", colour(Severity::Error)),
+        super::Verdict::Warnings => ("WARNINGS: ", colour(Severity::Warning)),
+        super::Verdict::Clean => ("OK: ", "#2e7d32"),
+        super::Verdict::Incomplete => ("", ""),
+    };
+    let incomplete = super::incomplete_words(c)
+        .map(|w| format!("<b style=\"color:{}\">{w}</b>; ", colour(Severity::Error)))
+        .unwrap_or_default();
     let _ = write!(
         html,
-        "<p><b>genevars</b>: {} error(s), {} warning(s), {} info, {} expected{}</p>",
+        "<p><b>genevars</b>: {incomplete}<b style=\"color:{word_colour}\">{word}</b>{} error(s), {} warning(s), {} info, {} expected{}</p>",
         s.errors,
         s.warnings,
         s.info,

@@ -5,8 +5,8 @@ use serde::Serialize;
 
 use super::Snapshots;
 use crate::compare::{
-    CompareOptions, Comparison, ComparisonKind, EnvDiffs, Finding, Group, Matrix, PkgDiffs,
-    SideInfo, Summary, SysPathDiffs, COMPARISON_SCHEMA,
+    CompareOptions, Comparison, ComparisonKind, EnvDiffs, Finding, Group, Incomplete, Matrix,
+    PkgDiffs, SideInfo, Summary, SysPathDiffs, COMPARISON_SCHEMA,
 };
 use crate::redact;
 use crate::snapshot::{EnvValue, Snapshot, WithheldValue};
@@ -16,7 +16,7 @@ struct Document<'a> {
     schema: &'static str,
     kind: ComparisonKind,
     ok: bool,
-    summary: Summary,
+    summary: DocumentSummary<'a>,
     findings: &'a [Finding],
     local: Option<Snapshot>,
     remote: Option<Snapshot>,
@@ -32,13 +32,26 @@ struct Document<'a> {
     remote_info: Option<&'a SideInfo>,
 }
 
+/// `summary`: the counts, and `incomplete` (which nodes were not compared, and why) only
+/// when some selected node was not compared.
+#[derive(Serialize)]
+struct DocumentSummary<'a> {
+    #[serde(flatten)]
+    counts: Summary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    incomplete: Option<&'a Incomplete>,
+}
+
 /// The comparison as JSON; `pretty` indents by two spaces.
 pub fn to_json(c: &Comparison, snapshots: Snapshots<'_>, pretty: bool) -> String {
     let doc = Document {
         schema: COMPARISON_SCHEMA,
         kind: c.kind,
         ok: c.ok(),
-        summary: c.summary,
+        summary: DocumentSummary {
+            counts: c.summary,
+            incomplete: c.incomplete.as_ref(),
+        },
         findings: &c.findings,
         local: snapshots
             .local

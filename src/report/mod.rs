@@ -13,7 +13,43 @@ pub use html::to_html;
 pub use json::{redacted_snapshot, shown_snapshot, to_json};
 pub use text::{to_text, TextOptions};
 
+use crate::compare::Comparison;
 use crate::snapshot::Snapshot;
+
+/// The verdict word of a headline. `Clean` ("OK") only when [`Comparison::ok`] holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    Problems,
+    Warnings,
+    Clean,
+    /// Nothing wrong among the nodes compared, but not every node was: no word of its own
+    /// beside [`incomplete_words`].
+    Incomplete,
+}
+
+pub(crate) fn verdict(c: &Comparison) -> Verdict {
+    if c.summary.errors > 0 {
+        Verdict::Problems
+    } else if c.summary.warnings > 0 {
+        Verdict::Warnings
+    } else if c.ok() {
+        Verdict::Clean
+    } else {
+        Verdict::Incomplete
+    }
+}
+
+/// `INCOMPLETE: 3 of 4 nodes compared` when some selected node was not compared.
+pub(crate) fn incomplete_words(c: &Comparison) -> Option<String> {
+    c.incomplete.as_ref().map(|i| {
+        format!(
+            "INCOMPLETE: {} of {} node{} compared",
+            i.compared,
+            i.selected,
+            if i.selected == 1 { "" } else { "s" }
+        )
+    })
+}
 
 /// The snapshots a comparison was made from, for the renderers that embed them.
 #[derive(Debug, Clone, Copy, Default)]

@@ -143,37 +143,30 @@ fn summary(out: &mut Out, c: &Comparison) {
             c.groups.len()
         ),
     };
-    let verdict = if c.summary.errors > 0 {
-        out.paint("PROBLEMS FOUND", "1;31")
-    } else if c.summary.warnings > 0 {
-        out.paint("WARNINGS", "33")
-    } else {
-        out.paint("OK", "32")
+    let verdict = match super::verdict(c) {
+        super::Verdict::Problems => out.paint("PROBLEMS FOUND: ", "1;31"),
+        super::Verdict::Warnings => out.paint("WARNINGS: ", "33"),
+        super::Verdict::Clean => out.paint("OK: ", "32"),
+        super::Verdict::Incomplete => String::new(),
     };
+    let incomplete = super::incomplete_words(c)
+        .map(|words| out.paint(&format!("{words}; "), "1;31"))
+        .unwrap_or_default();
     let hidden = if out.opts.show_all || c.summary.expected == 0 {
         ""
     } else {
         " (expected hidden)"
     };
     out.line(format!(
-        "genevars: {what}: {verdict}: {}{hidden}",
+        "genevars: {what}: {incomplete}{verdict}{}{hidden}",
         counts(&c.summary)
     ));
-    // A drift finding that repeats a local-vs-group finding on the same subject adds
-    // nothing at a glance; it stays in the JSON and the drift section.
-    let covered: std::collections::HashSet<(Option<usize>, &str)> = c
-        .findings
-        .iter()
-        .filter(|f| !f.code.starts_with("drift."))
-        .map(|f| (f.group, f.subject.as_str()))
-        .collect();
+    // A drift finding that repeats a local-vs-group finding is one problem: counted and
+    // listed once here; it stays in the JSON and the drift section.
     let serious: Vec<&Finding> = c
         .findings
         .iter()
-        .filter(|f| f.severity >= Severity::Warning)
-        .filter(|f| {
-            !f.code.starts_with("drift.") || !covered.contains(&(f.group, f.subject.as_str()))
-        })
+        .filter(|f| f.severity >= Severity::Warning && !f.repeat)
         .collect();
     for f in serious {
         let label = match f.severity {
@@ -189,7 +182,7 @@ fn summary(out: &mut Out, c: &Comparison) {
 
 /// " [nodes: a, b]" for findings about some nodes, " [b.json]" for one of N environments.
 fn where_(f: &Finding, kind: ComparisonKind) -> String {
-    if f.nodes.is_empty() || f.category == Category::Unreachable {
+    if f.nodes.is_empty() || f.category.is_dropped_node() {
         return String::new();
     }
     if kind == ComparisonKind::Many {
@@ -272,20 +265,16 @@ fn grouped(out: &mut Out, c: &Comparison) {
         if c.groups.is_empty() {
             out.line("  no node answered the probe: nothing was compared");
         }
-        for f in c
-            .findings
-            .iter()
-            .filter(|f| f.category == Category::Unreachable)
-        {
+        for f in c.findings.iter().filter(|f| f.category.is_dropped_node()) {
             let tag = out.tag(f.severity);
-            out.line(format!("  unreachable {tag} {}", f.message));
+            out.line(format!("  {} {tag} {}", f.category.as_str(), f.message));
         }
     }
     // Findings about the local side alone (its shadowed copies, unreadable entries).
     let local_only: Vec<&Finding> = c
         .findings
         .iter()
-        .filter(|f| f.group.is_none() && f.nodes.is_empty() && f.category != Category::Unreachable)
+        .filter(|f| f.group.is_none() && f.nodes.is_empty() && !f.category.is_dropped_node())
         .collect();
     if local_only.iter().any(|f| out.visible(f)) {
         out.header("LOCAL");
@@ -312,7 +301,7 @@ fn grouped(out: &mut Out, c: &Comparison) {
     let common: Vec<&Finding> = c
         .findings
         .iter()
-        .filter(|f| f.group.is_none() && !f.nodes.is_empty() && f.category != Category::Unreachable)
+        .filter(|f| f.group.is_none() && !f.nodes.is_empty() && !f.category.is_dropped_node())
         .collect();
     if let (false, Some(first)) = (common.is_empty(), c.groups.first()) {
         let reachable: usize = c.groups.iter().map(|g| g.nodes.len()).sum();
