@@ -175,10 +175,10 @@ class InterpreterDescription:
         self.close()
 
     def close(self) -> None:
-        """Stops the interpreter if it is still running (an error on this side)."""
+        """Stops the interpreter if it is still running (an error on this side), and
+        anything it started that is still running."""
         self.timer.cancel()
-        if self.proc.poll() is None:
-            self.proc.kill()
+        self.proc.kill()
         self.proc.wait()
         self.proc.stdout.close()
         self.stderr_reader.join()
@@ -221,14 +221,32 @@ def _start(argv: list[str]):
     if not hasattr(os, "posix_spawnp"):
         import subprocess
 
-        return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # No posix_spawn, no process groups to speak of (Windows): kill() stops the
+        # interpreter alone.
+        return subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        )
     return _Spawned(argv)
+
+
+def _kill_group(pid: int) -> None:
+    """SIGKILL to the process group ``pid`` leads (the interpreter starts a session of
+    its own): a wrapper script that hangs is stopped with what it started, which would
+    otherwise hold the pipes open. Nothing when the group is gone: while any member
+    lives, no other process can get its id."""
+    import signal
+
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 class _Spawned:
     """The part of ``subprocess.Popen`` used here: ``stdout``, ``stderr``, ``poll()``,
-    ``wait()``, ``kill()``. Spawning errors are OSErrors, as with Popen. Unlike Popen it
-    closes no inherited descriptor and resets no signal: Python opens its own descriptors
+    ``wait()``, ``kill()`` (of the whole process group: the process leads a session of its
+    own). Spawning errors are OSErrors, as with Popen. Unlike Popen it closes no
+    inherited descriptor and resets no signal: Python opens its own descriptors
     non-inheritable, and the interpreter started sets its own signal handling."""
 
     def __init__(self, argv: list[str]) -> None:
@@ -245,6 +263,7 @@ class _Spawned:
                     (os.POSIX_SPAWN_DUP2, out_write, 1),
                     (os.POSIX_SPAWN_DUP2, err_write, 2),
                 ],
+                setsid=True,
             )
         except BaseException:
             os.close(out_read)
@@ -272,10 +291,7 @@ class _Spawned:
         return self.returncode
 
     def kill(self) -> None:
-        if self.returncode is None:  # never a reaped pid, which may belong to another process now
-            import signal
-
-            os.kill(self.pid, signal.SIGKILL)
+        _kill_group(self.pid)
 
 
 # --------------------------------------------------------------------------- cache
