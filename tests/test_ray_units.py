@@ -7,7 +7,7 @@ import io
 import pytest
 
 from genevars import ClusterError, _probe, _ray
-from genevars.compare_env import _at_or_above
+from genevars.compare_env import _failure
 
 
 def node(node_id: str, alive: bool = True, head: bool = False) -> _ray.NodeInfo:
@@ -37,7 +37,8 @@ def test_node_ids_match_exactly_or_by_unique_prefix():
 
 def test_unreachable_entries_carry_node_and_error():
     entry = node("a" * 56).unreachable("it died")
-    assert entry == {"node_id": "a" * 56, "node_address": "10.0.0.1", "error": "it died"}
+    assert entry == {"node_id": "a" * 56, "node_address": "10.0.0.1", "error": "it died", "reason": "probe_failed"}
+    assert node("b" * 56).unreachable("late", "timeout")["reason"] == "timeout"
 
 
 def test_progress_is_silent_for_a_handful_of_nodes():
@@ -67,7 +68,7 @@ def test_errors_are_one_line_with_url_credentials_masked():
 
 def test_fail_on_refuses_unknown_severities():
     with pytest.raises(ValueError, match="fail_on must be one of error, warning, never"):
-        _at_or_above(None, "sometimes")
+        _failure(None, "sometimes")
 
 
 def test_the_probe_task_is_made_once_per_probe_function():

@@ -48,3 +48,103 @@ def test_a_hanging_python_wrapper_is_killed_with_its_children(tmp_path: Path, mo
     while _running(child) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _running(child), f"the wrapper's child {child} is still running"
+
+
+# --- connecting is bounded by --timeout ---------------------------------------------------
+
+TIMEOUT = 3
+# A cluster that wants a token this test's clients do not have, started in a process of
+# its own (token settings are process-wide in Ray) and stopped through a file.
+TOKEN_CLUSTER = """
+import os, sys, time
+from ray.cluster_utils import Cluster
+cluster = Cluster(initialize_head=True, head_node_args=dict(
+    node_ip_address="127.0.0.1", include_dashboard=False,
+    object_store_memory=80 * 1024 * 1024, num_cpus=1))
+print(cluster.address, flush=True)
+started = time.monotonic()
+while not os.path.exists(sys.argv[1]) and time.monotonic() - started < 600:
+    time.sleep(0.2)
+cluster.shutdown()
+"""
+
+
+def client_env(**extra: str) -> dict:
+    env = dict(os.environ, RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER="0", RAY_USAGE_STATS_ENABLED="0")
+    env.pop("RAY_ADDRESS", None)
+    env.update(extra)
+    return env
+
+
+def run_compare(address: str, env: dict) -> tuple:
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "genevars.compare_env", "--address", address, "--timeout", str(TIMEOUT)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    return done, time.monotonic() - started
+
+
+def assert_one_line_in_time(done: subprocess.CompletedProcess, elapsed: float, expected: str) -> None:
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr  # no pages of Ray's C++ log
+    assert expected in lines[0], lines[0]
+    assert done.stdout == ""
+    assert elapsed < TIMEOUT + 5, elapsed
+
+
+@pytest.fixture(scope="module")
+def token_cluster(tmp_path_factory: pytest.TempPathFactory):
+    stop = tmp_path_factory.mktemp("token-cluster") / "stop"
+    env = client_env(RAY_AUTH_MODE="token", RAY_AUTH_TOKEN="genevars-test-" + os.urandom(16).hex())
+    server = subprocess.Popen(
+        [sys.executable, "-c", TOKEN_CLUSTER, str(stop)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        address = server.stdout.readline().strip()
+        assert address, "the token-protected cluster did not start"
+        yield address
+    finally:
+        stop.touch()
+        try:
+            server.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, 9)
+            server.wait()
+
+
+def test_a_listener_that_is_not_ray_exits_2_within_the_timeout() -> None:
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    held = []  # accepted connections, kept open and silent
+    threading.Thread(target=lambda: held.append(server.accept()), daemon=True).start()
+    try:
+        done, elapsed = run_compare(f"127.0.0.1:{server.getsockname()[1]}", client_env())
+    finally:
+        server.close()
+    assert_one_line_in_time(done, elapsed, "not a responding Ray GCS")
+
+
+def test_ray_client_pointed_at_the_gcs_port_exits_2_within_the_timeout(token_cluster: str) -> None:
+    done, elapsed = run_compare(f"ray://{token_cluster}", client_env(RAY_AUTH_MODE="disabled"))
+    assert_one_line_in_time(done, elapsed, "is not a Ray Client server (is it the GCS port?")
+
+
+@pytest.mark.parametrize(
+    "auth",
+    [{"RAY_AUTH_MODE": "disabled"}, {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": "genevars-wrong-" + "0" * 32}],
+    ids=["no-token", "wrong-token"],
+)
+def test_auto_finding_a_token_protected_cluster_exits_2_within_the_timeout(token_cluster: str, auth: dict) -> None:
+    done, elapsed = run_compare("auto", client_env(RAY_ADDRESS=token_cluster, **auth))
+    assert_one_line_in_time(done, elapsed, f"the Ray cluster at {token_cluster} requires an authentication token")

@@ -24,8 +24,9 @@ class ComparisonResult(FindingsView, Mapping):
 
     Findings are dicts with ``severity`` (error, warning, info, expected), ``category``,
     ``subject``, ``code``, ``local``, ``remote``, ``message`` and ``hint`` (plus ``nodes``
-    and ``group`` for cluster comparisons). Secret values never appear in it unless the
-    comparison was made with ``reveal_values=True``.
+    and ``group`` for cluster comparisons, and ``repeat: true`` on a drift finding that
+    repeats a local-vs-group finding: one problem, counted once in ``summary``). Secret
+    values never appear in it unless the comparison was made with ``reveal_values=True``.
 
     Example::
 
@@ -98,12 +99,37 @@ class ComparisonResult(FindingsView, Mapping):
 
     @property
     def ok(self) -> bool:
-        """True when nothing at warning level or above was found."""
+        """True when no finding is at or above ``error`` and every selected node was
+        compared: the verdict the exit status and the headline give too. Warnings alone
+        leave it true; a node that was not compared (no answer, no runtime_env) makes it
+        false."""
         return bool(self._native.ok)
 
     @property
+    def incomplete(self) -> dict[str, Any] | None:
+        """For a cluster comparison that could not compare every selected node (JSON
+        ``summary.incomplete``): ``compared`` and ``selected`` counts, and ``nodes``, each
+        ``{"node_id", "node_address", "reason", "error"}`` with ``reason`` one of
+        ``dead``, ``timeout``, ``probe_failed``, ``runtime_env``, ``package_list``.
+        ``None`` when every selected node was compared (and for snapshot diffs).
+
+        Example::
+
+            >>> result.incomplete
+            {'compared': 1, 'selected': 2, 'nodes': [{'node_id': '8f38...', 'node_address': '10.0.0.6', 'reason': 'runtime_env', 'error': 'ERROR: No matching distribution found for nmupy'}]}
+        """
+        text = self._native.incomplete_json()
+        return None if text is None else json.loads(text)
+
+    @property
+    def complete(self) -> bool:
+        """Whether every selected node was compared (always true for snapshot diffs)."""
+        return self._native.incomplete_json() is None
+
+    @property
     def summary(self) -> dict[str, int]:
-        """Counts by severity: ``errors``, ``warnings``, ``info``, ``expected``."""
+        """Counts by severity: ``errors``, ``warnings``, ``info``, ``expected``, each
+        problem once (findings marked ``repeat`` are not counted)."""
         return dict(self._native.summary)
 
     @property

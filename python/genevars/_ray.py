@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import inspect
 import json
+import re
 import socket
 import sys
 import time
@@ -85,9 +86,10 @@ class NodeInfo:
         """The snapshot ``origin`` of a probe run on this node."""
         return {"node_id": self.node_id, "node_address": self.address, "hostname": self.hostname}
 
-    def unreachable(self, error: str) -> Dict[str, str]:
-        """The ``unreachable`` entry ``_core.compare_nodes`` takes for this node."""
-        return {"node_id": self.node_id, "node_address": self.address, "error": error}
+    def unreachable(self, error: str, reason: str = "probe_failed") -> Dict[str, str]:
+        """The ``unreachable`` entry ``_core.compare_nodes`` takes for this node; ``reason``
+        is ``dead``, ``timeout``, ``probe_failed``, ``runtime_env`` or ``package_list``."""
+        return {"node_id": self.node_id, "node_address": self.address, "error": error, "reason": reason}
 
 
 # --- connecting -----------------------------------------------------------------------
@@ -122,26 +124,106 @@ def _check_listening(address: str, timeout: float, what: str, shown: Optional[st
         ) from None
 
 
-def _check_grpc_answers(address: str, timeout: float, what: str, shown: Optional[str] = None) -> None:
-    """Fail within ``timeout`` when what listens at ``address`` is no gRPC server.
+# Which server a connection is meant for: what it is called, the call it must answer
+# (a cheap one every version has), and where to look when something else answers there.
+GCS = "Ray GCS"
+CLIENT_SERVER = "Ray Client server"
+_OTHER_PORT_HINT = {
+    GCS: "is it the Ray Client port? then pass ray://HOST:PORT",
+    CLIENT_SERVER: "is it the GCS port? then pass HOST:PORT without ray://; "
+    "Ray Client listens on port 10001 by default",
+}
 
-    Ray's GCS and Ray Client server speak gRPC; ``ray.init`` against anything else (or a
-    wedged server) retries for minutes. Skipped when grpcio is not installed.
+
+def _ping_call(channel: Any, what: str) -> Optional[Callable[[float, Tuple[Tuple[str, str], ...]], Any]]:
+    """The call that tells a ``what`` server answers: GCS ``GetClusterId``, Ray Client
+    ``ClusterInfo(PING)``; None when this Ray version's generated stubs differ."""
+    try:
+        if what == GCS:
+            from ray.core.generated import gcs_service_pb2, gcs_service_pb2_grpc
+
+            stub = gcs_service_pb2_grpc.NodeInfoGcsServiceStub(channel)
+            request = gcs_service_pb2.GetClusterIdRequest()
+            return lambda timeout, metadata: stub.GetClusterId(request, timeout=timeout, metadata=metadata)
+        from ray.core.generated import ray_client_pb2, ray_client_pb2_grpc
+
+        driver = ray_client_pb2_grpc.RayletDriverStub(channel)
+        ping = ray_client_pb2.ClusterInfoRequest(type=ray_client_pb2.ClusterInfoType.PING)
+        return lambda timeout, metadata: driver.ClusterInfo(ping, timeout=timeout, metadata=metadata)
+    except (ImportError, AttributeError):
+        return None
+
+
+def _auth_metadata() -> Tuple[Tuple[str, str], ...]:
+    """The token metadata Ray itself would send from this process (none when it has no
+    token, or this Ray version has no token authentication)."""
+    try:
+        from ray._private.authentication.grpc_authentication_client_interceptor import (
+            _get_authentication_metadata_tuple,
+        )
+
+        return tuple(_get_authentication_metadata_tuple())
+    except Exception:  # noqa: BLE001 - older Ray, or no token: send none
+        return ()
+
+
+def _check_grpc_answers(address: str, timeout: float, what: str, shown: Optional[str] = None) -> None:
+    """Fail within ``timeout`` unless what listens at ``address`` is a ``what`` (``GCS``
+    or ``CLIENT_SERVER``) that accepts this process.
+
+    ``ray.init`` against anything else retries for a long time and fills stderr with
+    Ray's C++ log: a plain TCP server, the GCS port given as ``ray://``, a cluster that
+    wants an authentication token this process does not have. One call, as Ray would
+    make it (with Ray's token, if any), tells them apart. Skipped without grpcio.
     """
     try:
         import grpc
     except ImportError:
         return
+    shown = shown or address
+    deadline = time.monotonic() + min(timeout, CONNECT_TIMEOUT_CAP)
     channel = grpc.insecure_channel(address)
     try:
-        grpc.channel_ready_future(channel).result(timeout=min(timeout, CONNECT_TIMEOUT_CAP))
-    except grpc.FutureTimeoutError:
-        raise RayClusterError(
-            f"something listens at {shown or address} but it is not a responding {what} (no gRPC "
-            "answer); check the address and port (the GCS port, 6379 by default)"
-        ) from None
+        try:
+            grpc.channel_ready_future(channel).result(timeout=max(deadline - time.monotonic(), 0.001))
+        except grpc.FutureTimeoutError:
+            raise RayClusterError(
+                f"something listens at {shown} but it is not a responding {what} (no gRPC "
+                "answer); check the address and port (the GCS port, 6379 by default)"
+            ) from None
+        call = _ping_call(channel, what)
+        if call is None:
+            return
+        try:
+            call(max(deadline - time.monotonic(), 0.001), _auth_metadata())
+        except grpc.RpcError as exc:
+            _raise_for_status(exc, shown, what)
     finally:
         channel.close()
+
+
+def _raise_for_status(exc: Any, shown: str, what: str) -> None:
+    """The one-line error for a ``what`` server that answered ``exc`` to a plain call."""
+    import grpc
+
+    code = exc.code() if callable(getattr(exc, "code", None)) else None
+    if code == grpc.StatusCode.UNAUTHENTICATED:
+        has_token = bool(_auth_metadata())
+        raise RayClusterError(
+            f"the Ray cluster at {shown} requires an authentication token and refused "
+            f"{'the one this process has' if has_token else 'this process, which has none'}; "
+            "set RAY_AUTH_MODE=token and RAY_AUTH_TOKEN (or RAY_AUTH_TOKEN_PATH) to that cluster's "
+            "token, or pass the address of your own cluster"
+        ) from None
+    if code == grpc.StatusCode.UNIMPLEMENTED:
+        raise RayClusterError(
+            f"something at {shown} answers gRPC but is not a {what} ({_OTHER_PORT_HINT[what]})"
+        ) from None
+    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+        raise RayClusterError(
+            f"the {what} at {shown} did not answer in time; check that the cluster is healthy (`ray status`)"
+        ) from None
+    # Anything else (a server shutting down, a transient failure): ray.init says more.
 
 
 def _canonical_gcs_address(address: str) -> str:
@@ -183,8 +265,8 @@ def _init_client(address: str, timeout: float) -> None:
             '(or pip install "genevars[ray]")'
         ) from None
     server = address[len("ray://") :]
-    _check_listening(server, timeout, "Ray Client server")
-    _check_grpc_answers(server, timeout, "Ray Client server")
+    _check_listening(server, timeout, CLIENT_SERVER)
+    _check_grpc_answers(server, timeout, CLIENT_SERVER)
     deadline = time.monotonic() + timeout
     try:
         ray.init(address=address, logging_level="ERROR")
@@ -211,7 +293,7 @@ def _init(address: Optional[str], timeout: float) -> None:
     _split_host_port(address)  # a clear error for a malformed address, before Ray's
     gcs = _canonical_gcs_address(address)
     _check_listening(gcs, timeout, "Ray cluster (GCS)", shown=address)
-    _check_grpc_answers(gcs, timeout, "Ray GCS", shown=address)
+    _check_grpc_answers(gcs, timeout, GCS, shown=address)
     ray.init(address=gcs, logging_level="ERROR", log_to_driver=False)
 
 
@@ -317,7 +399,7 @@ def select_nodes(selection: NodeSelection = "all") -> Tuple[List[NodeInfo], List
     if not chosen:
         raise RayClusterError("no node ids given; pass 'all', 'one' or a list of node ids")
     targets = [n for n in chosen.values() if n.alive]
-    dead = [n.unreachable("the node is dead (Ray reports it not alive)") for n in chosen.values() if not n.alive]
+    dead = [n.unreachable("the node is dead (Ray reports it not alive)", "dead") for n in chosen.values() if not n.alive]
     return targets, dead
 
 
@@ -338,6 +420,61 @@ def _describe_error(exc: BaseException) -> str:
     else:
         text = f"{type(exc).__name__}: {_first_line(str(exc)) or 'no message'}"
     return mask_credentials(text)
+
+
+# The output of the command that failed, in Ray's runtime_env error ("Last 50 lines of
+# stdout:"), and the lines in it that say what went wrong (pip, uv, conda).
+_COMMAND_OUTPUT = re.compile(r"^\s*Last \d+ lines of (?:stdout|stderr|output)", re.IGNORECASE)
+_TOOL_ERROR = re.compile(r"^(?:ERROR:|error:|×|CondaError|PackagesNotFoundError|ResolvePackageNotFound)")
+# The last line of a Python traceback: "ValueError: Could not find Conda executable".
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Exit)\b:?")
+# Lines of Ray's runtime_env error kept after the cause: enough for a pip resolver report.
+RUNTIME_ENV_DETAIL_LINES = 40
+
+
+def _runtime_env_failure(exc: BaseException) -> str:
+    """Why Ray could not set up a runtime_env, from its ``RuntimeEnvSetupError``: the
+    cause on the first line (the failing pip/uv/conda line, else the exception that ended
+    Ray's traceback), then the failing command's output; URL credentials masked.
+
+    Ray's own message starts with "Failed to set up runtime environment." and a
+    traceback of its agent, which say nothing about the user's runtime_env.
+    """
+    message = getattr(exc, "error_message", None) or str(exc)
+    lines = [line.rstrip() for line in message.splitlines()]
+    output_at = next((i for i, line in enumerate(lines) if _COMMAND_OUTPUT.match(line)), None)
+    output = [line.strip() for line in lines[output_at + 1 :]] if output_at is not None else []
+    output = [line for line in output if line]
+    # The exception that ended Ray's traceback (or the message itself when it has none).
+    ends = [line.strip() for line in lines if _EXCEPTION_LINE.match(line.strip())]
+    failure = [line for line in output if _TOOL_ERROR.match(line)]
+    if failure:
+        cause = failure[-1]
+    elif output:
+        cause = output[-1]
+    elif ends:
+        cause = ends[-1]
+    else:
+        meaningful = [
+            line.strip()
+            for line in lines
+            if line.strip() and not line.strip().startswith("Failed to set up runtime environment")
+        ]
+        cause = meaningful[-1] if meaningful else "Ray gave no reason"
+    cause = re.sub(r"^\[Node [^\]]*\]\s*", "", cause)
+    # The command that failed ("Command '[...pip install...]' returned non-zero exit
+    # status 1."), then its output.
+    command = [line.strip() for line in lines if line.strip().startswith("Command '")][-1:]
+    detail = command + (output[-RUNTIME_ENV_DETAIL_LINES:] or ends[-1:])
+    text = "\n".join([_first_line(cause, limit=500), *(line for line in detail if line != cause)])
+    return mask_credentials(text)
+
+
+def _failure_entry(node: NodeInfo, exc: BaseException) -> Dict[str, str]:
+    """The ``unreachable`` entry for a probe whose answer was an error."""
+    if isinstance(exc, ray.exceptions.RuntimeEnvSetupError):
+        return node.unreachable(_runtime_env_failure(exc), "runtime_env")
+    return node.unreachable(_describe_error(exc), "probe_failed")
 
 
 def _make_probe_task(
@@ -585,8 +722,8 @@ class Probes:
             for ref, answer in _get_each(ready):
                 node = pending.pop(ref)
                 progress.step()
-                if isinstance(answer, _Failed):  # the node died, the worker crashed, the probe raised
-                    unreachable.append(node.unreachable(_describe_error(answer.error)))
+                if isinstance(answer, _Failed):  # no runtime_env, the node died, the worker crashed, the probe raised
+                    unreachable.append(_failure_entry(node, answer.error))
                 else:
                     snapshots[node.node_id] = answer
         self.cancel()
@@ -594,7 +731,8 @@ class Probes:
             unreachable.append(
                 node.unreachable(
                     f"no answer within {self.timeout:g} s (node overloaded or lost, or its "
-                    "runtime_env still being set up); raise the timeout to wait longer"
+                    "runtime_env still being set up); raise the timeout to wait longer",
+                    "timeout",
                 )
             )
         pending.clear()
@@ -687,5 +825,7 @@ def _join_package_lists(
         if digest in lists:
             texts[node_id] = _with_packages(rest, lists[digest])
         else:
-            unreachable.append(nodes[node_id].unreachable(f"its package list could not be fetched: {errors[digest]}"))
+            unreachable.append(
+                nodes[node_id].unreachable(f"its package list could not be fetched: {errors[digest]}", "package_list")
+            )
     return texts

@@ -32,7 +32,11 @@ def add_fail_on(parser: argparse.ArgumentParser) -> None:
 
 
 def exit_status(result: FindingsView, fail_on: str) -> int:
-    """``EXIT_FINDINGS`` when ``result`` (a FindingsView) has findings at ``fail_on`` or worse."""
+    """``EXIT_FINDINGS`` when ``result`` (a FindingsView) has findings at ``fail_on`` or
+    worse, or did not compare every selected node (``complete`` false): with the default
+    ``error``, exactly when ``result.ok`` is false."""
     if fail_on == "never":
         return EXIT_OK
+    if not getattr(result, "complete", True):
+        return EXIT_FINDINGS
     return EXIT_FINDINGS if result.at_or_above(fail_on) else EXIT_OK

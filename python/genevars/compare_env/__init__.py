@@ -8,8 +8,8 @@ of import::
     >>> result.errors                                                           # doctest: +SKIP
     []
 
-From a shell (exit status 0 clean, 1 findings at or above ``--fail-on``, 2 usage, input
-or connection error)::
+From a shell (exit status 0 clean, 1 findings at or above ``--fail-on`` or a selected node
+not compared, 2 usage, input or connection error, or no node compared at all)::
 
     python -m genevars.compare_env --address local
     python -m genevars.compare_env --address 10.0.0.5:6379 --json --fail-on warning
@@ -116,7 +116,10 @@ def get_comparison_result(
     Every selected node is probed at once by a task pinned to it (asking for no CPU).
     Nodes whose environments are identical form one group; the result compares local
     against each group and the groups against each other. A node that dies, fails or
-    does not answer within ``timeout`` seconds becomes an ``unreachable`` finding.
+    does not answer within ``timeout`` seconds becomes an ``unreachable`` finding; one
+    where Ray cannot set up ``runtime_env`` an error finding of category ``runtime_env``
+    carrying Ray's cause. Either makes the result incomplete (``result.incomplete``, the
+    headline's ``INCOMPLETE: k of n nodes compared``) and ``result.ok`` false.
 
     Args:
         env_prefix: compare only environment variables starting with this prefix.
@@ -196,11 +199,48 @@ def get_comparison_result(
     )
 
 
-def _at_or_above(result: ComparisonResult, fail_on: str) -> int:
-    """How many findings have severity ``fail_on`` or worse (none for ``never``)."""
+def _failure(result: ComparisonResult, fail_on: str) -> Optional[str]:
+    """Why ``result`` fails ``fail_on`` (findings at it or worse, or a selected node not
+    compared), or None (always for ``never``)."""
     if fail_on not in FAIL_ON_CHOICES:
         raise ValueError(f"fail_on must be one of {', '.join(FAIL_ON_CHOICES)}, not {fail_on!r}")
-    return 0 if fail_on == "never" else len(result.at_or_above(fail_on))
+    if fail_on == "never":
+        return None
+    count = len(result.at_or_above(fail_on))
+    reasons = [f"{count} finding(s) at or above {fail_on!r}"] if count else []
+    incomplete = result.incomplete
+    if incomplete is not None:
+        reasons.append(f"only {incomplete['compared']} of {incomplete['selected']} selected nodes compared")
+    return " and ".join(reasons) or None
+
+
+# What to do when no node could be compared, by why the nodes dropped out.
+_NOTHING_COMPARED_ADVICE = {
+    "runtime_env": "fix the runtime_env (--runtime-env / --manifest) so that it installs on the nodes, "
+    "or compare without it",
+    "timeout": "raise --timeout, or check the nodes with `ray status`",
+    "dead": "check the nodes with `ray status`",
+}
+
+
+def nothing_compared(result: ComparisonResult) -> Optional[str]:
+    """One line saying why no selected node could be compared and what to do, or None
+    when some node was compared."""
+    incomplete = result.incomplete
+    if incomplete is None or incomplete["compared"] > 0:
+        return None
+    dropped = incomplete["nodes"]
+    if not dropped:
+        return "no node was selected, so nothing was compared; check the cluster with `ray status`"
+    first = dropped[0]
+    advice = _NOTHING_COMPARED_ADVICE.get(
+        first["reason"], "check the nodes with `ray status` and Ray's logs (see the report above)"
+    )
+    others = f" (and {len(dropped) - 1} more node(s))" if len(dropped) > 1 else ""
+    return (
+        f"no node could be compared: node {first['node_id'][:12]}{others}: "
+        f"{_one_line(first['error'])}; {advice}"
+    )
 
 
 def compare_ray_environments(
@@ -229,7 +269,8 @@ def compare_ray_environments(
         include_sys_path: compare ``sys.path`` entries too.
         fail_on: ``"error"`` or ``"warning"``: after printing, raise
             :class:`EnvironmentMismatchError` (holding ``.result``) when findings reach
-            that severity. ``None`` or ``"never"``: just return the result.
+            that severity or a selected node was not compared (with ``"error"``: exactly
+            when ``result.ok`` is false). ``None`` or ``"never"``: just return the result.
         file: where the report goes (a text stream).
         Other arguments: as for :func:`get_comparison_result`.
 
@@ -258,12 +299,10 @@ def compare_ray_environments(
     stream.write("\n")
     stream.flush()
     if fail_on is not None:
-        count = _at_or_above(result, fail_on)
-        if count:
+        failure = _failure(result, fail_on)
+        if failure:
             raise EnvironmentMismatchError(
-                f"{count} finding(s) at or above {fail_on!r} between local and the Ray nodes "
-                "(see the report above)",
-                result,
+                f"{failure} between local and the Ray nodes (see the report above)", result
             )
     return result
 
@@ -382,6 +421,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(result.report(show_all=args.show_all) + "\n")
     sys.stdout.flush()
+    nothing = nothing_compared(result)
+    if nothing is not None:  # nothing was diagnosed: not a verdict on the environments
+        raise CliError(nothing)
     if args.fix_manifest:
         _write_fix_manifest(result, args.fix_manifest)
     return exit_status(result, args.fail_on)
@@ -403,8 +445,9 @@ def _write_fix_manifest(result: ComparisonResult, path: str) -> None:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """``python -m genevars.compare_env``, the same command as ``genevars compare``.
 
-    Exit status: 0 clean, 1 findings at or above ``--fail-on``, 2 usage, input or
-    connection error (one line on stderr).
+    Exit status: 0 clean, 1 findings at or above ``--fail-on`` or a selected node not
+    compared, 2 usage, input or connection error, or no node compared at all (one line on
+    stderr).
     """
     from genevars.__main__ import main as genevars_main
 
