@@ -185,7 +185,7 @@ def _check_grpc_answers(address: str, timeout: float, what: str, shown: Optional
     channel = grpc.insecure_channel(address)
     try:
         try:
-            grpc.channel_ready_future(channel).result(timeout=max(deadline - time.monotonic(), 0.001))
+            grpc.channel_ready_future(channel).result(timeout=_left(deadline))
         except grpc.FutureTimeoutError:
             raise RayClusterError(
                 f"something listens at {shown} but it is not a responding {what} (no gRPC "
@@ -195,7 +195,7 @@ def _check_grpc_answers(address: str, timeout: float, what: str, shown: Optional
         if call is None:
             return
         try:
-            call(max(deadline - time.monotonic(), 0.001), _auth_metadata())
+            call(_left(deadline), _auth_metadata())
         except grpc.RpcError as exc:
             _raise_for_status(exc, shown, what)
     finally:
@@ -265,9 +265,9 @@ def _init_client(address: str, timeout: float) -> None:
             '(or pip install "genevars[ray]")'
         ) from None
     server = address[len("ray://") :]
-    _check_listening(server, timeout, CLIENT_SERVER)
-    _check_grpc_answers(server, timeout, CLIENT_SERVER)
     deadline = time.monotonic() + timeout
+    _check_listening(server, timeout, CLIENT_SERVER)
+    _check_grpc_answers(server, _left(deadline), CLIENT_SERVER)
     try:
         ray.init(address=address, logging_level="ERROR")
     except ConnectionError:
@@ -278,6 +278,12 @@ def _init_client(address: str, timeout: float) -> None:
         with contextlib.suppress(Exception):
             ray.shutdown()
         ray.init(address=address, logging_level="ERROR")
+
+
+def _left(deadline: float) -> float:
+    """Seconds left until ``deadline`` (a little, never nothing, once it has passed: the
+    checks then fail at once with their own message)."""
+    return max(deadline - time.monotonic(), 0.001)
 
 
 def _init(address: Optional[str], timeout: float) -> None:
@@ -292,8 +298,9 @@ def _init(address: Optional[str], timeout: float) -> None:
         return
     _split_host_port(address)  # a clear error for a malformed address, before Ray's
     gcs = _canonical_gcs_address(address)
+    deadline = time.monotonic() + timeout
     _check_listening(gcs, timeout, "Ray cluster (GCS)", shown=address)
-    _check_grpc_answers(gcs, timeout, GCS, shown=address)
+    _check_grpc_answers(gcs, _left(deadline), GCS, shown=address)
     ray.init(address=gcs, logging_level="ERROR", log_to_driver=False)
 
 
@@ -810,14 +817,14 @@ def _join_package_lists(
     lists: Dict[str, str] = {}
     errors: Dict[str, str] = {}
     with contextlib.suppress(Exception):  # all at once; one by one if that fails
-        first = ray.get([c[0] for c in refs.values()], timeout=max(deadline - time.monotonic(), 0.001))
+        first = ray.get([c[0] for c in refs.values()], timeout=_left(deadline))
         lists = dict(zip(refs, first))
     for digest, candidates in refs.items():
         for ref in candidates:
             if digest in lists:
                 break
             try:
-                lists[digest] = ray.get(ref, timeout=max(deadline - time.monotonic(), 0.001))
+                lists[digest] = ray.get(ref, timeout=_left(deadline))
             except Exception as exc:  # the node or worker holding it died, or time ran out
                 errors[digest] = _describe_error(exc)
     texts: Dict[str, str] = {}
