@@ -14,6 +14,7 @@ use std::str::FromStr;
 
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{MarkerTree, PackageName};
+use rustc_hash::FxHashMap;
 use serde::Deserialize;
 use thiserror::Error;
 use toml::Spanned;
@@ -401,15 +402,30 @@ impl Rules {
 
     /// Parses a rules file; `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Rules, RuleError> {
+        // toml, pep440_rs and pep508_rs read the user's text: a panic in one is this file's error.
+        crate::guard::parse(
+            || Rules::parse_unguarded(text, file),
+            |panicked| RuleError::Invalid {
+                file: file.to_string(),
+                line: 1,
+                reason: format!("the rules could not be parsed: {panicked}"),
+            },
+        )
+    }
+
+    fn parse_unguarded(text: &str, file: &str) -> Result<Rules, RuleError> {
         let source = Source { file, text };
         let parsed: RulesFile = toml::from_str(text)
             .map_err(|e| source.error(e.span().unwrap_or(0..0), first_line(e.message())))?;
-        let mut seen = BTreeMap::new();
+        // Where each id was first given; its line is counted only for an error, so that
+        // many rules parse in linear time.
+        let mut seen = FxHashMap::default();
         let mut rules = Vec::new();
         for raw in parsed.rule {
             let id_span = raw.id.span();
             let rule = source.rule(raw)?;
-            if let Some(line) = seen.insert(rule.id.clone(), source.line(id_span.clone())) {
+            if let Some(first) = seen.insert(rule.id.clone(), id_span.clone()) {
+                let line = source.line(first);
                 return Err(source.error(
                     id_span,
                     format!("rule id {:?} is already used on line {line}", rule.id),
@@ -433,10 +449,19 @@ impl Rules {
     /// These rules followed by `other`'s; a later rule with the same id replaces the
     /// earlier one, so a user file can override a bundled rule.
     pub fn extend(&mut self, other: Rules) {
+        let mut index: FxHashMap<String, usize> = self
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.clone(), i))
+            .collect();
         for rule in other.rules {
-            match self.rules.iter_mut().find(|r| r.id == rule.id) {
-                Some(slot) => *slot = rule,
-                None => self.rules.push(rule),
+            match index.get(&rule.id) {
+                Some(&i) => self.rules[i] = rule,
+                None => {
+                    index.insert(rule.id.clone(), self.rules.len());
+                    self.rules.push(rule);
+                }
             }
         }
     }
