@@ -2,15 +2,15 @@
 //! ending in `.` followed by more text): the panic is caught and returned as an error, so
 //! one bad line in one distribution never takes a whole comparison down.
 
-use std::cell::Cell;
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Once;
 
-thread_local! {
-    /// How many [`catching`] calls this thread is inside: their panics are errors, not crashes.
-    static CATCHING: Cell<u32> = const { Cell::new(0) };
-}
+/// How many [`catching`] calls are running, on any thread: their panics are errors, not
+/// crashes. Process-wide, because work inside one may run on threads of its own
+/// ([`crate::parallel`]) whose panics are raised again in the caller.
+static CATCHING: AtomicUsize = AtomicUsize::new(0);
 
 /// A panic caught by [`catching`], with its message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,13 +24,13 @@ impl fmt::Display for Panicked {
 
 impl std::error::Error for Panicked {}
 
-/// `f()`, or the panic it raised. A caught panic is not printed to stderr: its message is
-/// the error's, and the caller names the input.
+/// `f()`, or the panic it raised. Panics while one runs are not printed to stderr: the
+/// message is the error's, and the caller names the input.
 pub fn catching<T>(f: impl FnOnce() -> T) -> Result<T, Panicked> {
     quiet_hook();
-    CATCHING.with(|n| n.set(n.get() + 1));
+    CATCHING.fetch_add(1, Ordering::SeqCst);
     let result = panic::catch_unwind(AssertUnwindSafe(f));
-    CATCHING.with(|n| n.set(n.get() - 1));
+    CATCHING.fetch_sub(1, Ordering::SeqCst);
     result.map_err(|payload| Panicked(message(payload.as_ref())))
 }
 
@@ -61,7 +61,7 @@ fn quiet_hook() {
     INSTALL.call_once(|| {
         let previous = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
-            if CATCHING.with(Cell::get) == 0 {
+            if CATCHING.load(Ordering::SeqCst) == 0 {
                 previous(info);
             }
         }));
@@ -80,8 +80,7 @@ mod tests {
         assert_eq!(err.to_string(), "internal error (bad name)");
         let parsed: Result<u8, String> = parse(|| panic!("boom"), |p| format!("caught {p}"));
         assert_eq!(parsed, Err("caught internal error (boom)".into()));
-        // Nested and sequential calls leave the counter balanced.
+        // Nested calls are caught by the innermost.
         assert!(catching(|| catching(|| panic!("inner")).is_err()).is_ok());
-        assert_eq!(CATCHING.with(Cell::get), 0);
     }
 }

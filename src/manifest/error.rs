@@ -89,6 +89,14 @@ pub enum ManifestError {
     #[error("conda environment {place}: {problem}")]
     CondaInvalid { place: String, problem: String },
 
+    #[error("{what} '{path}' is refused: {problem}, over the limit of {limit}; real files stay far below it")]
+    OverLimit {
+        what: &'static str,
+        path: String,
+        problem: String,
+        limit: String,
+    },
+
     #[error("environment variable name '{name}' is not valid: use letters, digits and '_' and do not start with a digit")]
     InvalidEnvName { name: String },
 

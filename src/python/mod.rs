@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 mod compare;
 mod deps;
 mod errors;
+mod guard;
 mod manifest;
 mod redact;
 mod snapshot;
