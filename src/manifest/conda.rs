@@ -84,8 +84,7 @@ fn check_size(text: &str, path: &str) -> Result<std::result::Result<(), ScanErro
             .fold(total, u64::saturating_add);
         if pending > MAX_CONDA_NODES {
             return Err(ManifestError::OverLimit {
-                what: WHAT,
-                path: path.to_string(),
+                input: format!("{WHAT} '{path}'"),
                 problem: "its aliases expand it to more YAML nodes".into(),
                 limit: format!("{MAX_CONDA_NODES} nodes"),
             });
@@ -237,7 +236,7 @@ mod tests {
         );
         assert_eq!(
             msg,
-            format!("conda environment file '{path}' is refused: its aliases expand it to more YAML nodes, over the limit of 100000 nodes; real files stay far below it")
+            format!("conda environment file '{path}' is refused: its aliases expand it to more YAML nodes, over the limit of 100000 nodes; real ones stay far below it")
         );
         // A few aliases, as a real file might use, are fine.
         let f = file("base: &py python=3.11\ndependencies: [*py, *py, numpy]\n");

@@ -89,10 +89,12 @@ pub enum ManifestError {
     #[error("conda environment {place}: {problem}")]
     CondaInvalid { place: String, problem: String },
 
-    #[error("{what} '{path}' is refused: {problem}, over the limit of {limit}; real files stay far below it")]
+    /// `input` names it: `conda environment file 'e.yml'`, `manifest JSON`.
+    #[error(
+        "{input} is refused: {problem}, over the limit of {limit}; real ones stay far below it"
+    )]
     OverLimit {
-        what: &'static str,
-        path: String,
+        input: String,
         problem: String,
         limit: String,
     },

@@ -1,6 +1,7 @@
 //! Reading a requirements file the way pip does: byte-order marks, `\` continuations,
 //! `#` comments (at the start of a line or after whitespace), blank lines.
 
+use std::io::Read;
 use std::path::Path;
 
 use super::error::{ManifestError, Result};
@@ -30,11 +31,33 @@ pub(crate) fn read_file(what: &'static str, path: &str) -> Result<Vec<u8>> {
             reason: "it is a directory, not a file".into(),
         });
     }
-    std::fs::read(p).map_err(|e| ManifestError::Unreadable {
+    let unreadable = |e: std::io::Error| ManifestError::Unreadable {
         what,
         path: path.to_string(),
         reason: e.to_string(),
-    })
+    };
+    // Read through a bound, not by the size the file claims: /dev/zero claims none.
+    let mut bytes = Vec::new();
+    std::fs::File::open(p)
+        .and_then(|f| f.take(MAX_FILE_BYTES as u64 + 1).read_to_end(&mut bytes))
+        .map_err(unreadable)?;
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(ManifestError::OverLimit {
+            input: format!("{what} '{path}'"),
+            problem: "it is longer".into(),
+            limit: limit_text(MAX_FILE_BYTES),
+        });
+    }
+    Ok(bytes)
+}
+
+/// The largest requirements or conda file read, and the largest manifest JSON loaded: a
+/// real one is a few kilobytes, one listing thousands of pins well under a megabyte.
+pub const MAX_FILE_BYTES: usize = 16 << 20;
+
+/// `16 MiB (16777216 bytes)`.
+pub(crate) fn limit_text(bytes: usize) -> String {
+    format!("{} MiB ({bytes} bytes)", bytes >> 20)
 }
 
 /// Text from bytes: a UTF-8/16/32 byte-order mark picks the encoding, else UTF-8.
@@ -188,6 +211,45 @@ mod tests {
             err.to_string(),
             "requirements file 'r.txt' is not valid text at byte 7 (line 2); save it as UTF-8"
         );
+    }
+
+    #[test]
+    fn files_over_the_limit_are_refused_without_reading_them_whole() {
+        let over = "numpy==1.26.4\n".repeat(MAX_FILE_BYTES / 14 + 1);
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut f, over.as_bytes()).unwrap();
+        let path = f.path().to_str().unwrap();
+        let msg = read_requirements_file(path).unwrap_err().to_string();
+        assert_eq!(msg, format!("requirements file '{path}' is refused: it is longer, over the limit of 16 MiB (16777216 bytes); real ones stay far below it"));
+        // /dev/zero claims no size and never ends: the bound is on what is read.
+        #[cfg(unix)]
+        assert!(read_requirements_file("/dev/zero")
+            .unwrap_err()
+            .to_string()
+            .contains("over the limit of 16 MiB"));
+        let json = format!("{{\"pad\": \"{}\"}}", " ".repeat(MAX_FILE_BYTES));
+        let msg = crate::manifest::Manifest::from_json(&json)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.starts_with(
+                "manifest JSON is refused: it is 16777227 bytes long, over the limit of 16 MiB"
+            ),
+            "{msg}"
+        );
+    }
+
+    /// One pin repeated: the check is one pass per name (it compared every pair).
+    #[test]
+    fn a_pin_repeated_many_times_is_one_pin() {
+        let spec = serde_json::json!({
+            "schema": crate::manifest::MANIFEST_SCHEMA,
+            "name": "m",
+            "pip": vec!["numpy==1.26.4"; 50_000],
+        });
+        let spec = serde_json::from_value(spec).unwrap();
+        let (_, unpinned) = crate::manifest::build(spec, false).unwrap();
+        assert!(unpinned.is_empty());
     }
 
     #[test]
