@@ -168,17 +168,21 @@ struct RawRule {
 /// Turns byte spans into `file: line N: reason` errors.
 struct Source<'a> {
     file: &'a str,
-    text: &'a str,
+    /// Offsets of the text's line breaks: a span's line is found by binary search, so
+    /// naming every rule's line (its origin) stays linear in the number of rules.
+    newlines: Vec<usize>,
 }
 
-impl Source<'_> {
+impl<'a> Source<'a> {
+    fn new(file: &'a str, text: &str) -> Source<'a> {
+        Source {
+            file,
+            newlines: memchr::memchr_iter(b'\n', text.as_bytes()).collect(),
+        }
+    }
+
     fn line(&self, span: Range<usize>) -> usize {
-        let end = span.start.min(self.text.len());
-        self.text.as_bytes()[..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1
+        self.newlines.partition_point(|&at| at < span.start) + 1
     }
 
     fn error(&self, span: Range<usize>, reason: impl Into<String>) -> RuleError {
@@ -414,7 +418,7 @@ impl Rules {
     }
 
     fn parse_unguarded(text: &str, file: &str) -> Result<Rules, RuleError> {
-        let source = Source { file, text };
+        let source = Source::new(file, text);
         let parsed: RulesFile = toml::from_str(text)
             .map_err(|e| source.error(e.span().unwrap_or(0..0), first_line(e.message())))?;
         // Where each id was first given; its line is counted only for an error, so that
