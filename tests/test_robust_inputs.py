@@ -120,3 +120,14 @@ def test_requirements_for_a_python_file_over_the_limit_is_one_line_exit_2(tmp_pa
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
     assert "huge.py: cannot read imports: the file is longer than the limit of 2 MiB" in lines[0]
+
+
+def test_a_manifest_over_the_limit_is_one_line_exit_2(tmp_path):
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps({"schema": "genevars.manifest/1", "name": "big", "pip": ["numpy==1.26.4"] * 1_100_000}))
+    assert path.stat().st_size > 16 << 20
+    proc = cli("manifest", "show", str(path))
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1
+    assert "manifest JSON is refused: it is" in proc.stderr
+    assert "over the limit of 16 MiB (16777216 bytes)" in proc.stderr
