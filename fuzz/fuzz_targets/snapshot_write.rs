@@ -30,7 +30,8 @@ fuzz_target!(|data: &[u8]| {
     let again: Value = serde_json::from_str(&indented).expect("the writer writes JSON");
     assert_eq!(written, again);
     // The parts' top-level keys, then the scan's where the parts lack them.
-    let given: Map<String, Value> = serde_json::from_str(parts).expect("accepted parts are an object");
+    let given: Map<String, Value> =
+        serde_json::from_str(parts).expect("accepted parts are an object");
     let written = written.as_object().expect("a JSON object");
     let mut keys: Vec<&str> = given.keys().map(String::as_str).collect();
     for key in ["packages", "unreadable"] {

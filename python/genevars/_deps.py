@@ -247,6 +247,11 @@ def _stdlib_names() -> frozenset[str]:
     return frozenset(found)
 
 
+#: The longest Python file whose imports are read: ``ast.parse`` takes some 375 times
+#: a file's size in memory, and hand-written modules stay far below this.
+MAX_SOURCE_BYTES = 2 << 20
+
+
 def imports_of(path: PathLike) -> set[str]:
     """Absolute module names a Python file (or every ``.py`` under a directory) imports.
 
@@ -261,8 +266,17 @@ def imports_of(path: PathLike) -> set[str]:
     found: set[str] = set()
     for file in files:
         try:
-            tree = ast.parse(file.read_bytes(), filename=str(file))
-        except (OSError, SyntaxError, ValueError) as exc:
+            with open(file, "rb") as stream:
+                source = stream.read(MAX_SOURCE_BYTES + 1)
+            if len(source) > MAX_SOURCE_BYTES:
+                raise _core.GenevarsError(
+                    f"{file}: cannot read imports: the file is longer than the limit of "
+                    f"{MAX_SOURCE_BYTES >> 20} MiB for a Python file (its syntax tree would take "
+                    "hundreds of times that in memory); name the packages it needs with "
+                    "--for PACKAGE instead"
+                )
+            tree = ast.parse(source, filename=str(file))
+        except (OSError, SyntaxError, ValueError, MemoryError, RecursionError) as exc:
             raise _core.GenevarsError(f"{file}: cannot read imports: {exc}") from None
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):

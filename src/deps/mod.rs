@@ -49,13 +49,19 @@ pub fn parse_requirement(
     what: &'static str,
     text: &str,
 ) -> Result<pep508_rs::Requirement, DepsError> {
-    text.trim()
-        .parse()
-        .map_err(|e: pep508_rs::Pep508Error| DepsError::Requirement {
-            what,
-            text: requirement::safe_text(text),
-            reason: requirement::safe_text(&e.message.to_string()),
-        })
+    crate::guard::parse(
+        || {
+            text.trim()
+                .parse()
+                .map_err(|e: pep508_rs::Pep508Error| e.message.to_string())
+        },
+        |panicked| format!("pep508_rs could not parse it: {panicked}"),
+    )
+    .map_err(|reason| DepsError::Requirement {
+        what,
+        text: requirement::safe_text(text),
+        reason: requirement::safe_text(&reason),
+    })
 }
 
 /// Which packages the job imports: given by the caller, or else the environment's

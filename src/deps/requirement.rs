@@ -12,6 +12,7 @@ use pep508_rs::{ExtraName, MarkerEnvironment, PackageName, Requirement, VersionO
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
+use crate::guard;
 use crate::parallel::map_chunks_of_at_least;
 use crate::snapshot::model::{Package, Snapshot};
 
@@ -44,8 +45,7 @@ impl InstalledDist {
         for line in &package.requires_dist {
             match parser.parse(line.trim()) {
                 Ok(req) => requirements.push(req),
-                Err(err) => broken_requirements
-                    .push((line.clone(), safe_text(&first_line(&err.to_string())))),
+                Err(err) => broken_requirements.push((line.clone(), safe_text(&first_line(&err)))),
             }
         }
         InstalledDist {
@@ -69,8 +69,16 @@ struct RequirementParser {
 }
 
 impl RequirementParser {
-    /// The same result as `Requirement::from_str(line)`.
-    fn parse(&mut self, line: &str) -> Result<Requirement, pep508_rs::Pep508Error> {
+    /// The same result as `Requirement::from_str(line)`, its error as text; a line that
+    /// makes pep508_rs panic is an error like any other.
+    fn parse(&mut self, line: &str) -> Result<Requirement, String> {
+        guard::parse(
+            || self.parse_unguarded(line).map_err(|err| err.to_string()),
+            |panicked| format!("pep508_rs could not parse it: {panicked}"),
+        )
+    }
+
+    fn parse_unguarded(&mut self, line: &str) -> Result<Requirement, pep508_rs::Pep508Error> {
         // Before the first `;` of a line without `@` (no URL, which could hold a `;`) there
         // is only a name, extras and specifiers; after it, the marker.
         if let Some((head, marker)) = line.split_once(';').filter(|(head, _)| !head.contains('@')) {
@@ -599,10 +607,32 @@ mod tests {
                 // Twice: the second time its marker comes from the memo.
                 for _ in 0..2 {
                     let expected = Requirement::from_str(&line).map_err(|e| e.to_string());
-                    let got = parser.parse(&line).map_err(|e| e.to_string());
-                    assert_eq!(got, expected, "{line:?}");
+                    assert_eq!(parser.parse(&line), expected, "{line:?}");
                 }
             }
         }
+    }
+
+    /// pep508_rs 0.9 panics on `numpy. >=1`; the line is a broken requirement of its
+    /// distribution, reported with the rest of the check.
+    #[test]
+    fn a_line_that_panics_the_parser_is_a_bad_requirement() {
+        let mut parser = RequirementParser::default();
+        for line in [
+            "numpy. >=1",
+            "numpy. >=1; python_version >= '3'",
+            "a- (>=1)",
+        ] {
+            let err = parser.parse(line).unwrap_err();
+            assert!(
+                err.starts_with("pep508_rs could not parse it: internal error ("),
+                "{line}: {err}"
+            );
+        }
+        let mut package = crate::compare::testutil::package("bad", "1.0");
+        package.requires_dist = vec!["numpy. >=1".into(), "attrs>=1".into()];
+        let dist = InstalledDist::from_package(&package);
+        assert_eq!(dist.requirements.len(), 1);
+        assert_eq!(dist.broken_requirements[0].0, "numpy. >=1");
     }
 }

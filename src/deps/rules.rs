@@ -14,6 +14,7 @@ use std::str::FromStr;
 
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{MarkerTree, PackageName};
+use rustc_hash::FxHashMap;
 use serde::Deserialize;
 use thiserror::Error;
 use toml::Spanned;
@@ -167,17 +168,21 @@ struct RawRule {
 /// Turns byte spans into `file: line N: reason` errors.
 struct Source<'a> {
     file: &'a str,
-    text: &'a str,
+    /// Offsets of the text's line breaks: a span's line is found by binary search, so
+    /// naming every rule's line (its origin) stays linear in the number of rules.
+    newlines: Vec<usize>,
 }
 
-impl Source<'_> {
+impl<'a> Source<'a> {
+    fn new(file: &'a str, text: &str) -> Source<'a> {
+        Source {
+            file,
+            newlines: memchr::memchr_iter(b'\n', text.as_bytes()).collect(),
+        }
+    }
+
     fn line(&self, span: Range<usize>) -> usize {
-        let end = span.start.min(self.text.len());
-        self.text.as_bytes()[..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1
+        self.newlines.partition_point(|&at| at < span.start) + 1
     }
 
     fn error(&self, span: Range<usize>, reason: impl Into<String>) -> RuleError {
@@ -401,15 +406,30 @@ impl Rules {
 
     /// Parses a rules file; `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Rules, RuleError> {
-        let source = Source { file, text };
+        // toml, pep440_rs and pep508_rs read the user's text: a panic in one is this file's error.
+        crate::guard::parse(
+            || Rules::parse_unguarded(text, file),
+            |panicked| RuleError::Invalid {
+                file: file.to_string(),
+                line: 1,
+                reason: format!("the rules could not be parsed: {panicked}"),
+            },
+        )
+    }
+
+    fn parse_unguarded(text: &str, file: &str) -> Result<Rules, RuleError> {
+        let source = Source::new(file, text);
         let parsed: RulesFile = toml::from_str(text)
             .map_err(|e| source.error(e.span().unwrap_or(0..0), first_line(e.message())))?;
-        let mut seen = BTreeMap::new();
+        // Where each id was first given; its line is counted only for an error, so that
+        // many rules parse in linear time.
+        let mut seen = FxHashMap::default();
         let mut rules = Vec::new();
         for raw in parsed.rule {
             let id_span = raw.id.span();
             let rule = source.rule(raw)?;
-            if let Some(line) = seen.insert(rule.id.clone(), source.line(id_span.clone())) {
+            if let Some(first) = seen.insert(rule.id.clone(), id_span.clone()) {
+                let line = source.line(first);
                 return Err(source.error(
                     id_span,
                     format!("rule id {:?} is already used on line {line}", rule.id),
@@ -435,10 +455,19 @@ impl Rules {
     /// These rules followed by `other`'s; a later rule with the same id replaces the
     /// earlier one, so a user file can override a bundled rule.
     pub fn extend(&mut self, other: Rules) {
+        let mut index: FxHashMap<String, usize> = self
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.clone(), i))
+            .collect();
         for rule in other.rules {
-            match self.rules.iter_mut().find(|r| r.id == rule.id) {
-                Some(slot) => *slot = rule,
-                None => self.rules.push(rule),
+            match index.get(&rule.id) {
+                Some(&i) => self.rules[i] = rule,
+                None => {
+                    index.insert(rule.id.clone(), self.rules.len());
+                    self.rules.push(rule);
+                }
             }
         }
     }

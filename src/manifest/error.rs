@@ -89,6 +89,16 @@ pub enum ManifestError {
     #[error("conda environment {place}: {problem}")]
     CondaInvalid { place: String, problem: String },
 
+    /// `input` names it: `conda environment file 'e.yml'`, `manifest JSON`.
+    #[error(
+        "{input} is refused: {problem}, over the limit of {limit}; real ones stay far below it"
+    )]
+    OverLimit {
+        input: String,
+        problem: String,
+        limit: String,
+    },
+
     #[error("environment variable name '{name}' is not valid: use letters, digits and '_' and do not start with a digit")]
     InvalidEnvName { name: String },
 

@@ -26,10 +26,24 @@ pub use validate::build;
 /// Builds a manifest from builder JSON, reading the files it names.
 /// Returns it with its unpinned requirements.
 pub fn build_from_json(spec_json: &str) -> Result<(Manifest, Vec<String>)> {
+    check_json_size(spec_json)?;
     let spec: ManifestSpec = serde_json::from_str(spec_json).map_err(|e| ManifestError::Json {
         message: e.to_string(),
     })?;
     build(spec, true)
+}
+
+/// Refuses manifest JSON over [`requirements_file::MAX_FILE_BYTES`] before parsing it
+/// (parsing takes some 60 times the text's size in memory).
+pub(crate) fn check_json_size(json: &str) -> Result<()> {
+    if json.len() > requirements_file::MAX_FILE_BYTES {
+        return Err(ManifestError::OverLimit {
+            input: "manifest JSON".into(),
+            problem: format!("it is {} bytes long", json.len()),
+            limit: requirements_file::limit_text(requirements_file::MAX_FILE_BYTES),
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

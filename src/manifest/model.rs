@@ -140,6 +140,7 @@ impl Manifest {
 
     /// Loads manifest JSON. Files are not read again: what was read at build time is used.
     pub fn from_json(json: &str) -> Result<Manifest> {
+        super::check_json_size(json)?;
         let value: Value = serde_json::from_str(json).map_err(|e| ManifestError::Json {
             message: e.to_string(),
         })?;

@@ -125,29 +125,26 @@ pub fn parse_line(text: &str, place: &str) -> Result<PipLine> {
         return Ok(PipLine::Direct);
     }
     check_name_end(spec, place)?;
+    let invalid = |message: String, column: usize| ManifestError::InvalidRequirement {
+        place: place.to_string(),
+        text: masked(spec),
+        message,
+        column,
+    };
     // pep508_rs 0.9 panics on a few malformed names; a panic must never reach the user.
-    let parsed =
-        std::panic::catch_unwind(|| Requirement::<VerbatimUrl>::from_str(spec)).map_err(|_| {
-            ManifestError::InvalidRequirement {
-                place: place.to_string(),
-                text: masked(spec),
-                message: "the requirement could not be parsed".into(),
-                column: 1,
-            }
-        })?;
-    let requirement = parsed.map_err(|err| {
-        let column = err
-            .input
-            .get(..err.start)
-            .map_or(err.start, |s| s.chars().count())
-            + 1;
-        ManifestError::InvalidRequirement {
-            place: place.to_string(),
-            text: masked(spec),
-            message: masked(&err.message.to_string()),
-            column,
-        }
-    })?;
+    let requirement = crate::guard::parse(
+        || {
+            Requirement::<VerbatimUrl>::from_str(spec).map_err(|err| {
+                let column = err
+                    .input
+                    .get(..err.start)
+                    .map_or(err.start, |s| s.chars().count())
+                    + 1;
+                invalid(masked(&err.message.to_string()), column)
+            })
+        },
+        |panicked| invalid(format!("pep508_rs could not parse it: {panicked}"), 1),
+    )?;
     if let Some(VersionOrUrl::Url(url)) = &requirement.version_or_url {
         if url.scheme() == "file" {
             return Err(ManifestError::LocalReference {

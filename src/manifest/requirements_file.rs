@@ -31,6 +31,15 @@ pub(crate) fn read_file(kind: InputKind, path: &str) -> Result<Vec<u8>> {
     })
 }
 
+/// The largest requirements or conda file read, and the largest manifest JSON loaded: a
+/// real one is a few kilobytes, one listing thousands of pins well under a megabyte.
+pub const MAX_FILE_BYTES: usize = 16 << 20;
+
+/// `16 MiB (16777216 bytes)`.
+pub(crate) fn limit_text(bytes: usize) -> String {
+    format!("{} MiB ({bytes} bytes)", bytes >> 20)
+}
+
 /// Text from bytes: a UTF-8/16/32 byte-order mark picks the encoding, else UTF-8.
 pub(crate) fn decode(what: &'static str, path: &str, bytes: &[u8]) -> Result<String> {
     let undecodable = |offset: usize| ManifestError::Undecodable {
@@ -182,6 +191,45 @@ mod tests {
             err.to_string(),
             "requirements file 'r.txt' is not valid text at byte 7 (line 2); save it as UTF-8"
         );
+    }
+
+    #[test]
+    fn files_over_the_limit_are_refused_without_reading_them_whole() {
+        let over = "numpy==1.26.4\n".repeat(MAX_FILE_BYTES / 14 + 1);
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut f, over.as_bytes()).unwrap();
+        let path = f.path().to_str().unwrap();
+        let msg = read_requirements_file(path).unwrap_err().to_string();
+        assert!(msg.ends_with("over the limit of 16 MB"), "{msg}");
+        // /dev/zero claims no size and never ends: it is refused without being read.
+        #[cfg(unix)]
+        assert!(read_requirements_file("/dev/zero")
+            .unwrap_err()
+            .to_string()
+            .starts_with("requirements file '/dev/zero' could not be read"));
+        let json = format!("{{\"pad\": \"{}\"}}", " ".repeat(MAX_FILE_BYTES));
+        let msg = crate::manifest::Manifest::from_json(&json)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.starts_with(
+                "manifest JSON is refused: it is 16777227 bytes long, over the limit of 16 MiB"
+            ),
+            "{msg}"
+        );
+    }
+
+    /// One pin repeated: the check is one pass per name (it compared every pair).
+    #[test]
+    fn a_pin_repeated_many_times_is_one_pin() {
+        let spec = serde_json::json!({
+            "schema": crate::manifest::MANIFEST_SCHEMA,
+            "name": "m",
+            "pip": vec!["numpy==1.26.4"; 50_000],
+        });
+        let spec = serde_json::from_value(spec).unwrap();
+        let (_, unpinned) = crate::manifest::build(spec, false).unwrap();
+        assert!(unpinned.is_empty());
     }
 
     #[test]

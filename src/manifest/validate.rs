@@ -209,10 +209,14 @@ fn check_pins(named: &[(NamedRequirement, String)]) -> Result<()> {
             .push(item);
     }
     for ((name, _), entries) in groups {
-        for (i, (a, a_place)) in entries.iter().map(|e| (&e.0, &e.1)).enumerate() {
-            let Some(pin) = a.pinned_version() else {
-                continue;
-            };
+        // Only the first pin need be checked against the others: when it agrees with all
+        // of them, every later pin equals it and agrees too. One pass per name, so a file
+        // repeating one pin many times is linear.
+        let first_pin = entries
+            .iter()
+            .enumerate()
+            .find_map(|(i, (a, a_place))| a.pinned_version().map(|pin| (i, a, a_place, pin)));
+        if let Some((i, a, a_place, pin)) = first_pin {
             for (j, (b, b_place)) in entries.iter().map(|e| (&e.0, &e.1)).enumerate() {
                 let conflict = match (&b.pinned_version(), &b.requirement.version_or_url) {
                     (Some(other), _) if i < j && *other != pin => ManifestError::PinnedTwice {

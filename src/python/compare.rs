@@ -7,6 +7,7 @@ use pyo3::types::{PyDict, PyDictMethods};
 
 use super::errors::{masked_err, ComparisonError, SnapshotError};
 use crate::compare::{self as cmp, CompareOptions, Comparison, NodeFailure, UnreachableNode};
+use super::guard::guarded;
 use crate::parallel;
 use crate::redact;
 use crate::report::{self, Snapshots, TextOptions};
@@ -43,29 +44,37 @@ impl PyComparison {
 impl PyComparison {
     /// Comparison JSON (`genevars.comparison/1`), indented when `pretty`.
     #[pyo3(signature = (pretty = true))]
-    fn to_json(&self, py: Python<'_>, pretty: bool) -> String {
-        py.allow_threads(|| self.shown(report::to_json(&self.comparison, self.snapshots(), pretty)))
+    fn to_json(&self, py: Python<'_>, pretty: bool) -> PyResult<String> {
+        guarded::<ComparisonError, _>("the comparison's JSON", || {
+            Ok(py.allow_threads(|| self.shown(report::to_json(&self.comparison, self.snapshots(), pretty))))
+        })
     }
 
     /// The text report; `show_all` adds expected findings and both snapshots.
     #[pyo3(signature = (show_all = false, color = false))]
-    fn report(&self, show_all: bool, color: bool) -> String {
-        self.shown(report::to_text(
-            &self.comparison,
-            self.snapshots(),
-            TextOptions { show_all, color },
-        ))
+    fn report(&self, show_all: bool, color: bool) -> PyResult<String> {
+        guarded::<ComparisonError, _>("the text report", || {
+            Ok(self.shown(report::to_text(
+                &self.comparison,
+                self.snapshots(),
+                TextOptions { show_all, color },
+            )))
+        })
     }
 
     /// An HTML table of the findings, errors first.
     #[pyo3(signature = (show_all = false))]
-    fn html(&self, show_all: bool) -> String {
-        self.shown(report::to_html(&self.comparison, show_all))
+    fn html(&self, show_all: bool) -> PyResult<String> {
+        guarded::<ComparisonError, _>("the HTML report", || {
+            Ok(self.shown(report::to_html(&self.comparison, show_all)))
+        })
     }
 
     /// The findings alone, as a JSON list.
-    fn findings_json(&self) -> String {
-        self.shown(serde_json::to_string(&self.comparison.findings).expect("findings serialize"))
+    fn findings_json(&self) -> PyResult<String> {
+        guarded::<ComparisonError, _>("the findings' JSON", || {
+            Ok(self.shown(serde_json::to_string(&self.comparison.findings).expect("findings serialize")))
+        })
     }
 
     /// Counts by severity: `errors`, `warnings`, `info`, `expected`.
@@ -180,13 +189,16 @@ fn compare_pair(
     reveal_values: bool,
 ) -> PyResult<PyComparison> {
     let opts = options(env_prefix, include_sys_path, reveal_values);
-    py.allow_threads(|| {
-        let (local, remote) = parse_pair((local_name, local_json), (remote_name, remote_json))?;
-        let comparison = cmp::compare_pair(&local, &remote, &opts);
-        Ok(PyComparison {
-            comparison,
-            local,
-            remote: Some(remote),
+    let what = format!("comparing {local_name} with {remote_name}");
+    guarded::<ComparisonError, _>(&what, || {
+        py.allow_threads(|| {
+            let (local, remote) = parse_pair((local_name, local_json), (remote_name, remote_json))?;
+            let comparison = cmp::compare_pair(&local, &remote, &opts);
+            Ok(PyComparison {
+                comparison,
+                local,
+                remote: Some(remote),
+            })
         })
     })
 }
@@ -236,17 +248,23 @@ fn compare_nodes(
         .enumerate()
         .map(|(i, item)| unreachable_node(i, item))
         .collect::<PyResult<Vec<_>>>()?;
-    py.allow_threads(|| {
-        let local = parse("local snapshot", local_json)?;
-        let name = |i: usize| format!("node snapshot {i}");
-        let compared = cmp::compare_node_texts(&local, &nodes, name, &unreachable, &opts)
-            .map_err(|e| masked_err::<SnapshotError>(e.to_string()))?;
-        // The first (largest) group's snapshot stands for "remote" in reports.
-        let remote = compared.representatives.into_iter().next();
-        Ok(PyComparison {
-            comparison: compared.comparison,
-            local,
-            remote,
+    let what = format!(
+        "comparing the local snapshot with {} node snapshots",
+        nodes.len()
+    );
+    guarded::<ComparisonError, _>(&what, || {
+        py.allow_threads(|| {
+            let local = parse("local snapshot", local_json)?;
+            let name = |i: usize| format!("node snapshot {i}");
+            let compared = cmp::compare_node_texts(&local, &nodes, name, &unreachable, &opts)
+                .map_err(|e| masked_err::<SnapshotError>(e.to_string()))?;
+            // The first (largest) group's snapshot stands for "remote" in reports.
+            let remote = compared.representatives.into_iter().next();
+            Ok(PyComparison {
+                comparison: compared.comparison,
+                local,
+                remote,
+            })
         })
     })
 }
@@ -278,16 +296,19 @@ fn compare_many(
             .to_string(),
         ));
     }
-    py.allow_threads(|| {
-        let parsed = parse_all(&snapshots, |i| labels[i].clone())?;
-        let comparison = cmp::compare_many(&parsed, &labels, &opts)
-            .map_err(|e| masked_err::<ComparisonError>(e.to_string()))?;
-        let mut parsed = parsed.into_iter();
-        let local = parsed.next().expect("compare_many checked there are two");
-        Ok(PyComparison {
-            comparison,
-            local,
-            remote: parsed.next(),
+    let what = format!("comparing {}", labels.join(", "));
+    guarded::<ComparisonError, _>(&what, || {
+        py.allow_threads(|| {
+            let parsed = parse_all(&snapshots, |i| labels[i].clone())?;
+            let comparison = cmp::compare_many(&parsed, &labels, &opts)
+                .map_err(|e| masked_err::<ComparisonError>(e.to_string()))?;
+            let mut parsed = parsed.into_iter();
+            let local = parsed.next().expect("compare_many checked there are two");
+            Ok(PyComparison {
+                comparison,
+                local,
+                remote: parsed.next(),
+            })
         })
     })
 }
@@ -300,11 +321,13 @@ fn environment_fingerprint(
     env_prefix: Option<String>,
     include_sys_path: bool,
 ) -> PyResult<String> {
-    let s = parse("snapshot", snapshot_json)?;
-    Ok(cmp::environment_fingerprint(
-        &s,
-        &options(env_prefix, include_sys_path, false),
-    ))
+    guarded::<ComparisonError, _>("the snapshot's environment fingerprint", || {
+        let s = parse("snapshot", snapshot_json)?;
+        Ok(cmp::environment_fingerprint(
+            &s,
+            &options(env_prefix, include_sys_path, false),
+        ))
+    })
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

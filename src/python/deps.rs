@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use pyo3::prelude::*;
 
 use super::errors::{masked_err, GenevarsError, ManifestError, RuleError, SnapshotError};
+use super::guard::guarded;
 use crate::deps::{self, DepsError};
 use crate::snapshot::load::from_json_str;
 use crate::snapshot::model::Snapshot;
@@ -51,24 +52,30 @@ impl PyRules {
     #[staticmethod]
     #[pyo3(signature = (text, source = "<string>"))]
     fn parse(text: &str, source: &str) -> PyResult<PyRules> {
-        deps::Rules::parse(text, source)
-            .map(|inner| PyRules { inner })
-            .map_err(|e| masked_err::<RuleError>(e.to_string()))
+        guarded::<RuleError, _>(source, || {
+            deps::Rules::parse(text, source)
+                .map(|inner| PyRules { inner })
+                .map_err(|e| masked_err::<RuleError>(e.to_string()))
+        })
     }
 
     /// Reads and parses a rules file.
     #[staticmethod]
     fn load(path: PathBuf) -> PyResult<PyRules> {
-        deps::Rules::load(&path)
-            .map(|inner| PyRules { inner })
-            .map_err(|e| masked_err::<RuleError>(e.to_string()))
+        guarded::<RuleError, _>(&path.display().to_string(), || {
+            deps::Rules::load(&path)
+                .map(|inner| PyRules { inner })
+                .map_err(|e| masked_err::<RuleError>(e.to_string()))
+        })
     }
 
     /// These rules followed by `other`'s; `other` replaces rules with the same id.
-    fn extended(&self, other: &PyRules) -> PyRules {
-        let mut inner = self.inner.clone();
-        inner.extend(other.inner.clone());
-        PyRules { inner }
+    fn extended(&self, other: &PyRules) -> PyResult<PyRules> {
+        guarded::<RuleError, _>("extending rules", || {
+            let mut inner = self.inner.clone();
+            inner.extend(other.inner.clone());
+            Ok(PyRules { inner })
+        })
     }
 
     /// The rule ids, in order.
@@ -97,11 +104,13 @@ fn env_findings(
     rules: &PyRules,
     imported: Option<Vec<String>>,
 ) -> PyResult<String> {
-    let snap = snapshot("snapshot", snapshot_json)?;
-    let imported = imported_set(imported);
-    deps::env_findings(&snap, &rules.inner, imported.as_ref())
-        .map(|f| json(&f))
-        .map_err(to_py)
+    guarded::<GenevarsError, _>("checking the snapshot's requirements", || {
+        let snap = snapshot("snapshot", snapshot_json)?;
+        let imported = imported_set(imported);
+        deps::env_findings(&snap, &rules.inner, imported.as_ref())
+            .map(|f| json(&f))
+            .map_err(to_py)
+    })
 }
 
 /// Requirement and rule findings between the driver and one group of workers, as JSON.
@@ -113,15 +122,17 @@ fn pair_findings(
     rules: &PyRules,
     imported: Option<Vec<String>>,
 ) -> PyResult<String> {
-    let local = snapshot("local snapshot", local_json)?;
-    let remote = snapshot("remote snapshot", remote_json)?;
-    let imported = imported_set(imported);
-    Ok(json(&deps::pair_findings_for(
-        &local,
-        &remote,
-        &rules.inner,
-        imported.as_ref(),
-    )))
+    guarded::<GenevarsError, _>("checking requirements between the snapshots", || {
+        let local = snapshot("local snapshot", local_json)?;
+        let remote = snapshot("remote snapshot", remote_json)?;
+        let imported = imported_set(imported);
+        Ok(json(&deps::pair_findings_for(
+            &local,
+            &remote,
+            &rules.inner,
+            imported.as_ref(),
+        )))
+    })
 }
 
 /// What a manifest's pins break or fix on the workers, as a JSON list of findings.
@@ -133,30 +144,34 @@ fn manifest_findings(
     rules: &PyRules,
     local_json: Option<&str>,
 ) -> PyResult<String> {
-    let remote = snapshot("remote snapshot", remote_json)?;
-    let local = local_json
-        .map(|t| snapshot("local snapshot", t))
-        .transpose()?;
-    deps::overlay_findings(local.as_ref(), &remote, &pins, &rules.inner)
-        .map(|f| json(&f))
-        .map_err(to_py)
+    guarded::<GenevarsError, _>("checking the manifest's pins", || {
+        let remote = snapshot("remote snapshot", remote_json)?;
+        let local = local_json
+            .map(|t| snapshot("local snapshot", t))
+            .transpose()?;
+        deps::overlay_findings(local.as_ref(), &remote, &pins, &rules.inner)
+            .map(|f| json(&f))
+            .map_err(to_py)
+    })
 }
 
 /// The raw requirement problems of one environment (pip check's view), as JSON.
 #[pyfunction]
 fn requirement_problems(snapshot_json: &str) -> PyResult<String> {
-    let snap = snapshot("snapshot", snapshot_json)?;
-    let env = deps::Environment::from_snapshot(&snap).map_err(to_py)?;
-    let problems: Vec<serde_json::Value> = env
-        .check(&Default::default())
-        .iter()
-        .map(|p| {
-            let mut value = serde_json::to_value(p).expect("problems serialize");
-            value["message"] = p.to_string().into();
-            value
-        })
-        .collect();
-    Ok(json(&problems))
+    guarded::<GenevarsError, _>("checking the snapshot's requirements", || {
+        let snap = snapshot("snapshot", snapshot_json)?;
+        let env = deps::Environment::from_snapshot(&snap).map_err(to_py)?;
+        let problems: Vec<serde_json::Value> = env
+            .check(&Default::default())
+            .iter()
+            .map(|p| {
+                let mut value = serde_json::to_value(p).expect("problems serialize");
+                value["message"] = p.to_string().into();
+                value
+            })
+            .collect();
+        Ok(json(&problems))
+    })
 }
 
 /// The closure of `roots` (PEP 508 requirements) over `source`'s installed metadata, with
@@ -166,6 +181,16 @@ fn requirement_problems(snapshot_json: &str) -> PyResult<String> {
 fn requirement_closure(
     source_json: &str,
     roots: Vec<String>,
+    target_json: Option<&str>,
+) -> PyResult<String> {
+    guarded::<GenevarsError, _>("the requirement closure", || {
+        closure_json(source_json, &roots, target_json)
+    })
+}
+
+fn closure_json(
+    source_json: &str,
+    roots: &[String],
     target_json: Option<&str>,
 ) -> PyResult<String> {
     let source = snapshot("source snapshot", source_json)?;

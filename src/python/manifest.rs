@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use super::errors::{masked_err, ManifestError};
+use super::guard::guarded;
 use crate::manifest;
 
 fn to_py_err(err: manifest::ManifestError) -> PyErr {
@@ -25,16 +26,20 @@ impl NativeManifest {
     /// unpinned requirements.
     #[staticmethod]
     fn build(spec_json: &str) -> PyResult<(NativeManifest, Vec<String>)> {
-        let (inner, unpinned) = manifest::build_from_json(spec_json).map_err(to_py_err)?;
-        Ok((NativeManifest { inner }, unpinned))
+        guarded::<ManifestError, _>("building the manifest", || {
+            let (inner, unpinned) = manifest::build_from_json(spec_json).map_err(to_py_err)?;
+            Ok((NativeManifest { inner }, unpinned))
+        })
     }
 
     /// Loads manifest JSON (as written by `to_json`).
     #[staticmethod]
     fn from_json(json: &str) -> PyResult<NativeManifest> {
-        manifest::Manifest::from_json(json)
-            .map(|inner| NativeManifest { inner })
-            .map_err(to_py_err)
+        guarded::<ManifestError, _>("loading the manifest JSON", || {
+            manifest::Manifest::from_json(json)
+                .map(|inner| NativeManifest { inner })
+                .map_err(to_py_err)
+        })
     }
 
     #[getter]
@@ -43,8 +48,8 @@ impl NativeManifest {
     }
 
     #[getter]
-    fn checksum(&self) -> String {
-        self.inner.checksum()
+    fn checksum(&self) -> PyResult<String> {
+        guarded::<ManifestError, _>(&self.what(), || Ok(self.inner.checksum()))
     }
 
     /// The env_from_local names, for the caller to look up in os.environ.
@@ -54,30 +59,41 @@ impl NativeManifest {
     }
 
     #[pyo3(signature = (reveal_values = false))]
-    fn to_json(&self, reveal_values: bool) -> String {
-        self.inner.to_json(reveal_values)
+    fn to_json(&self, reveal_values: bool) -> PyResult<String> {
+        guarded::<ManifestError, _>(&self.what(), || Ok(self.inner.to_json(reveal_values)))
     }
 
-    fn canonical_json(&self) -> String {
-        self.inner.canonical_json()
+    fn canonical_json(&self) -> PyResult<String> {
+        guarded::<ManifestError, _>(&self.what(), || Ok(self.inner.canonical_json()))
     }
 
     /// The runtime_env as JSON; `local` maps env_from_local names to their local values.
     fn runtime_env_json(&self, local: BTreeMap<String, String>) -> PyResult<String> {
-        self.inner
-            .runtime_env(&local)
-            .map(|v| v.to_string())
-            .map_err(to_py_err)
+        guarded::<ManifestError, _>(&self.what(), || {
+            self.inner
+                .runtime_env(&local)
+                .map(|v| v.to_string())
+                .map_err(to_py_err)
+        })
     }
 
     #[pyo3(signature = (reveal_values = false))]
-    fn to_python(&self, reveal_values: bool) -> String {
-        self.inner.to_python(reveal_values)
+    fn to_python(&self, reveal_values: bool) -> PyResult<String> {
+        guarded::<ManifestError, _>(&self.what(), || Ok(self.inner.to_python(reveal_values)))
     }
 
     #[pyo3(signature = (reveal_values = false))]
-    fn to_requirements_txt(&self, reveal_values: bool) -> String {
-        self.inner.to_requirements_txt(reveal_values)
+    fn to_requirements_txt(&self, reveal_values: bool) -> PyResult<String> {
+        guarded::<ManifestError, _>(&self.what(), || {
+            Ok(self.inner.to_requirements_txt(reveal_values))
+        })
+    }
+}
+
+impl NativeManifest {
+    /// Names the manifest in the message of a panic inside one of its methods.
+    fn what(&self) -> String {
+        format!("manifest {:?}", self.inner.name())
     }
 }
 
@@ -107,8 +123,10 @@ fn manifest_fix_rules(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
 
 /// `name==version` when that is a valid exact pin (PEP 440 version), else None.
 #[pyfunction]
-fn exact_pin(name: &str, version: &str) -> Option<String> {
-    manifest::exact_pin(name, version)
+fn exact_pin(name: &str, version: &str) -> PyResult<Option<String>> {
+    guarded::<ManifestError, _>(&format!("pinning {name} {version}"), || {
+        Ok(manifest::exact_pin(name, version))
+    })
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 mod compare;
 mod deps;
 mod errors;
+mod guard;
 mod io;
 mod manifest;
 mod redact;

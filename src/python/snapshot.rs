@@ -13,6 +13,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
 use super::errors::{masked_err, SnapshotError};
+use super::guard::guarded;
 use crate::snapshot::scan::ScanResult;
 use crate::snapshot::{self, metadata::Fields, scan, write, DirectUrl, Package, ShadowedCopy};
 
@@ -26,8 +27,10 @@ const SCAN_PROTOCOL: u32 = 2;
 /// Never raises for what it finds on disk; unreadable entries are recorded with a reason.
 #[pyfunction]
 fn scan_paths(py: Python<'_>, paths: Vec<PathBuf>) -> PyResult<Bound<'_, PyDict>> {
-    let result = py.allow_threads(|| scan::scan_paths(&paths));
-    ScanObjects::new(py).result(&result)
+    guarded::<SnapshotError, _>("scanning the path entries", || {
+        let result = py.allow_threads(|| scan::scan_paths(&paths));
+        ScanObjects::new(py).result(&result)
+    })
 }
 
 /// Builds the Python form of a scan result: what `json.loads` of its serde JSON gives
@@ -199,9 +202,11 @@ impl NativeScan {
         parts: &str,
         indent: Option<usize>,
     ) -> PyResult<String> {
-        let result = self.finished(py)?;
-        py.allow_threads(|| write::snapshot_json(parts, result, indent))
-            .map_err(|e| masked_err::<SnapshotError>(e.to_string()))
+        guarded::<SnapshotError, _>("writing the snapshot", || {
+            let result = self.finished(py)?;
+            py.allow_threads(|| write::snapshot_json(parts, result, indent))
+                .map_err(|e| masked_err::<SnapshotError>(e.to_string()))
+        })
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -245,12 +250,14 @@ fn snapshot_json(
 /// far as its Version. Distributions whose metadata cannot be read are left out.
 #[pyfunction]
 fn installed_versions(py: Python<'_>, paths: Vec<PathBuf>) -> PyResult<Bound<'_, PyDict>> {
-    let result = py.allow_threads(|| scan::scan_paths_for(&paths, Fields::NameAndVersion));
-    let versions = PyDict::new(py);
-    for package in result.packages {
-        versions.set_item(package.name, package.version)?;
-    }
-    Ok(versions)
+    guarded::<SnapshotError, _>("reading the installed versions", || {
+        let result = py.allow_threads(|| scan::scan_paths_for(&paths, Fields::NameAndVersion));
+        let versions = PyDict::new(py);
+        for package in result.packages {
+            versions.set_item(package.name, package.version)?;
+        }
+        Ok(versions)
+    })
 }
 
 /// Validates snapshot JSON and returns it normalized (defaults filled in).
@@ -259,11 +266,14 @@ fn installed_versions(py: Python<'_>, paths: Vec<PathBuf>) -> PyResult<Bound<'_,
 #[pyfunction]
 #[pyo3(signature = (text, source = "<string>"))]
 fn validate_snapshot(py: Python<'_>, text: &str, source: &str) -> PyResult<String> {
-    py.allow_threads(|| -> Result<String, String> {
-        let parsed = snapshot::from_json_str(source, text).map_err(|e| e.to_string())?;
-        serde_json::to_string(&parsed).map_err(|e| format!("{source}: cannot re-serialize: {e}"))
+    guarded::<SnapshotError, _>(source, || {
+        py.allow_threads(|| -> Result<String, String> {
+            let parsed = snapshot::from_json_str(source, text).map_err(|e| e.to_string())?;
+            serde_json::to_string(&parsed)
+                .map_err(|e| format!("{source}: cannot re-serialize: {e}"))
+        })
+        .map_err(SnapshotError::new_err)
     })
-    .map_err(masked_err::<SnapshotError>)
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
