@@ -40,8 +40,11 @@ impl InputKind {
     pub const fn limit(self) -> u64 {
         match self {
             InputKind::Snapshot => 1024 * MB,
-            InputKind::Manifest | InputKind::RuntimeEnv => 32 * MB,
-            InputKind::Rules | InputKind::Requirements | InputKind::Conda => 16 * MB,
+            InputKind::RuntimeEnv => 32 * MB,
+            // A manifest's JSON is refused above 16 MiB when parsed, too.
+            InputKind::Manifest | InputKind::Rules | InputKind::Requirements | InputKind::Conda => {
+                16 * MB
+            }
         }
     }
 

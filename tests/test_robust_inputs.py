@@ -101,7 +101,7 @@ def test_billion_laughs_conda_file_is_refused_quickly(tmp_path):
 def test_requirements_file_over_the_limit_is_refused(tmp_path):
     path = tmp_path / "requirements.txt"
     path.write_bytes(b"numpy==1.26.4\n" * ((17 << 20) // 14))
-    with pytest.raises(ManifestError, match=r"requirements file '.*' is refused: it is longer, over the limit of 16 MiB"):
+    with pytest.raises(ManifestError, match=r"requirements file '.*' could not be read: .* over the limit of 16 MB"):
         ManifestBuilder.create("m").requirements_path(path).allow_unpinned().build()
 
 
@@ -129,5 +129,4 @@ def test_a_manifest_over_the_limit_is_one_line_exit_2(tmp_path):
     proc = cli("manifest", "show", str(path))
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.count("\n") == 1
-    assert "manifest JSON is refused: it is" in proc.stderr
-    assert "over the limit of 16 MiB (16777216 bytes)" in proc.stderr
+    assert "big.json: manifest file of 18 MB or more is over the limit of 16 MB" in proc.stderr

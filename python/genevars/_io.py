@@ -22,7 +22,7 @@ from genevars import _core
 #: Size limit per kind of input file, in MiB (a larger file is refused, naming the limit).
 LIMITS = {
     "snapshot": 1024,
-    "manifest": 32,
+    "manifest": 16,
     "runtime_env": 32,
     "rules": 16,
     "requirements": 16,
