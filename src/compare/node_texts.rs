@@ -12,7 +12,8 @@
 use std::collections::HashMap;
 
 use super::comparison::{CompareOptions, Comparison, NodeRef};
-use super::nodes::{compare_groups, group_by_fingerprint, Fingerprinter, UnreachableNode};
+use super::nodes::{compare_groups, group_by_fingerprint, Fingerprinter, PerNode, UnreachableNode};
+use crate::knowledge::knowledge;
 use crate::parallel::map_chunks_per_core;
 use crate::snapshot::partial::{packages_from_json, PackageLists};
 use crate::snapshot::{from_json_str, Package, Snapshot, SnapshotError};
@@ -90,6 +91,12 @@ pub fn compare_node_texts<S: AsRef<str> + Sync>(
     }
 
     let mut fingerprinter = Fingerprinter::new(opts);
+    let per_node = PerNode::learn(
+        nodes.iter().map(Node::snapshot),
+        &mut fingerprinter,
+        knowledge().per_node,
+    );
+    fingerprinter.exclude(&per_node);
     let mut parts = HashMap::new();
     let fingerprints = nodes
         .iter()
@@ -122,7 +129,15 @@ pub fn compare_node_texts<S: AsRef<str> + Sync>(
         })
         .collect();
     let borrowed: Vec<&Snapshot> = representatives.iter().collect();
-    let comparison = compare_groups(local, &members, &borrowed, &refs, unreachable, opts);
+    let comparison = compare_groups(
+        local,
+        &members,
+        &borrowed,
+        &refs,
+        unreachable,
+        &per_node,
+        opts,
+    );
     Ok(NodeTextsComparison {
         comparison,
         representatives,

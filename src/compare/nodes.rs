@@ -13,7 +13,7 @@ use super::comparison::{
 use super::finding::{Category, Finding, Severity, Summary};
 use super::many::matrix;
 use super::pair::{diff_pair, side_findings, unreadable_set, PairParts, Sides, LOCAL_REMOTE};
-use crate::knowledge::{knowledge, EnvClass, HintVars, Knowledge, Table};
+use crate::knowledge::{knowledge, EnvClass, HintVars, Knowledge, PerNodeRule, Table};
 use crate::redact;
 use crate::snapshot::{EnvValue, Package, Snapshot};
 
@@ -47,6 +47,15 @@ impl<'a> Fingerprinter<'a> {
         }
     }
 
+    /// Keeps `per_node` variables out of every fingerprint from now on.
+    pub(super) fn exclude(&mut self, per_node: &PerNode) {
+        for (key, _) in &per_node.vars {
+            self.env_counts.insert(key.clone(), false);
+        }
+    }
+
+    /// True when a variable's value is part of an environment (what [`PerNode::learn`]
+    /// looks at: not already known noise).
     fn env_counts(&mut self, key: &str) -> bool {
         if let Some(&counts) = self.env_counts.get(key) {
             return counts;
@@ -116,12 +125,7 @@ impl<'a> Fingerprinter<'a> {
                 continue;
             }
             key.hash(&mut h);
-            match value {
-                EnvValue::Plain(v) => (0u8, v).hash(&mut h),
-                EnvValue::Withheld(w) => {
-                    (1u8, &w.withheld, &w.fingerprint, &w.display).hash(&mut h)
-                }
-            }
+            hash_value(value, &mut h);
         }
         let PackagesPart(lane_a, lane_b, count) = packages;
         (lane_a, lane_b, count).hash(&mut h);
@@ -137,6 +141,122 @@ impl<'a> Fingerprinter<'a> {
         (first, "second lane").hash(&mut h);
         format!("{first:016x}{:016x}", h.finish())
     }
+}
+
+/// A withheld value counts by its fingerprint: equal secrets hash alike.
+fn hash_value(value: &EnvValue, h: &mut impl Hasher) {
+    match value {
+        EnvValue::Plain(v) => (0u8, v).hash(h),
+        EnvValue::Withheld(w) => (1u8, &w.withheld, &w.fingerprint, &w.display).hash(h),
+    }
+}
+
+/// Variables that are node identity, not environment, learned from the nodes themselves.
+///
+/// The rule (thresholds in `[per_node]` of the knowledge file): over at least
+/// `min_nodes` nodes, a variable is per-node when more than `unique_share` of the nodes
+/// each hold a value that no other node holds (pod IPs and names, instance ids, per-pod
+/// tokens). No list of names can keep up with every deployment's downward-API variables,
+/// but the cluster shows which ones they are. A variable with a few values each shared
+/// by many nodes is a real difference and is never per-node; nor is one most nodes lack.
+/// Per-node variables are kept out of the fingerprint (so such nodes group together) and
+/// out of every group's findings, and reported once each as `expected` (`per_node`).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(super) struct PerNode {
+    /// Name and number of distinct values, by name.
+    pub vars: Vec<(String, usize)>,
+}
+
+impl PerNode {
+    pub(super) fn learn<'s>(
+        nodes: impl ExactSizeIterator<Item = &'s Snapshot>,
+        fingerprinter: &mut Fingerprinter<'_>,
+        rule: PerNodeRule,
+    ) -> PerNode {
+        let total = nodes.len();
+        if total < rule.min_nodes.max(2) {
+            return PerNode::default();
+        }
+        // Per variable: how many nodes hold each value (by hash: 10,000 values stay small).
+        let mut counts: HashMap<&str, HashMap<u64, u32>> = HashMap::new();
+        for node in nodes {
+            for (key, value) in &node.env {
+                if !fingerprinter.env_counts(key) {
+                    continue;
+                }
+                let mut h = DefaultHasher::new();
+                hash_value(value, &mut h);
+                *counts
+                    .entry(key.as_str())
+                    .or_default()
+                    .entry(h.finish())
+                    .or_default() += 1;
+            }
+        }
+        let mut vars: Vec<(String, usize)> = counts
+            .into_iter()
+            .filter(|(_, values)| {
+                let own = values.values().filter(|&&n| n == 1).count();
+                own as f64 > rule.unique_share * total as f64
+            })
+            .map(|(key, values)| (key.to_string(), values.len()))
+            .collect();
+        vars.sort();
+        PerNode { vars }
+    }
+
+    fn contains(&self, key: &str) -> bool {
+        self.vars.iter().any(|(k, _)| k == key)
+    }
+
+    /// Drops what a pair comparison says about per-node variables.
+    fn strip(&self, parts: &mut PairParts) {
+        if self.vars.is_empty() {
+            return;
+        }
+        parts
+            .findings
+            .retain(|f| f.category != Category::Env || !self.contains(&f.subject));
+        let d = &mut parts.env_diffs;
+        d.only_local.retain(|k| !self.contains(k));
+        d.only_remote.retain(|k| !self.contains(k));
+        d.diffs.retain(|v| !self.contains(&v.key));
+    }
+
+    /// One `expected` finding per variable, on every node.
+    fn findings(&self, k: &Knowledge, refs: &[NodeRef]) -> Vec<Finding> {
+        let all_ids: Vec<String> = refs.iter().map(|r| r.node_id.clone()).collect();
+        self.vars
+            .iter()
+            .map(|(key, values)| {
+                let mut f = Finding::new(
+                    k.severity(Table::Env, "per_node"),
+                    Category::Env,
+                    key.clone(),
+                    "per_node",
+                    format!(
+                        "{key} varies per node ({} values; node identity, not compared)",
+                        thousands(*values)
+                    ),
+                );
+                f.nodes = all_ids.clone();
+                f
+            })
+            .collect()
+    }
+}
+
+/// `10000` as `10,000`.
+pub(crate) fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// What a package list adds to a fingerprint: two order-independent lanes and the count.
@@ -217,6 +337,8 @@ pub fn compare_nodes(
     opts: &CompareOptions,
 ) -> Comparison {
     let mut fingerprinter = Fingerprinter::new(opts);
+    let per_node = PerNode::learn(nodes.iter(), &mut fingerprinter, knowledge().per_node);
+    fingerprinter.exclude(&per_node);
     let fingerprints = nodes.iter().map(|n| fingerprinter.fingerprint(n)).collect();
     let members = group_by_fingerprint(fingerprints);
     let refs: Vec<NodeRef> = nodes
@@ -225,7 +347,15 @@ pub fn compare_nodes(
         .map(|(i, n)| NodeRef::of(n, format!("node-{i}")))
         .collect();
     let representatives: Vec<&Snapshot> = members.iter().map(|(_, idxs)| &nodes[idxs[0]]).collect();
-    compare_groups(local, &members, &representatives, &refs, unreachable, opts)
+    compare_groups(
+        local,
+        &members,
+        &representatives,
+        &refs,
+        unreachable,
+        &per_node,
+        opts,
+    )
 }
 
 /// Node indexes by fingerprint, the largest group first.
@@ -254,6 +384,7 @@ pub(super) fn compare_groups(
     representatives: &[&Snapshot],
     refs: &[NodeRef],
     unreachable: &[UnreachableNode],
+    per_node: &PerNode,
     opts: &CompareOptions,
 ) -> Comparison {
     let k = knowledge();
@@ -275,6 +406,7 @@ pub(super) fn compare_groups(
         let rep = representatives[g];
         let ids: Vec<String> = idxs.iter().map(|&i| refs[i].node_id.clone()).collect();
         let mut parts = diff_pair(local, rep, opts, LOCAL_REMOTE);
+        per_node.strip(&mut parts);
         side_findings(
             rep,
             false,
@@ -288,7 +420,7 @@ pub(super) fn compare_groups(
                 local: &group_words[0],
                 remote: &group_words[g],
             };
-            drift(k, first, rep, opts, sides, &mut parts);
+            drift(k, first, rep, opts, sides, per_node, &mut parts);
         }
         for f in &mut parts.findings {
             f.group = Some(g);
@@ -308,6 +440,7 @@ pub(super) fn compare_groups(
         per_group.push(parts.findings);
     }
     findings.extend(merge_common(per_group, refs));
+    findings.extend(per_node.findings(k, refs));
     for node in unreachable {
         findings.push(unreachable_finding(k, node));
     }
@@ -351,9 +484,11 @@ fn drift(
     other: &Snapshot,
     opts: &CompareOptions,
     sides: Sides<'_>,
+    per_node: &PerNode,
     parts: &mut PairParts,
 ) {
-    let between = diff_pair(first, other, opts, sides);
+    let mut between = diff_pair(first, other, opts, sides);
+    per_node.strip(&mut between);
     for mut f in between
         .findings
         .into_iter()
@@ -402,4 +537,127 @@ fn unreachable_finding(k: &Knowledge, node: &UnreachableNode) -> Finding {
     .values(None, Some(error));
     f.nodes = vec![node.node_id.clone()];
     f
+}
+
+#[cfg(test)]
+mod per_node_tests {
+    use super::*;
+    use crate::compare::testutil::{node, snapshot, with_env, with_packages};
+
+    fn pod(i: usize, image: &str, extra: &[(&str, &str)]) -> Snapshot {
+        let ip = format!("10.0.{}.{}", i / 250, i % 250);
+        let name = format!("worker-{i}");
+        let token = format!(
+            "tok-{:x}",
+            (i as u64 + 7).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        );
+        let mut vars = vec![
+            ("POD_IP", ip.as_str()),
+            ("POD_NAME", name.as_str()),
+            ("NODE_TOKEN", token.as_str()),
+            ("IMAGE", image),
+        ];
+        vars.extend_from_slice(extra);
+        let s = with_packages(snapshot(), &[("numpy", "1.26.4")]);
+        node(with_env(s, &vars), &format!("n{i}"))
+    }
+
+    fn per_node_subjects(c: &Comparison) -> Vec<&str> {
+        c.findings
+            .iter()
+            .filter(|f| f.code == "per_node")
+            .map(|f| f.subject.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn per_node_variables_are_learned_reported_once_and_not_grouped_on() {
+        let nodes: Vec<Snapshot> = (0..40).map(|i| pod(i, "a", &[])).collect();
+        let c = compare_nodes(&pod(999, "a", &[]), &nodes, &[], &CompareOptions::default());
+        assert_eq!(c.groups.len(), 1);
+        assert_eq!(per_node_subjects(&c), ["NODE_TOKEN", "POD_IP", "POD_NAME"]);
+        for f in c.findings.iter().filter(|f| f.code == "per_node") {
+            assert_eq!(f.severity, Severity::Expected);
+            assert_eq!(f.group, None);
+            assert_eq!(f.nodes.len(), 40);
+            assert!(
+                f.message.contains("varies per node (40 values"),
+                "{}",
+                f.message
+            );
+        }
+        // Nothing else about them: no per-group finding, no env_diffs entry.
+        let about_pod_ip = c.findings.iter().filter(|f| f.subject == "POD_IP").count();
+        assert_eq!(about_pod_ip, 1);
+        assert!(c.env_diffs.diffs.iter().all(|d| d.key != "POD_IP"));
+    }
+
+    #[test]
+    fn two_values_over_many_nodes_are_a_real_difference() {
+        // Half the nodes on one image, half on another: IMAGE splits the cluster.
+        let nodes: Vec<Snapshot> = (0..200)
+            .map(|i| pod(i, if i % 2 == 0 { "a" } else { "b" }, &[]))
+            .collect();
+        let c = compare_nodes(&pod(999, "a", &[]), &nodes, &[], &CompareOptions::default());
+        assert_eq!(c.groups.len(), 2);
+        assert!(!per_node_subjects(&c).contains(&"IMAGE"));
+        assert!(c
+            .findings
+            .iter()
+            .any(|f| f.subject == "IMAGE" && f.code.starts_with("drift.")));
+    }
+
+    #[test]
+    fn thresholds_are_respected() {
+        let rule = knowledge().per_node;
+        let learned = |nodes: &[Snapshot]| {
+            let opts = CompareOptions::default();
+            let mut fp = Fingerprinter::new(&opts);
+            PerNode::learn(nodes.iter(), &mut fp, rule)
+                .vars
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect::<Vec<_>>()
+        };
+        // Below the minimum node count nothing is per-node, however unique.
+        let few: Vec<Snapshot> = (0..rule.min_nodes - 1).map(|i| pod(i, "a", &[])).collect();
+        assert!(learned(&few).is_empty());
+        let enough: Vec<Snapshot> = (0..rule.min_nodes).map(|i| pod(i, "a", &[])).collect();
+        assert_eq!(learned(&enough), ["NODE_TOKEN", "POD_IP", "POD_NAME"]);
+        // Just above and just at the unique share: 20 nodes, a variable unique on k of them
+        // (the rest share one value).
+        let total = 20usize;
+        let needed = (rule.unique_share * total as f64).floor() as usize + 1;
+        for (unique_on, per_node) in [(needed, true), (needed - 1, false)] {
+            let nodes: Vec<Snapshot> = (0..total)
+                .map(|i| {
+                    let v = if i < unique_on {
+                        format!("v{i}")
+                    } else {
+                        "same".into()
+                    };
+                    pod(i, "a", &[("ZONE_ID", &v)])
+                })
+                .collect();
+            assert_eq!(
+                learned(&nodes).contains(&"ZONE_ID".to_string()),
+                per_node,
+                "unique on {unique_on} of {total}"
+            );
+        }
+        // Known noise (Ray's, the session's) is not learned again.
+        let nodes: Vec<Snapshot> = (0..10)
+            .map(|i| pod(i, "a", &[("HOSTNAME", &format!("h{i}"))]))
+            .collect();
+        assert!(!learned(&nodes).contains(&"HOSTNAME".to_string()));
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(10_000), "10,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
 }
