@@ -35,6 +35,8 @@ pub(super) struct Fingerprinter<'a> {
     /// Variables and locations repeat on every node: classify each once.
     env_counts: HashMap<String, bool>,
     location_counts: HashMap<String, bool>,
+    /// sys.path entries learned to be per node (see [`PerNode`]).
+    per_node_paths: HashSet<String>,
 }
 
 impl<'a> Fingerprinter<'a> {
@@ -44,6 +46,7 @@ impl<'a> Fingerprinter<'a> {
             opts,
             env_counts: HashMap::new(),
             location_counts: HashMap::new(),
+            per_node_paths: HashSet::new(),
         }
     }
 
@@ -52,6 +55,7 @@ impl<'a> Fingerprinter<'a> {
         for (key, _) in &per_node.vars {
             self.env_counts.insert(key.clone(), false);
         }
+        self.per_node_paths.clone_from(&per_node.paths);
     }
 
     /// True when a variable's value is part of an environment (what [`PerNode::learn`]
@@ -132,7 +136,10 @@ impl<'a> Fingerprinter<'a> {
         if self.opts.include_sys_path {
             let mut seen = HashSet::new();
             for entry in &s.sys_path {
-                if seen.insert(entry.as_str()) && !self.k.is_ray_path(entry) {
+                if seen.insert(entry.as_str())
+                    && !self.k.is_ray_path(entry)
+                    && !self.per_node_paths.contains(entry)
+                {
                     entry.hash(&mut h);
                 }
             }
@@ -161,10 +168,15 @@ fn hash_value(value: &EnvValue, h: &mut impl Hasher) {
 /// by many nodes is a real difference and is never per-node; nor is one most nodes lack.
 /// Per-node variables are kept out of the fingerprint (so such nodes group together) and
 /// out of every group's findings, and reported once each as `expected` (`per_node`).
+/// sys.path entries likewise: when more than `unique_share` of the nodes each hold an
+/// entry no other node holds (a per-pod mount, a per-node temp dir), every entry held by
+/// one node only is per-node, reported once.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub(super) struct PerNode {
     /// Name and number of distinct values, by name.
     pub vars: Vec<(String, usize)>,
+    /// sys.path entries each on one node only.
+    pub paths: HashSet<String>,
 }
 
 impl PerNode {
@@ -179,7 +191,9 @@ impl PerNode {
         }
         // Per variable: how many nodes hold each value (by hash: 10,000 values stay small).
         let mut counts: HashMap<&str, HashMap<u64, u32>> = HashMap::new();
+        let mut nodes_seen = Vec::with_capacity(total);
         for node in nodes {
+            nodes_seen.push(node);
             for (key, value) in &node.env {
                 if !fingerprinter.env_counts(key) {
                     continue;
@@ -193,6 +207,15 @@ impl PerNode {
                     .or_default() += 1;
             }
         }
+        let paths = if fingerprinter.opts.include_sys_path {
+            per_node_paths(
+                &nodes_seen,
+                fingerprinter.k,
+                total as f64 * rule.unique_share,
+            )
+        } else {
+            HashSet::new()
+        };
         let mut vars: Vec<(String, usize)> = counts
             .into_iter()
             .filter(|(_, values)| {
@@ -202,7 +225,11 @@ impl PerNode {
             .map(|(key, values)| (key.to_string(), values.len()))
             .collect();
         vars.sort();
-        PerNode { vars }
+        PerNode { vars, paths }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.vars.is_empty() && self.paths.is_empty()
     }
 
     fn contains(&self, key: &str) -> bool {
@@ -211,16 +238,21 @@ impl PerNode {
 
     /// Drops what a pair comparison says about per-node variables.
     fn strip(&self, parts: &mut PairParts) {
-        if self.vars.is_empty() {
+        if self.is_empty() {
             return;
         }
-        parts
-            .findings
-            .retain(|f| f.category != Category::Env || !self.contains(&f.subject));
+        parts.findings.retain(|f| match f.category {
+            Category::Env => !self.contains(&f.subject),
+            Category::SysPath => !self.paths.contains(&f.subject),
+            _ => true,
+        });
         let d = &mut parts.env_diffs;
         d.only_local.retain(|k| !self.contains(k));
         d.only_remote.retain(|k| !self.contains(k));
         d.diffs.retain(|v| !self.contains(&v.key));
+        let p = &mut parts.sys_path_diffs;
+        p.only_local.retain(|e| !self.paths.contains(e));
+        p.only_remote.retain(|e| !self.paths.contains(e));
     }
 
     /// One `expected` finding per variable, on every node.
@@ -242,8 +274,56 @@ impl PerNode {
                 f.nodes = all_ids.clone();
                 f
             })
+            .chain(self.paths_finding(k, &all_ids))
             .collect()
     }
+
+    fn paths_finding(&self, k: &Knowledge, all_ids: &[String]) -> Option<Finding> {
+        let example = self.paths.iter().min()?;
+        let example = redact::mask_credentials(example).unwrap_or_else(|| example.clone());
+        let mut f = Finding::new(
+            k.severity(Table::Other, "per_node"),
+            Category::SysPath,
+            "sys.path",
+            "per_node",
+            format!(
+                "sys.path has an entry of its own on each node ({} entries, e.g. {example}; node identity, not compared)",
+                thousands(self.paths.len())
+            ),
+        );
+        f.nodes = all_ids.to_vec();
+        Some(f)
+    }
+}
+
+/// The sys.path entries held by one node only, when more than `needed` nodes hold one
+/// (Ray's own entries aside); else none.
+fn per_node_paths(nodes: &[&Snapshot], k: &Knowledge, needed: f64) -> HashSet<String> {
+    let mut holders: HashMap<&str, u32> = HashMap::new();
+    for node in nodes {
+        let mine: HashSet<&str> = node.sys_path.iter().map(String::as_str).collect();
+        for entry in mine {
+            if !k.is_ray_path(entry) {
+                *holders.entry(entry).or_default() += 1;
+            }
+        }
+    }
+    let with_own = nodes
+        .iter()
+        .filter(|n| {
+            n.sys_path
+                .iter()
+                .any(|e| holders.get(e.as_str()) == Some(&1))
+        })
+        .count();
+    if with_own as f64 <= needed {
+        return HashSet::new();
+    }
+    holders
+        .into_iter()
+        .filter(|(_, n)| *n == 1)
+        .map(|(e, _)| e.to_string())
+        .collect()
 }
 
 /// `10000` as `10,000`.
@@ -650,6 +730,50 @@ mod per_node_tests {
             .map(|i| pod(i, "a", &[("HOSTNAME", &format!("h{i}"))]))
             .collect();
         assert!(!learned(&nodes).contains(&"HOSTNAME".to_string()));
+    }
+
+    #[test]
+    fn per_node_sys_path_entries_are_learned_and_reported_once() {
+        let nodes: Vec<Snapshot> = (0..30)
+            .map(|i| {
+                let mut s = pod(i, "a", &[]);
+                s.sys_path.push(format!("/mnt/pod-{i}/site"));
+                // Half the nodes share one more entry: a real difference, not per node.
+                if i % 2 == 0 {
+                    s.sys_path.push("/opt/shared-extra".into());
+                }
+                s
+            })
+            .collect();
+        let c = compare_nodes(&pod(999, "a", &[]), &nodes, &[], &CompareOptions::default());
+        assert_eq!(c.groups.len(), 2);
+        let about_paths: Vec<&Finding> = c
+            .findings
+            .iter()
+            .filter(|f| f.category == Category::SysPath)
+            .collect();
+        let per_node: Vec<&&Finding> = about_paths
+            .iter()
+            .filter(|f| f.code == "per_node")
+            .collect();
+        assert_eq!(per_node.len(), 1);
+        assert_eq!(per_node[0].severity, Severity::Expected);
+        assert!(
+            per_node[0]
+                .message
+                .contains("(30 entries, e.g. /mnt/pod-0/site"),
+            "{}",
+            per_node[0].message
+        );
+        assert!(about_paths
+            .iter()
+            .all(|f| !f.subject.starts_with("/mnt/pod-")));
+        assert!(about_paths.iter().any(|f| f.subject == "/opt/shared-extra"));
+        assert!(c.groups.iter().all(|g| g
+            .sys_path_diffs
+            .only_remote
+            .iter()
+            .all(|e| !e.starts_with("/mnt/pod-"))));
     }
 
     #[test]
