@@ -611,6 +611,8 @@ class Probes:
         """With ``as_json``: the answers as ``_core.compare_nodes`` takes them without
         joining each node's text to its package list, so the driver holds one copy of
         each distinct list however many nodes share it."""
+        if not self.as_json:
+            raise ValueError("collect_parts() needs probes started with as_json=True")
         answers, unreachable = self._answers()
         nodes = {n.node_id: n for n in self.targets}
         lists = _fetch_package_lists(dict(answers), self.package_lists, nodes, unreachable, self.deadline)
