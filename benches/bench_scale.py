@@ -18,7 +18,6 @@ comparison must learn. Each size runs in a fresh process, so its peak RSS
 
     python benches/bench_scale.py                 # 1,000 / 5,000 / 10,000 nodes
     python benches/bench_scale.py --one 10000     # one size, one JSON line
-    python benches/bench_scale.py --ray 8         # the driver on a local 8-node Ray Cluster
 """
 
 from __future__ import annotations
@@ -148,68 +147,12 @@ def one(nodes: int, joined: bool = False) -> dict:
     }
 
 
-def on_ray(nodes: int, rounds: int) -> dict:
-    """``compare_ray_environments``' driver on a local ``ray.cluster_utils.Cluster`` of
-    ``nodes`` nodes (127.0.0.1, each with its own POD_IP / POD_NAME / POD_TOKEN): the median
-    seconds of ``rounds`` calls probing every node and probing the head alone, the driver's
-    RSS growth, and the groups."""
-    import statistics
-
-    os.environ.update(RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER="0", RAY_USAGE_STATS_ENABLED="0", RAY_AUTH_MODE="disabled")
-    import ray
-    from ray.cluster_utils import Cluster
-
-    from genevars import get_comparison_result
-
-    args = {"node_ip_address": "127.0.0.1", "include_dashboard": False, "object_store_memory": 80 * 1024 * 1024, "num_cpus": 1}
-
-    def pod(i: int) -> dict:
-        return {"env_vars": {"POD_IP": f"10.9.0.{i}", "POD_NAME": f"worker-{i}", "POD_TOKEN": hashlib.sha256(str(i).encode()).hexdigest()}}
-
-    cluster = Cluster(initialize_head=True, head_node_args={**args, **pod(0)})
-    try:
-        for i in range(1, nodes):
-            cluster.add_node(**args, **pod(i))
-        cluster.wait_for_nodes()
-        ray.init(address=cluster.address, logging_level="ERROR", log_to_driver=False)
-        head = ray.get_runtime_context().get_node_id()
-        get_comparison_result(timeout=120)  # warm-up: workers started, probe task exported
-        rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        every, one_node = [], []
-        for _ in range(rounds):
-            start = time.perf_counter()
-            result = get_comparison_result(timeout=120)
-            every.append(time.perf_counter() - start)
-            start = time.perf_counter()
-            get_comparison_result(nodes=[head], timeout=120)
-            one_node.append(time.perf_counter() - start)
-        t_all, t_one = statistics.median(every), statistics.median(one_node)
-        return {
-            "nodes": nodes,
-            "all_nodes_s": round(t_all, 4),
-            "head_only_s": round(t_one, 4),
-            "per_extra_node_ms": round((t_all - t_one) / max(nodes - 1, 1) * 1000, 2),
-            "driver_rss_growth_mb": round((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) / 1024, 1),
-            "groups": len(result.groups),
-            "per_node": sorted(f["subject"] for f in result.findings if f["code"] == "per_node"),
-        }
-    finally:
-        ray.shutdown()
-        cluster.shutdown()
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--one", type=int, help="measure one size in this process")
     parser.add_argument("--sizes", type=int, nargs="*", default=list(SIZES))
     parser.add_argument("--joined", action="store_true", help="join each node's whole text first (the former path)")
-    parser.add_argument("--ray", type=int, metavar="N", help="measure compare_ray_environments on a local N-node Cluster instead")
-    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args(argv)
-    if args.ray:
-        print(json.dumps(on_ray(args.ray, args.rounds)))
-        print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, cpus: {os.cpu_count()}")
-        return 0
     if args.one:
         print(json.dumps(one(args.one, args.joined)))
         return 0
