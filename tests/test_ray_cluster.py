@@ -312,12 +312,12 @@ def test_package_lists_shared_by_nodes_are_fetched_once_each(drift_cluster, monk
             drift_cluster.nogv: ray.put("[]"),
         }
         unreachable: list = []
-        texts = _ray._join_package_lists(answers, package_lists, infos, unreachable, time.monotonic() + 30)
+        lists = _ray._fetch_package_lists(answers, package_lists, infos, unreachable, time.monotonic() + 30)
 
         # Of two copies of one list, the driver's own node's is fetched (the other node
         # answered first; the copies differ here only to show which one was read).
         assert _ray._driver_node_id() == drift_cluster.head
-        nearby = _ray._join_package_lists(
+        nearby = _ray._fetch_package_lists(
             {drift_cluster.same: (rest, "d1"), drift_cluster.head: (rest, "d1")},
             {drift_cluster.same: ray.put('["far"]'), drift_cluster.head: ray.put('["near"]')},
             infos,
@@ -326,13 +326,12 @@ def test_package_lists_shared_by_nodes_are_fetched_once_each(drift_cluster, monk
         )
     finally:
         ray.shutdown()
-    assert json.loads(texts[drift_cluster.head]) == {"schema": "genevars.snapshot/1", "packages": [{"name": "numpy"}]}
-    assert texts[drift_cluster.same] == texts[drift_cluster.head]
-    assert json.loads(texts[drift_cluster.nogv])["packages"] == []
-    assert drift_cluster.drift not in texts
+    # One copy per distinct list; a node's text is its rest joined to its list.
+    assert lists == {"d1": packages, "d3": "[]"}
+    assert json.loads(_ray._with_packages(rest, lists["d1"])) == {"schema": "genevars.snapshot/1", "packages": [{"name": "numpy"}]}
     assert [u["node_id"] for u in unreachable] == [drift_cluster.drift]
     assert unreachable[0]["error"].startswith("its package list could not be fetched: ")
-    assert [json.loads(t)["packages"] for t in nearby.values()] == [["near"], ["near"]]
+    assert nearby == {"d1": '["near"]'}
 
 
 def test_a_node_that_cannot_import_genevars_gets_a_full_stdlib_snapshot(drift_cluster):

@@ -48,15 +48,74 @@ def test_progress_is_silent_for_a_handful_of_nodes():
     assert stream.getvalue() == ""
 
 
-def test_progress_is_reported_for_many_nodes():
+def test_progress_in_a_log_is_one_line_per_tenth():
     stream = io.StringIO()
-    progress = _ray._Progress(12, stream)
-    for _ in range(10):
+    progress = _ray._Progress(10_000, stream)
+    for i in range(9_990):
+        progress.step(failed=i < 2)
+    progress.finish(10)
+    lines = stream.getvalue().split("\n")
+    assert lines[0] == "genevars: probing 10,000 Ray nodes..."
+    assert lines[1] == "genevars: probed 1,000/10,000 nodes, 2 unreachable"
+    assert lines[9] == "genevars: probed 9,000/10,000 nodes, 2 unreachable"
+    assert lines[10] == "genevars: probed 9,990/10,000 nodes, 10 unreachable"
+    assert lines[11:] == [""] and "\r" not in stream.getvalue() and "\x1b" not in stream.getvalue()
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def screen(written: str) -> list[str]:
+    """What a terminal shows after ``written``: ``\\r`` returns to the line's start,
+    ``ESC[K`` clears from the cursor to the end of the line."""
+    lines, cursor = [""], 0
+    i = 0
+    while i < len(written):
+        if written.startswith("\x1b[K", i):
+            lines[-1] = lines[-1][:cursor]
+            i += 3
+            continue
+        c = written[i]
+        if c == "\r":
+            cursor = 0
+        elif c == "\n":
+            lines.append("")
+            cursor = 0
+        else:
+            line = lines[-1]
+            lines[-1] = line[:cursor] + c + line[cursor + 1 :]
+            cursor += 1
+        i += 1
+    return lines
+
+
+def test_progress_on_a_terminal_is_one_live_line_without_leftovers(monkeypatch):
+    stream = FakeTerminal()
+    monkeypatch.setattr(_ray._Progress, "INTERVAL", 0.0)  # every step rewrites the line
+    progress = _ray._Progress(10_000, stream)
+    for i in range(4_312):
+        progress.step(failed=i in (5, 9))
+    assert screen(stream.getvalue()) == ["genevars: probed 4,312/10,000 nodes, 2 unreachable"]
+    # A shorter final line leaves nothing of the longer ones.
+    stream2 = FakeTerminal()
+    progress = _ray._Progress(12, stream2)
+    for _ in range(12):
+        progress.step(failed=True)
+    progress.finish(0)
+    assert screen(stream2.getvalue()) == ["genevars: probed 12/12 nodes", ""]
+    assert stream2.getvalue().count("\n") == 1
+
+
+def test_progress_on_a_terminal_is_rewritten_at_most_ten_times_a_second():
+    stream = FakeTerminal()
+    progress = _ray._Progress(10_000, stream)
+    for _ in range(10_000):
         progress.step()
-    progress.finish(2)
-    lines = stream.getvalue().splitlines()
-    assert lines[0] == "genevars: probing 12 Ray nodes..."
-    assert lines[-1] == "genevars: probed 10/12 Ray nodes, 2 unreachable"
+    # The start, a few timed rewrites, and the last node's count.
+    assert stream.getvalue().count("\r") < 50
+    assert screen(stream.getvalue()) == ["genevars: probed 10,000/10,000 nodes"]
 
 
 def test_errors_are_one_line_with_url_credentials_masked():

@@ -356,4 +356,34 @@ def compare_node_snapshots(
     return ComparisonResult(native)
 
 
-__all__ = ["ComparisonResult", "compare_many", "compare_node_snapshots", "compare_snapshots"]
+def compare_node_parts(
+    local: SnapshotLike,
+    rests: Sequence[str],
+    package_lists: Sequence[str],
+    list_of: Sequence[int],
+    unreachable: Iterable[Mapping[str, Any]] = (),
+    env_prefix: str | None = None,
+    include_sys_path: bool = True,
+    *,
+    reveal_values: bool = False,
+) -> ComparisonResult:
+    """:func:`compare_node_snapshots` on nodes as the Ray probes send them: ``rests[i]``
+    is node ``i``'s snapshot as JSON text without ``"packages"``, and its package list is
+    ``package_lists[list_of[i]]`` (JSON text). Nodes sharing a list share one copy of it,
+    so 10,000 nodes of three images hold three lists, not 10,000.
+    """
+    local_text, _ = _snapshot_text(local, "local")
+    native = _core.compare_nodes(
+        local_text,
+        list(rests),
+        [dict(u) for u in unreachable],
+        env_prefix,
+        include_sys_path,
+        reveal_values=reveal_values,
+        package_lists=list(package_lists),
+        node_lists=list(list_of),
+    )
+    return ComparisonResult(native)
+
+
+__all__ = ["ComparisonResult", "compare_many", "compare_node_parts", "compare_node_snapshots", "compare_snapshots"]

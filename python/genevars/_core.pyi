@@ -202,11 +202,17 @@ def compare_nodes(
     include_sys_path: bool = True,
     *,
     reveal_values: bool = False,
+    package_lists: list[str] | None = None,
+    node_lists: list[int] | None = None,
 ) -> Comparison:
     """Compare local with every node snapshot; nodes with identical environments are grouped.
     ``unreachable`` items are ``{"node_id", "node_address", "error"}``. Each distinct
     package list (by its text) is parsed once, so thousands of nodes sharing a few
-    environments cost little more than their JSON text."""
+    environments cost little more than their JSON text. With ``package_lists`` (the
+    distinct package lists as JSON text) and ``node_lists``, ``nodes[i]`` is a snapshot
+    without ``"packages"`` whose list is ``package_lists[node_lists[i]]``: what the Ray
+    probes send, one copy of each list on the driver. Variables unique to (nearly) every
+    node are learned as per-node identity (``per_node`` findings, ``expected``)."""
 
 def compare_many(
     snapshots: list[str],

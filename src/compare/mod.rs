@@ -21,7 +21,8 @@ pub use comparison::{
 };
 pub use finding::{mark_repeats, Category, Finding, Severity, Summary};
 pub use many::compare_many;
-pub use node_texts::{compare_node_texts, NodeTextsComparison};
+pub use node_texts::{compare_node_parts, compare_node_texts, NodeTextsComparison};
+pub(crate) use nodes::thousands;
 pub use nodes::{compare_nodes, environment_fingerprint, runtime_env_cause, UnreachableNode};
 pub use pair::compare_pair;
 pub use version::{classify, VersionChange, VersionDiff};

@@ -12,7 +12,8 @@
 use std::collections::HashMap;
 
 use super::comparison::{CompareOptions, Comparison, NodeRef};
-use super::nodes::{compare_groups, group_by_fingerprint, Fingerprinter, UnreachableNode};
+use super::nodes::{compare_groups, group_by_fingerprint, Fingerprinter, PerNode, UnreachableNode};
+use crate::knowledge::knowledge;
 use crate::parallel::map_chunks_per_core;
 use crate::snapshot::partial::{packages_from_json, PackageLists};
 use crate::snapshot::{from_json_str, Package, Snapshot, SnapshotError};
@@ -68,14 +69,7 @@ pub fn compare_node_texts<S: AsRef<str> + Sync>(
                 .map(|r| r.map(|(snapshot, list)| (snapshot, global[list]))),
         );
     }
-    let parsed: Vec<Option<Vec<Package>>> = map_chunks_per_core(lists.lists(), |part| {
-        part.iter()
-            .map(|json| packages_from_json(json))
-            .collect::<Vec<_>>()
-    })
-    .into_iter()
-    .flatten()
-    .collect();
+    let parsed = parse_lists(lists.lists());
 
     // In node order, so that the first invalid node is the one reported.
     let mut nodes = Vec::with_capacity(texts.len());
@@ -88,8 +82,98 @@ pub fn compare_node_texts<S: AsRef<str> + Sync>(
             _ => Node::Full(from_json_str(&name(i), text.as_ref())?),
         });
     }
+    Ok(compare_read(local, nodes, &parsed, unreachable, opts))
+}
 
+/// [`compare_node_texts`] with each node given as the rest of its snapshot (a JSON object
+/// without `packages`) and the index of its package list among `lists` (JSON text): what
+/// the Ray probes send. The driver then holds one copy of each distinct list, however
+/// many nodes share it, and never a node's whole text.
+///
+/// Fails with the error of the first node (in order) whose rest and list do not make a
+/// valid snapshot (an index past `lists` reads as a `null` list).
+pub fn compare_node_parts<S: AsRef<str> + Sync>(
+    local: &Snapshot,
+    rests: &[S],
+    lists: &[S],
+    list_of: &[usize],
+    name: impl Fn(usize) -> String,
+    unreachable: &[UnreachableNode],
+    opts: &CompareOptions,
+) -> Result<NodeTextsComparison, SnapshotError> {
+    let read: Vec<Option<Snapshot>> = map_chunks_per_core(rests, |chunk| {
+        chunk
+            .iter()
+            .map(|rest| {
+                let text = with_packages(rest.as_ref(), "[]");
+                PackageLists::default().read(&text).map(|(s, _)| s)
+            })
+            .collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect();
+    let parsed = parse_lists(lists);
+    let mut nodes = Vec::with_capacity(rests.len());
+    for (i, (node, rest)) in read.into_iter().zip(rests).enumerate() {
+        let list = list_of.get(i).copied();
+        let valid_list = list.filter(|&l| parsed.get(l).is_some_and(Option::is_some));
+        nodes.push(match (node, valid_list) {
+            (Some(snapshot), Some(packages)) => Node::Partial { snapshot, packages },
+            _ => {
+                let packages = list
+                    .and_then(|l| lists.get(l))
+                    .map_or("null", |l| l.as_ref());
+                Node::Full(from_json_str(
+                    &name(i),
+                    &with_packages(rest.as_ref(), packages),
+                )?)
+            }
+        });
+    }
+    Ok(compare_read(local, nodes, &parsed, unreachable, opts))
+}
+
+/// Each distinct package list parsed and checked (`None` when invalid), on every core.
+fn parse_lists<S: AsRef<str> + Sync>(lists: &[S]) -> Vec<Option<Vec<Package>>> {
+    map_chunks_per_core(lists, |part| {
+        part.iter()
+            .map(|json| packages_from_json(json.as_ref()))
+            .collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// A snapshot's JSON text from the rest of it (a JSON object) and its package list, as
+/// `_ray._with_packages` joins them. Text that is not an object is kept as it is, for the
+/// loader to refuse.
+fn with_packages(rest: &str, packages: &str) -> String {
+    let Some(body) = rest.trim_end().strip_suffix('}') else {
+        return rest.to_string();
+    };
+    let body = body.trim_end();
+    let comma = if body.trim_start() == "{" { "" } else { "," };
+    format!("{body}{comma}\"packages\":{packages}}}")
+}
+
+/// The comparison once every node is read: per-node variables learned, nodes grouped by
+/// fingerprint (each distinct package list fingerprinted once), groups compared.
+fn compare_read(
+    local: &Snapshot,
+    nodes: Vec<Node>,
+    parsed: &[Option<Vec<Package>>],
+    unreachable: &[UnreachableNode],
+    opts: &CompareOptions,
+) -> NodeTextsComparison {
     let mut fingerprinter = Fingerprinter::new(opts);
+    let per_node = PerNode::learn(
+        nodes.iter().map(Node::snapshot),
+        &mut fingerprinter,
+        knowledge().per_node,
+    );
+    fingerprinter.exclude(&per_node);
     let mut parts = HashMap::new();
     let fingerprints = nodes
         .iter()
@@ -122,11 +206,19 @@ pub fn compare_node_texts<S: AsRef<str> + Sync>(
         })
         .collect();
     let borrowed: Vec<&Snapshot> = representatives.iter().collect();
-    let comparison = compare_groups(local, &members, &borrowed, &refs, unreachable, opts);
-    Ok(NodeTextsComparison {
+    let comparison = compare_groups(
+        local,
+        &members,
+        &borrowed,
+        &refs,
+        unreachable,
+        &per_node,
+        opts,
+    );
+    NodeTextsComparison {
         comparison,
         representatives,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -274,6 +366,83 @@ mod tests {
             group_counts.contains(&1) && group_counts.iter().any(|&n| n >= 4),
             "{group_counts:?}"
         );
+    }
+
+    /// A node as the probes send it: the rest as text, its package list apart.
+    fn split(s: &Snapshot) -> (String, String) {
+        let mut rest = serde_json::to_value(s).unwrap();
+        let packages = rest.as_object_mut().unwrap().remove("packages").unwrap();
+        (rest.to_string(), packages.to_string())
+    }
+
+    #[test]
+    fn nodes_given_in_parts_compare_as_their_whole_texts() {
+        let local = base();
+        let mut rng = Rng(0xfeed_5eed_0042);
+        for round in 0..20 {
+            let count = 1 + rng.below(24);
+            let nodes: Vec<Snapshot> = (0..count)
+                .map(|i| node(environment(&mut rng), &format!("n{round}-{i}")))
+                .collect();
+            let mut lists: Vec<String> = Vec::new();
+            let mut rests = Vec::new();
+            let mut list_of = Vec::new();
+            for n in &nodes {
+                let (rest, list) = split(n);
+                let at = lists.iter().position(|l| *l == list).unwrap_or_else(|| {
+                    lists.push(list);
+                    lists.len() - 1
+                });
+                rests.push(rest);
+                list_of.push(at);
+            }
+            let opts = CompareOptions::default();
+            let (expected, expected_reps) = by_full_parse(
+                &local,
+                &nodes
+                    .iter()
+                    .map(|n| serde_json::to_string(n).unwrap())
+                    .collect::<Vec<_>>(),
+                &opts,
+            );
+            let got = compare_node_parts(
+                &local,
+                &rests,
+                &lists,
+                &list_of,
+                |i| i.to_string(),
+                &[],
+                &opts,
+            )
+            .unwrap();
+            assert_eq!(got.comparison, expected, "round {round}");
+            assert_eq!(got.representatives, expected_reps, "round {round}");
+        }
+    }
+
+    #[test]
+    fn a_node_in_parts_that_is_invalid_is_named() {
+        let s = node(base(), "a");
+        let (rest, list) = split(&s);
+        let lists = vec![list.clone(), "[{\"name\": 3}]".to_string()];
+        let opts = CompareOptions::default();
+        let name = |i: usize| format!("node snapshot {i}");
+        // A bad list, a list index past the end, a rest that is not an object, a rest
+        // that holds packages itself.
+        for (rests, of) in [
+            (vec![rest.clone(), rest.clone()], vec![0, 1]),
+            (vec![rest.clone(), rest.clone()], vec![0, 7]),
+            (vec![rest.clone(), "[]".to_string()], vec![0, 0]),
+            (
+                vec![rest.clone(), serde_json::to_string(&s).unwrap()],
+                vec![0, 0],
+            ),
+        ] {
+            let err = compare_node_parts(&s, &rests, &lists, &of, name, &[], &opts).unwrap_err();
+            assert!(err.to_string().contains("node snapshot 1"), "{err}");
+        }
+        let got = compare_node_parts(&s, &[rest], &[list], &[0], name, &[], &opts).unwrap();
+        assert_eq!(got.representatives[0].packages, s.packages);
     }
 
     #[test]

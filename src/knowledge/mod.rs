@@ -25,6 +25,7 @@ pub struct Knowledge {
     pub env: EnvKnowledge,
     pub ray_paths: RayPaths,
     pub unreadable: UnreadableKnowledge,
+    pub per_node: PerNodeRule,
     #[serde(skip)]
     globs: Globs,
 }
@@ -106,6 +107,17 @@ pub struct RayPaths {
 pub struct UnreadableKnowledge {
     /// Paths whose being unreadable is normal.
     pub expected: Vec<String>,
+}
+
+/// When a variable is per-node identity rather than environment (see `[per_node]` in the
+/// data file and `compare::nodes`).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PerNodeRule {
+    /// Fewer nodes than this say nothing about what is per node.
+    pub min_nodes: usize,
+    /// The share of nodes (0..1) that must each hold a value of their own.
+    pub unique_share: f64,
 }
 
 /// The pattern lists, compiled once.

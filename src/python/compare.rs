@@ -229,9 +229,12 @@ fn unreachable_node(i: usize, item: &Bound<'_, PyAny>) -> PyResult<UnreachableNo
 }
 
 /// Compares local with every node snapshot (JSON text each, with `origin` naming the
-/// node); `unreachable` lists nodes whose probe failed.
+/// node); `unreachable` lists nodes whose probe failed. With `package_lists` (the distinct
+/// package lists, JSON text) and `node_lists`, node `i` is given as its snapshot without
+/// `packages` and its list is `package_lists[node_lists[i]]`: one copy of each list.
 #[pyfunction]
-#[pyo3(signature = (local_json, nodes, unreachable = Vec::new(), env_prefix = None, include_sys_path = true, *, reveal_values = false))]
+#[pyo3(signature = (local_json, nodes, unreachable = Vec::new(), env_prefix = None, include_sys_path = true, *, reveal_values = false, package_lists = None, node_lists = None))]
+#[allow(clippy::too_many_arguments)]
 fn compare_nodes(
     py: Python<'_>,
     local_json: &str,
@@ -241,8 +244,34 @@ fn compare_nodes(
     env_prefix: Option<String>,
     include_sys_path: bool,
     reveal_values: bool,
+    package_lists: Option<Vec<PyBackedStr>>,
+    node_lists: Option<Vec<usize>>,
 ) -> PyResult<PyComparison> {
     let opts = options(env_prefix, include_sys_path, reveal_values);
+    let parts = match (package_lists, node_lists) {
+        (None, None) => None,
+        (Some(lists), Some(of)) => {
+            if of.len() != nodes.len() {
+                return Err(masked_err::<ComparisonError>(format!(
+                    "node_lists has {} entries for {} nodes",
+                    of.len(),
+                    nodes.len()
+                )));
+            }
+            if let Some(bad) = of.iter().find(|&&l| l >= lists.len()) {
+                return Err(masked_err::<ComparisonError>(format!(
+                    "node_lists names package list {bad}, and there are {}",
+                    lists.len()
+                )));
+            }
+            Some((lists, of))
+        }
+        _ => {
+            return Err(masked_err::<ComparisonError>(
+                "package_lists and node_lists go together: give both or neither",
+            ))
+        }
+    };
     let unreachable = unreachable
         .iter()
         .enumerate()
@@ -256,8 +285,13 @@ fn compare_nodes(
         py.allow_threads(|| {
             let local = parse("local snapshot", local_json)?;
             let name = |i: usize| format!("node snapshot {i}");
-            let compared = cmp::compare_node_texts(&local, &nodes, name, &unreachable, &opts)
-                .map_err(|e| masked_err::<SnapshotError>(e.to_string()))?;
+            let compared = match &parts {
+                None => cmp::compare_node_texts(&local, &nodes, name, &unreachable, &opts),
+                Some((lists, of)) => {
+                    cmp::compare_node_parts(&local, &nodes, lists, of, name, &unreachable, &opts)
+                }
+            }
+            .map_err(|e| masked_err::<SnapshotError>(e.to_string()))?;
             // The first (largest) group's snapshot stands for "remote" in reports.
             let remote = compared.representatives.into_iter().next();
             Ok(PyComparison {

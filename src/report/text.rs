@@ -7,6 +7,7 @@ use std::fmt::Write;
 use super::controls::escape_controls;
 use super::json::shown_snapshot;
 use super::{Snapshots, Tone};
+use crate::compare::thousands;
 use crate::compare::{
     Category, Comparison, ComparisonKind, Finding, Group, Matrix, Severity, SideInfo, Summary,
     SysPathDiffs,
@@ -214,10 +215,14 @@ fn where_(f: &Finding, kind: ComparisonKind) -> String {
         return format!(" [{}]", f.nodes.join(", "));
     }
     const SHOWN: usize = 5;
+    // A finding about a whole large group names the group, whose nodes are listed above.
+    if let (Some(g), true) = (f.group, f.nodes.len() > SHOWN) {
+        return format!(" [group {g}: {} nodes]", thousands(f.nodes.len()));
+    }
     let ids: Vec<&str> = f.nodes.iter().take(SHOWN).map(|id| short_id(id)).collect();
     let more = f.nodes.len().saturating_sub(SHOWN);
     let extra = if more > 0 {
-        format!(" and {more} more")
+        format!(", … {} more", thousands(more))
     } else {
         String::new()
     };
@@ -270,9 +275,9 @@ fn grouped(out: &mut Out, c: &Comparison) {
     if c.kind == ComparisonKind::Nodes {
         out.header(&format!(
             "NODES: {} node{}, {} distinct environment{}",
-            c.node_count,
+            thousands(c.node_count),
             if c.node_count == 1 { "" } else { "s" },
-            c.groups.len(),
+            thousands(c.groups.len()),
             if c.groups.len() == 1 { "" } else { "s" }
         ));
         for g in &c.groups {
@@ -290,6 +295,9 @@ fn grouped(out: &mut Out, c: &Comparison) {
         if c.groups.is_empty() {
             out.line("  no node answered the probe: nothing was compared");
         }
+        // Node identity learned from the cluster: one line each, not a difference per group.
+        let per_node: Vec<&Finding> = c.findings.iter().filter(|f| f.code == "per_node").collect();
+        items(out, &per_node, |_| true, |f| f.message.clone());
         for f in c
             .findings
             .iter()
@@ -334,7 +342,10 @@ fn grouped(out: &mut Out, c: &Comparison) {
         .collect();
     if let (false, Some(first)) = (common.is_empty(), c.groups.first()) {
         let reachable: usize = c.groups.iter().map(|g| g.nodes.len()).sum();
-        let title = format!("local vs every node ({reachable} nodes, all groups)");
+        let title = format!(
+            "local vs every node ({} nodes, all groups)",
+            thousands(reachable)
+        );
         banner(out, &title, &common);
         sections(
             out,
@@ -372,6 +383,8 @@ fn banner(out: &mut Out, title: &str, findings: &[&Finding]) {
     out.line(line);
 }
 
+/// "3 nodes: a, b, c", or for a large group its first few nodes and where the rest are:
+/// "4,997 nodes: a, b, c, d, e, … (full list in --json)".
 fn node_list(g: &Group) -> String {
     const SHOWN: usize = 5;
     let names: Vec<String> = g
@@ -383,14 +396,13 @@ fn node_list(g: &Group) -> String {
             None => short_id(&n.node_id).to_string(),
         })
         .collect();
-    let more = g.nodes.len().saturating_sub(SHOWN);
     let count = format!(
         "{} node{}",
-        g.nodes.len(),
+        thousands(g.nodes.len()),
         if g.nodes.len() == 1 { "" } else { "s" }
     );
-    if more > 0 {
-        format!("{count}: {} and {more} more", names.join(", "))
+    if g.nodes.len() > SHOWN {
+        format!("{count}: {}, … (full list in --json)", names.join(", "))
     } else {
         format!("{count}: {}", names.join(", "))
     }

@@ -182,13 +182,15 @@ def get_comparison_result(
             except BaseException:
                 probes.cancel()
                 raise
-        snapshots, failed = probes.collect()
+        parts, failed = probes.collect_parts()
     del options
-    from genevars._compare import compare_node_snapshots
+    from genevars._compare import compare_node_parts
 
-    return compare_node_snapshots(
+    return compare_node_parts(
         local,
-        snapshots,
+        parts.rests,
+        parts.lists,
+        parts.list_of,
         unreachable + failed,
         env_prefix,
         include_sys_path,
