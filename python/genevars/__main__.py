@@ -1,4 +1,4 @@
-"""The ``genevars`` command: snapshot, diff, compare, check, manifest, requirements.
+"""The ``genevars`` command: snapshot, diff, compare, check, manifest, requirements, explain.
 
 Each subcommand lives in ``genevars.cli.<name>`` and exposes ``add_parser(subparsers)``
 (which registers its flags and sets ``func``). Exit status: 0 clean, 1 findings at or
@@ -12,7 +12,7 @@ import sys
 
 from genevars.cli import EXIT_INPUT, CliError
 
-SUBCOMMANDS = ("snapshot", "diff", "compare", "check", "manifest", "requirements")
+SUBCOMMANDS = ("snapshot", "diff", "compare", "check", "manifest", "requirements", "explain")
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:

@@ -214,3 +214,9 @@ def environment_fingerprint(
 
 def exact_pin(name: str, version: str) -> str | None:
     """``name==version`` when that is a valid exact pin (PEP 440 version), else None."""
+
+# --- explaining an error (src/python/explain.rs) ---
+def explain_error(comparison: Comparison, error: str) -> str:
+    """JSON of the findings of ``comparison`` ranked by how likely each caused ``error``
+    (a traceback's text): ``error``, ``explained``, ``causes`` (``finding``, ``score``,
+    ``reasons``, ``because``), ``direction``, ``unmatched_symptoms``, ``cannot_see``, ``text``."""

@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 mod compare;
 mod deps;
 mod errors;
+mod explain;
 mod manifest;
 mod redact;
 mod snapshot;
@@ -20,5 +21,6 @@ fn genevars_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     manifest::register(m)?;
     redact::register(m)?;
     deps::register(m)?;
+    explain::register(m)?;
     Ok(())
 }
