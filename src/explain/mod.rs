@@ -144,6 +144,9 @@ impl Reason {
             Reason::Symptom { text } => {
                 format!("the error text matches a known symptom of {}: {text:?}", f.subject)
             }
+            Reason::ModuleNamed { module } if f.code.starts_with("drift") => {
+                format!("the error names module {module}, of {}", f.subject)
+            }
             Reason::ModuleNamed { module } => format!(
                 "the error names module {module}, of {} ({local} locally, {remote} on the workers)",
                 f.subject
@@ -470,6 +473,15 @@ pub fn explain(
                     "only_remote" => Some(Side::Remote),
                     _ => None,
                 };
+                // A side without the distribution cannot have pickled its objects.
+                let pickler_lacks_it = matches!(
+                    (direction, one_side),
+                    (Some(Direction::WorkerToDriver), Some(Side::Local))
+                        | (Some(Direction::DriverToWorker), Some(Side::Remote))
+                );
+                if pickler_lacks_it {
+                    break;
+                }
                 reasons.push(match one_side {
                     Some(side) => Reason::OnlyOneSide {
                         module: m.clone(),
@@ -509,10 +521,21 @@ pub fn explain(
             continue;
         }
         if let Some(direction) = direction {
-            if matches!(
-                f.category,
-                Category::Package | Category::Python | Category::Rule
-            ) {
+            // Drift findings compare node groups with each other, not local with remote;
+            // and a side without the distribution cannot have pickled its objects.
+            let sides_compared = !f.code.starts_with("drift");
+            let pickler_lacks_it = matches!(
+                (direction, f.code.as_str()),
+                (Direction::WorkerToDriver, "only_local")
+                    | (Direction::DriverToWorker, "only_remote")
+            );
+            if sides_compared
+                && !pickler_lacks_it
+                && matches!(
+                    f.category,
+                    Category::Package | Category::Python | Category::Rule
+                )
+            {
                 reasons.push(Reason::Crossed { direction });
             }
         }

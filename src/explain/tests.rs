@@ -222,6 +222,23 @@ fn node_comparisons_are_explained_too_and_huge_inputs_end() {
     let c = crate::compare::compare_nodes(&local, &[n1.clone()], &[], &CompareOptions::default());
     let e = explain(&c, Some(&local), &[&n1], NUMPY_RAY);
     assert_eq!(e.causes[0].finding.subject, "numpy");
+    // A node without numpy cannot have pickled the numpy object the driver failed to load:
+    // the version difference of the node that has numpy 2 ranks above it.
+    let bare = node(base(), "bare");
+    let bare = Snapshot {
+        packages: bare
+            .packages
+            .into_iter()
+            .filter(|p| p.name != "numpy")
+            .collect(),
+        ..bare
+    };
+    let c2 =
+        crate::compare::compare_nodes(&local, &[bare, n1.clone()], &[], &CompareOptions::default());
+    let e2 = explain(&c2, Some(&local), &[&n1], NUMPY_RAY);
+    let rank = |code: &str| e2.causes.iter().position(|c| c.finding.code == code);
+    assert_eq!(e2.causes[0].finding.code, "version.major", "{e2:#?}");
+    assert!(rank("only_local").unwrap() > rank("version.major").unwrap());
     let huge = "File \"/x\", line 1\n".repeat(200_000) + "No module named 'numpy._core'";
     let e = explain(&c, Some(&local), &[&n1], &huge);
     assert_eq!(e.causes[0].finding.subject, "numpy");
