@@ -78,7 +78,8 @@ def take_snapshot(options: dict) -> dict:
     default true), ``origin`` (dict recorded as the snapshot's origin; hostname and pid
     are filled in when missing), ``tool_version`` (the genevars version that asked) and
     ``described`` (``describe()`` of another interpreter, whose python, platform, markers
-    and genevars version are recorded instead of this one's).
+    and genevars version are recorded instead of this one's), ``accelerator_root`` (the
+    root /proc and PATH are read from for ``accelerator_facts``; default ``/``).
     """
     rules, paths, key, reveal = _snapshot_inputs(options)
     scan, scanner = scan_entries(paths, rules, options.get("use_native", True))
@@ -132,9 +133,61 @@ def _assemble(options: dict, rules: dict, paths: list, key, reveal: bool, scan: 
     # computed at all (platform_info() starts a `uname -p`).
     facts = options.get("described") or _interpreter_facts()
     env = capture_env(os.environ, rules, key, reveal)
-    return assemble_snapshot(
+    snapshot = assemble_snapshot(
         facts, env, paths, scan, scanner, options.get("tool_version"), options.get("origin")
     )
+    accelerators = accelerator_facts(options.get("accelerator_root") or "/")
+    if accelerators is not None:
+        snapshot["accelerators"] = accelerators
+    return snapshot
+
+
+# nvidia-smi answers in well under a second; a wedged driver must not hold the probe.
+NVIDIA_SMI_TIMEOUT = 5.0
+_NVIDIA_PROC_VERSION = re.compile(r"Kernel Module(?: for [\w-]+)?\s+([0-9]+(?:\.[0-9]+)+)")
+
+
+def accelerator_facts(root: str = "/") -> dict | None:
+    """The node's NVIDIA driver version and GPU models, or None when it has none.
+
+    Read from ``nvidia-smi --query-gpu`` when it is on PATH (short timeout), else from
+    ``/proc/driver/nvidia/version``; no CUDA library is loaded. ``root`` prefixes both the
+    /proc path and the PATH directories searched (tests put a fake tree there).
+    """
+    import subprocess
+
+    smi = None
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        if directory:
+            candidate = os.path.join(root, directory.lstrip("/"), "nvidia-smi")
+            if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+                smi = candidate
+                break
+    if smi is not None:
+        try:
+            done = subprocess.run(
+                [smi, "--query-gpu=name,driver_version", "--format=csv,noheader"],
+                capture_output=True, text=True, timeout=NVIDIA_SMI_TIMEOUT,
+            )
+            rows = [
+                [part.strip() for part in line.split(",")]
+                for line in done.stdout.splitlines() if line.strip()
+            ] if done.returncode == 0 else []
+            gpus = [row[0] for row in rows if len(row) >= 2 and row[0]]
+            drivers = [row[1] for row in rows if len(row) >= 2 and row[1]]
+            if gpus:
+                return {"nvidia_driver": drivers[0] if drivers else None, "gpus": gpus, "source": "nvidia-smi"}
+        except (OSError, subprocess.SubprocessError, UnicodeDecodeError):
+            pass
+    try:
+        with open(os.path.join(root, "proc/driver/nvidia/version"), encoding="utf-8", errors="replace") as fh:
+            text = fh.read(64 * 1024)
+    except OSError:
+        return None
+    match = _NVIDIA_PROC_VERSION.search(text)
+    if match is None:
+        return None
+    return {"nvidia_driver": match.group(1), "gpus": [], "source": "/proc/driver/nvidia/version"}
 
 
 def scan_entries(paths: list, rules: dict, use_native: bool = True) -> tuple:

@@ -52,6 +52,8 @@ pub enum Category {
     Rule,
     /// genevars itself (for example: installed only locally).
     Genevars,
+    /// GPUs, the NVIDIA driver and the CUDA builds of packages.
+    Accelerator,
 }
 
 impl Category {
@@ -67,6 +69,7 @@ impl Category {
             Category::Requirement => "requirement",
             Category::Rule => "rule",
             Category::Genevars => "genevars",
+            Category::Accelerator => "accelerator",
         }
     }
 }

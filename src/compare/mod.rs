@@ -6,6 +6,7 @@
 //!
 //! What a difference *means* (severity, hint, Ray noise) comes from [`crate::knowledge`].
 
+mod accelerators;
 pub mod comparison;
 pub mod finding;
 mod many;

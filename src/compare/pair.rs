@@ -95,6 +95,9 @@ pub(crate) fn diff_pair(
         &mut findings,
     );
     genevars(k, local, remote, sides, &mut findings);
+    if sides.local == LOCAL_REMOTE.local {
+        findings.extend(super::accelerators::findings(remote, sides.remote));
+    }
     // deps: broken requirements and known incompatibilities, driver vs workers only
     // (not N-way comparisons, whose sides are named otherwise).
     if sides.local == LOCAL_REMOTE.local {

@@ -54,6 +54,7 @@ pub(crate) fn snapshot() -> Snapshot {
         packages: Vec::new(),
         unreadable: Vec::new(),
         genevars_version: None,
+        accelerators: None,
     }
 }
 

@@ -469,7 +469,7 @@ fn sections(
     let interp = |f: &Finding| {
         matches!(
             f.category,
-            Category::Python | Category::Platform | Category::Genevars
+            Category::Python | Category::Platform | Category::Genevars | Category::Accelerator
         )
     };
     if has(&interp) {

@@ -41,6 +41,23 @@ pub struct Snapshot {
     /// The genevars version importable in that environment, if any.
     #[serde(default)]
     pub genevars_version: Option<String>,
+    /// GPUs and the NVIDIA driver the node has, when the probe found any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accelerators: Option<Accelerators>,
+}
+
+/// A node's accelerators, as the probe read them (no CUDA library is loaded for it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Accelerators {
+    /// The NVIDIA kernel driver version, e.g. `550.54.15`.
+    #[serde(default)]
+    pub nvidia_driver: Option<String>,
+    /// One model name per GPU, e.g. `NVIDIA H100 80GB HBM3`.
+    #[serde(default)]
+    pub gpus: Vec<String>,
+    /// Where the facts came from: `nvidia-smi` or `/proc/driver/nvidia/version`.
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 /// The tool and scanner that produced a snapshot.

@@ -16,8 +16,8 @@ use serde_json::value::RawValue;
 
 use super::load::{check_env, check_packages, check_schema_tag};
 use super::model::{
-    env_map, Creator, EnvValue, Markers, Origin, Package, PlatformInfo, PythonInfo, Snapshot,
-    Unreadable,
+    env_map, Accelerators, Creator, EnvValue, Markers, Origin, Package, PlatformInfo, PythonInfo,
+    Snapshot, Unreadable,
 };
 
 /// How many known lists a package list is compared with byte by byte before it is read
@@ -47,6 +47,8 @@ struct Document<'a> {
     unreadable: Vec<Unreadable>,
     #[serde(default)]
     genevars_version: Option<String>,
+    #[serde(default)]
+    accelerators: Option<Accelerators>,
 }
 
 impl Document<'_> {
@@ -68,6 +70,7 @@ impl Document<'_> {
             packages: Vec::new(),
             unreadable: self.unreadable,
             genevars_version: self.genevars_version,
+            accelerators: self.accelerators,
         })
     }
 }
