@@ -122,3 +122,19 @@ def test_the_explain_of_a_cuda_driver_error_points_to_the_build():
         "CUDA driver version is insufficient for CUDA runtime version"
     )
     assert why.causes[0].finding["code"] == "accelerator.driver_too_old", why.text
+
+
+def test_gpu_groups_are_labelled_with_their_accelerator_and_other_drivers_drift():
+    from genevars._compare import compare_node_snapshots
+
+    def on(node: dict, node_id: str) -> dict:
+        return dict(node, origin={"node_id": node_id, "node_address": "127.0.0.1", "hostname": node_id})
+
+    nodes = [on(gpu_node("550.54.15", "2.4.0+cu121"), f"n{i}") for i in range(4)]
+    nodes.append(on(gpu_node("535.104.05", "2.4.0+cu121"), "old"))
+    result = compare_node_snapshots(laptop("2.4.0+cu121"), nodes)
+    text = result.report(color=False)
+    assert "group 0: 4 nodes" in text and ", 8×NVIDIA H100 80GB HBM3, driver 550.54.15 — " in text, text
+    drift = [f for f in result.findings if f["code"] == "drift.accelerator.driver"]
+    assert [(f["local"], f["remote"], f["nodes"]) for f in drift] == [("550.54.15", "535.104.05", ["old"])]
+    assert result.groups[0]["remote"]["accelerators"] == "8×NVIDIA H100 80GB HBM3, driver 550.54.15"

@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 use super::finding::{Category, Finding, Severity};
+use super::pair::Sides;
 use crate::snapshot::Snapshot;
 
 const ACCELERATORS_TOML: &str = include_str!("../knowledge/accelerators.toml");
@@ -18,6 +19,7 @@ struct AcceleratorKnowledge {
     cuda_builds: Vec<String>,
     cuda_runtimes: Vec<String>,
     driver_too_old: Rule,
+    driver_differs: Rule,
     cpu_build_on_gpu: Rule,
 }
 
@@ -169,6 +171,35 @@ pub(crate) fn findings(env: &Snapshot, side: &str) -> Vec<Finding> {
     out
 }
 
+/// A finding when both sides have an NVIDIA driver and the versions differ (between node
+/// groups it becomes `drift.accelerator.driver`).
+pub(crate) fn driver_difference(
+    local: &Snapshot,
+    remote: &Snapshot,
+    sides: Sides<'_>,
+) -> Option<Finding> {
+    let driver = |s: &Snapshot| s.accelerators.as_ref()?.nvidia_driver.clone();
+    let (l, r) = (driver(local)?, driver(remote)?);
+    if l == r {
+        return None;
+    }
+    let rule = &data().driver_differs;
+    Some(
+        Finding::new(
+            rule.severity,
+            Category::Accelerator,
+            "nvidia-driver",
+            "accelerator.driver",
+            format!(
+                "NVIDIA driver differs: {l} {}, {r} {}",
+                sides.local, sides.remote
+            ),
+        )
+        .values(Some(l), Some(r))
+        .hint(Some(format!("{}; {}", rule.symptom, rule.fix))),
+    )
+}
+
 /// `8×NVIDIA H100 80GB HBM3, driver 550.54.15` (models counted), or what is known of it.
 pub fn gpu_summary(acc: &crate::snapshot::Accelerators) -> String {
     let mut models: Vec<(String, usize)> = Vec::new();
@@ -247,6 +278,40 @@ mod tests {
             "remotely"
         )
         .is_empty());
+    }
+
+    #[test]
+    fn gpu_node_groups_with_other_drivers_drift_and_groups_are_labelled_with_their_gpus() {
+        let local = with_packages(snapshot(), &[("torch", "2.4.0+cu121")]);
+        let a =
+            crate::compare::testutil::node(gpu_node("550.54.15", &[("torch", "2.4.0+cu121")]), "a");
+        let b = crate::compare::testutil::node(
+            gpu_node("535.104.05", &[("torch", "2.4.0+cu121")]),
+            "b",
+        );
+        let a2 = crate::compare::testutil::node(a.clone(), "a2");
+        let c = crate::compare::compare_nodes(&local, &[a, a2, b], &[], &Default::default());
+        assert_eq!(c.groups.len(), 2, "other drivers are other environments");
+        assert_eq!(
+            c.groups[0].remote.accelerators.as_deref(),
+            Some("8×NVIDIA H100 80GB HBM3, driver 550.54.15")
+        );
+        let drift: Vec<&Finding> = c
+            .findings
+            .iter()
+            .filter(|f| f.code == "drift.accelerator.driver")
+            .collect();
+        assert_eq!(drift.len(), 1, "{:#?}", c.findings);
+        assert_eq!(
+            (drift[0].local.as_deref(), drift[0].remote.as_deref()),
+            (Some("550.54.15"), Some("535.104.05"))
+        );
+        let text = crate::report::to_text(&c, Default::default(), Default::default());
+        assert!(
+            text.contains("group 0: 2 nodes")
+                && text.contains(", 8×NVIDIA H100 80GB HBM3, driver 550.54.15 — "),
+            "{text}"
+        );
     }
 
     #[test]
