@@ -136,10 +136,107 @@ def _assemble(options: dict, rules: dict, paths: list, key, reveal: bool, scan: 
     snapshot = assemble_snapshot(
         facts, env, paths, scan, scanner, options.get("tool_version"), options.get("origin")
     )
+    return add_node_facts(snapshot, options, rules, key)
+
+
+def add_node_facts(snapshot: dict, options: dict, rules: dict, key) -> dict:
+    """Adds what the node has besides Python: its accelerators (``accelerator_root``
+    option) and the credential files (``credential_sources`` option). Returns it."""
     accelerators = accelerator_facts(options.get("accelerator_root") or "/")
     if accelerators is not None:
         snapshot["accelerators"] = accelerators
+    snapshot["credential_files"] = credential_files(
+        os.environ, rules, key, options.get("credential_sources")
+    )
     return snapshot
+
+
+# Credential files at their standard places: (name, variable that moves it, path under HOME).
+CREDENTIAL_FILES = (
+    ("~/.aws/credentials", "AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials"),
+    ("~/.aws/config", "AWS_CONFIG_FILE", ".aws/config"),
+    ("~/.config/gcloud/application_default_credentials.json", None, ".config/gcloud/application_default_credentials.json"),
+    ("~/.azure/azureProfile.json", None, ".azure/azureProfile.json"),
+    ("~/.netrc", "NETRC", ".netrc"),
+)
+# Variables whose value names a file or directory a library reads.
+CREDENTIAL_PATH_VARIABLES = (
+    "GOOGLE_APPLICATION_CREDENTIALS", "AZURE_FEDERATED_TOKEN_FILE", "SSL_CERT_FILE",
+    "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "HF_HOME", "KUBECONFIG",
+)
+# Content past this size is not read for a fingerprint (only its size is recorded).
+CREDENTIAL_FINGERPRINT_LIMIT = 1 << 20
+
+
+def _names_a_path(name: str, value: str) -> bool:
+    """A variable listed above, or ``*_PATH`` / ``*_FILE`` holding one absolute path."""
+    if name in CREDENTIAL_PATH_VARIABLES:
+        return bool(value)
+    return (
+        (name.endswith("_PATH") or name.endswith("_FILE"))
+        and value.startswith(("/", "~"))
+        and os.pathsep not in value
+    )
+
+
+def credential_sources(environ) -> list:
+    """The credential sources this environment uses: the standard files that exist here
+    and the variables naming a path. What the probes of the nodes check (by name)."""
+    names = [item["name"] for item in credential_files(environ, None, None, None) if item["exists"]]
+    return names
+
+
+def credential_files(environ, rules, key: bytes | None, wanted) -> list:
+    """Whether each credential file exists and is readable here: name, path, exists,
+    readable, size and a keyed fingerprint of the content (never the content).
+
+    ``wanted``: names to check (the driver's ``credential_sources``); ``None`` checks the
+    standard files and every variable naming a path.
+    """
+    home = environ.get("HOME") or os.path.expanduser("~")
+    candidates = []
+    for name, variable, relative in CREDENTIAL_FILES:
+        path = environ.get(variable) if variable else None
+        candidates.append((name, path or os.path.join(home, relative), False))
+    for name in sorted(environ):
+        value = environ[name]
+        if isinstance(value, str) and _names_a_path(name, value):
+            secret = rules is not None and is_secret_key(name, rules)
+            candidates.append((name, os.path.expanduser(value), secret))
+    if wanted is not None:
+        wanted = list(wanted)
+        known = {c[0] for c in candidates}
+        # A variable the driver sets and this node does not: nothing to check here.
+        candidates = [c for c in candidates if c[0] in wanted]
+        candidates += [(name, None, False) for name in wanted if name not in known]
+    return [_credential_file(name, path, secret, key) for name, path, secret in candidates]
+
+
+def _credential_file(name: str, path, secret: bool, key: bytes | None) -> dict:
+    record = {"name": name, "path": None if secret else path, "exists": False, "readable": False,
+              "size": None, "fingerprint": None}
+    if path is None:
+        return record
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return record
+    record["exists"] = True
+    if stat.S_ISDIR(info.st_mode):
+        record["readable"] = os.access(path, os.R_OK | os.X_OK)
+        return record
+    record["size"] = info.st_size
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(CREDENTIAL_FINGERPRINT_LIMIT + 1)
+    except OSError:
+        return record
+    record["readable"] = True
+    if key is not None and len(data) <= CREDENTIAL_FINGERPRINT_LIMIT:
+        import hmac
+
+        record["fingerprint"] = FINGERPRINT_PREFIX + hmac.new(key, data, "sha256").hexdigest()[:32]
+    return record
 
 
 # nvidia-smi answers in well under a second; a wedged driver must not hold the probe.

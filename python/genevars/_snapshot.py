@@ -328,7 +328,7 @@ def take(
         paths = other.sys_path()
     scan, scanner = _probe.scan_entries(paths, rules)
     data = _probe.assemble_snapshot(other.facts(), env, paths, scan, scanner, _core.__version__)
-    return Snapshot._of(data)
+    return Snapshot._of(_probe.add_node_facts(data, {}, rules, key))
 
 
 def _fingerprint_key(fingerprint_key: bytes | str | None) -> bytes | None:

@@ -30,12 +30,13 @@ struct DriverCuda {
     cuda: String,
 }
 
+/// A judgement as data: its severity, the symptom users see and the fix (templates).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Rule {
-    severity: Severity,
-    symptom: String,
-    fix: String,
+pub(crate) struct Rule {
+    pub severity: Severity,
+    pub symptom: String,
+    pub fix: String,
 }
 
 fn data() -> &'static AcceleratorKnowledge {

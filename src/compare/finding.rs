@@ -54,6 +54,8 @@ pub enum Category {
     Genevars,
     /// GPUs, the NVIDIA driver and the CUDA builds of packages.
     Accelerator,
+    /// Credential files (and files variables name) present on one side only.
+    CredentialFile,
 }
 
 impl Category {
@@ -70,6 +72,7 @@ impl Category {
             Category::Rule => "rule",
             Category::Genevars => "genevars",
             Category::Accelerator => "accelerator",
+            Category::CredentialFile => "credential_file",
         }
     }
 }

@@ -8,6 +8,7 @@
 
 mod accelerators;
 pub mod comparison;
+mod credential_files;
 pub mod finding;
 mod many;
 mod node_texts;

@@ -124,6 +124,7 @@ impl<'a> Fingerprinter<'a> {
             }
         }
         s.accelerators.hash(&mut h);
+        s.credential_files.hash(&mut h);
         let PackagesPart(lane_a, lane_b, count) = packages;
         (lane_a, lane_b, count).hash(&mut h);
         if self.opts.include_sys_path {

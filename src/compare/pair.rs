@@ -97,6 +97,7 @@ pub(crate) fn diff_pair(
     genevars(k, local, remote, sides, &mut findings);
     if sides.local == LOCAL_REMOTE.local {
         findings.extend(super::accelerators::findings(remote, sides.remote));
+        findings.extend(super::credential_files::findings(local, remote));
     }
     findings.extend(super::accelerators::driver_difference(local, remote, sides));
     // deps: broken requirements and known incompatibilities, driver vs workers only

@@ -55,6 +55,7 @@ pub(crate) fn snapshot() -> Snapshot {
         unreadable: Vec::new(),
         genevars_version: None,
         accelerators: None,
+        credential_files: Vec::new(),
     }
 }
 

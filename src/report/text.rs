@@ -475,7 +475,11 @@ fn sections(
     let interp = |f: &Finding| {
         matches!(
             f.category,
-            Category::Python | Category::Platform | Category::Genevars | Category::Accelerator
+            Category::Python
+                | Category::Platform
+                | Category::Genevars
+                | Category::Accelerator
+                | Category::CredentialFile
         )
     };
     if has(&interp) {

@@ -44,6 +44,29 @@ pub struct Snapshot {
     /// GPUs and the NVIDIA driver the node has, when the probe found any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accelerators: Option<Accelerators>,
+    /// Whether each credential file the driver uses exists and is readable here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub credential_files: Vec<CredentialFile>,
+}
+
+/// A credential file (or a file or directory a variable names), as the probe found it:
+/// never its content, only a keyed fingerprint of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CredentialFile {
+    /// `~/.aws/credentials`, or the variable naming the path (`GOOGLE_APPLICATION_CREDENTIALS`).
+    pub name: String,
+    /// Where it was looked for; None when the variable is unset there or withheld as secret.
+    #[serde(default)]
+    pub path: Option<String>,
+    #[serde(default)]
+    pub exists: bool,
+    #[serde(default)]
+    pub readable: bool,
+    #[serde(default)]
+    pub size: Option<u64>,
+    /// HMAC of the content under the comparison's key.
+    #[serde(default)]
+    pub fingerprint: Option<String>,
 }
 
 /// A node's accelerators, as the probe read them (no CUDA library is loaded for it).

@@ -16,8 +16,8 @@ use serde_json::value::RawValue;
 
 use super::load::{check_env, check_packages, check_schema_tag};
 use super::model::{
-    env_map, Accelerators, Creator, EnvValue, Markers, Origin, Package, PlatformInfo, PythonInfo,
-    Snapshot, Unreadable,
+    env_map, Accelerators, Creator, CredentialFile, EnvValue, Markers, Origin, Package,
+    PlatformInfo, PythonInfo, Snapshot, Unreadable,
 };
 
 /// How many known lists a package list is compared with byte by byte before it is read
@@ -49,6 +49,8 @@ struct Document<'a> {
     genevars_version: Option<String>,
     #[serde(default)]
     accelerators: Option<Accelerators>,
+    #[serde(default)]
+    credential_files: Vec<CredentialFile>,
 }
 
 impl Document<'_> {
@@ -71,6 +73,7 @@ impl Document<'_> {
             unreadable: self.unreadable,
             genevars_version: self.genevars_version,
             accelerators: self.accelerators,
+            credential_files: self.credential_files,
         })
     }
 }

@@ -80,6 +80,8 @@ def _runtime_env_of(
 
 
 def _probe_options(reveal_values: bool, fingerprint_key: str) -> Dict[str, Any]:
+    from genevars import _probe
+
     return {
         "paths": None,
         "secret_rules": _core.secret_rules(),
@@ -88,6 +90,8 @@ def _probe_options(reveal_values: bool, fingerprint_key: str) -> Dict[str, Any]:
         "use_native": True,
         "origin": None,
         "tool_version": _core.__version__,
+        # The credential files the driver uses, checked by name on every node.
+        "credential_sources": _probe.credential_sources(os.environ),
     }
 
 
