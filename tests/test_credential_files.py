@@ -38,7 +38,9 @@ def test_the_probe_records_presence_size_and_a_keyed_fingerprint_never_the_conte
     aws = files["~/.aws/credentials"]
     assert (aws["exists"], aws["readable"], aws["size"]) == (True, True, len(AWS_CREDENTIALS))
     assert aws["fingerprint"].startswith("hmac-sha256:")
-    assert files["GOOGLE_APPLICATION_CREDENTIALS"]["exists"] is True
+    google = files["GOOGLE_APPLICATION_CREDENTIALS"]
+    # A secret-looking variable: the file is checked, its path not recorded.
+    assert (google["exists"], google["path"], google["withheld"]) == (True, None, True)
     assert files["MY_CONFIG_FILE"]["exists"] is False
     assert "LD_LIBRARY_PATH" not in files  # a list of paths, not a file
     assert files["~/.netrc"]["exists"] is False
@@ -57,7 +59,7 @@ def test_a_node_checks_the_drivers_sources_by_name(tmp_path: Path):
     files = take({"HOME": str(node_home)}, wanted=["~/.aws/credentials", "GOOGLE_APPLICATION_CREDENTIALS"])
     assert set(files) == {"~/.aws/credentials", "GOOGLE_APPLICATION_CREDENTIALS"}
     assert files["~/.aws/credentials"] == {
-        "name": "~/.aws/credentials", "path": str(node_home / ".aws" / "credentials"),
+        "name": "~/.aws/credentials", "path": str(node_home / ".aws" / "credentials"), "withheld": False,
         "exists": False, "readable": False, "size": None, "fingerprint": None,
     }
     assert files["GOOGLE_APPLICATION_CREDENTIALS"]["path"] is None  # not set on the node

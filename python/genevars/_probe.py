@@ -213,8 +213,8 @@ def credential_files(environ, rules, key: bytes | None, wanted) -> list:
 
 
 def _credential_file(name: str, path, secret: bool, key: bytes | None) -> dict:
-    record = {"name": name, "path": None if secret else path, "exists": False, "readable": False,
-              "size": None, "fingerprint": None}
+    record = {"name": name, "path": None if secret else path, "withheld": secret, "exists": False,
+              "readable": False, "size": None, "fingerprint": None}
     if path is None:
         return record
     try:

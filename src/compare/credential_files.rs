@@ -29,7 +29,11 @@ fn rules() -> &'static Rules {
 }
 
 fn shown(f: &CredentialFile) -> String {
-    f.path.clone().unwrap_or_else(|| "(not set)".to_string())
+    match (&f.path, f.withheld) {
+        (Some(path), _) => path.clone(),
+        (None, true) => "path withheld".to_string(),
+        (None, false) => "not set".to_string(),
+    }
 }
 
 /// Findings for the credential files present and readable locally: missing, unreadable
@@ -112,6 +116,7 @@ mod tests {
         CredentialFile {
             name: name.into(),
             path: path.map(str::to_string),
+            withheld: false,
             exists,
             readable,
             size: exists.then_some(116),
@@ -216,7 +221,16 @@ mod tests {
             .as_deref()
             .unwrap()
             .contains("put ~/.aws/credentials on every node"));
-        assert!(f[1].message.contains("(not set)"), "{}", f[1].message);
+        assert!(f[1].message.ends_with("(not set)"), "{}", f[1].message);
+        let mut withheld = local.clone();
+        withheld.credential_files[1].path = None;
+        withheld.credential_files[1].withheld = true;
+        let f = findings(&withheld, &remote);
+        assert!(
+            f[1].message.contains("exists locally (path withheld)"),
+            "{}",
+            f[1].message
+        );
         // A node snapshot from a probe that checked nothing: no findings.
         assert!(findings(&local, &snapshot()).is_empty());
     }

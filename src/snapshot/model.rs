@@ -55,9 +55,12 @@ pub struct Snapshot {
 pub struct CredentialFile {
     /// `~/.aws/credentials`, or the variable naming the path (`GOOGLE_APPLICATION_CREDENTIALS`).
     pub name: String,
-    /// Where it was looked for; None when the variable is unset there or withheld as secret.
+    /// Where it was looked for; None when the variable is unset there or withheld.
     #[serde(default)]
     pub path: Option<String>,
+    /// The path is not recorded: the variable naming it looks secret.
+    #[serde(default)]
+    pub withheld: bool,
     #[serde(default)]
     pub exists: bool,
     #[serde(default)]
