@@ -53,6 +53,13 @@ def test_the_probe_records_presence_size_and_a_keyed_fingerprint_never_the_conte
     assert _probe.credential_sources(env) == ["~/.aws/credentials", "GOOGLE_APPLICATION_CREDENTIALS"]
 
 
+def test_a_fifo_named_by_a_variable_is_not_opened(tmp_path: Path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    files = take({"HOME": str(tmp_path), "MY_TOKEN_FILE": str(fifo)})
+    assert (files["MY_TOKEN_FILE"]["exists"], files["MY_TOKEN_FILE"]["fingerprint"]) == (True, None)
+
+
 def test_a_node_checks_the_drivers_sources_by_name(tmp_path: Path):
     node_home = tmp_path / "node"
     node_home.mkdir()

@@ -225,6 +225,10 @@ def _credential_file(name: str, path, secret: bool, key: bytes | None) -> dict:
     if stat.S_ISDIR(info.st_mode):
         record["readable"] = os.access(path, os.R_OK | os.X_OK)
         return record
+    if not stat.S_ISREG(info.st_mode):
+        # A FIFO or device: opening it could block the probe; its presence is what counts.
+        record["readable"] = os.access(path, os.R_OK)
+        return record
     record["size"] = info.st_size
     try:
         with open(path, "rb") as fh:

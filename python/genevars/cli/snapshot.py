@@ -159,5 +159,6 @@ def snapshot_text(
     # packages and unreadable entries in place of these two placeholders.
     placeholders = {"packages": None, "unreadable": None}
     parts = _probe.assemble_snapshot(facts, env, paths, placeholders, "native", _core.__version__)
+    _probe.add_node_facts(parts, {}, _core.secret_rules(), None)
     text = scan.snapshot_json(json.dumps(parts), indent=2)
     return text, scan.package_count, scan.unreadable_count
