@@ -7,6 +7,7 @@
 
 pub mod compare;
 pub mod deps;
+pub mod explain;
 pub mod guard;
 pub mod input;
 pub mod knowledge;

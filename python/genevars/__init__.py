@@ -50,11 +50,14 @@ _LAZY = {
     "EnvironmentMismatchError": "genevars.compare_env",
     "compare_ray_environments": "genevars.compare_env",
     "get_comparison_result": "genevars.compare_env",
+    "Explanation": "genevars._explain",
+    "Cause": "genevars._explain",
 }
 
 if TYPE_CHECKING:
     from genevars._compare import ComparisonResult, compare_snapshots
     from genevars._deps import check_requirements, minimal_requirements
+    from genevars._explain import Cause, Explanation
     from genevars._manifest import GenevaManifestBuilder, Manifest, ManifestBuilder
     from genevars._snapshot import Snapshot, installed_versions, snapshot_env
     from genevars.compare_env import (
@@ -81,10 +84,12 @@ def __dir__() -> list:
 
 
 __all__ = [
+    "Cause",
     "ClusterError",
     "ComparisonError",
     "ComparisonResult",
     "EnvironmentMismatchError",
+    "Explanation",
     "GenevaManifestBuilder",
     "GenevarsError",
     "Manifest",

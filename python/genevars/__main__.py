@@ -1,4 +1,4 @@
-"""The ``genevars`` command: snapshot, diff, compare, check, manifest, requirements.
+"""The ``genevars`` command: snapshot, diff, compare, check, manifest, requirements, explain.
 
 Each subcommand lives in ``genevars.cli.<name>`` and exposes ``add_parser(subparsers)``
 (which registers its flags and sets ``func``). Exit status: 0 clean, 1 findings at or
@@ -19,7 +19,7 @@ from genevars.cli import EXIT_INPUT, CliError, Parser
 #: 128 + SIGPIPE: what a shell reports for a tool whose reader went away.
 EXIT_BROKEN_PIPE = 141
 
-SUBCOMMANDS = ("snapshot", "diff", "compare", "check", "manifest", "requirements")
+SUBCOMMANDS = ("snapshot", "diff", "compare", "check", "manifest", "requirements", "explain")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -192,6 +192,22 @@ class ComparisonResult(FindingsView, Mapping):
 
         return fix_manifest_builder(self, name)
 
+    # -- the error -------------------------------------------------------------------
+    def explain(self, error: "BaseException | str") -> Any:
+        """The findings ranked by how likely each caused ``error`` (an exception, e.g. a
+        RayTaskError caught around ``ray.get``, or a traceback's text): a
+        :class:`genevars.Explanation`, likeliest cause first, each with its ``because``.
+
+        Example::
+
+            >>> why = result.explain(exc)
+            >>> why.causes[0].finding["subject"], why.causes[0].because
+            ('numpy', ['the error text matches a known symptom of numpy: ...', ...])
+        """
+        from genevars._explain import explain
+
+        return explain(self, error)
+
     # -- mapping access, as geneva's dict results allowed -----------------------------
     def __getitem__(self, key: str) -> Any:
         return self._dict()[key]

@@ -242,3 +242,9 @@ def read_input(path: str | os.PathLike[str], kind: str) -> str:
 def escape_controls(text: str) -> str:
     """``text`` with control characters, line separators and bidi controls written as
     visible escapes (``\\x1b``, ``\\n``, ``\\u202e``), as every text report writes them."""
+
+# --- explaining an error (src/python/explain.rs) ---
+def explain_error(comparison: Comparison, error: str) -> str:
+    """JSON of the findings of ``comparison`` ranked by how likely each caused ``error``
+    (a traceback's text): ``error``, ``explained``, ``causes`` (``finding``, ``score``,
+    ``reasons``, ``because``), ``direction``, ``unmatched_symptoms``, ``cannot_see``, ``text``."""

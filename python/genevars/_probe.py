@@ -78,7 +78,8 @@ def take_snapshot(options: dict) -> dict:
     default true), ``origin`` (dict recorded as the snapshot's origin; hostname and pid
     are filled in when missing), ``tool_version`` (the genevars version that asked) and
     ``described`` (``describe()`` of another interpreter, whose python, platform, markers
-    and genevars version are recorded instead of this one's).
+    and genevars version are recorded instead of this one's), ``accelerator_root`` (the
+    root /proc and PATH are read from for ``accelerator_facts``; default ``/``).
     """
     rules, paths, key, reveal = _snapshot_inputs(options)
     scan, scanner = scan_entries(paths, rules, options.get("use_native", True))
@@ -132,9 +133,162 @@ def _assemble(options: dict, rules: dict, paths: list, key, reveal: bool, scan: 
     # computed at all (platform_info() starts a `uname -p`).
     facts = options.get("described") or _interpreter_facts()
     env = capture_env(os.environ, rules, key, reveal)
-    return assemble_snapshot(
+    snapshot = assemble_snapshot(
         facts, env, paths, scan, scanner, options.get("tool_version"), options.get("origin"), rules, reveal, key
     )
+    return add_node_facts(snapshot, options, rules, key)
+
+
+def add_node_facts(snapshot: dict, options: dict, rules: dict, key) -> dict:
+    """Adds what the node has besides Python: its accelerators (``accelerator_root``
+    option) and the credential files (``credential_sources`` option). Returns it."""
+    accelerators = accelerator_facts(options.get("accelerator_root") or "/")
+    if accelerators is not None:
+        snapshot["accelerators"] = accelerators
+    snapshot["credential_files"] = credential_files(
+        os.environ, rules, key, options.get("credential_sources")
+    )
+    return snapshot
+
+
+# Credential files at their standard places: (name, variable that moves it, path under HOME).
+CREDENTIAL_FILES = (
+    ("~/.aws/credentials", "AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials"),
+    ("~/.aws/config", "AWS_CONFIG_FILE", ".aws/config"),
+    ("~/.config/gcloud/application_default_credentials.json", None, ".config/gcloud/application_default_credentials.json"),
+    ("~/.azure/azureProfile.json", None, ".azure/azureProfile.json"),
+    ("~/.netrc", "NETRC", ".netrc"),
+)
+# Variables whose value names a file or directory a library reads.
+CREDENTIAL_PATH_VARIABLES = (
+    "GOOGLE_APPLICATION_CREDENTIALS", "AZURE_FEDERATED_TOKEN_FILE", "SSL_CERT_FILE",
+    "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "HF_HOME", "KUBECONFIG",
+)
+# Content past this size is not read for a fingerprint (only its size is recorded).
+CREDENTIAL_FINGERPRINT_LIMIT = 1 << 20
+
+
+def _names_a_path(name: str, value: str) -> bool:
+    """A variable listed above, or ``*_PATH`` / ``*_FILE`` holding one absolute path."""
+    if name in CREDENTIAL_PATH_VARIABLES:
+        return bool(value)
+    return (
+        (name.endswith("_PATH") or name.endswith("_FILE"))
+        and value.startswith(("/", "~"))
+        and os.pathsep not in value
+    )
+
+
+def credential_sources(environ) -> list:
+    """The credential sources this environment uses: the standard files that exist here
+    and the variables naming a path. What the probes of the nodes check (by name)."""
+    names = [item["name"] for item in credential_files(environ, None, None, None) if item["exists"]]
+    return names
+
+
+def credential_files(environ, rules, key: bytes | None, wanted) -> list:
+    """Whether each credential file exists and is readable here: name, path, exists,
+    readable, size and a keyed fingerprint of the content (never the content).
+
+    ``wanted``: names to check (the driver's ``credential_sources``); ``None`` checks the
+    standard files and every variable naming a path.
+    """
+    home = environ.get("HOME") or os.path.expanduser("~")
+    candidates = []
+    for name, variable, relative in CREDENTIAL_FILES:
+        path = environ.get(variable) if variable else None
+        candidates.append((name, path or os.path.join(home, relative), False))
+    for name in sorted(environ):
+        value = environ[name]
+        if isinstance(value, str) and _names_a_path(name, value):
+            secret = rules is not None and is_secret_key(name, rules)
+            candidates.append((name, os.path.expanduser(value), secret))
+    if wanted is not None:
+        wanted = list(wanted)
+        known = {c[0] for c in candidates}
+        # A variable the driver sets and this node does not: nothing to check here.
+        candidates = [c for c in candidates if c[0] in wanted]
+        candidates += [(name, None, False) for name in wanted if name not in known]
+    return [_credential_file(name, path, secret, key) for name, path, secret in candidates]
+
+
+def _credential_file(name: str, path, secret: bool, key: bytes | None) -> dict:
+    record = {"name": name, "path": None if secret else path, "withheld": secret, "exists": False,
+              "readable": False, "size": None, "fingerprint": None}
+    if path is None:
+        return record
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return record
+    record["exists"] = True
+    if stat.S_ISDIR(info.st_mode):
+        record["readable"] = os.access(path, os.R_OK | os.X_OK)
+        return record
+    if not stat.S_ISREG(info.st_mode):
+        # A FIFO or device: opening it could block the probe; its presence is what counts.
+        record["readable"] = os.access(path, os.R_OK)
+        return record
+    record["size"] = info.st_size
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(CREDENTIAL_FINGERPRINT_LIMIT + 1)
+    except OSError:
+        return record
+    record["readable"] = True
+    if key is not None and len(data) <= CREDENTIAL_FINGERPRINT_LIMIT:
+        import hmac
+
+        record["fingerprint"] = FINGERPRINT_PREFIX + hmac.new(key, data, "sha256").hexdigest()[:32]
+    return record
+
+
+# nvidia-smi answers in well under a second; a wedged driver must not hold the probe.
+NVIDIA_SMI_TIMEOUT = 5.0
+_NVIDIA_PROC_VERSION = re.compile(r"Kernel Module(?: for [\w-]+)?\s+([0-9]+(?:\.[0-9]+)+)")
+
+
+def accelerator_facts(root: str = "/") -> dict | None:
+    """The node's NVIDIA driver version and GPU models, or None when it has none.
+
+    Read from ``nvidia-smi --query-gpu`` when it is on PATH (short timeout), else from
+    ``/proc/driver/nvidia/version``; no CUDA library is loaded. ``root`` prefixes both the
+    /proc path and the PATH directories searched (tests put a fake tree there).
+    """
+    import subprocess
+
+    smi = None
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        if directory:
+            candidate = os.path.join(root, directory.lstrip("/"), "nvidia-smi")
+            if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+                smi = candidate
+                break
+    if smi is not None:
+        try:
+            done = subprocess.run(
+                [smi, "--query-gpu=name,driver_version", "--format=csv,noheader"],
+                capture_output=True, text=True, timeout=NVIDIA_SMI_TIMEOUT,
+            )
+            rows = [
+                [part.strip() for part in line.split(",")]
+                for line in done.stdout.splitlines() if line.strip()
+            ] if done.returncode == 0 else []
+            gpus = [row[0] for row in rows if len(row) >= 2 and row[0]]
+            drivers = [row[1] for row in rows if len(row) >= 2 and row[1]]
+            if gpus:
+                return {"nvidia_driver": drivers[0] if drivers else None, "gpus": gpus, "source": "nvidia-smi"}
+        except (OSError, subprocess.SubprocessError, UnicodeDecodeError):
+            pass
+    try:
+        with open(os.path.join(root, "proc/driver/nvidia/version"), encoding="utf-8", errors="replace") as fh:
+            text = fh.read(64 * 1024)
+    except OSError:
+        return None
+    match = _NVIDIA_PROC_VERSION.search(text)
+    if match is None:
+        return None
+    return {"nvidia_driver": match.group(1), "gpus": [], "source": "/proc/driver/nvidia/version"}
 
 
 def scan_entries(paths: list, rules: dict, use_native: bool = True) -> tuple:

@@ -348,7 +348,7 @@ def take(
     data = _probe.assemble_snapshot(
         facts, env, paths, scan, scanner, _core.__version__, rules=rules, reveal=reveal, key=key
     )
-    return Snapshot._of(data)
+    return Snapshot._of(_probe.add_node_facts(data, {}, rules, key))
 
 
 def _fingerprint_key(fingerprint_key: bytes | str | None) -> bytes | None:

@@ -160,6 +160,9 @@ pub struct SideInfo {
     /// `Linux 5.15.0 (x86_64)`.
     pub os: String,
     pub genevars_version: Option<String>,
+    /// `8×NVIDIA H100 80GB HBM3, driver 550.54.15`, when the side has GPUs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accelerators: Option<String>,
 }
 
 impl SideInfo {
@@ -172,6 +175,10 @@ impl SideInfo {
             executable: snapshot.python.executable.clone(),
             os: format!("{} {} ({})", p.system, p.release, p.machine),
             genevars_version: snapshot.genevars_version.clone(),
+            accelerators: snapshot
+                .accelerators
+                .as_ref()
+                .map(super::accelerators::gpu_summary),
         }
     }
 }

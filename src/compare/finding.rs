@@ -54,6 +54,10 @@ pub enum Category {
     Rule,
     /// genevars itself (for example: installed only locally).
     Genevars,
+    /// GPUs, the NVIDIA driver and the CUDA builds of packages.
+    Accelerator,
+    /// Credential files (and files variables name) present on one side only.
+    CredentialFile,
 }
 
 impl Category {
@@ -75,6 +79,8 @@ impl Category {
             Category::Requirement => "requirement",
             Category::Rule => "rule",
             Category::Genevars => "genevars",
+            Category::Accelerator => "accelerator",
+            Category::CredentialFile => "credential_file",
         }
     }
 }

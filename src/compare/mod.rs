@@ -6,7 +6,9 @@
 //!
 //! What a difference *means* (severity, hint, Ray noise) comes from [`crate::knowledge`].
 
+mod accelerators;
 pub mod comparison;
+mod credential_files;
 pub mod finding;
 mod many;
 mod node_texts;

@@ -134,6 +134,8 @@ impl<'a> Fingerprinter<'a> {
             key.hash(&mut h);
             hash_value(value, &mut h);
         }
+        s.accelerators.hash(&mut h);
+        s.credential_files.hash(&mut h);
         let PackagesPart(lane_a, lane_b, count) = packages;
         (lane_a, lane_b, count).hash(&mut h);
         if self.opts.include_sys_path {

@@ -103,6 +103,11 @@ pub(crate) fn diff_pair(
         &mut findings,
     );
     genevars(k, local, remote, sides, &mut findings);
+    if sides.local == LOCAL_REMOTE.local {
+        findings.extend(super::accelerators::findings(remote, sides.remote));
+        findings.extend(super::credential_files::findings(local, remote));
+    }
+    findings.extend(super::accelerators::driver_difference(local, remote, sides));
     // deps: broken requirements and known incompatibilities, driver vs workers only
     // (not N-way comparisons, whose sides are named otherwise).
     if sides.local == LOCAL_REMOTE.local {

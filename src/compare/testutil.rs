@@ -57,6 +57,8 @@ pub(crate) fn snapshot() -> Snapshot {
         unreadable: Vec::new(),
         genevars_version: None,
         conda: Vec::new(),
+        accelerators: None,
+        credential_files: Vec::new(),
     }
 }
 

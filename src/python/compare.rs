@@ -22,6 +22,11 @@ pub struct PyComparison {
 }
 
 impl PyComparison {
+    /// The comparison and the snapshots it was made from (local, the representative remote).
+    pub(super) fn parts(&self) -> (&Comparison, &Snapshot, Option<&Snapshot>) {
+        (&self.comparison, &self.local, self.remote.as_ref())
+    }
+
     fn snapshots(&self) -> Snapshots<'_> {
         Snapshots {
             local: Some(&self.local),

@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 mod compare;
 mod deps;
 mod errors;
+mod explain;
 mod guard;
 mod io;
 mod manifest;
@@ -23,5 +24,6 @@ fn genevars_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     redact::register(m)?;
     deps::register(m)?;
     io::register(m)?;
+    explain::register(m)?;
     Ok(())
 }

@@ -281,8 +281,14 @@ fn grouped(out: &mut Out, c: &Comparison) {
             if c.groups.len() == 1 { "" } else { "s" }
         ));
         for g in &c.groups {
+            let accelerators = g
+                .remote
+                .accelerators
+                .as_deref()
+                .map(|a| format!(", {a}"))
+                .unwrap_or_default();
             out.line(format!(
-                "  group {}: {} — {}",
+                "  group {}: {}{accelerators} — {}",
                 g.index,
                 node_list(g),
                 counts(&g.summary)
@@ -499,7 +505,11 @@ fn sections(
     let interp = |f: &Finding| {
         matches!(
             f.category,
-            Category::Python | Category::Platform | Category::Genevars
+            Category::Python
+                | Category::Platform
+                | Category::Genevars
+                | Category::Accelerator
+                | Category::CredentialFile
         )
     };
     if has(&interp) {

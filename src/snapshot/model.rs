@@ -45,6 +45,12 @@ pub struct Snapshot {
     /// (ffmpeg, cudatoolkit, libstdcxx-ng); empty outside conda.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conda: Vec<CondaPackage>,
+    /// GPUs and the NVIDIA driver the node has, when the probe found any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accelerators: Option<Accelerators>,
+    /// Whether each credential file the driver uses exists and is readable here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub credential_files: Vec<CredentialFile>,
 }
 
 /// One package of a conda prefix, as its `conda-meta/NAME-VERSION-BUILD.json` names it.
@@ -54,6 +60,43 @@ pub struct CondaPackage {
     pub version: String,
     #[serde(default)]
     pub build: String,
+}
+
+/// A credential file (or a file or directory a variable names), as the probe found it:
+/// never its content, only a keyed fingerprint of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CredentialFile {
+    /// `~/.aws/credentials`, or the variable naming the path (`GOOGLE_APPLICATION_CREDENTIALS`).
+    pub name: String,
+    /// Where it was looked for; None when the variable is unset there or withheld.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// The path is not recorded: the variable naming it looks secret.
+    #[serde(default)]
+    pub withheld: bool,
+    #[serde(default)]
+    pub exists: bool,
+    #[serde(default)]
+    pub readable: bool,
+    #[serde(default)]
+    pub size: Option<u64>,
+    /// HMAC of the content under the comparison's key.
+    #[serde(default)]
+    pub fingerprint: Option<String>,
+}
+
+/// A node's accelerators, as the probe read them (no CUDA library is loaded for it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Accelerators {
+    /// The NVIDIA kernel driver version, e.g. `550.54.15`.
+    #[serde(default)]
+    pub nvidia_driver: Option<String>,
+    /// One model name per GPU, e.g. `NVIDIA H100 80GB HBM3`.
+    #[serde(default)]
+    pub gpus: Vec<String>,
+    /// Where the facts came from: `nvidia-smi` or `/proc/driver/nvidia/version`.
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 /// The tool and scanner that produced a snapshot.

@@ -17,8 +17,8 @@ use serde_json::value::RawValue;
 use super::load::{check_env, check_packages, check_schema_tag};
 use super::model::CondaPackage;
 use super::model::{
-    env_map, Creator, EnvValue, Markers, Origin, Package, PlatformInfo, PythonInfo, Snapshot,
-    Unreadable,
+    env_map, Accelerators, Creator, CredentialFile, EnvValue, Markers, Origin, Package,
+    PlatformInfo, PythonInfo, Snapshot, Unreadable,
 };
 
 /// How many known lists a package list is compared with byte by byte before it is read
@@ -50,6 +50,9 @@ struct Document<'a> {
     genevars_version: Option<String>,
     #[serde(default)]
     conda: Vec<CondaPackage>,
+    accelerators: Option<Accelerators>,
+    #[serde(default)]
+    credential_files: Vec<CredentialFile>,
 }
 
 impl Document<'_> {
@@ -72,6 +75,8 @@ impl Document<'_> {
             unreadable: self.unreadable,
             genevars_version: self.genevars_version,
             conda: self.conda,
+            accelerators: self.accelerators,
+            credential_files: self.credential_files,
         })
     }
 }

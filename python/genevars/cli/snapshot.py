@@ -201,5 +201,6 @@ def snapshot_text(
     parts = _probe.assemble_snapshot(
         facts, env, paths, placeholders, "native", _core.__version__, rules=rules, reveal=bool(reveal_values)
     )
+    _probe.add_node_facts(parts, {}, rules, None)
     text = scan.snapshot_json(json.dumps(parts), indent=2)
     return text, scan.package_count, scan.unreadable_count

@@ -80,6 +80,8 @@ def _runtime_env_of(
 
 
 def _probe_options(reveal_values: bool, fingerprint_key: str) -> Dict[str, Any]:
+    from genevars import _probe
+
     return {
         "paths": None,
         "secret_rules": _core.secret_rules(),
@@ -88,6 +90,8 @@ def _probe_options(reveal_values: bool, fingerprint_key: str) -> Dict[str, Any]:
         "use_native": True,
         "origin": None,
         "tool_version": _core.__version__,
+        # The credential files the driver uses, checked by name on every node.
+        "credential_sources": _probe.credential_sources(os.environ),
     }
 
 
@@ -219,6 +223,7 @@ def compare_ray_environments(
     reveal_values: bool = False,
     file: Optional[TextIO] = None,
     manifest: Any = None,
+    error: Any = None,
 ) -> ComparisonResult:
     """Compare this environment with every Ray node, print the report, return the result.
 
@@ -235,6 +240,8 @@ def compare_ray_environments(
             that severity or a selected node could not be compared. ``None`` or
             ``"never"``: just return the result.
         file: where the report goes (a text stream).
+        error: an exception (e.g. caught around ``ray.get``) or a traceback's text: the
+            explanation (``result.explain(error)``) is printed before the report.
         Other arguments: as for :func:`get_comparison_result`.
 
     Example:
@@ -257,11 +264,13 @@ def compare_ray_environments(
     )
     from genevars._compare import in_notebook
 
+    stream = file if file is not None else sys.stdout
+    if error is not None:
+        stream.write(str(result.explain(error)) + "\n")
     if file is None and in_notebook():
         # One view, as HTML; the text report is for terminals and files.
         result._ipython_display_()
     else:
-        stream = file if file is not None else sys.stdout
         # Colour only on the terminal's stdout (the report decides); never into a file.
         color = None if stream is sys.stdout else False
         stream.write(result.report(show_all=show_all, color=color))
@@ -359,13 +368,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--reveal-values", action="store_true", help="show secret-looking values in clear (off by default)"
     )
+    parser.add_argument(
+        "--explain",
+        default=None,
+        metavar="FILE|-",
+        help="a traceback (file, or - for stdin): print which findings most likely caused it first "
+        "(to stderr with --json)",
+    )
     parser.set_defaults(func=run)
+
+
+def _read_explain(path: Optional[str]) -> Optional[str]:
+    if path is None:
+        return None
+    from genevars._explain import read_error_file
+
+    try:
+        return read_error_file(path)
+    except OSError as exc:
+        raise CliError(f"--explain {path}: cannot read it ({exc.strerror or exc}); pass a file holding the traceback, or -") from None
 
 
 def run(args: argparse.Namespace) -> int:
     """Run a comparison for parsed CLI arguments; return the exit status."""
     runtime_env = _parse_runtime_env(args.runtime_env)
     nodes = _parse_nodes(args.nodes)
+    error_text = _read_explain(getattr(args, "explain", None))
     manifest = None
     if args.manifest is not None:
         if not os.path.isfile(args.manifest):
@@ -399,6 +427,9 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     except (_core.ClusterError, RuntimeError, TypeError, ValueError) as exc:
         raise CliError(_one_line(str(exc))) from None
+    if error_text is not None:
+        explanation = str(result.explain(error_text)) + "\n"
+        (sys.stderr if args.json else sys.stdout).write(explanation)
     if args.json:
         sys.stdout.write(result.to_json(indent=2) + "\n")
     else:
