@@ -153,3 +153,11 @@ def test_genevars_explain_names_a_missing_file_in_one_line(tmp_path: Path):
     )
     assert out.returncode == 2
     assert out.stderr.count("\n") == 1 and "nope.txt: cannot read it" in out.stderr
+
+
+def test_an_error_quoting_credentials_is_explained_without_them():
+    secret = "hunter2-explain-canary"
+    text = ATTRS_TB + f"while fetching https://deploy:{secret}@pypi.example.com/simple/attrs/\n"
+    why = compare_snapshots(LOCAL, REMOTE).explain(text)
+    assert first(why)[0] == "attrs"
+    assert secret not in why.text and secret not in repr(why) and secret not in json.dumps(why.error)
