@@ -12,7 +12,7 @@ import sys
 
 from genevars.cli import EXIT_INPUT, CliError
 
-SUBCOMMANDS = ("snapshot", "diff", "compare", "check", "manifest", "requirements")
+SUBCOMMANDS = ("snapshot", "diff", "compare", "check", "manifest", "requirements", "preflight")
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
