@@ -233,11 +233,14 @@ def _node_id() -> str:
     try:
         import ray
 
-        return ray.get_runtime_context().get_node_id()
+        # Not connected (outside a worker): get_runtime_context() would start Ray.
+        if ray.is_initialized():
+            return ray.get_runtime_context().get_node_id()
     except Exception:  # noqa: BLE001 - only the message depends on it
-        import socket
+        pass
+    import socket
 
-        return socket.gethostname()
+    return socket.gethostname()
 
 
 def check_worker(payload: Dict[str, Any], probe: Any) -> Optional[Dict[str, Any]]:
