@@ -324,7 +324,7 @@ def mismatch_message(node_id: str, findings: List[Dict[str, Any]]) -> str:
             )
         line += f"[{finding.get('severity')}] {finding.get('message')}"
         if finding.get("hint"):
-            line += f"; fix: {_first_line(finding['hint'], 400)}"
+            line += f"; hint: {_first_line(finding['hint'], 400)}"
         lines.append(line)
     if len(findings) > MESSAGE_FINDINGS:
         lines.append(f"  ... and {len(findings) - MESSAGE_FINDINGS} more")

@@ -51,11 +51,22 @@ def local_versions() -> Dict[str, str]:
 def read_cluster_versions(address: str, timeout: float) -> Dict[str, Any]:
     """The cluster metadata at the GCS ``address`` (``ray_version``, ``python_version``),
     read without joining the cluster. Raises ``RayClusterError`` when it cannot be read."""
+    return _read_metadata(address, _reach(address, timeout), timeout)
+
+
+def _reach(address: str, timeout: float) -> str:
+    """The GCS address Ray dials for ``address``, once a gRPC server answers there; the
+    error connecting would raise otherwise."""
     from genevars import _ray
 
     gcs = _ray._canonical_gcs_address(address)
     _ray._check_listening(gcs, timeout, "Ray cluster (GCS)", shown=address)
     _ray._check_grpc_answers(gcs, timeout, "Ray GCS", shown=address)
+    return gcs
+
+
+def _read_metadata(address: str, gcs: str, timeout: float) -> Dict[str, Any]:
+    from genevars import _ray
     from ray._raylet import GcsClient
 
     try:
@@ -166,10 +177,14 @@ def check_before_connecting(address: Optional[str], timeout: float) -> None:
         return
     from genevars import _ray
 
+    if address == "auto":
+        address = _ray._resolve_auto_address()
+    # A dead or non-Ray address raises here the error connecting would raise; versions
+    # that cannot be read (token auth, an old GCS) let the connection go on.
+    budget = min(timeout, _ray.CONNECT_TIMEOUT_CAP)
+    gcs = _reach(address, budget)
     try:
-        if address == "auto":
-            address = _ray._resolve_auto_address()
-        cluster = read_cluster_versions(address, min(timeout, _ray.CONNECT_TIMEOUT_CAP))
+        cluster = _read_metadata(address, gcs, budget)
     except _ray.RayClusterError:
         return
     local = local_versions()
