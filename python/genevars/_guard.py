@@ -41,6 +41,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, List, Mapping, Optional, Union
 
+    from genevars._manifest import Manifest
+
 #: The environment variable that turns the guard off on a node (``off``, ``0``, ``false``).
 OFF_VARIABLE = "GENEVARS_GUARD"
 OFF_VALUES = ("off", "0", "false", "no", "disabled")
@@ -58,7 +60,7 @@ MESSAGE_FINDINGS = 8
 
 
 def guard(
-    runtime_env: Optional[Union[Mapping[str, Any], Any]] = None,
+    runtime_env: Optional[Union[Mapping[str, Any], Manifest]] = None,
     *,
     on_mismatch: str = "raise",
     at: str = "error",
