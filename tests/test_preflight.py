@@ -162,6 +162,18 @@ def test_version_findings_follow_rays_match_levels(monkeypatch):
     assert ray_finding["hint"] == "pip install ray==2.59.0"
 
 
+def test_a_uv_run_driver_is_told_how_to_pick_the_python(monkeypatch):
+    from genevars._preflight import version_findings
+
+    cluster = {"ray_version": "2.60.0", "python_version": "3.12.1"}
+    here = {"ray_version": "2.60.0", "python_version": "3.11.7"}
+    monkeypatch.delenv("UV", raising=False)
+    assert "uv run" not in version_findings(cluster, here)[0]["hint"]
+    monkeypatch.setenv("UV", "/usr/bin/uv")
+    assert "`uv run --python 3.12.1 ...`" in version_findings(cluster, here)[0]["hint"]
+    assert "`uv run --python 3.12 ...`" in version_findings(cluster, here, client=True)[0]["hint"]
+
+
 def test_unreadable_address_is_one_line_exit_2():
     done = run_cli("preflight", f"127.0.0.1:{free_port()}", "--timeout", "2")
     assert done.returncode == 2

@@ -105,6 +105,16 @@ def version_findings(cluster: Dict[str, Any], local: Dict[str, str], *, client: 
     parts = 2 if level == "minor" else 3
     if theirs.split(".")[:parts] != ours.split(".")[:parts]:
         minor = ".".join(theirs.split(".")[:2])
+        wanted = theirs if level == "patch" else minor
+        hint = (
+            f"install Python {wanted} locally, e.g. `uv venv --python {wanted}`, and install "
+            f"ray=={cluster['ray_version']} and your job's packages into it"
+        )
+        if os.environ.get("UV"):  # uv sets it for the programs `uv run` starts
+            hint += (
+                f"; this driver runs under `uv run`: use `uv run --python {wanted} ...` (with "
+                "Ray's uv integration the workers then run the same Python as the driver)"
+            )
         findings.append({
             "severity": "error",
             "category": "python",
@@ -117,11 +127,7 @@ def version_findings(cluster: Dict[str, Any], local: Dict[str, str], *, client: 
                 f"the {level} version to match for {how}, so ray.init would fail with "
                 "'Version mismatch'"
             ),
-            "hint": (
-                f"install Python {theirs if level == 'patch' else minor} locally, e.g. "
-                f"`uv venv --python {theirs if level == 'patch' else minor}`, and install "
-                f"ray=={cluster['ray_version']} and your job's packages into it"
-            ),
+            "hint": hint,
         })
     if str(cluster["ray_version"]) != local["ray_version"]:
         findings.append({
