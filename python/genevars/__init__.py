@@ -52,12 +52,14 @@ _LAZY = {
     "get_comparison_result": "genevars.compare_env",
     "Explanation": "genevars._explain",
     "Cause": "genevars._explain",
+    "guard": "genevars._guard",
 }
 
 if TYPE_CHECKING:
     from genevars._compare import ComparisonResult, compare_snapshots
     from genevars._deps import check_requirements, minimal_requirements
     from genevars._explain import Cause, Explanation
+    from genevars._guard import guard
     from genevars._manifest import GenevaManifestBuilder, Manifest, ManifestBuilder
     from genevars._snapshot import Snapshot, installed_versions, snapshot_env
     from genevars.compare_env import (
@@ -103,6 +105,7 @@ __all__ = [
     "compare_ray_environments",
     "compare_snapshots",
     "get_comparison_result",
+    "guard",
     "installed_versions",
     "minimal_requirements",
     "snapshot_env",

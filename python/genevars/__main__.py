@@ -19,17 +19,7 @@ from genevars.cli import EXIT_INPUT, CliError, Parser
 #: 128 + SIGPIPE: what a shell reports for a tool whose reader went away.
 EXIT_BROKEN_PIPE = 141
 
-SUBCOMMANDS = ("snapshot", "diff", "compare", "check", "manifest", "requirements", "explain")
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, with credentials masked in the usage errors that echo an argument
-    (``invalid choice: 'https://user:token@host'``); subcommand parsers are of this class too."""
-
-    def error(self, message: str):  # type: ignore[override]
-        from genevars._core import mask_credentials
-
-        super().error(mask_credentials(message))
+SUBCOMMANDS = ("snapshot", "diff", "compare", "check", "manifest", "requirements", "explain", "preflight")
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:

@@ -28,7 +28,7 @@ import sys
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Sequence, TextIO, Union
 
 from genevars import _core
-from genevars.cli import FAIL_ON_CHOICES, CliError, add_fail_on, exit_status, seconds
+from genevars.cli import EXIT_FINDINGS, FAIL_ON_CHOICES, CliError, add_fail_on, exit_status, seconds
 
 if TYPE_CHECKING:
     from genevars._compare import ComparisonResult
@@ -37,14 +37,21 @@ NodeSelection = Union[str, Sequence[str]]
 
 
 class EnvironmentMismatchError(_core.GenevarsError):
-    """Raised by ``compare_ray_environments(fail_on=...)`` when findings reach ``fail_on``.
+    """Raised by ``compare_ray_environments(fail_on=...)`` when findings reach ``fail_on``,
+    and by the tasks of a worker that :func:`genevars.guard` found drifting.
 
-    ``.result`` holds the full :class:`~genevars.ComparisonResult`.
+    ``.result`` holds the full :class:`~genevars.ComparisonResult` (``None`` when raised
+    by a guarded worker: its message names the node and the findings).
     """
 
-    def __init__(self, message: str, result: ComparisonResult) -> None:
+    def __init__(self, message: str, result: Optional[ComparisonResult] = None) -> None:
         super().__init__(message)
         self.result = result
+
+    def __reduce__(self) -> Any:
+        # Raised in a Ray worker, it is pickled to the driver: by its message (a
+        # ComparisonResult wraps a native object that does not pickle).
+        return (type(self), (str(self),))
 
 
 def _runtime_env_of(
@@ -169,6 +176,10 @@ def get_comparison_result(
     # Before connecting: ray.init changes this process's environment and sys.path. When
     # Ray is connected already, it is taken while the nodes answer.
     local = None if _ray.is_connected() else _local_snapshot(options)
+    if auto_init and not _ray.is_connected():
+        from genevars._preflight import check_before_connecting
+
+        check_before_connecting(ray_address, timeout)  # a Ray/Python version mismatch
     with _ray.ray_connection(ray_address, auto_init=auto_init, timeout=timeout):
         targets, unreachable = _ray.select_nodes(nodes)
         probes = _ray.start_probes(
@@ -425,6 +436,9 @@ def run(args: argparse.Namespace) -> int:
         )
     except ImportError as exc:
         raise CliError(str(exc)) from None
+    except EnvironmentMismatchError as exc:  # the pre-connect check: Ray would refuse
+        print(exc)
+        return EXIT_FINDINGS
     except (_core.ClusterError, RuntimeError, TypeError, ValueError) as exc:
         raise CliError(_one_line(str(exc))) from None
     if error_text is not None:
