@@ -303,7 +303,9 @@ fn grouped(out: &mut Out, c: &Comparison) {
         }
         // Node identity learned from the cluster: one line each, not a difference per group.
         let per_node: Vec<&Finding> = c.findings.iter().filter(|f| f.code == "per_node").collect();
-        items(out, &per_node, |_| true, |f| f.message.clone());
+        if !per_node.is_empty() {
+            items(out, &per_node, |_| true, |f| f.message.clone());
+        }
         for f in c
             .findings
             .iter()
