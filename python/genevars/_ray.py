@@ -82,6 +82,9 @@ class NodeInfo:
     hostname: str
     alive: bool
     is_head: bool
+    #: The node's accelerator resources as Ray schedules them (``GPU``, ``TPU``,
+    #: ``accelerator_type:H100``...), counts as text.
+    accelerators: Tuple[Tuple[str, str], ...] = ()
 
     def origin(self) -> Dict[str, Any]:
         """The snapshot ``origin`` of a probe run on this node."""
@@ -361,10 +364,26 @@ def list_nodes() -> List[NodeInfo]:
             hostname=entry.get("NodeManagerHostname") or "",
             alive=bool(entry.get("Alive")),
             is_head=HEAD_NODE_RESOURCE in (entry.get("Resources") or {}),
+            accelerators=_accelerator_resources(entry.get("Resources") or {}),
         )
         for entry in ray.nodes()
     ]
     return sorted(nodes, key=lambda n: (not n.is_head, n.node_id))
+
+
+# Ray's resource names for accelerators (a node's `accelerator_type:<model>` names its GPUs).
+ACCELERATOR_RESOURCES = ("GPU", "TPU", "NPU", "HPU", "neuron_cores")
+
+
+def _accelerator_resources(resources: Dict[str, Any]) -> Tuple[Tuple[str, str], ...]:
+    """The accelerator resources among a node's Ray resources, sorted, counts as text."""
+    return tuple(
+        sorted(
+            (name, f"{float(count):g}")
+            for name, count in resources.items()
+            if (name in ACCELERATOR_RESOURCES or name.startswith("accelerator_type:")) and count
+        )
+    )
 
 
 def _match_node_id(wanted: str, nodes: Sequence[NodeInfo]) -> NodeInfo:
@@ -472,6 +491,11 @@ def _make_probe_task(
         if not origin.get("hostname"):
             origin["hostname"] = node.get("hostname") or None
         snapshot["origin"] = origin
+        # What Ray schedules on this node, beside what the probe found on the machine.
+        if options.get("ray_accelerators"):
+            accelerators = dict(snapshot.get("accelerators") or {})
+            accelerators["ray_resources"] = options["ray_accelerators"]
+            snapshot["accelerators"] = accelerators
         if not as_json:
             return snapshot
         # As text, the snapshot goes to the comparison as it is: not pickled as a dict
@@ -684,7 +708,7 @@ def start_probes(
             }
             if runtime_env is not None:
                 task_options["runtime_env"] = runtime_env
-            node_options = dict(options, origin=node.origin())
+            node_options = dict(options, origin=node.origin(), ray_accelerators=dict(node.accelerators))
             try:
                 refs = task.options(**task_options).remote(node_options, as_json, secret_env)
             except (ValueError, TypeError) as exc:  # Ray validates the runtime_env here

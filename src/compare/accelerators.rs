@@ -214,11 +214,22 @@ pub fn gpu_summary(acc: &crate::snapshot::Accelerators) -> String {
         .into_iter()
         .map(|(m, n)| format!("{n}×{m}"))
         .collect();
-    if parts.is_empty() {
+    if parts.is_empty() && acc.ray_resources.is_empty() {
         parts.push("GPUs".to_string());
     }
     if let Some(d) = &acc.nvidia_driver {
         parts.push(format!("driver {d}"));
+    }
+    if !acc.ray_resources.is_empty() {
+        let scheduled: Vec<String> = acc
+            .ray_resources
+            .iter()
+            .map(|(name, count)| match name.strip_prefix("accelerator_type:") {
+                Some(model) => model.to_string(),
+                None => format!("{count} {name}"),
+            })
+            .collect();
+        parts.push(format!("Ray: {}", scheduled.join(" ")));
     }
     parts.join(", ")
 }
@@ -229,12 +240,26 @@ mod tests {
     use crate::compare::testutil::{snapshot, with_packages};
     use crate::snapshot::Accelerators;
 
+    #[test]
+    fn rays_scheduled_accelerators_join_the_summary() {
+        let acc = Accelerators {
+            gpus: vec!["NVIDIA H100 80GB HBM3".into(); 2],
+            ray_resources: [("GPU", "2"), ("accelerator_type:H100", "1")]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..Default::default()
+        };
+        assert_eq!(gpu_summary(&acc), "2×NVIDIA H100 80GB HBM3, Ray: 2 GPU H100");
+    }
+
     fn gpu_node(driver: &str, pkgs: &[(&str, &str)]) -> Snapshot {
         let mut s = with_packages(snapshot(), pkgs);
         s.accelerators = Some(Accelerators {
             nvidia_driver: Some(driver.into()),
             gpus: vec!["NVIDIA H100 80GB HBM3".into(); 8],
             source: Some("nvidia-smi".into()),
+            ..Default::default()
         });
         s
     }

@@ -97,6 +97,10 @@ pub struct Accelerators {
     /// Where the facts came from: `nvidia-smi` or `/proc/driver/nvidia/version`.
     #[serde(default)]
     pub source: Option<String>,
+    /// The node's accelerator resources as Ray schedules them (`GPU` = `8`,
+    /// `accelerator_type:H100` = `1`), set by the driver from Ray's node table.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub ray_resources: std::collections::BTreeMap<String, String>,
 }
 
 /// The tool and scanner that produced a snapshot.
