@@ -4,7 +4,6 @@
 use std::fmt::Write;
 
 use super::controls;
-use super::Tone;
 use crate::compare::{Comparison, ComparisonKind, Finding, Severity, Summary};
 
 /// Rows shown before the table is cut (the full list is in the JSON).
@@ -141,14 +140,7 @@ pub fn to_html(c: &Comparison, show_all: bool) -> String {
     html.push_str(STYLE);
     let verdict: Vec<String> = super::verdict(c)
         .into_iter()
-        .map(|(words, tone)| {
-            let colour = match tone {
-                Tone::Bad => "#c62828",
-                Tone::Warn => "#e65100",
-                Tone::Good => "#2e7d32",
-            };
-            format!("<b style=\"color:{colour}\">{}</b>", escape(&words))
-        })
+        .map(|(words, tone)| format!("<b style=\"color:{}\">{}</b>", tone.css(), escape(&words)))
         .collect();
     let what = match c.kind {
         ComparisonKind::Pair => "local vs remote".to_string(),

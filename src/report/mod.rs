@@ -26,6 +26,26 @@ pub(crate) enum Tone {
     Good,
 }
 
+impl Tone {
+    /// The ANSI colour of the text report.
+    pub(crate) fn ansi(self) -> &'static str {
+        match self {
+            Tone::Bad => "1;31",
+            Tone::Warn => "33",
+            Tone::Good => "32",
+        }
+    }
+
+    /// The CSS colour of the HTML report.
+    pub(crate) fn css(self) -> &'static str {
+        match self {
+            Tone::Bad => "#c62828",
+            Tone::Warn => "#e65100",
+            Tone::Good => "#2e7d32",
+        }
+    }
+}
+
 /// The verdict every report leads with, in parts: what could not be compared (never
 /// hidden behind "OK"), then the problems found, else "OK". Same rule as
 /// [`Comparison::ok`].

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use super::controls::escape_controls;
 use super::json::shown_snapshot;
-use super::{Snapshots, Tone};
+use super::Snapshots;
 use crate::compare::thousands;
 use crate::compare::{
     Category, Comparison, ComparisonKind, Finding, Group, Matrix, Severity, SideInfo, Summary,
@@ -168,14 +168,7 @@ fn summary(out: &mut Out, c: &Comparison) {
     };
     let verdict: Vec<String> = super::verdict(c)
         .into_iter()
-        .map(|(words, tone)| {
-            let code = match tone {
-                Tone::Bad => "1;31",
-                Tone::Warn => "33",
-                Tone::Good => "32",
-            };
-            out.paint(&words, code)
-        })
+        .map(|(words, tone)| out.paint(&words, tone.ansi()))
         .collect();
     let verdict = verdict.join("; ");
     let hidden = if out.opts.show_all || c.summary.expected == 0 {
