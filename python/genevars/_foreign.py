@@ -16,6 +16,8 @@ import os
 import re
 from typing import Any
 
+from genevars._probe import normalized_name
+
 _NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 # name[extras] == version ; markers   (what pip freeze and pinned requirements hold)
 _PINNED = re.compile(
@@ -24,9 +26,6 @@ _PINNED = re.compile(
 )
 _EGG_FRAGMENT = re.compile(r"[#&]egg=([A-Za-z0-9._-]+)")
 
-
-def _normalize(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def as_snapshot_text(text: str, source: str) -> str:
@@ -124,7 +123,7 @@ def _with_markers(facts: dict, markers: dict, tool: str) -> dict:
 
 def _package(name: str, version: str, where: str, kind: str = "dist-info", **extra: Any) -> dict:
     package = {
-        "name": _normalize(name),
+        "name": normalized_name(name),
         "display_name": name,
         "version": version,
         "location": where,
@@ -262,7 +261,7 @@ def _direct_reference(line: str):
     else:
         stem = next((file[: -len(ext)] for ext in (".tar.gz", ".zip") if file.endswith(ext)), None)
         prefix = stem and re.match(r"(.+?)-(\d[^-]*)$", stem)
-        version = prefix.group(2) if prefix and _normalize(prefix.group(1)) == _normalize(name.strip()) else None
+        version = prefix.group(2) if prefix and normalized_name(prefix.group(1)) == normalized_name(name.strip()) else None
     if not version:
         return None
     return name.strip().split("[")[0], version, url

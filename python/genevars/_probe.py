@@ -65,6 +65,11 @@ _SEPARATORS = re.compile(r"[-_.]+")
 _ZIP_EXTENSIONS = ("zip", "egg", "whl", "pyz")
 
 
+def normalized_name(name: str) -> str:
+    """A distribution name as PEP 503 compares it: ``PyYAML`` and ``pyyaml`` alike."""
+    return _SEPARATORS.sub("-", name).lower()
+
+
 # --------------------------------------------------------------------------- entry point
 
 
@@ -843,7 +848,7 @@ def parse_core_metadata(text: bytes) -> dict:
             requires_python = decode(header)
     return {
         "name": name,
-        "normalized_name": _SEPARATORS.sub("-", name).lower(),
+        "normalized_name": normalized_name(name),
         "version": version,
         "requires_dist": requires_dist,
         "provides_extra": provides_extra,

@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+from genevars._probe import normalized_name
+
 __all__ = ["ShippedDistribution", "SitePlan", "WorkerPlatform", "plan_site", "workspace_root"]
 
 # Ray refuses a package of 512 MiB or more (its gRPC message limit) and warns from half of
@@ -49,9 +51,6 @@ _NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 # `foo.cpython-311-x86_64-linux-gnu.so`, `foo.cpython-312-darwin.so`, `foo.abi3.so`, `foo.pyd`.
 _EXTENSION = re.compile(r"\.(?:(?P<impl>cpython|pypy)-?(?P<ver>\d+)[^.]*?(?:-(?P<plat>[^.]+))?|abi3)?\.(?:so|pyd)$")
 
-
-def _normalize(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 @dataclass(frozen=True)
@@ -233,7 +232,7 @@ def _requirement_names(package: Mapping[str, Any], with_extras: bool) -> List[st
             continue
         found = _NAME.match(name.strip())
         if found:
-            names.append(_normalize(found[0]))
+            names.append(normalized_name(found[0]))
     return names
 
 
@@ -308,7 +307,7 @@ def _differing(comparison: Mapping[str, Any]) -> Optional[set]:
     diffs = comparison.get("pkg_diffs") or {}
     names = set(diffs.get("only_local") or ())
     names.update(row[0] for row in diffs.get("version_mismatch") or ())
-    return {_normalize(n) for n in names}
+    return {normalized_name(n) for n in names}
 
 
 def _platforms(comparison: Mapping[str, Any]) -> List[WorkerPlatform]:

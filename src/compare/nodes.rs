@@ -569,15 +569,34 @@ pub(super) fn compare_groups(
 }
 
 fn not_compared(node: &UnreachableNode) -> NotCompared {
-    let error = redact::mask_credentials(&node.error).unwrap_or_else(|| node.error.clone());
     NotCompared {
         node_id: node.node_id.clone(),
         node_address: node.node_address.clone(),
         reason: node.reason,
-        error: match node.reason {
-            NodeFailure::RuntimeEnv => runtime_env_cause(&error),
-            NodeFailure::Unreachable => error.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("no error given").chars().take(300).collect(),
-        },
+        error: node.why(&node.masked_error()),
+    }
+}
+
+impl UnreachableNode {
+    /// Its error with URL credentials masked.
+    fn masked_error(&self) -> String {
+        redact::mask_credentials(&self.error).unwrap_or_else(|| self.error.clone())
+    }
+
+    /// Why it was not compared, in one line: Ray's first line, or for a runtime_env the
+    /// cause pip, uv or conda gave (see [`runtime_env_cause`]).
+    fn why(&self, masked_error: &str) -> String {
+        match self.reason {
+            NodeFailure::RuntimeEnv => runtime_env_cause(masked_error),
+            NodeFailure::Unreachable => masked_error
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty())
+                .unwrap_or("no error given")
+                .chars()
+                .take(300)
+                .collect(),
+        }
     }
 }
 
@@ -612,7 +631,7 @@ fn drift(
 }
 
 fn unreachable_finding(k: &Knowledge, node: &UnreachableNode) -> Finding {
-    let error = redact::mask_credentials(&node.error).unwrap_or_else(|| node.error.clone());
+    let error = node.masked_error();
     let address = node
         .node_address
         .as_deref()
@@ -622,28 +641,17 @@ fn unreachable_finding(k: &Knowledge, node: &UnreachableNode) -> Finding {
         name: &node.node_id,
         ..Default::default()
     };
+    let why = node.why(&error);
     let (category, code, message) = match node.reason {
-        NodeFailure::Unreachable => {
-            let first_line = error
-                .lines()
-                .map(str::trim)
-                .find(|l| !l.is_empty())
-                .unwrap_or("no error given");
-            let first_line: String = first_line.chars().take(300).collect();
-            (
-                Category::Unreachable,
-                "unreachable",
-                format!("node {}{address} did not answer the probe: {first_line}", node.node_id),
-            )
-        }
+        NodeFailure::Unreachable => (
+            Category::Unreachable,
+            "unreachable",
+            format!("node {}{address} did not answer the probe: {why}", node.node_id),
+        ),
         NodeFailure::RuntimeEnv => (
             Category::RuntimeEnv,
             "runtime_env",
-            format!(
-                "node {}{address} could not set up the runtime_env: {}",
-                node.node_id,
-                runtime_env_cause(&error)
-            ),
+            format!("node {}{address} could not set up the runtime_env: {why}", node.node_id),
         ),
     };
     let mut f = Finding::new(
