@@ -371,6 +371,46 @@ def list_nodes() -> List[NodeInfo]:
     return sorted(nodes, key=lambda n: (not n.is_head, n.node_id))
 
 
+def list_alive_nodes() -> List[NodeInfo]:
+    """The alive nodes, head first, asked of the GCS node table with its ``ALIVE`` filter.
+
+    ``ray.nodes()`` returns every node the cluster has ever seen: on a long-lived
+    autoscaling cluster, dead nodes can outnumber live ones many times over, and each
+    costs a decoded entry. The GCS filters on its side. Through Ray Client, or on a Ray
+    whose GCS client lacks the filter, this is ``list_nodes()`` without the dead.
+    """
+    infos = _gcs_alive_node_infos()
+    if infos is None:
+        return [n for n in list_nodes() if n.alive]
+    nodes = [
+        NodeInfo(
+            node_id=info.node_id.hex(),
+            address=info.node_manager_address,
+            hostname=info.node_manager_hostname,
+            alive=True,
+            is_head=bool(info.is_head_node) or HEAD_NODE_RESOURCE in info.resources_total,
+            accelerators=_accelerator_resources(dict(info.resources_total)),
+        )
+        for info in infos
+    ]
+    return sorted(nodes, key=lambda n: (not n.is_head, n.node_id))
+
+
+def _gcs_alive_node_infos() -> Optional[List[Any]]:
+    """The GCS's ``GcsNodeInfo`` of every alive node, or None where this Ray cannot ask
+    for them filtered (Ray Client, older Ray)."""
+    try:
+        from ray.core.generated.gcs_pb2 import GcsNodeInfo
+
+        gcs_client = ray._private.worker.global_worker.gcs_client
+        infos = gcs_client.get_all_node_info(
+            timeout=CONNECT_TIMEOUT_CAP, state_filter=GcsNodeInfo.GcsNodeState.ALIVE
+        )
+        return [info for info in infos.values() if info.state == GcsNodeInfo.GcsNodeState.ALIVE]
+    except Exception:  # noqa: BLE001 - any failure falls back to ray.nodes(), which raises clearly
+        return None
+
+
 # Ray's resource names for accelerators (a node's `accelerator_type:<model>` names its GPUs).
 ACCELERATOR_RESOURCES = ("GPU", "TPU", "NPU", "HPU", "neuron_cores")
 
@@ -408,9 +448,8 @@ def select_nodes(selection: NodeSelection = "all") -> Tuple[List[NodeInfo], List
     ``selection`` is ``"all"`` (every alive node), ``"one"`` (a single alive node,
     a worker node when there is one) or a list of node ids (or unique prefixes).
     """
-    nodes = list_nodes()
-    alive = [n for n in nodes if n.alive]
     if isinstance(selection, str) and selection in ("all", "one"):
+        alive = list_alive_nodes()
         if not alive:
             raise RayClusterError("the Ray cluster reports no alive node; check `ray status`")
         if selection == "all":
@@ -419,6 +458,8 @@ def select_nodes(selection: NodeSelection = "all") -> Tuple[List[NodeInfo], List
         return [(workers or alive)[0]], []
     if isinstance(selection, str):
         selection = [part for part in selection.split(",") if part.strip()]
+    # Named nodes may be dead, which is worth saying: the whole table.
+    nodes = list_nodes()
     chosen: Dict[str, NodeInfo] = {}
     for wanted in selection:
         node = _match_node_id(wanted, nodes)
