@@ -28,7 +28,15 @@ import sys
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Sequence, TextIO, Union
 
 from genevars import _core
-from genevars.cli import EXIT_FINDINGS, FAIL_ON_CHOICES, CliError, add_fail_on, exit_status, seconds
+from genevars.cli import (
+    EXIT_FINDINGS,
+    FAIL_ON_CHOICES,
+    MAX_TIMEOUT_SECONDS,
+    CliError,
+    add_fail_on,
+    exit_status,
+    seconds,
+)
 
 if TYPE_CHECKING:
     from genevars._compare import ComparisonResult
@@ -164,8 +172,12 @@ def get_comparison_result(
         [('numpy', 'error')]
     """
     effective_env = _runtime_env_of(runtime_env, manifest)
-    if timeout is None or not timeout > 0:
-        raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
+    # A bound, like --timeout's: an infinite or NaN timeout would let one silent node hang
+    # the comparison for ever.
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= MAX_TIMEOUT_SECONDS:
+        raise ValueError(
+            f"timeout must be more than 0 and at most {MAX_TIMEOUT_SECONDS:g} seconds (a day), not {timeout!r}"
+        )
     from genevars import _ray  # first: a missing Ray is the first thing to report
 
     _ray.require_connection(auto_init)
