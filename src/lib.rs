@@ -19,3 +19,6 @@ pub mod snapshot;
 
 #[cfg(feature = "python")]
 mod python;
+
+#[cfg(test)]
+mod golden;
