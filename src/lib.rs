@@ -8,6 +8,7 @@
 pub mod compare;
 pub mod deps;
 pub mod explain;
+pub mod finding;
 pub mod guard;
 pub mod input;
 pub mod knowledge;
