@@ -8,6 +8,7 @@
 pub mod compare;
 pub mod deps;
 pub mod explain;
+pub mod finding;
 pub mod guard;
 pub mod input;
 pub mod knowledge;
@@ -19,3 +20,6 @@ pub mod snapshot;
 
 #[cfg(feature = "python")]
 mod python;
+
+#[cfg(test)]
+mod golden;

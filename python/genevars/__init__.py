@@ -53,12 +53,14 @@ _LAZY = {
     "Explanation": "genevars._explain",
     "Cause": "genevars._explain",
     "guard": "genevars._guard",
+    "list_codes": "genevars._findings",
 }
 
 if TYPE_CHECKING:
     from genevars._compare import ComparisonResult, compare_snapshots
     from genevars._deps import check_requirements, minimal_requirements
     from genevars._explain import Cause, Explanation
+    from genevars._findings import list_codes
     from genevars._guard import guard
     from genevars._manifest import GenevaManifestBuilder, Manifest, ManifestBuilder
     from genevars._snapshot import Snapshot, installed_versions, snapshot_env
@@ -107,6 +109,7 @@ __all__ = [
     "get_comparison_result",
     "guard",
     "installed_versions",
+    "list_codes",
     "minimal_requirements",
     "snapshot_env",
 ]

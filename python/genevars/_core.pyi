@@ -248,3 +248,8 @@ def explain_error(comparison: Comparison, error: str) -> str:
     """JSON of the findings of ``comparison`` ranked by how likely each caused ``error``
     (a traceback's text): ``error``, ``explained``, ``causes`` (``finding``, ``score``,
     ``reasons``, ``because``), ``direction``, ``unmatched_symptoms``, ``cannot_see``, ``text``."""
+
+# --- finding codes (src/python/codes.rs, src/finding/code.rs) ---
+def list_codes() -> list[dict[str, Any]]:
+    """One dict per finding code: ``code``, ``category``, ``section``, ``severity_from``,
+    ``counts_in_fingerprint`` (None for ``drift.<code>``), ``fix``, ``description``."""

@@ -9,7 +9,6 @@
 mod accelerators;
 pub mod comparison;
 mod credential_files;
-pub mod finding;
 mod many;
 mod node_texts;
 mod nodes;
@@ -21,7 +20,7 @@ pub use comparison::{
     Incomplete, Matrix, MatrixRow, NodeFailure, NodeRef, NotCompared, PkgDiffs, SideInfo,
     SysPathDiffs, COMPARISON_SCHEMA,
 };
-pub use finding::{mark_repeats, Category, Finding, Severity, Summary};
+pub use crate::finding::{mark_repeats, Category, Code, Finding, Scope, Section, Severity, Summary};
 pub use many::compare_many;
 pub use node_texts::{compare_node_parts, compare_node_texts, NodeTextsComparison};
 pub(crate) use nodes::thousands;

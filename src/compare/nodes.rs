@@ -10,10 +10,10 @@ use super::comparison::{
     sort_findings, CompareOptions, Comparison, ComparisonKind, EnvDiffs, Group, Incomplete,
     NodeFailure, NodeRef, NotCompared, PkgDiffs, SideInfo, SysPathDiffs,
 };
-use super::finding::{mark_repeats, Category, Finding, Severity, Summary};
+use crate::finding::{mark_repeats, Category, Code, Finding, Severity, Summary};
 use super::many::matrix;
 use super::pair::{diff_pair, side_findings, unreadable_set, PairParts, Sides, LOCAL_REMOTE};
-use crate::knowledge::{knowledge, EnvClass, HintVars, Knowledge, PerNodeRule, Table};
+use crate::knowledge::{knowledge, EnvClass, HintVars, Knowledge, PerNodeRule};
 use crate::redact;
 use crate::snapshot::{EnvValue, Package, Snapshot};
 
@@ -267,10 +267,9 @@ impl PerNode {
             .iter()
             .map(|(key, values)| {
                 let mut f = Finding::new(
-                    k.severity(Table::Env, "per_node"),
-                    Category::Env,
+                    k.severity_of(&Code::EnvPerNode, key),
+                    Code::EnvPerNode,
                     key.clone(),
-                    "per_node",
                     format!(
                         "{key} varies per node ({} values; node identity, not compared)",
                         thousands(*values)
@@ -287,10 +286,9 @@ impl PerNode {
         let example = self.paths.iter().min()?;
         let example = redact::mask_credentials(example).unwrap_or_else(|| example.clone());
         let mut f = Finding::new(
-            k.severity(Table::Other, "per_node"),
-            Category::SysPath,
+            k.severity_of(&Code::SysPathPerNode, "sys.path"),
+            Code::SysPathPerNode,
             "sys.path",
-            "per_node",
             format!(
                 "sys.path has an entry of its own on each node ({} entries, e.g. {example}; node identity, not compared)",
                 thousands(self.paths.len())
@@ -353,7 +351,7 @@ type FindingKey<'a> = (
     super::Severity,
     Category,
     &'a str,
-    &'a str,
+    &'a Code,
     Option<&'a str>,
     Option<&'a str>,
 );
@@ -618,7 +616,7 @@ fn drift(
         .into_iter()
         .filter(|f| f.severity > Severity::Expected)
     {
-        f.code = format!("drift.{}", f.code);
+        f.code = f.code.drift();
         f.message = format!("node groups disagree: {}", f.message);
         let vars = HintVars {
             name: &f.subject,
@@ -642,26 +640,24 @@ fn unreachable_finding(k: &Knowledge, node: &UnreachableNode) -> Finding {
         ..Default::default()
     };
     let why = node.why(&error);
-    let (category, code, message) = match node.reason {
+    let (code, message) = match node.reason {
         NodeFailure::Unreachable => (
-            Category::Unreachable,
-            "unreachable",
+            Code::Unreachable,
             format!("node {}{address} did not answer the probe: {why}", node.node_id),
         ),
         NodeFailure::RuntimeEnv => (
-            Category::RuntimeEnv,
-            "runtime_env",
+            Code::RuntimeEnv,
             format!("node {}{address} could not set up the runtime_env: {why}", node.node_id),
         ),
     };
+    let hint = k.hint_for(&code, vars);
     let mut f = Finding::new(
-        k.severity(Table::Other, code),
-        category,
-        node.node_id.clone(),
+        k.severity_of(&code, &node.node_id),
         code,
+        node.node_id.clone(),
         message,
     )
-    .hint(k.hint(code, vars))
+    .hint(hint)
     .values(None, Some(error));
     f.nodes = vec![node.node_id.clone()];
     f
@@ -784,7 +780,7 @@ mod per_node_tests {
         assert!(c
             .findings
             .iter()
-            .any(|f| f.subject == "IMAGE" && f.code.starts_with("drift.")));
+            .any(|f| f.subject == "IMAGE" && f.code.is_drift()));
     }
 
     #[test]

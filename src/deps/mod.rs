@@ -18,7 +18,7 @@ use pep508_rs::PackageName;
 use rustc_hash::FxHashSet;
 use thiserror::Error;
 
-use crate::compare::{Category, Finding, Severity};
+use crate::finding::{Category, Code, Finding, Severity};
 use crate::snapshot::model::Snapshot;
 
 pub use closure::{closure, Closure, Needed, NotInstalled};
@@ -199,9 +199,8 @@ fn problem_finding(
     };
     Finding::new(
         severity,
-        Category::Requirement,
-        problem.dependent().name.clone(),
         problem.code(),
+        problem.dependent().name.clone(),
         format!("{place}{problem}"),
     )
     .values(version_in(local), version_in(remote))
@@ -302,7 +301,7 @@ fn comparison_view(findings: Vec<Finding>, rules: &Rules, existing: &[Finding]) 
         .map(|mut f| {
             // A problem of the driver alone does not explain what differs on the workers:
             // worth knowing, but it must not fail a comparison.
-            if f.message.starts_with(LOCALLY) && f.severity > Severity::Warning {
+            if f.driver_alone && f.severity > Severity::Warning {
                 f.severity = Severity::Warning;
             }
             f
@@ -311,7 +310,7 @@ fn comparison_view(findings: Vec<Finding>, rules: &Rules, existing: &[Finding]) 
             let pair_rule = rules
                 .rules
                 .iter()
-                .any(|r| r.scope == rules::Scope::Pair && f.code == format!("rule.{}", r.id));
+                .any(|r| r.scope == rules::Scope::Pair && f.code.rule_id() == Some(&r.id));
             !(pair_rule && reported.contains(f.subject.as_str()))
         })
         .collect()
@@ -341,9 +340,8 @@ impl<'a> WorkerGroup<'a> {
 fn unchecked(err: &DepsError) -> Finding {
     Finding::new(
         Severity::Warning,
-        Category::Requirement,
+        Code::RequirementUnchecked,
         "markers",
-        "requirement.unchecked",
         format!("requirements not checked: {err}"),
     )
 }
@@ -471,13 +469,15 @@ fn cluster_findings_with(
         .filter(|p| !seen_remotely.contains(&p.to_string()))
     {
         let severity = severity_of(problem, |n| imported.contains(n));
-        findings.push(problem_finding(
+        let mut finding = problem_finding(
             problem,
             severity,
             LOCALLY,
             Some(&local_env),
             only_remote_env.as_ref(),
-        ));
+        );
+        finding.driver_alone = true;
+        findings.push(finding);
     }
     for fired in local_fired
         .iter()
@@ -485,6 +485,7 @@ fn cluster_findings_with(
     {
         let mut finding = fired.finding(Some(fired.side("")), None);
         finding.message = format!("{LOCALLY}{}", fired.message);
+        finding.driver_alone = true;
         findings.push(finding);
     }
     sort(&mut findings);
@@ -561,7 +562,10 @@ fn drivers_versions_on_workers(
                 Some(local_env),
                 Some(remote_env),
             );
-            finding.code = format!("{}.on_workers", problem.code());
+            let Some(code) = problem.code_on_workers() else {
+                continue;
+            };
+            finding.code = code;
             finding.message = format!("the driver's {problem} on the workers");
             findings.push(finding);
         }

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use pep440_rs::{Operator, Version};
 use pep508_rs::{ExtraName, PackageName, Requirement, VersionOrUrl};
 
-use crate::compare::{Category, Finding, Severity};
+use crate::finding::{Code, Finding, Severity};
 use crate::snapshot::model::Snapshot;
 
 use super::requirement::{requirement_text, Environment, InstalledDist};
@@ -57,9 +57,8 @@ fn apply_pins(
         let Some(version) = pinned_version(pin, remote, local) else {
             notes.push(Finding::new(
                 Severity::Info,
-                Category::Requirement,
+                Code::RequirementPinUnresolved,
                 pin.name.to_string(),
-                "requirement.pin_unresolved",
                 format!(
                     "cannot tell which version of {} the pin {} installs; it is not checked",
                     pin.name,
@@ -76,9 +75,8 @@ fn apply_pins(
         let dist = same_version(Some(remote)).or_else(|| same_version(local)).unwrap_or_else(|| {
             notes.push(Finding::new(
                 Severity::Info,
-                Category::Requirement,
+                Code::RequirementPinMetadataUnknown,
                 pin.name.to_string(),
-                "requirement.pin_metadata_unknown",
                 format!(
                     "{}=={version} is installed on neither side, so its own requirements are not checked",
                     pin.name
@@ -163,9 +161,8 @@ pub fn overlay_findings(
         findings.push(
             Finding::new(
                 Severity::Error,
-                Category::Requirement,
+                Code::RequirementManifestBreaks,
                 problem.dependent().name.clone(),
-                "requirement.manifest_breaks",
                 message,
             )
             .values(
@@ -180,9 +177,8 @@ pub fn overlay_findings(
     {
         findings.push(Finding::new(
             Severity::Info,
-            Category::Requirement,
+            Code::RequirementManifestFixes,
             problem.dependent().name.clone(),
-            "requirement.manifest_fixes",
             format!("the manifest fixes: {problem}"),
         ));
     }

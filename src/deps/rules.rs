@@ -19,7 +19,7 @@ use serde::Deserialize;
 use thiserror::Error;
 use toml::Spanned;
 
-use crate::compare::{Category, Finding, Severity};
+use crate::finding::{Code, Finding, Severity};
 
 use super::requirement::Environment;
 
@@ -564,9 +564,8 @@ impl<'r> Fired<'r> {
     pub fn finding(&self, local: Option<String>, remote: Option<String>) -> Finding {
         Finding::new(
             self.rule.severity,
-            Category::Rule,
+            Code::rule(&self.rule.id),
             self.rule.subject.clone(),
-            format!("rule.{}", self.rule.id),
             self.message.clone(),
         )
         .values(local, remote)

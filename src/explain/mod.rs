@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::compare::{Category, Comparison, Finding, Severity};
+use crate::compare::{Category, Code, Comparison, Finding, Severity};
 use crate::knowledge::GlobSet;
 use crate::snapshot::Snapshot;
 
@@ -63,7 +63,7 @@ impl Symptom {
             })
         };
         glob(&self.subject, &f.subject)
-            && glob(&self.code, &f.code)
+            && glob(&self.code, f.code.as_str())
             && glob(&self.category, f.category.as_str())
     }
 }
@@ -144,7 +144,7 @@ impl Reason {
             Reason::Symptom { text } => {
                 format!("the error text matches a known symptom of {}: {text:?}", f.subject)
             }
-            Reason::ModuleNamed { module } if f.code.starts_with("drift") => {
+            Reason::ModuleNamed { module } if f.code.is_drift() => {
                 format!("the error names module {module}, of {}", f.subject)
             }
             Reason::ModuleNamed { module } => format!(
@@ -468,9 +468,9 @@ pub fn explain(
                 if distribution_of(m, data) != f.subject {
                     continue;
                 }
-                let one_side = match f.code.as_str() {
-                    "only_local" => Some(Side::Local),
-                    "only_remote" => Some(Side::Remote),
+                let one_side = match f.code {
+                    Code::PackageOnlyLocal => Some(Side::Local),
+                    Code::PackageOnlyRemote => Some(Side::Remote),
                     _ => None,
                 };
                 // A side without the distribution cannot have pickled its objects.
@@ -498,7 +498,7 @@ pub fn explain(
                     continue;
                 }
                 match &hit.shadowed_location {
-                    Some(location) if f.code == "shadowed" && !seen_shadow => {
+                    Some(location) if f.code == Code::Shadowed && !seen_shadow => {
                         seen_shadow = true;
                         reasons.push(Reason::ShadowedFrame {
                             file: file.clone(),
@@ -523,12 +523,19 @@ pub fn explain(
         if let Some(direction) = direction {
             // Drift findings compare node groups with each other, not local with remote;
             // and a side without the distribution cannot have pickled its objects.
-            let sides_compared = !f.code.starts_with("drift");
-            let pickler_lacks_it = matches!(
-                (direction, f.code.as_str()),
-                (Direction::WorkerToDriver, "only_local")
-                    | (Direction::DriverToWorker, "only_remote")
+            let sides_compared = !f.code.is_drift();
+            let only_local = matches!(
+                f.code,
+                Code::PackageOnlyLocal | Code::EnvOnlyLocal | Code::SysPathOnlyLocal
             );
+            let only_remote = matches!(
+                f.code,
+                Code::PackageOnlyRemote | Code::EnvOnlyRemote | Code::SysPathOnlyRemote
+            );
+            let pickler_lacks_it = match direction {
+                Direction::WorkerToDriver => only_local,
+                Direction::DriverToWorker => only_remote,
+            };
             if sides_compared
                 && !pickler_lacks_it
                 && matches!(

@@ -4,14 +4,20 @@
 //! live in the data file.
 
 pub mod glob;
+mod judgements;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use crate::compare::Severity;
+use crate::finding::{Code, Severity, SeverityKey};
+pub use crate::finding::Table;
 pub use glob::GlobSet;
+pub use judgements::{
+    accelerators, credential_files, AcceleratorKnowledge, CredentialFileKnowledge, DriverCuda,
+    Judgement,
+};
 
 const KNOWLEDGE_TOML: &str = include_str!("knowledge.toml");
 
@@ -132,18 +138,6 @@ struct Globs {
     expected_unreadable: GlobSet,
 }
 
-/// Which severity table a code is looked up in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Table {
-    Critical,
-    Package,
-    Tooling,
-    Python,
-    Platform,
-    Env,
-    Other,
-}
-
 /// What kind of variable a name is, for judging its differences.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EnvClass {
@@ -203,6 +197,22 @@ impl Knowledge {
         t.get(code).copied().unwrap_or(Severity::Warning)
     }
 
+    /// The default severity of a finding of `code` about `subject` (a package's name
+    /// for the package codes), from the severity tables. Codes judged elsewhere (see
+    /// [`SeverityKey`]) fall back to `warning`.
+    pub fn severity_of(&self, code: &Code, subject: &str) -> Severity {
+        match code.severity_key() {
+            SeverityKey::Table(table, key) => self.severity(table, key),
+            SeverityKey::PackageTable(key) => {
+                self.package_severity(subject, self.package_table(subject), key)
+            }
+            SeverityKey::Accelerators(_)
+            | SeverityKey::CredentialFiles(_)
+            | SeverityKey::Requirements
+            | SeverityKey::Rule => Severity::Warning,
+        }
+    }
+
     /// The severity of a version difference `code` of package `name`: the package's own
     /// where the data file gives one, else `table`'s.
     pub fn package_severity(&self, name: &str, table: Table, code: &str) -> Severity {
@@ -227,6 +237,12 @@ impl Knowledge {
         self.hints
             .get(code)
             .map(|h| render_hint(&h.symptom, &h.fix, vars))
+    }
+
+    /// The rendered hint for a finding of `code`, if the data file has one (hints are
+    /// keyed by the code's text).
+    pub fn hint_for(&self, code: &Code, vars: HintVars<'_>) -> Option<String> {
+        self.hint(code.as_str(), vars)
     }
 
     /// The hint for a version difference of a package: its own symptom and fix where the
@@ -395,6 +411,73 @@ mod tests {
         }
         for code in ["sys_path", "unreadable", "unreachable", "runtime_env", "genevars"] {
             assert!(k.severity.other.contains_key(code), "other.{code}");
+        }
+    }
+
+    #[test]
+    fn every_code_has_a_knowledge_entry() {
+        let k = knowledge();
+        let table = |t: Table| match t {
+            Table::Critical => &k.severity.critical,
+            Table::Package => &k.severity.package,
+            Table::Tooling => &k.severity.tooling,
+            Table::Python => &k.severity.python,
+            Table::Platform => &k.severity.platform,
+            Table::Env => &k.severity.env,
+            Table::Other => &k.severity.other,
+        };
+        for code in Code::examples() {
+            match code.severity_key() {
+                SeverityKey::Table(t, key) => {
+                    assert!(table(t).contains_key(key), "{code}: [severity.{t:?}] {key}")
+                }
+                SeverityKey::PackageTable(key) => {
+                    for t in [Table::Critical, Table::Package, Table::Tooling] {
+                        assert!(table(t).contains_key(key), "{code}: [severity.{t:?}] {key}");
+                    }
+                }
+                SeverityKey::Accelerators(key) => {
+                    assert!(accelerators().judgement(key).is_some(), "{code}: [{key}]")
+                }
+                SeverityKey::CredentialFiles(key) => {
+                    assert!(credential_files().judgement(key).is_some(), "{code}: [{key}]")
+                }
+                // Decided by the requirement checker and by each rule.
+                SeverityKey::Requirements | SeverityKey::Rule => {}
+            }
+        }
+    }
+
+    #[test]
+    fn every_severity_in_the_tables_belongs_to_a_code() {
+        let k = knowledge();
+        let keyed: std::collections::HashSet<(String, &str)> = Code::examples()
+            .iter()
+            .flat_map(|c| match c.severity_key() {
+                SeverityKey::Table(t, key) => vec![(format!("{t:?}"), key)],
+                SeverityKey::PackageTable(key) => ["Critical", "Package", "Tooling"]
+                    .iter()
+                    .map(|t| (t.to_string(), key))
+                    .collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        let tables = [
+            ("Critical", &k.severity.critical),
+            ("Package", &k.severity.package),
+            ("Tooling", &k.severity.tooling),
+            ("Python", &k.severity.python),
+            ("Platform", &k.severity.platform),
+            ("Env", &k.severity.env),
+            ("Other", &k.severity.other),
+        ];
+        for (name, t) in tables {
+            for key in t.keys() {
+                assert!(
+                    keyed.contains(&(name.to_string(), key.as_str())),
+                    "[severity.{name}] {key} is no code's severity"
+                );
+            }
         }
     }
 
