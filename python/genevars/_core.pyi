@@ -1,7 +1,7 @@
 """Typed surface of the native module ``genevars._core``. Keep in step with src/python/."""
 
 import os
-from typing import Any
+from typing import Any, Literal
 
 __version__: str
 
@@ -149,11 +149,31 @@ class NativeManifest:
     def to_python(self, reveal_values: bool = False) -> str: ...
     def to_requirements_txt(self, reveal_values: bool = False) -> str: ...
 
-def manifest_fix_rules() -> dict[str, Any]:
-    """What a fix leaves alone: ``never_pin``, ``session_env``, ``ship_env`` and
-    ``ray_dependencies`` (lists of globs or names), ``system_installers`` and
-    ``system_locations`` (INSTALLER value or location glob → package manager), and
-    ``vendor_indexes`` (``{"packages", "labels", "url"}`` dicts)."""
+class NativeFix:
+    """What a fix puts in a manifest; ``genevars._manifest.fix_manifest_builder`` wraps it
+    into a ``ManifestBuilder``."""
+
+    @property
+    def pins(self) -> list[str]:
+        """``name==version`` pins, sorted by name."""
+    @property
+    def extra_index_urls(self) -> list[str]:
+        """Vendor indexes the pins need (``--extra-index-url``)."""
+    @property
+    def env_from_local(self) -> list[str]:
+        """Variables set only locally, to pass with ``env_from_local``."""
+    @property
+    def advice(self) -> list[str]:
+        """What the manifest cannot do, and what to do instead."""
+    @property
+    def installer(self) -> Literal["pip", "uv"]:
+        """``"uv"`` where every compared node group can install with uv, else ``"pip"``."""
+
+def fix_from_comparison(comparison: Comparison) -> NativeFix:
+    """The fix for a native comparison (advice masked unless it was made with reveal_values)."""
+
+def fix_from_json(comparison_json: str) -> NativeFix:
+    """The fix for comparison JSON (``to_dict()``, or geneva's keys only). Raises ManifestError."""
 
 # --- comparison (src/python/compare.rs) ---
 COMPARISON_SCHEMA: str
@@ -228,9 +248,6 @@ def environment_fingerprint(
     snapshot_json: str, env_prefix: str | None = None, include_sys_path: bool = True
 ) -> str:
     """The fingerprint that groups nodes with identical environments."""
-
-def exact_pin(name: str, version: str) -> str | None:
-    """``name==version`` when that is a valid exact pin (PEP 440 version), else None."""
 
 def read_input(path: str | os.PathLike[str], kind: str) -> str:
     """The UTF-8 text of a regular file read as ``kind`` (``snapshot``, ``manifest``,
