@@ -17,6 +17,7 @@ use super::error::{ManifestError, Result};
 use super::exact_pin;
 use super::model::Installer;
 use crate::compare::{Category, Comparison, ComparisonKind, EnvDiffs, Finding, PkgDiffs, Severity};
+use crate::finding::{Code, FixAction};
 use crate::knowledge::fix::{fix_rules, FixRules};
 use crate::snapshot::{DirectUrl, DistKind, Package, Snapshot};
 
@@ -48,6 +49,9 @@ pub struct FixSource<'a> {
     /// Each remote side compared (every node group, or the one remote of a pair) as its
     /// package differences from local: what it has installed is told from them.
     pub remotes: Vec<&'a PkgDiffs>,
+    /// Subjects judged by findings whose code this version does not know (comparison
+    /// JSON of another version): they cover their diffs, and the fix leaves them alone.
+    pub judged_unknown: &'a [(Category, String)],
 }
 
 impl<'a> FixSource<'a> {
@@ -68,6 +72,7 @@ impl<'a> FixSource<'a> {
                 .chain(groups.iter().map(|g| (&g.pkg_diffs, &g.env_diffs)))
                 .collect(),
             remotes,
+            judged_unknown: &[],
         }
     }
 }
@@ -98,38 +103,6 @@ pub fn fix_from_json(text: &str) -> Result<Fix> {
     };
     let owned = lenient::Doc::read(doc);
     Ok(fix(&owned.source()))
-}
-
-/// How the fix treats a finding, from its category and code. The one place the fix
-/// steers by codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Steer {
-    /// Not the fix's business: node groups against each other, shadowed copies, other
-    /// categories.
-    Ignore,
-    /// A package that differs or is missing remotely: pin it, or advise.
-    Package,
-    /// A conda package: only conda installs it.
-    CondaPackage,
-    /// A variable: pass it from local, or advise.
-    Env,
-    /// Python or the platform: a runtime_env cannot change it.
-    Unchangeable,
-}
-
-fn steer(category: Category, code: &str) -> Steer {
-    if code.starts_with("drift.") {
-        // Group against group: "local" there is another node group, not this machine.
-        return Steer::Ignore;
-    }
-    match category {
-        Category::Package if code.starts_with("conda.") => Steer::CondaPackage,
-        Category::Package if code.contains("shadow") => Steer::Ignore,
-        Category::Package => Steer::Package,
-        Category::Env => Steer::Env,
-        Category::Python | Category::Platform => Steer::Unchangeable,
-        _ => Steer::Ignore,
-    }
 }
 
 /// The fix being built.
@@ -179,15 +152,17 @@ impl<'a> Fixer<'a> {
             .findings
             .iter()
             .map(|f| key(f.category, &f.subject))
+            .chain(source.judged_unknown.iter().map(|(c, s)| key(*c, s)))
             .collect();
         for f in source.findings {
             if f.severity == Severity::Expected || f.subject.is_empty() {
                 continue;
             }
             let (local, remote) = (f.local.as_deref(), f.remote.as_deref());
-            match steer(f.category, &f.code) {
-                Steer::Ignore => {}
-                Steer::CondaPackage => {
+            // What to do comes from the code's type (`Code::fix_action`).
+            match f.code.fix_action() {
+                FixAction::Nothing => {}
+                FixAction::AdviseConda => {
                     if let Some(local) = local {
                         let version = local.split(' ').next().unwrap_or(local);
                         let subject = &f.subject;
@@ -198,17 +173,17 @@ impl<'a> Fixer<'a> {
                         ));
                     }
                 }
-                Steer::Package => {
+                FixAction::PinPackage => {
                     if local.is_some() && local != remote {
                         self.consider_package(&f.subject, local, remote);
                     }
                 }
-                Steer::Env => {
+                FixAction::PassVariable => {
                     if local.is_some() && remote.is_none() {
                         self.consider_env(&f.subject);
                     }
                 }
-                Steer::Unchangeable => {
+                FixAction::AdviseImage => {
                     if matches!(f.severity, Severity::Error | Severity::Warning) {
                         self.add_advice(format!(
                             "{} {}: local {}, remote {}; a runtime_env cannot change this: run \
@@ -617,6 +592,7 @@ mod lenient {
     /// The parts of a comparison document the fix reads, owned.
     pub(super) struct Doc {
         findings: Vec<Finding>,
+        judged_unknown: Vec<(Category, String)>,
         packages: Vec<Package>,
         diffs: Vec<(PkgDiffs, EnvDiffs)>,
         /// Indexes into `diffs` of the remote sides.
@@ -626,10 +602,14 @@ mod lenient {
     impl Doc {
         pub(super) fn read(doc: &Map<String, Value>) -> Doc {
             let groups = array(doc.get("groups"));
-            let mut findings: Vec<Finding> =
-                array(doc.get("findings")).filter_map(finding).collect();
-            for g in groups.clone() {
-                findings.extend(array(g.get("findings")).filter_map(finding));
+            let (mut findings, mut judged_unknown) = (Vec::new(), Vec::new());
+            let every = array(doc.get("findings"))
+                .chain(groups.clone().flat_map(|g| array(g.get("findings"))));
+            for read in every.filter_map(finding) {
+                match read {
+                    Ok(f) => findings.push(f),
+                    Err(subject) => judged_unknown.push(subject),
+                }
             }
             let packages = doc
                 .get("local")
@@ -646,6 +626,7 @@ mod lenient {
             };
             Doc {
                 findings,
+                judged_unknown,
                 packages,
                 diffs,
                 remotes,
@@ -658,6 +639,7 @@ mod lenient {
                 local_packages: &self.packages,
                 diffs: self.diffs.iter().map(|(p, e)| (p, e)).collect(),
                 remotes: self.remotes.iter().map(|&i| &self.diffs[i].0).collect(),
+                judged_unknown: &self.judged_unknown,
             }
         }
     }
@@ -680,21 +662,20 @@ mod lenient {
         array(value).filter_map(|v| text(Some(v))).collect()
     }
 
-    fn finding(value: &Value) -> Option<Finding> {
+    /// A finding, or the `(category, subject)` of one whose code this version does not know.
+    fn finding(value: &Value) -> Option<std::result::Result<Finding, (Category, String)>> {
         let o = value.as_object()?;
         let category: Category = serde_json::from_value(o.get("category")?.clone()).ok()?;
         // An unknown severity is judged like a real difference, not as Ray's noise.
         let severity = text(o.get("severity"))
             .and_then(|s| Severity::parse(&s))
             .unwrap_or(Severity::Info);
-        let f = Finding::new(
-            severity,
-            category,
-            text(o.get("subject")).unwrap_or_default(),
-            text(o.get("code")).unwrap_or_default(),
-            String::new(),
-        );
-        Some(f.values(text(o.get("local")), text(o.get("remote"))))
+        let subject = text(o.get("subject")).unwrap_or_default();
+        let Some(code) = text(o.get("code")).and_then(|c| Code::parse(&c, category)) else {
+            return Some(Err((category, subject)));
+        };
+        let f = Finding::new(severity, code, subject, String::new());
+        Some(Ok(f.values(text(o.get("local")), text(o.get("remote")))))
     }
 
     /// A package dict with its odd or missing values made plain, read as the snapshot's

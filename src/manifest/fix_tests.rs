@@ -154,20 +154,18 @@ fn pins_that_would_change_ray_are_advice() {
 
 #[test]
 fn steering_by_code() {
-    assert_eq!(steer(Category::Package, "version.major"), Steer::Package);
-    assert_eq!(steer(Category::Package, "only_local"), Steer::Package);
-    assert_eq!(
-        steer(Category::Package, "drift.version.minor"),
-        Steer::Ignore
-    );
-    assert_eq!(steer(Category::Package, "shadowed"), Steer::Ignore);
-    assert_eq!(
-        steer(Category::Package, "conda.only_local"),
-        Steer::CondaPackage
-    );
-    assert_eq!(steer(Category::Env, "only_local"), Steer::Env);
-    assert_eq!(steer(Category::Python, "python.minor"), Steer::Unchangeable);
-    assert_eq!(steer(Category::Genevars, "only_local"), Steer::Ignore);
+    // Codes as comparison JSON names them, and what the fix does about each.
+    let action = |text: &str, category| Code::parse(text, category).map(|c| c.fix_action());
+    use Category::{Env, Genevars, Package, Python};
+    assert_eq!(action("version.major", Package), Some(FixAction::PinPackage));
+    assert_eq!(action("only_local", Package), Some(FixAction::PinPackage));
+    assert_eq!(action("drift.version.minor", Package), Some(FixAction::Nothing));
+    assert_eq!(action("shadowed", Package), Some(FixAction::Nothing));
+    assert_eq!(action("conda.only_local", Package), Some(FixAction::AdviseConda));
+    assert_eq!(action("only_local", Env), Some(FixAction::PassVariable));
+    assert_eq!(action("python.minor", Python), Some(FixAction::AdviseImage));
+    // Not a code of that category: such a finding is left to the diffs.
+    assert_eq!(action("only_local", Genevars), None);
 }
 
 #[test]
