@@ -23,7 +23,7 @@ import sys
 import warnings
 from fnmatch import fnmatchcase
 from types import ModuleType
-from typing import Any, Iterable, Mapping, Union
+from typing import TYPE_CHECKING, Any, Iterable, Literal, Mapping, Union
 
 from genevars._core import (
     ManifestError,
@@ -33,6 +33,9 @@ from genevars._core import (
     manifest_fix_rules,
     mask_credentials,
 )
+
+if TYPE_CHECKING:
+    from genevars._site import SitePlan
 
 __all__ = [
     "GenevaManifestBuilder",
@@ -142,7 +145,7 @@ def _module_path(module: Any) -> str:
                 f"py_modules: {module.__name__} is a single-file module; Ray ships package "
                 "directories: put its folder in .working_dir(...) instead"
             )
-        return paths[0]
+        return str(paths[0])
     return _fspath("py_modules", module)
 
 
@@ -416,6 +419,7 @@ class Manifest:
     """
 
     __slots__ = ("_native",)
+    _native: NativeManifest
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError(
@@ -453,7 +457,8 @@ class Manifest:
 
     # --- reading ------------------------------------------------------------------------
     def _masked(self) -> dict[str, Any]:
-        return json.loads(self._native.to_json(False))
+        masked: dict[str, Any] = json.loads(self._native.to_json(False))
+        return masked
 
     @property
     def name(self) -> str:
@@ -466,7 +471,8 @@ class Manifest:
 
     @property
     def version(self) -> str | None:
-        return self._masked().get("version")
+        version: str | None = self._masked().get("version")
+        return version
 
     @property
     def pip(self) -> tuple[str, ...]:
@@ -535,7 +541,7 @@ class Manifest:
         {'env_vars': {'MODE': 'x'}}
         """
         local = {k: os.environ[k] for k in self._native.env_from_local if k in os.environ}
-        runtime_env = json.loads(self._native.runtime_env_json(local))
+        runtime_env: dict[str, Any] = json.loads(self._native.runtime_env_json(local))
         if secrets_in_setup_hook:
             runtime_env = _secrets_to_setup_hook(runtime_env)
         if self._masked().get("upload_site_packages"):
@@ -562,7 +568,7 @@ class Manifest:
                     )
         return runtime_env
 
-    def site_plan(self, comparison: Any = None) -> Any:
+    def site_plan(self, comparison: Any = None) -> SitePlan:
         """What :meth:`to_runtime_env` ships of the local site-packages: a
         :class:`genevars._site.SitePlan` (``shipped``, ``already_on_workers``, ``refused``
         findings, ``summary()``).
@@ -594,7 +600,8 @@ class Manifest:
 
     def to_dict(self, reveal_values: bool = False) -> dict[str, Any]:
         """The JSON form as a dict (secrets withheld unless ``reveal_values``)."""
-        return json.loads(self._native.to_json(reveal_values))
+        data: dict[str, Any] = json.loads(self._native.to_json(reveal_values))
+        return data
 
     def to_json(self, indent: int | None = 2, reveal_values: bool = False) -> str:
         """The JSON form: secret values withheld and URL credentials masked unless
@@ -735,9 +742,9 @@ def _comparison_dict(result: Any) -> dict[str, Any]:
     if isinstance(result, Mapping):
         return dict(result)
     if hasattr(result, "to_dict"):
-        return result.to_dict()
+        return dict(result.to_dict())
     if hasattr(result, "to_json"):
-        return json.loads(result.to_json())
+        return dict(json.loads(result.to_json()))
     raise _error(
         f"fix_manifest_builder() takes a ComparisonResult (or its to_dict()), got {type(result).__name__}"
     )
@@ -799,13 +806,13 @@ def _system_manager(package: Mapping[str, Any], rules: Mapping[str, Any]) -> str
     installer = str(package.get("installer") or "").strip().lower()
     managers = rules.get("system_installers") or {}
     if installer in managers:
-        return managers[installer]
+        return str(managers[installer])
     if installer:
         return None  # pip, uv, poetry...: an installer pip can stand in for.
     location = str(package.get("location") or "").rstrip("/")
     for pattern, manager in (rules.get("system_locations") or {}).items():
         if fnmatchcase(location, pattern):
-            return manager
+            return str(manager)
     return None
 
 
@@ -825,7 +832,7 @@ def _required_names(package: Mapping[str, Any]) -> set[str]:
     return names
 
 
-def _vendor_index(name: str, version: str, rules: Mapping[str, Any]) -> str | None | bool:
+def _vendor_index(name: str, version: str, rules: Mapping[str, Any]) -> str | None | Literal[False]:
     """The index that serves ``name==version`` when the version has a local label: its
     URL, ``False`` when no known index serves that label, ``None`` for no label."""
     if "+" not in version:

@@ -67,7 +67,7 @@ def _reach(address: str, timeout: float) -> str:
 
 def _read_metadata(address: str, gcs: str, timeout: float) -> Dict[str, Any]:
     from genevars import _ray
-    from ray._raylet import GcsClient
+    from ray._raylet import GcsClient  # pyright: ignore[reportAttributeAccessIssue] - not in Ray's _raylet.pyi
 
     try:
         client = GcsClient(address=gcs)

@@ -7,7 +7,9 @@ import argparse
 # Not `typing.TYPE_CHECKING`: importing typing costs every command a few ms.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from genevars._findings import FindingsView
+    from typing import NoReturn
+
+    from genevars._findings import FailOn, FindingsView
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -22,7 +24,7 @@ class Parser(argparse.ArgumentParser):
     """argparse, with a usage error in one line (what is wrong and where help is), not
     the whole usage block; its subcommands' parsers are of this class too."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         # Usage errors echo arguments (`invalid choice: 'https://user:token@host'`).
         from genevars._core import mask_credentials
         from genevars._io import shown_line
@@ -62,7 +64,7 @@ def add_fail_on(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def exit_status(result: FindingsView, fail_on: str) -> int:
+def exit_status(result: FindingsView, fail_on: FailOn) -> int:
     """``EXIT_FINDINGS`` when ``result`` (a FindingsView) has findings at ``fail_on`` or
     worse, or left selected nodes uncompared (a node that dropped out may hide findings)."""
     if fail_on == "never":

@@ -11,7 +11,7 @@ import argparse
 from genevars.cli import CliError, add_fail_on, exit_status
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "check",
         help="check requirements and known incompatibilities (one environment or two)",

@@ -19,7 +19,7 @@ exit status: 0 nothing at or above --fail-on, 1 findings at or above --fail-on,
 2 a file is missing, unreadable or not a genevars snapshot (one line on stderr)."""
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "diff",
         help="compare saved snapshots (LOCAL.json REMOTE.json [MORE.json ...])",

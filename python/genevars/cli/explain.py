@@ -22,7 +22,7 @@ exit status: 0 the explanation was printed (whether or not a difference explains
 error), 2 a file is missing, unreadable or not a genevars snapshot (one line on stderr)."""
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "explain",
         help="which differences most likely caused an error (TRACEBACK_FILE SNAPSHOT ...)",

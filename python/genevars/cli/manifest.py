@@ -14,8 +14,13 @@ import argparse
 
 from genevars.cli import EXIT_OK, CliError
 
+# Not `typing.TYPE_CHECKING`: importing typing costs every command a few ms.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from genevars._manifest import Manifest
 
-def _load(path: str):
+
+def _load(path: str) -> Manifest:
     from genevars import Manifest, ManifestError
 
     try:
@@ -49,7 +54,7 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "manifest",
         help="show or validate a saved manifest (runtime_env)",

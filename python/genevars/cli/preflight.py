@@ -16,7 +16,7 @@ import sys
 from genevars.cli import EXIT_FINDINGS, EXIT_OK, CliError
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "preflight",
         help="check the cluster's Ray and Python versions before connecting",
@@ -41,7 +41,9 @@ def run(args: argparse.Namespace) -> int:
         )
     try:
         from genevars import _preflight, _ray
-
+    except ImportError as exc:
+        raise CliError(str(exc)) from None
+    try:
         address = _ray._resolve_auto_address() if args.address == "auto" else args.address
         cluster = _preflight.read_cluster_versions(address, args.timeout)
     except ImportError as exc:

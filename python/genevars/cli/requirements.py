@@ -13,7 +13,7 @@ import sys
 from genevars.cli import EXIT_OK, CliError
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "requirements",
         help="minimal pinned requirements for a job (its files' imports, or packages)",

@@ -38,7 +38,7 @@ cannot be run, an unwritable output file).
 """
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "snapshot",
         help="write a snapshot of this (or another) Python environment as JSON",

@@ -32,6 +32,11 @@ from genevars.cli import EXIT_FINDINGS, FAIL_ON_CHOICES, CliError, add_fail_on, 
 
 if TYPE_CHECKING:
     from genevars._compare import ComparisonResult
+    from genevars._findings import FailOn
+    from genevars._manifest import Manifest
+
+#: A manifest to apply: a Manifest, or the path of a file saved with ``Manifest.save``.
+ManifestLike = Union["Manifest", str, "os.PathLike[str]"]
 
 NodeSelection = Union[str, Sequence[str]]
 
@@ -55,7 +60,7 @@ class EnvironmentMismatchError(_core.GenevarsError):
 
 
 def _runtime_env_of(
-    runtime_env: Optional[Mapping[str, Any]], manifest: Any
+    runtime_env: Optional[Mapping[str, Any]], manifest: Optional[ManifestLike]
 ) -> Optional[Dict[str, Any]]:
     """The runtime_env the probe tasks run with: the manifest's, then ``runtime_env``
     on top (its ``env_vars`` merged into the manifest's)."""
@@ -65,13 +70,12 @@ def _runtime_env_of(
             from genevars._manifest import Manifest
 
             manifest = Manifest.load(manifest)
-        to_runtime_env = getattr(manifest, "to_runtime_env", None)
-        if not callable(to_runtime_env):
+        if not callable(getattr(manifest, "to_runtime_env", None)):
             raise TypeError(
                 f"manifest must be a genevars Manifest (or any object with to_runtime_env()) "
                 f"or a manifest file path, not {type(manifest).__name__}"
             )
-        merged.update(to_runtime_env())
+        merged.update(manifest.to_runtime_env())
     if runtime_env is not None:
         if not isinstance(runtime_env, Mapping):
             raise TypeError(
@@ -119,7 +123,7 @@ def get_comparison_result(
     timeout: float = 60.0,
     nodes: NodeSelection = "all",
     reveal_values: bool = False,
-    manifest: Any = None,
+    manifest: Optional[ManifestLike] = None,
     include_sys_path: bool = True,
 ) -> ComparisonResult:
     """Compare this process's environment with every alive Ray node; print nothing.
@@ -213,7 +217,7 @@ def get_comparison_result(
     )
 
 
-def _at_or_above(result: ComparisonResult, fail_on: str) -> int:
+def _at_or_above(result: ComparisonResult, fail_on: FailOn) -> int:
     """How many findings have severity ``fail_on`` or worse (none for ``never``)."""
     if fail_on not in FAIL_ON_CHOICES:
         raise ValueError(f"fail_on must be one of {', '.join(FAIL_ON_CHOICES)}, not {fail_on!r}")
@@ -230,11 +234,11 @@ def compare_ray_environments(
     *,
     timeout: float = 60.0,
     nodes: NodeSelection = "all",
-    fail_on: Optional[str] = None,
+    fail_on: Optional[FailOn] = None,
     reveal_values: bool = False,
     file: Optional[TextIO] = None,
-    manifest: Any = None,
-    error: Any = None,
+    manifest: Optional[ManifestLike] = None,
+    error: Union[BaseException, str, None] = None,
 ) -> ComparisonResult:
     """Compare this environment with every Ray node, print the report, return the result.
 
