@@ -164,6 +164,19 @@ class ComparisonResult(FindingsView, Mapping[str, Any]):
             color = _color_wanted(sys.stdout)
         return self._native.report(show_all, bool(color))
 
+    def to_html(self, show_all: bool = False) -> str:
+        """The HTML view (what a notebook shows) as a fragment: the verdict, the node
+        groups, what differs; ``show_all`` lists the expected findings too. Values are
+        escaped and secrets withheld as in the text report.
+
+        Example::
+
+            >>> html = compare_snapshots("local.json", "worker.json").to_html()
+            >>> html.startswith('<div class="genevars-comparison">')
+            True
+        """
+        return self._native.html(show_all)
+
     def _repr_html_(self) -> str:
         return self._native.html(False)
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence, Union
 
-from genevars._findings import Finding, FindingsView
+from genevars._findings import Finding, FindingsView, count_line, findings_html
 from genevars import _core
 from genevars._io import shown_line
 
@@ -166,6 +166,15 @@ class DependencyCheck(FindingsView):
             if f.get("hint"):
                 lines.append(f"{'':21}hint: {f['hint']}")
         return "\n".join(shown_line(line) for line in lines)
+
+    def headline(self) -> str:
+        """One line: ``OK`` or ``PROBLEMS FOUND`` (errors) with the counts."""
+        verdict = "OK" if self.ok else "PROBLEMS FOUND"
+        return f"genevars check: {verdict}: {count_line(self.findings)}"
+
+    def to_html(self) -> str:
+        """The headline and the findings as an HTML fragment (values escaped)."""
+        return findings_html(self.findings, self.headline())
 
     def __str__(self) -> str:
         return self.report()

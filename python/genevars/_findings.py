@@ -3,7 +3,7 @@ and the types that say what a finding is (:class:`Finding`, :data:`Severity`).""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, List, Literal, Optional, TypedDict
+from typing import TYPE_CHECKING, List, Literal, Optional, Sequence, TypedDict
 
 #: How bad a finding is, worst first.
 Severity = Literal["error", "warning", "info", "expected"]
@@ -97,3 +97,36 @@ class FindingsView:
                 f"unknown severity {severity!r}; use one of error, warning, info, expected"
             ) from None
         return [f for f in self.findings if _SEVERITY_RANK[f["severity"]] >= floor]
+
+
+def findings_html(findings: Sequence[Finding], headline: str) -> str:
+    """An HTML fragment: ``headline`` and a table of ``findings`` (severity in words, so
+    it reads without colour), every value escaped, control characters made visible."""
+    from html import escape
+
+    from genevars._core import escape_controls
+
+    def cell(text: object) -> str:
+        return escape(escape_controls("" if text is None else str(text)))
+
+    rows = "".join(
+        f'<tr class="{cell(f["severity"])}"><td>{cell(f["severity"].upper())}</td><td>{cell(f["category"])}</td>'
+        f'<td>{cell(f["subject"])}</td><td>{cell(f["message"])}</td><td>{cell(f.get("hint"))}</td></tr>'
+        for f in findings
+    )
+    table = (
+        "<table><thead><tr><th>severity</th><th>category</th><th>subject</th><th>message</th>"
+        f"<th>hint</th></tr></thead><tbody>{rows}</tbody></table>"
+        if findings
+        else ""
+    )
+    return f'<div class="genevars-findings"><p><strong>{cell(headline)}</strong></p>{table}</div>'
+
+
+def count_line(findings: Sequence[Finding]) -> str:
+    """``2 errors, 1 warning, 0 info, 3 expected``: the findings counted by severity."""
+    counts = {s: 0 for s in ("error", "warning", "info", "expected")}
+    for f in findings:
+        counts[f["severity"]] += 1
+    plural = {"error": "errors", "warning": "warnings"}
+    return ", ".join(f"{n} {plural.get(s, s) if n != 1 else s}" for s, n in counts.items())

@@ -28,7 +28,18 @@ import sys
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Sequence, TextIO, Union
 
 from genevars import _core
-from genevars.cli import EXIT_FINDINGS, FAIL_ON_CHOICES, CliError, add_fail_on, exit_status, seconds
+from genevars.cli import (
+    EXIT_FINDINGS,
+    FAIL_ON_CHOICES,
+    CliError,
+    add_common,
+    add_fail_on,
+    add_format,
+    exit_status,
+    note,
+    print_comparison,
+    seconds,
+)
 
 if TYPE_CHECKING:
     from genevars._compare import ComparisonResult
@@ -347,8 +358,21 @@ def _parse_nodes(text: str) -> NodeSelection:
     return ids
 
 
+#: The exit statuses of ``python -m genevars.compare_env`` and ``genevars compare``.
+EXIT_STATUSES = (
+    "0    every selected node compared, no finding at or above --fail-on",
+    "1    findings at or above --fail-on, or a selected node not compared (it did not",
+    "     answer, or could not set up the runtime_env), or Ray would refuse this process",
+    "     as a driver of the cluster (Ray or Python versions differ)",
+    "2    nothing could be compared (no node answered), Ray is missing, the cluster",
+    "     cannot be reached, or a --runtime-env/--manifest/--explain input is bad",
+    "     (one line on stderr)",
+)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags of ``python -m genevars.compare_env`` and ``genevars compare``."""
+    add_common(parser, EXIT_STATUSES)
     parser.add_argument(
         "--address",
         default="auto",
@@ -361,7 +385,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-auto-init", action="store_true", help="do not connect to Ray (only useful when embedded)"
     )
-    parser.add_argument("--json", action="store_true", help="print the comparison JSON instead of the report")
+    add_format(parser)
     add_fail_on(parser)
     parser.add_argument(
         "--timeout",
@@ -373,7 +397,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--runtime-env", default=None, metavar="JSON|@FILE", help="runtime_env applied to the probe tasks"
     )
-    parser.add_argument("--manifest", default=None, metavar="FILE", help="a genevars manifest applied to the probes")
+    parser.add_argument(
+        "--manifest",
+        default=None,
+        metavar="FILE",
+        help="a genevars manifest file (Manifest.save(), --fix-manifest) the job will run with: "
+        "applied to the probes, so the comparison shows the workers as the job will see them",
+    )
     parser.add_argument(
         "--fix-manifest", default=None, metavar="FILE", help="write the manifest that closes the gap to FILE"
     )
@@ -388,7 +418,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="FILE|-",
         help="a traceback (file, or - for stdin): print which findings most likely caused it first "
-        "(to stderr with --json)",
+        "(to stderr with --format json or html)",
     )
     parser.set_defaults(func=run)
 
@@ -447,16 +477,14 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(_one_line(str(exc))) from None
     if error_text is not None:
         explanation = str(result.explain(error_text)) + "\n"
-        (sys.stderr if args.json else sys.stdout).write(explanation)
-    if args.json:
-        sys.stdout.write(result.to_json(indent=2) + "\n")
-    else:
-        sys.stdout.write(result.report(show_all=args.show_all) + "\n")
+        (sys.stdout if args.format == "text" else sys.stderr).write(explanation)
+    print_comparison(args, result, show_all=args.show_all)
     sys.stdout.flush()
     if result.nothing_compared:
         raise CliError(_nothing_compared(result))
     if args.fix_manifest:
         _write_fix_manifest(result, args.fix_manifest)
+        note(args, f"wrote the fix manifest to {args.fix_manifest}")
     return exit_status(result, args.fail_on)
 
 
@@ -485,7 +513,6 @@ def _write_fix_manifest(result: ComparisonResult, path: str) -> None:
         result.fix_manifest("fix").build().save(path)
     except OSError as exc:
         raise CliError(f"--fix-manifest {path}: cannot write it ({exc.strerror})") from None
-    print(f"genevars: wrote the fix manifest to {path}", file=sys.stderr)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
