@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any
+from typing import Any, NoReturn, cast
 
 from genevars._core import SnapshotError
 
@@ -128,7 +128,7 @@ class InterpreterDescription:
         self.timer.daemon = True
         self.timer.start()
         self.path: list[str] | None = None
-        self.described: dict | None = None
+        self.described: dict[str, Any] | None = None
 
     def sys_path(self) -> list[str]:
         if self.path is None:
@@ -138,7 +138,7 @@ class InterpreterDescription:
             self.path = path
         return self.path
 
-    def facts(self) -> dict:
+    def facts(self) -> dict[str, Any]:
         if self.described is None:
             self.sys_path()
             described = self._answer(self.proc.stdout.readline())
@@ -198,7 +198,7 @@ class InterpreterDescription:
         except ValueError:
             self._fail()
 
-    def _fail(self) -> None:
+    def _fail(self) -> NoReturn:
         """Raises the SnapshotError that says why there was no usable answer."""
         self.proc.stdout.close()
         status = self.proc.wait()
@@ -248,7 +248,7 @@ def _starts_without_site(exe: str) -> bool:
     return done.returncode == 0
 
 
-def _start(argv: list[str]):
+def _start(argv: list[str]) -> _Spawned:
     """``argv`` running with stdin from the null device and stdout and stderr piped, as a
     ``subprocess.Popen`` or, where ``os.posix_spawnp`` exists, a ``_Spawned`` (importing
     ``subprocess`` costs more than the spawn itself, and comes before the other
@@ -258,9 +258,10 @@ def _start(argv: list[str]):
 
         # No posix_spawn, no process groups to speak of (Windows): kill() stops the
         # interpreter alone.
-        return subprocess.Popen(
+        # With both pipes, a Popen has the part of its interface _Spawned has.
+        return cast(_Spawned, subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
-        )
+        ))
     return _Spawned(argv)
 
 
@@ -354,13 +355,13 @@ def describe_interpreter(exe: str) -> InterpreterDescription | CachedDescription
 class CachedDescription:
     """A saved description, with the interface of ``InterpreterDescription``."""
 
-    def __init__(self, facts: dict) -> None:
+    def __init__(self, facts: dict[str, Any]) -> None:
         self.described = facts
 
     def sys_path(self) -> list[str]:
-        return self.described["sys_path"]
+        return list(self.described["sys_path"])
 
-    def facts(self) -> dict:
+    def facts(self) -> dict[str, Any]:
         return self.described
 
     def remember(self) -> None:
@@ -388,7 +389,7 @@ class DescriptionCache:
     ``import`` lines of ``.pth`` files or sitecustomize read elsewhere is beyond it.
     """
 
-    def __init__(self, exe: str, file: str, key: dict) -> None:
+    def __init__(self, exe: str, file: str, key: dict[str, Any]) -> None:
         self.exe = exe
         self.file = file
         self.key = key
@@ -426,7 +427,7 @@ class DescriptionCache:
         file = os.path.join(home, "genevars", "interpreters", name)
         return cls(exe, file, key)
 
-    def load(self) -> dict | None:
+    def load(self) -> dict[str, Any] | None:
         """The saved description, or None when there is none or it may be stale."""
         import json
 
@@ -451,7 +452,7 @@ class DescriptionCache:
             return None
         return facts
 
-    def save(self, facts: dict, witness: list[str], started_ns: int) -> None:
+    def save(self, facts: dict[str, Any], witness: list[str], started_ns: int) -> None:
         """Saves ``facts`` with the state of the files they depend on, unless one of them
         changed too recently to be sure the interpreter saw it as it is now."""
         import json
