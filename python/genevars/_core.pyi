@@ -152,6 +152,7 @@ class NativeManifest:
     def to_python(self, reveal_values: bool = False) -> str: ...
     def to_requirements_txt(self, reveal_values: bool = False) -> str: ...
 
+@final  # a PyO3 class: not subclassable
 class NativeFix:
     """What a fix puts in a manifest; ``genevars._manifest.fix_manifest_builder`` wraps it
     into a ``ManifestBuilder``."""

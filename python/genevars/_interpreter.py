@@ -124,17 +124,19 @@ class InterpreterDescription:
         self.described: dict[str, Any] | None = None
 
     def sys_path(self) -> list[str]:
-        if self.path is None:
-            self.path = self._answer("sys_path", "sys_path", _strings)
-        return self.path
+        path = self.path
+        if path is None:
+            path = self.path = self._answer("sys_path", "sys_path", _strings)
+        return path
 
     def facts(self) -> dict[str, Any]:
-        if self.described is None:
-            self.sys_path()
+        described = self.described
+        if described is None:
+            path = self.sys_path()
             described = self._answer("description", "description", lambda value: isinstance(value, dict))
-            described["sys_path"] = self.path
+            described["sys_path"] = path
             self.described = described
-        return self.described
+        return described
 
     def witness(self) -> list[str] | None:
         """The files whose state decided the description, or None when the interpreter
@@ -192,7 +194,7 @@ class InterpreterDescription:
             self._fail()
         return value
 
-    def _refused(self, answer: dict) -> None:
+    def _refused(self, answer: dict[str, Any]) -> NoReturn:
         """Raises the InterpreterError of an error the interpreter answered."""
         kind = answer.get("kind")
         fields = {"unsupported_python": ("python_version",), "describe_failed": ("exception", "message")}
@@ -201,7 +203,8 @@ class InterpreterDescription:
         details = {name: _one_line(answer[name], 60 if name != "message" else 300) for name in fields[kind]}
         raise InterpreterError(self.label, kind, **details)
 
-from typing import Any, Callable, NoReturn, cast
+    def _fail(self) -> NoReturn:
+        """Raises the InterpreterError that says why there was no usable answer."""
         self.proc.stdout.close()
         status = self.proc.wait()
         if self.timed_out:

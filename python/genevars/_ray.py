@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib
 import inspect
 import json
 import logging
@@ -402,9 +403,9 @@ def _gcs_alive_node_infos() -> Optional[List[Any]]:
     """The GCS's ``GcsNodeInfo`` of every alive node, or None where this Ray cannot ask
     for them filtered (Ray Client, older Ray)."""
     try:
-        from ray.core.generated.gcs_pb2 import GcsNodeInfo
-
-        gcs_client = ray._private.worker.global_worker.gcs_client
+        # Generated and private modules: Any to the type checkers, whichever Ray is installed.
+        GcsNodeInfo: Any = importlib.import_module("ray.core.generated.gcs_pb2").GcsNodeInfo
+        gcs_client = importlib.import_module("ray._private.worker").global_worker.gcs_client
         infos = gcs_client.get_all_node_info(
             timeout=CONNECT_TIMEOUT_CAP, state_filter=GcsNodeInfo.GcsNodeState.ALIVE
         )
