@@ -1,7 +1,7 @@
 """Typed surface of the native module ``genevars._core``. Keep in step with src/python/."""
 
 import os
-from typing import Any, Literal
+from typing import Any, Literal, final
 
 __version__: str
 
@@ -63,6 +63,7 @@ def validate_snapshot(text: str, source: str = "<string>") -> str:
 # is kept as given. Without indent: one line, no spaces. A `parts` that is not a JSON
 # object raises SnapshotError.
 
+@final  # a PyO3 class: not subclassable
 class NativeScan:
     """A scan kept in native memory (``scan_native``); it runs on a thread of its own
     until first used. A failed scan thread raises SnapshotError on use."""
@@ -85,6 +86,7 @@ def snapshot_json(parts: str, paths: list[str], indent: int | None = None) -> st
 # Snapshots go in as JSON text; results come back as JSON text (lists of Finding dicts,
 # or the closure object) for the Python side to json.loads.
 
+@final  # a PyO3 class: not subclassable
 class Rules:
     """A set of dependency rules: the bundled rules.toml, user files, or both."""
 
@@ -125,6 +127,7 @@ def requirement_closure(source_json: str, roots: list[str], target_json: str | N
 # --- manifests (src/python/manifest.rs) ---
 MANIFEST_SCHEMA: str
 
+@final  # a PyO3 class: not subclassable
 class NativeManifest:
     """A validated, immutable manifest (wrapped by ``genevars.Manifest``)."""
 
@@ -149,6 +152,7 @@ class NativeManifest:
     def to_python(self, reveal_values: bool = False) -> str: ...
     def to_requirements_txt(self, reveal_values: bool = False) -> str: ...
 
+@final  # a PyO3 class: not subclassable
 class NativeFix:
     """What a fix puts in a manifest; ``genevars._manifest.fix_manifest_builder`` wraps it
     into a ``ManifestBuilder``."""
@@ -178,6 +182,7 @@ def fix_from_json(comparison_json: str) -> NativeFix:
 # --- comparison (src/python/compare.rs) ---
 COMPARISON_SCHEMA: str
 
+@final  # a PyO3 class: not subclassable
 class Comparison:
     """A finished comparison; wrapped by ``genevars.ComparisonResult``."""
 

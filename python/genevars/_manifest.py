@@ -21,7 +21,7 @@ import platform
 import sys
 import warnings
 from types import ModuleType
-from typing import Any, Iterable, Mapping, Union
+from typing import TYPE_CHECKING, Any, Iterable, Literal, Mapping, Union
 
 from genevars._core import (
     ManifestError,
@@ -31,6 +31,9 @@ from genevars._core import (
     fix_from_json,
     mask_credentials,
 )
+
+if TYPE_CHECKING:
+    from genevars._site import SitePlan
 
 __all__ = [
     "GenevaManifestBuilder",
@@ -140,7 +143,7 @@ def _module_path(module: Any) -> str:
                 f"py_modules: {module.__name__} is a single-file module; Ray ships package "
                 "directories: put its folder in .working_dir(...) instead"
             )
-        return paths[0]
+        return str(paths[0])
     return _fspath("py_modules", module)
 
 
@@ -414,6 +417,7 @@ class Manifest:
     """
 
     __slots__ = ("_native",)
+    _native: NativeManifest
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError(
@@ -451,7 +455,8 @@ class Manifest:
 
     # --- reading ------------------------------------------------------------------------
     def _masked(self) -> dict[str, Any]:
-        return json.loads(self._native.to_json(False))
+        masked: dict[str, Any] = json.loads(self._native.to_json(False))
+        return masked
 
     @property
     def name(self) -> str:
@@ -464,7 +469,8 @@ class Manifest:
 
     @property
     def version(self) -> str | None:
-        return self._masked().get("version")
+        version: str | None = self._masked().get("version")
+        return version
 
     @property
     def pip(self) -> tuple[str, ...]:
@@ -533,7 +539,7 @@ class Manifest:
         {'env_vars': {'MODE': 'x'}}
         """
         local = {k: os.environ[k] for k in self._native.env_from_local if k in os.environ}
-        runtime_env = json.loads(self._native.runtime_env_json(local))
+        runtime_env: dict[str, Any] = json.loads(self._native.runtime_env_json(local))
         if secrets_in_setup_hook:
             runtime_env = _secrets_to_setup_hook(runtime_env)
         if self._masked().get("upload_site_packages"):
@@ -560,7 +566,7 @@ class Manifest:
                     )
         return runtime_env
 
-    def site_plan(self, comparison: Any = None) -> Any:
+    def site_plan(self, comparison: Any = None) -> SitePlan:
         """What :meth:`to_runtime_env` ships of the local site-packages: a
         :class:`genevars._site.SitePlan` (``shipped``, ``already_on_workers``, ``refused``
         findings, ``summary()``).
@@ -592,7 +598,8 @@ class Manifest:
 
     def to_dict(self, reveal_values: bool = False) -> dict[str, Any]:
         """The JSON form as a dict (secrets withheld unless ``reveal_values``)."""
-        return json.loads(self._native.to_json(reveal_values))
+        data: dict[str, Any] = json.loads(self._native.to_json(reveal_values))
+        return data
 
     def to_json(self, indent: int | None = 2, reveal_values: bool = False) -> str:
         """The JSON form: secret values withheld and URL credentials masked unless
@@ -721,9 +728,9 @@ def _comparison_dict(result: Any) -> dict[str, Any]:
     if isinstance(result, Mapping):
         return dict(result)
     if hasattr(result, "to_dict"):
-        return result.to_dict()
+        return dict(result.to_dict())
     if hasattr(result, "to_json"):
-        return json.loads(result.to_json())
+        return dict(json.loads(result.to_json()))
     raise _error(
         f"fix_manifest_builder() takes a ComparisonResult (or its to_dict()), got {type(result).__name__}"
     )

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib
 import inspect
 import json
+import logging
 import os
 import socket
 import sys
@@ -31,6 +33,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a venv without ray
         'install it with: pip install "genevars[ray]"'
     ) from exc
 
+import ray.exceptions
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 ProbeFunction = Callable[[Dict[str, Any]], Dict[str, Any]]
@@ -147,12 +150,12 @@ def _ping_call(channel: Any, what: str) -> Optional[Callable[[float, Tuple[Tuple
             from ray.core.generated import gcs_service_pb2, gcs_service_pb2_grpc
 
             stub = gcs_service_pb2_grpc.NodeInfoGcsServiceStub(channel)
-            request = gcs_service_pb2.GetClusterIdRequest()
+            request = gcs_service_pb2.GetClusterIdRequest()  # pyright: ignore[reportAttributeAccessIssue] - generated
             return lambda timeout, metadata: stub.GetClusterId(request, timeout=timeout, metadata=metadata)
         from ray.core.generated import ray_client_pb2, ray_client_pb2_grpc
 
         driver = ray_client_pb2_grpc.RayletDriverStub(channel)
-        ping = ray_client_pb2.ClusterInfoRequest(type=ray_client_pb2.ClusterInfoType.PING)
+        ping = ray_client_pb2.ClusterInfoRequest(type=ray_client_pb2.ClusterInfoType.PING)  # pyright: ignore[reportAttributeAccessIssue] - generated
         return lambda timeout, metadata: driver.ClusterInfo(ping, timeout=timeout, metadata=metadata)
     except (ImportError, AttributeError):
         return None
@@ -246,7 +249,7 @@ def _resolve_auto_address() -> str:
     from ray._private import services
 
     try:
-        resolved = services.canonicalize_bootstrap_address("auto")
+        resolved: Optional[str] = services.canonicalize_bootstrap_address("auto")
     except (ConnectionError, ValueError) as exc:
         raise RayClusterError(
             f"found no running Ray cluster for address 'auto' ({_first_line(str(exc))}); "
@@ -273,7 +276,7 @@ def _init_client(address: str, timeout: float) -> None:
     _check_listening(server, timeout, CLIENT_SERVER)
     _check_grpc_answers(server, _left(deadline), CLIENT_SERVER)
     try:
-        ray.init(address=address, logging_level="ERROR")
+        ray.init(address=address, logging_level=logging.ERROR)
     except ConnectionError:
         # The server starts a process per client session; on a loaded head that start can
         # fail once. One more try, if the time budget allows.
@@ -281,7 +284,7 @@ def _init_client(address: str, timeout: float) -> None:
             raise
         with contextlib.suppress(Exception):
             ray.shutdown()
-        ray.init(address=address, logging_level="ERROR")
+        ray.init(address=address, logging_level=logging.ERROR)
 
 
 def _left(deadline: float) -> float:
@@ -293,7 +296,7 @@ def _left(deadline: float) -> float:
 def _init(address: Optional[str], timeout: float) -> None:
     """``ray.init`` for the address forms genevars accepts, bounded by ``timeout``."""
     if address is None or address == "local":
-        ray.init(address="local", logging_level="ERROR", log_to_driver=False, **LOCAL_CLUSTER_OPTIONS)
+        ray.init(address="local", logging_level=logging.ERROR, log_to_driver=False, **LOCAL_CLUSTER_OPTIONS)
         return
     if address == "auto":
         address = _resolve_auto_address()
@@ -305,12 +308,12 @@ def _init(address: Optional[str], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     _check_listening(gcs, timeout, "Ray cluster (GCS)", shown=address)
     _check_grpc_answers(gcs, _left(deadline), GCS, shown=address)
-    ray.init(address=gcs, logging_level="ERROR", log_to_driver=False)
+    ray.init(address=gcs, logging_level=logging.ERROR, log_to_driver=False)
 
 
 def is_connected() -> bool:
     """Whether this process is connected to Ray already (``ray.init`` has run)."""
-    return ray.is_initialized()
+    return bool(ray.is_initialized())
 
 
 def require_connection(auto_init: bool) -> None:
@@ -400,9 +403,9 @@ def _gcs_alive_node_infos() -> Optional[List[Any]]:
     """The GCS's ``GcsNodeInfo`` of every alive node, or None where this Ray cannot ask
     for them filtered (Ray Client, older Ray)."""
     try:
-        from ray.core.generated.gcs_pb2 import GcsNodeInfo
-
-        gcs_client = ray._private.worker.global_worker.gcs_client
+        # Generated and private modules: Any to the type checkers, whichever Ray is installed.
+        GcsNodeInfo: Any = importlib.import_module("ray.core.generated.gcs_pb2").GcsNodeInfo
+        gcs_client = importlib.import_module("ray._private.worker").global_worker.gcs_client
         infos = gcs_client.get_all_node_info(
             timeout=CONNECT_TIMEOUT_CAP, state_filter=GcsNodeInfo.GcsNodeState.ALIVE
         )
@@ -894,7 +897,8 @@ def _with_packages(rest: str, packages: str) -> str:
 def _driver_node_id() -> Optional[str]:
     """The id of the node this process is attached to, or None when Ray cannot say."""
     try:
-        return ray.get_runtime_context().get_node_id()
+        node_id: Optional[str] = ray.get_runtime_context().get_node_id()
+        return node_id
     except Exception:  # noqa: BLE001 - only an ordering preference depends on it
         return None
 
