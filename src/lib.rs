@@ -23,3 +23,5 @@ mod python;
 
 #[cfg(test)]
 mod golden;
+#[cfg(test)]
+mod layers;

@@ -3,7 +3,7 @@
 //! CUDA table and the messages are data (`knowledge/accelerators.toml`).
 
 use crate::finding::{Code, Finding};
-use super::pair::Sides;
+use super::sides::Sides;
 use crate::snapshot::Snapshot;
 
 use crate::knowledge::accelerators as data;

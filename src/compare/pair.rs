@@ -11,23 +11,11 @@ use super::comparison::{
     SideInfo, SysPathDiffs,
 };
 use crate::finding::{Category, Code, Finding, Severity, Summary};
+use super::sides::{Sides, LOCAL_REMOTE};
 use super::version::{classify, VersionChange};
 use crate::knowledge::{fill, knowledge, EnvClass, HintVars, Knowledge, Table};
 use crate::redact;
 use crate::snapshot::{EnvValue, Package, Snapshot};
-
-/// How the two sides are named in messages: "1.26.4 locally, 2.2.6 remotely", or
-/// "on group 0" / "on group 1" when two node groups are compared.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Sides<'a> {
-    pub local: &'a str,
-    pub remote: &'a str,
-}
-
-pub(crate) const LOCAL_REMOTE: Sides<'static> = Sides {
-    local: "locally",
-    remote: "remotely",
-};
 
 /// The differences between two snapshots, before they are put into a [`Comparison`].
 #[derive(Debug, Default)]

@@ -14,6 +14,7 @@ pub mod metadata;
 pub mod model;
 pub mod partial;
 pub mod scan;
+mod serde_message;
 pub mod write;
 
 pub use load::{from_json_str, to_json_string, SnapshotError};
