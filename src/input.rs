@@ -137,6 +137,21 @@ pub enum InputProblem {
     Io { kind: InputKind, reason: String },
 }
 
+impl InputProblem {
+    /// What the file was read as.
+    pub fn kind(&self) -> InputKind {
+        match self {
+            InputProblem::NotFound { kind }
+            | InputProblem::SymlinkLoop { kind }
+            | InputProblem::NotAFile { kind, .. }
+            | InputProblem::TooLarge { kind, .. }
+            | InputProblem::Binary { kind, .. }
+            | InputProblem::Utf16 { kind }
+            | InputProblem::Io { kind, .. } => *kind,
+        }
+    }
+}
+
 fn not_a_file(file_type: std::fs::FileType) -> NotAFile {
     if file_type.is_dir() {
         return NotAFile::Directory;

@@ -16,7 +16,7 @@ const LAYERS: &[&[&str]] = &[
     &["knowledge"],
     &["snapshot", "redact"],
     &["compare", "deps"],
-    &["explain", "report", "manifest"],
+    &["explain", "report", "manifest", "error"],
     &["python"],
 ];
 

@@ -7,6 +7,7 @@
 
 pub mod compare;
 pub mod deps;
+pub mod error;
 pub mod explain;
 pub mod finding;
 pub mod guard;
