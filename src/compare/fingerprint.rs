@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use super::comparison::CompareOptions;
-use crate::knowledge::{knowledge, EnvClass, Knowledge};
+use crate::knowledge::{knowledge, Knowledge};
 use crate::snapshot::{EnvValue, Package, Snapshot};
 
 /// Hashes what makes an environment, ignoring where and when it was observed: origin,
@@ -23,8 +23,13 @@ pub(super) struct Fingerprinter<'a> {
 
 impl<'a> Fingerprinter<'a> {
     pub(super) fn new(opts: &'a CompareOptions) -> Self {
+        Fingerprinter::with_knowledge(knowledge(), opts)
+    }
+
+    /// A fingerprinter judging by `k` (the bundled knowledge, or another in tests).
+    pub(super) fn with_knowledge(k: &'static Knowledge, opts: &'a CompareOptions) -> Self {
         Fingerprinter {
-            k: knowledge(),
+            k,
             opts,
             env_counts: HashMap::new(),
             location_counts: HashMap::new(),
@@ -46,11 +51,7 @@ impl<'a> Fingerprinter<'a> {
         if let Some(&counts) = self.env_counts.get(key) {
             return counts;
         }
-        let counts = self.opts.wants_env(key)
-            && !matches!(
-                self.k.env_class(key),
-                EnvClass::RayInjected | EnvClass::Session
-            );
+        let counts = self.opts.wants_env(key) && !self.k.env_class(key).is_noise();
         self.env_counts.insert(key.to_string(), counts);
         counts
     }
@@ -149,4 +150,33 @@ pub(super) struct PackagesPart(u64, u64, usize);
 /// The fingerprint of one snapshot's environment (see [`compare_nodes`](super::compare_nodes)).
 pub fn environment_fingerprint(s: &Snapshot, opts: &CompareOptions) -> String {
     Fingerprinter::new(opts).fingerprint(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::testutil::{snapshot, with_env};
+
+    /// A noise class is one table in the data file, and grouping follows it: nodes that
+    /// differ only in its variables get one fingerprint.
+    #[test]
+    fn a_noise_class_added_to_the_data_is_left_out_of_the_fingerprint() {
+        let text = format!(
+            "{}\n[env.class.job_tags]\nnoise = true\nnote = \"set per job\"\npatterns = [\"JOB_TAG_*\"]\n",
+            crate::knowledge::KNOWLEDGE_TOML
+        );
+        let extended: &'static Knowledge = Box::leak(Box::new(Knowledge::parse(&text).unwrap()));
+        let a = with_env(snapshot(), &[("JOB_TAG_ID", "a")]);
+        let b = with_env(snapshot(), &[("JOB_TAG_ID", "b")]);
+        let opts = CompareOptions::default();
+        let bundled = |s| Fingerprinter::new(&opts).fingerprint(s);
+        assert_ne!(bundled(&a), bundled(&b));
+        let with_class = |s| Fingerprinter::with_knowledge(extended, &opts).fingerprint(s);
+        assert_eq!(with_class(&a), with_class(&b));
+        let class = extended.env_class("JOB_TAG_ID");
+        assert_eq!(
+            extended.noise_note(class).as_deref(),
+            Some(" (set per job)")
+        );
+    }
 }

@@ -612,14 +612,6 @@ fn set_by_runtime_env(k: &Knowledge, local: Option<&EnvValue>, remote: Option<&E
     rest.is_empty() || local == Some(rest.join(&sep.to_string()).as_str())
 }
 
-fn noise_note(class: EnvClass) -> Option<&'static str> {
-    match class {
-        EnvClass::RayInjected => Some(" (set by Ray)"),
-        EnvClass::Session => Some(" (shell/session variable)"),
-        _ => None,
-    }
-}
-
 fn env_one_side(
     k: &Knowledge,
     key: &str,
@@ -659,9 +651,9 @@ fn env_one_side(
             code,
         )
     };
-    let severity = match noise_note(class) {
+    let severity = match k.noise_note(class) {
         Some(note) => {
-            message.push_str(note);
+            message.push_str(&note);
             Severity::Expected
         }
         None => severity,
@@ -728,8 +720,8 @@ fn env_both(
     };
     let mut severity = k.severity_of(&code, key);
     let mut hint = k.hint_for(&code, vars);
-    if let Some(note) = noise_note(class) {
-        message.push_str(note);
+    if let Some(note) = k.noise_note(class) {
+        message.push_str(&note);
         severity = Severity::Expected;
         hint = None;
     }
