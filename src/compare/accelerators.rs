@@ -197,7 +197,7 @@ pub fn gpu_summary(acc: &crate::snapshot::Accelerators) -> String {
 mod tests {
     use super::*;
     use crate::finding::Severity;
-    use crate::compare::testutil::{snapshot, with_packages};
+    use crate::snapshot::testutil::{snapshot, with_packages};
     use crate::snapshot::Accelerators;
 
     #[test]
@@ -270,12 +270,12 @@ mod tests {
     fn gpu_node_groups_with_other_drivers_drift_and_groups_are_labelled_with_their_gpus() {
         let local = with_packages(snapshot(), &[("torch", "2.4.0+cu121")]);
         let a =
-            crate::compare::testutil::node(gpu_node("550.54.15", &[("torch", "2.4.0+cu121")]), "a");
-        let b = crate::compare::testutil::node(
+            crate::snapshot::testutil::node(gpu_node("550.54.15", &[("torch", "2.4.0+cu121")]), "a");
+        let b = crate::snapshot::testutil::node(
             gpu_node("535.104.05", &[("torch", "2.4.0+cu121")]),
             "b",
         );
-        let a2 = crate::compare::testutil::node(a.clone(), "a2");
+        let a2 = crate::snapshot::testutil::node(a.clone(), "a2");
         let c = crate::compare::compare_nodes(&local, &[a, a2, b], &[], &Default::default());
         assert_eq!(c.groups.len(), 2, "other drivers are other environments");
         assert_eq!(

@@ -81,7 +81,7 @@ pub(crate) fn findings(local: &Snapshot, remote: &Snapshot) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compare::testutil::snapshot;
+    use crate::snapshot::testutil::snapshot;
     use crate::compare::Severity;
 
     fn file(

@@ -155,7 +155,7 @@ pub fn environment_fingerprint(s: &Snapshot, opts: &CompareOptions) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compare::testutil::{snapshot, with_env};
+    use crate::snapshot::testutil::{snapshot, with_env};
 
     /// A noise class is one table in the data file, and grouping follows it: nodes that
     /// differ only in its variables get one fingerprint.

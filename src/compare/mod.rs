@@ -37,5 +37,3 @@ pub use version::{classify, VersionChange, VersionDiff};
 
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-pub(crate) mod testutil;

@@ -228,7 +228,7 @@ fn compare_read(
 mod tests {
     use super::*;
     use crate::compare::compare_nodes;
-    use crate::compare::testutil::{node, package, snapshot, with_env, with_packages};
+    use crate::snapshot::testutil::{node, package, snapshot, with_env, with_packages};
     use crate::snapshot::{EnvValue, ShadowedCopy};
 
     /// A small deterministic generator (xorshift), so a failure reproduces.

@@ -182,7 +182,7 @@ fn per_node_paths(nodes: &[&Snapshot], k: &Knowledge, needed: f64) -> HashSet<St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compare::testutil::{node, snapshot, with_env, with_packages};
+    use crate::snapshot::testutil::{node, snapshot, with_env, with_packages};
     use crate::compare::{compare_nodes, CompareOptions, Comparison};
     use crate::finding::Severity;
     use crate::knowledge::knowledge;
