@@ -6,7 +6,7 @@ use crate::finding::{Code, Finding};
 use super::sides::Sides;
 use crate::snapshot::Snapshot;
 
-use crate::knowledge::accelerators as data;
+use crate::knowledge::{accelerators as data, fill_with, HintVars};
 
 /// `550.54.15` → `[550, 54, 15]`; text that is not dotted numbers → None.
 fn numbers(text: &str) -> Option<Vec<u64>> {
@@ -50,9 +50,11 @@ fn is_cpu_build(version: &str) -> bool {
 }
 
 fn fill(template: &str, name: &str, supported: &str) -> String {
-    template
-        .replace("{name}", name)
-        .replace("{supported}", supported)
+    let vars = HintVars {
+        name,
+        ..Default::default()
+    };
+    fill_with(template, vars, &[("supported", supported)])
 }
 
 /// The accelerator findings of `env` (named `side` in messages, e.g. "remotely").

@@ -361,6 +361,12 @@ pub fn render_hint(symptom: &str, fix: &str, vars: HintVars<'_>) -> String {
 /// package name) into a template. `{{` and `}}` stand for literal braces; an unknown
 /// placeholder is kept as written.
 pub fn fill(template: &str, vars: HintVars<'_>) -> String {
+    fill_with(template, vars, &[])
+}
+
+/// [`fill`], with placeholders of the caller's own (`("supported", "12.2")` fills
+/// `{supported}`): the one template filler of the knowledge files.
+pub fn fill_with(template: &str, vars: HintVars<'_>, extra: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(template.len() + 16);
     let mut rest = template;
     while let Some(open) = rest.find(['{', '}']) {
@@ -382,7 +388,10 @@ pub fn fill(template: &str, vars: HintVars<'_>) -> String {
             "local" => out.push_str(vars.local),
             "remote" => out.push_str(vars.remote),
             "module" => out.push_str(&vars.name.replace(['-', '.'], "_")),
-            _ => out.push_str(&tail[..=close]),
+            other => match extra.iter().find(|(key, _)| *key == other) {
+                Some((_, value)) => out.push_str(value),
+                None => out.push_str(&tail[..=close]),
+            },
         }
         rest = &tail[close + 1..];
     }
@@ -645,6 +654,10 @@ mod tests {
             "scikit_learn {x} } { 1"
         );
         assert_eq!(fill("open { end", vars), "open { end");
+        assert_eq!(
+            fill_with("{name} needs CUDA {supported} {other}", vars, &[("supported", "12.2")]),
+            "scikit-learn needs CUDA 12.2 {other}"
+        );
     }
 
     #[test]
