@@ -157,6 +157,150 @@ mod tests {
     use super::*;
     use crate::snapshot::testutil::{snapshot, with_env};
 
+    /// What `Code::counts_in_fingerprint` says is what the fingerprinter does: two
+    /// snapshots that differ in one fact, whose comparison finds that fact's code, have
+    /// different fingerprints exactly when the code counts.
+    #[test]
+    fn codes_say_what_the_fingerprint_holds() {
+        use crate::compare::{compare_pair, Code};
+        use crate::snapshot::testutil::{package, with_packages};
+        use crate::snapshot::{
+            Accelerators, CondaPackage, CredentialFile, ShadowedCopy, Unreadable,
+        };
+        let base = with_env(
+            with_packages(snapshot(), &[("numpy", "1.26.4"), ("attrs", "23.2.0")]),
+            &[("MY_SETTING", "a")],
+        );
+        let copy = |version: &str| ShadowedCopy {
+            version: version.into(),
+            location: "/other".into(),
+            metadata_path: format!("/other/x-{version}.dist-info"),
+        };
+        let changes: Vec<(Code, Box<dyn Fn(&mut Snapshot)>)> = vec![
+            (
+                Code::PythonMinor,
+                Box::new(|s| s.python.version_info.minor = 10),
+            ),
+            (
+                Code::PlatformMachine,
+                Box::new(|s| s.platform.machine = "aarch64".into()),
+            ),
+            (
+                Code::VersionMajor,
+                Box::new(|s| s.packages[0].version = "2.0.0".into()),
+            ),
+            (Code::PackageOnlyLocal, Box::new(|s| s.packages.truncate(1))),
+            (
+                Code::PackageOnlyRemote,
+                Box::new(|s| s.packages.push(package("six", "1.16.0"))),
+            ),
+            (
+                Code::Shadowed,
+                Box::new(move |s| s.packages[1].shadowed.push(copy("21.1.0"))),
+            ),
+            (
+                Code::SameDirectory,
+                Box::new(move |s| s.packages[1].same_directory.push(copy("21.2.0"))),
+            ),
+            (
+                Code::ValueDiffers,
+                Box::new(|s| {
+                    s.env.insert(
+                        "MY_SETTING".into(),
+                        crate::snapshot::EnvValue::Plain("b".into()),
+                    );
+                }),
+            ),
+            (
+                Code::SysPathOnlyRemote,
+                Box::new(|s| s.sys_path.push("/opt/extra".into())),
+            ),
+            (
+                Code::Unreadable,
+                Box::new(|s| {
+                    s.unreadable.push(Unreadable {
+                        path: "/opt/broken".into(),
+                        reason: "permission denied".into(),
+                    })
+                }),
+            ),
+            (
+                Code::GenevarsVersion,
+                Box::new(|s| s.genevars_version = Some("0.2.0".into())),
+            ),
+            (
+                Code::CondaOnlyRemote,
+                Box::new(|s| {
+                    s.conda.push(CondaPackage {
+                        name: "openssl".into(),
+                        version: "3.0.13".into(),
+                        build: "h1".into(),
+                    })
+                }),
+            ),
+            (
+                Code::AcceleratorDriver,
+                Box::new(|s| {
+                    s.accelerators = Some(Accelerators {
+                        nvidia_driver: Some("470.82.01".into()),
+                        ..Default::default()
+                    })
+                }),
+            ),
+            (
+                Code::CredentialFileMissing,
+                Box::new(|s| {
+                    s.credential_files[0].exists = false;
+                    s.credential_files[0].readable = false;
+                }),
+            ),
+        ];
+        let opts = CompareOptions::default();
+        let mut local = base.clone();
+        // Facts compared only when both sides have them.
+        local.genevars_version = Some("0.1.0".into());
+        local.conda.push(CondaPackage {
+            name: "zlib".into(),
+            version: "1.3".into(),
+            build: "h0".into(),
+        });
+        local.accelerators = Some(Accelerators {
+            nvidia_driver: Some("550.54.15".into()),
+            ..Default::default()
+        });
+        local.credential_files.push(CredentialFile {
+            name: "~/.netrc".into(),
+            exists: true,
+            readable: true,
+            ..Default::default()
+        });
+        let mut remote = base.clone();
+        remote.genevars_version = local.genevars_version.clone();
+        remote.conda = local.conda.clone();
+        remote.accelerators = local.accelerators.clone();
+        remote.credential_files = local.credential_files.clone();
+        let fingerprint = |s: &Snapshot| Fingerprinter::new(&opts).fingerprint(s);
+        for (code, change) in changes {
+            let mut changed = remote.clone();
+            change(&mut changed);
+            let found = compare_pair(&local, &changed, &opts);
+            assert!(
+                found.findings.iter().any(|f| f.code == code),
+                "{code}: {:?}",
+                found
+                    .findings
+                    .iter()
+                    .map(|f| f.code.as_str())
+                    .collect::<Vec<_>>()
+            );
+            assert_eq!(
+                fingerprint(&remote) != fingerprint(&changed),
+                code.counts_in_fingerprint(),
+                "{code}"
+            );
+        }
+    }
+
     /// A noise class is one table in the data file, and grouping follows it: nodes that
     /// differ only in its variables get one fingerprint.
     #[test]
