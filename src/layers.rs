@@ -88,17 +88,12 @@ fn test_only_modules(files: &[PathBuf]) -> BTreeSet<(String, String)> {
         let text = std::fs::read_to_string(path).unwrap();
         for m in declared.captures_iter(&text) {
             let name = m[1].to_string();
-            let top = if stem == "lib" {
-                name.clone()
-            } else if stem == "mod" || in_src {
-                parent.file_name().unwrap().to_string_lossy().to_string()
-            } else {
-                continue;
-            };
-            let top = if in_src && stem != "lib" {
-                stem.clone()
-            } else {
-                top
+            // Declared in lib.rs: a top-level module; in foo.rs or foo/mod.rs: a file of foo.
+            let top = match (stem.as_str(), in_src) {
+                ("lib", true) => name.clone(),
+                (_, true) => stem.clone(),
+                ("mod", false) => parent.file_name().unwrap().to_string_lossy().to_string(),
+                _ => continue,
             };
             out.insert((top, name));
         }
