@@ -106,24 +106,82 @@ def test_silent_interpreter_times_out(tmp_path: Path, monkeypatch: pytest.Monkey
     assert str(info.value) == f"--python {python}: gave no answer within 1 s"
 
 
+#: The first answer of ``_describe.main``, as a shell line.
+PATH_ANSWER = "echo '{\"result\": \"ok\", \"kind\": \"sys_path\", \"sys_path\": [\"/x\"]}'"
+
+
 @pytest.mark.skipif(os.name != "posix", reason="shell-script interpreters")
 @pytest.mark.parametrize(
-    "body, message",
+    "body, kind, message",
     [
-        ('echo "[\\"/x\\"]"; exit 3', "exited with status 3 (no error output)"),
-        ('echo "[\\"/x\\"]"; echo "{"', "its answer was not the expected JSON"),
-        ('echo "[1, 2]"', "its answer was not the expected JSON"),
-        ('echo "Traceback" >&2; echo "ImportError: no" >&2; exit 1', "exited with status 1 (ImportError: no)"),
+        (f"{PATH_ANSWER}; exit 3", "failed", "exited with status 3 (no error output)"),
+        (f"{PATH_ANSWER}; echo '{{'", "bad_answer", "its answer was not the expected JSON"),
+        ('echo "[\\"/x\\"]"', "bad_answer", "its answer was not the expected JSON"),
+        ("""echo '{"result": "ok", "kind": "sys_path", "sys_path": [1, 2]}'""", "bad_answer", "not the expected JSON"),
+        ("""echo '{"result": "ok", "kind": "description", "description": {}}'""", "bad_answer", "not the expected"),
+        ("""echo '{"result": "error", "kind": "no_such_kind"}'""", "bad_answer", "not the expected JSON"),
+        ('echo "Traceback" >&2; echo "ImportError: no" >&2; exit 1', "failed", "exited with status 1 (ImportError: no)"),
+        (
+            """echo '{"result": "error", "kind": "unsupported_python", "python_version": "3.7.17"}'""",
+            "unsupported_python",
+            "is Python 3.7.17, and genevars needs Python 3.8 or newer",
+        ),
+        (
+            PATH_ANSWER + """; printf '%s\\n' '{"result": "error", "kind": "describe_failed", "exception": "OSError", """
+            """"message": "no /proc at https://user:hunter2@host/x\\nsecond line"}'""",
+            "describe_failed",
+            "could not describe itself (OSError: no /proc at https://***@host/x)",
+        ),
     ],
-    ids=["dies-after-path", "bad-facts", "path-not-strings", "traceback"],
+    ids=["dies-after-path", "bad-facts", "untagged", "path-not-strings", "wrong-kind", "unknown-error",
+         "traceback", "too-old", "describe-raised"],
 )
-def test_broken_answers_are_one_line(tmp_path: Path, body: str, message: str) -> None:
+def test_broken_answers_are_one_line(tmp_path: Path, body: str, kind: str, message: str) -> None:
     python = fake_python(tmp_path, body)
-    with pytest.raises(SnapshotError) as info:
+    with pytest.raises(_interpreter.InterpreterError) as info:
         snapshot_env(python=python)
     text = str(info.value)
-    assert text.startswith(f"--python {python}: ") and message in text
-    assert "\n" not in text
+    assert text.startswith(f"--python {python}: ") and message in text, text
+    assert "\n" not in text and "hunter2" not in text
+    assert info.value.kind == kind and isinstance(info.value, SnapshotError)
+
+
+def run_query(argv_tail: list[str], prelude: str = "") -> list[dict]:
+    """The answers of the real query file (``_describe.py`` through the bootstrap)."""
+    here = Path(_interpreter.__file__).parent
+    code = prelude + _interpreter._BOOTSTRAP
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(here / "_describe.py"), *argv_tail], capture_output=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    return [json.loads(line) for line in proc.stdout.splitlines()]
+
+
+def test_the_query_answers_tagged_lines() -> None:
+    probe = str(Path(_interpreter.__file__).parent / "_probe.py")
+    path, description, witness = run_query([probe])
+    assert path == {"result": "ok", "kind": "sys_path", "sys_path": path["sys_path"]}
+    own = subprocess.run([sys.executable, "-c", "import sys, json; del sys.path[0]; print(json.dumps(sys.path))"],
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    assert path["sys_path"] == json.loads(own)
+    assert description["result"] == "ok" and description["kind"] == "description"
+    assert description["description"]["markers"]["python_full_version"] == ".".join(map(str, sys.version_info[:3]))
+    assert witness["result"] == "ok" and witness["kind"] == "witness" and witness["files"]
+
+
+def test_the_query_says_an_old_python_is_too_old() -> None:
+    # What an interpreter older than the probe supports answers, and nothing more.
+    answers = run_query(["unused"], prelude="import sys; sys.version_info = (3, 7, 17, 'final', 0)\n")
+    assert answers == [{"result": "error", "kind": "unsupported_python", "python_version": "3.7.17"}]
+
+
+def test_the_query_reports_a_failing_probe(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text("def describe():\n    raise OSError('no /proc here')\n")
+    answers = run_query([str(probe)])
+    assert [a["kind"] for a in answers] == ["sys_path", "describe_failed"]
+    assert answers[1] == {"result": "error", "kind": "describe_failed", "exception": "OSError",
+                          "message": "no /proc here"}
 
 
 def test_cli_python_snapshot_imports_no_other_command(tmp_path: Path) -> None:

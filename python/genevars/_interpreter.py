@@ -2,8 +2,9 @@
 
 Only the interpreter can say what its sys.path, markers and platform are; its packages
 are then scanned here, natively. It is started before anything else is done (this
-module imports nothing heavy), and it prints its sys.path first, so that the scan here
-runs while it finishes describing itself. ``genevars snapshot`` keeps the description
+module imports nothing heavy) and runs the query in ``_describe.py``, whose answers are
+tagged JSON lines (errors become an ``InterpreterError`` of a known ``kind``); it answers
+its sys.path first, so that the scan here runs while it finishes describing itself. ``genevars snapshot`` keeps the description
 for the next run (``DescriptionCache``: used only while nothing it depends on has
 changed), so that usually no interpreter is started at all.
 
@@ -18,80 +19,71 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any
+from typing import Any, Callable, NoReturn, cast
 
 from genevars._core import SnapshotError
 
 #: How long ``--python EXE`` may take to describe itself.
 DESCRIBE_TIMEOUT = 60.0
 
-# ``--python EXE`` runs ``EXE -c _DESCRIBE_CODE PROBE_FILE`` with no flag of ours and this
-# environment, so that the sys.path it reports is the one it really has. Line 1 is that
-# sys.path (JSON), written before anything is imported, so that the scan here starts while
-# the interpreter computes line 2: ``describe()`` of the probe, loaded from its cached
-# bytecode (running ``_probe.py`` as a script would compile it every time). The ``''``
-# that ``-c`` puts first on sys.path is not the interpreter's own, and is removed before
-# any import so that nothing in the current directory can shadow the standard library.
-# ``text`` is the probe's ``_text``, needed before the probe is loaded. A process this
-# short needs no cycle collector.
-_DESCRIBE_CODE = """\
-import gc, sys
-gc.disable()
+# ``--python EXE`` runs ``EXE -c _BOOTSTRAP DESCRIBE_FILE PROBE_FILE`` with no flag of ours
+# and this environment, so that the sys.path it reports is the one it really has. The
+# query is ``_describe.main`` (its answers are described there), loaded from its cached
+# bytecode. The ``''`` that ``-c`` puts first on sys.path is not the interpreter's own, and
+# is removed before any import so that nothing in the current directory can shadow the
+# standard library.
+_BOOTSTRAP = """\
+import sys
 if sys.path and sys.path[0] == "" and not getattr(sys.flags, "safe_path", False):
     del sys.path[0]
-try:
-    from _json import encode_basestring_ascii as quote
-except ImportError:
-    from json.encoder import encode_basestring_ascii as quote
-def text(entry):
-    try:
-        entry.encode("utf-8")
-        return entry
-    except UnicodeEncodeError:
-        return entry.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-sys.stdout.write("[%s]\\n" % ", ".join(quote(text(e)) for e in sys.path if isinstance(e, str)))
-sys.stdout.flush()
-from importlib.machinery import SourceFileLoader
 sys.dont_write_bytecode = True
-probe = type(sys)("_genevars_probe")
-probe.__file__ = sys.argv[1]
-SourceFileLoader(probe.__name__, sys.argv[1]).exec_module(probe)
-import json
-sys.stdout.write(json.dumps(probe.describe()) + "\\n")
-sys.stdout.flush()
-# Line 3: the files whose state decided that sys.path (and the genevars version), for the
-# cache of descriptions: the site directories and the .pth files in them, with the
-# directories those name even when missing (site skips a missing one, which may appear
-# later), sitecustomize and usercustomize, genevars' native module.
-import os, site
-files = []
-dirs = list(getattr(site, "getsitepackages", lambda: [])())
-if site.ENABLE_USER_SITE:
-    dirs.append(site.getusersitepackages())
-for directory in dirs:
-    files.append(directory)
-    try:
-        names = sorted(name for name in os.listdir(directory) if name.endswith(".pth"))
-    except OSError:
-        continue
-    for name in names:
-        pth = os.path.join(directory, name)
-        files.append(pth)
-        try:
-            with open(pth, "rb") as f:
-                lines = f.read().decode("utf-8", "replace").splitlines()
-        except OSError:
-            continue
-        for line in lines:
-            line = line.rstrip()
-            if line and not line.startswith(("#", "import ", "import\\t")):
-                files.append(os.path.abspath(os.path.join(directory, line)))
-for name in ("sitecustomize", "usercustomize", "genevars._core"):
-    path = getattr(sys.modules.get(name), "__file__", None)
-    if path:
-        files.append(path)
-sys.stdout.write(json.dumps([text(f) for f in files]) + "\\n")
+from importlib.machinery import SourceFileLoader
+query = type(sys)("_genevars_describe")
+query.__file__ = sys.argv[1]
+SourceFileLoader(query.__name__, sys.argv[1]).exec_module(query)
+query.main(sys.argv[2])
 """
+
+#: Why another interpreter gave no description, by kind: the message, filled with the
+#: error's details. ``unsupported_python`` and ``describe_failed`` are the interpreter's
+#: own answers (``_describe.py``); the others are what this side saw.
+ERRORS = {
+    "not_found": "no such interpreter (give the path of a python executable)",
+    "not_executable": "not executable (give the path of a python executable)",
+    "cannot_run": "cannot run it: {reason}",
+    "timed_out": "gave no answer within {seconds:.0f} s",
+    "failed": "{how} ({last}); is it Python 3.8 or newer?",
+    "failed_at_start": (
+        "{how} while starting ({last}), and starts with -S: a .pth file or sitecustomize in "
+        "its site-packages crashes it at startup"
+    ),
+    "unsupported_python": "is Python {python_version}, and genevars needs Python 3.8 or newer",
+    "describe_failed": "could not describe itself ({exception}: {message})",
+    "bad_answer": "its answer was not the expected JSON; is it a Python interpreter?",
+}
+
+
+class InterpreterError(SnapshotError):
+    """``--python EXE`` gave no usable description: one line naming it, and ``kind`` (a
+    key of ``ERRORS``) saying why."""
+
+    def __init__(self, label: str, kind: str, **details: object) -> None:
+        super().__init__(f"{label}: {ERRORS[kind].format(**details)}")
+        self.kind = kind
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    """``text`` from another interpreter, fit for an error: its credentials masked, its
+    first line only, at most ``limit`` characters."""
+    from genevars._core import mask_credentials
+
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    line = mask_credentials(lines[0]) if lines else ""
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def _strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(entry, str) for entry in value)
 
 
 class InterpreterDescription:
@@ -107,15 +99,16 @@ class InterpreterDescription:
         self.exe = exe
         self.cache = cache
         self.started_ns = time.time_ns()
-        probe_file = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_probe.py")
+        here = os.path.dirname(os.path.abspath(__file__))
+        query = [os.path.join(here, "_describe.py"), os.path.join(here, "_probe.py")]
         try:
-            self.proc = _start([exe, "-c", _DESCRIBE_CODE, probe_file])
+            self.proc = _start([exe, "-c", _BOOTSTRAP, *query])
         except FileNotFoundError:
-            raise SnapshotError(f"{self.label}: no such interpreter (give the path of a python executable)") from None
+            raise InterpreterError(self.label, "not_found") from None
         except PermissionError:
-            raise SnapshotError(f"{self.label}: not executable (give the path of a python executable)") from None
+            raise InterpreterError(self.label, "not_executable") from None
         except OSError as e:
-            raise SnapshotError(f"{self.label}: cannot run it: {e.strerror or e}") from None
+            raise InterpreterError(self.label, "cannot_run", reason=e.strerror or e) from None
         # Read stderr all along (a chatty interpreter must not block on a full pipe), and
         # kill the interpreter if it has not answered in time.
         import threading  # here: a saved description (the usual case) needs no thread
@@ -128,39 +121,32 @@ class InterpreterDescription:
         self.timer.daemon = True
         self.timer.start()
         self.path: list[str] | None = None
-        self.described: dict | None = None
+        self.described: dict[str, Any] | None = None
 
     def sys_path(self) -> list[str]:
-        if self.path is None:
-            path = self._answer(self.proc.stdout.readline())
-            if not isinstance(path, list) or not all(isinstance(entry, str) for entry in path):
-                self._fail()
-            self.path = path
-        return self.path
+        path = self.path
+        if path is None:
+            path = self.path = self._answer("sys_path", "sys_path", _strings)
+        return path
 
-    def facts(self) -> dict:
-        if self.described is None:
-            self.sys_path()
-            described = self._answer(self.proc.stdout.readline())
-            if not isinstance(described, dict):
-                self._fail()
-            described["sys_path"] = self.path
+    def facts(self) -> dict[str, Any]:
+        described = self.described
+        if described is None:
+            path = self.sys_path()
+            described = self._answer("description", "description", lambda value: isinstance(value, dict))
+            described["sys_path"] = path
             self.described = described
-        return self.described
+        return described
 
     def witness(self) -> list[str] | None:
-        """The files whose state decided the description (line 3), or None when the
-        interpreter did not finish cleanly (then nothing is cached)."""
-        import json
-
+        """The files whose state decided the description, or None when the interpreter
+        did not finish cleanly (then nothing is cached)."""
         self.facts()
         try:
-            files = json.loads(self.proc.stdout.read())
-        except ValueError:
+            files = self._answer("witness", "files", _strings)
+        except SnapshotError:
             return None
-        if self.proc.wait() != 0 or not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-            return None
-        return files
+        return files if self.proc.wait() == 0 else None
 
     def remember(self) -> None:
         """Saves the description for the next run with the same interpreter (when it was
@@ -190,35 +176,49 @@ class InterpreterDescription:
         self.timed_out = True
         self.proc.kill()
 
-    def _answer(self, line: bytes) -> object:
+    def _answer(self, kind: str, field: str, valid: Callable[[object], bool]) -> Any:
+        """The ``field`` of the next answer, which must be ``kind``; an error answer, or
+        anything else, raises the InterpreterError that says why."""
         import json
 
         try:
-            return json.loads(line)
+            answer = json.loads(self.proc.stdout.readline())
         except ValueError:
+            answer = None
+        if not isinstance(answer, dict):
             self._fail()
+        if answer.get("result") == "error":
+            self._refused(answer)
+        value = answer.get(field)
+        if answer.get("result") != "ok" or answer.get("kind") != kind or not valid(value):
+            self._fail()
+        return value
 
-    def _fail(self) -> None:
-        """Raises the SnapshotError that says why there was no usable answer."""
+    def _refused(self, answer: dict[str, Any]) -> NoReturn:
+        """Raises the InterpreterError of an error the interpreter answered."""
+        kind = answer.get("kind")
+        fields = {"unsupported_python": ("python_version",), "describe_failed": ("exception", "message")}
+        if kind not in fields or not all(isinstance(answer.get(name), str) for name in fields[kind]):
+            self._fail()
+        details = {name: _one_line(answer[name], 60 if name != "message" else 300) for name in fields[kind]}
+        raise InterpreterError(self.label, kind, **details)
+
+    def _fail(self) -> NoReturn:
+        """Raises the InterpreterError that says why there was no usable answer."""
         self.proc.stdout.close()
         status = self.proc.wait()
         if self.timed_out:
-            raise SnapshotError(f"{self.label}: gave no answer within {DESCRIBE_TIMEOUT:.0f} s")
+            raise InterpreterError(self.label, "timed_out", seconds=DESCRIBE_TIMEOUT)
         if status != 0:
-            from genevars._core import mask_credentials
-
             self.stderr_reader.join()
             text = b"".join(self.stderr).decode("utf-8", "replace")
             lines = [line for line in text.strip().splitlines() if line.strip()]
-            last = mask_credentials(lines[-1].strip()) if lines else "no error output"
+            last = _one_line(lines[-1]) if lines else "no error output"
             how = f"exited with status {status}" if status > 0 else f"was killed by {_signal_name(-status)}"
             if self.path is None and _starts_without_site(self.exe):
-                raise SnapshotError(
-                    f"{self.label}: {how} while starting ({last}), and starts with -S: a .pth "
-                    "file or sitecustomize in its site-packages crashes it at startup"
-                )
-            raise SnapshotError(f"{self.label}: {how} ({last}); is it Python 3.8 or newer?")
-        raise SnapshotError(f"{self.label}: its answer was not the expected JSON; is it a Python interpreter?")
+                raise InterpreterError(self.label, "failed_at_start", how=how, last=last)
+            raise InterpreterError(self.label, "failed", how=how, last=last)
+        raise InterpreterError(self.label, "bad_answer")
 
 
 def _signal_name(number: int) -> str:
@@ -248,7 +248,7 @@ def _starts_without_site(exe: str) -> bool:
     return done.returncode == 0
 
 
-def _start(argv: list[str]):
+def _start(argv: list[str]) -> _Spawned:
     """``argv`` running with stdin from the null device and stdout and stderr piped, as a
     ``subprocess.Popen`` or, where ``os.posix_spawnp`` exists, a ``_Spawned`` (importing
     ``subprocess`` costs more than the spawn itself, and comes before the other
@@ -258,9 +258,10 @@ def _start(argv: list[str]):
 
         # No posix_spawn, no process groups to speak of (Windows): kill() stops the
         # interpreter alone.
-        return subprocess.Popen(
+        # With both pipes, a Popen has the part of its interface _Spawned has.
+        return cast(_Spawned, subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
-        )
+        ))
     return _Spawned(argv)
 
 
@@ -332,7 +333,7 @@ class _Spawned:
 # --------------------------------------------------------------------------- cache
 
 #: Bump when the description, the describing code or the cache record change shape.
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 #: Files modified this close to (or after) the interpreter's start may have changed after
 #: it read them, or within the file system's timestamp granularity: then the description
 #: is not kept ("racy" timestamps, as git calls them).
@@ -354,13 +355,13 @@ def describe_interpreter(exe: str) -> InterpreterDescription | CachedDescription
 class CachedDescription:
     """A saved description, with the interface of ``InterpreterDescription``."""
 
-    def __init__(self, facts: dict) -> None:
+    def __init__(self, facts: dict[str, Any]) -> None:
         self.described = facts
 
     def sys_path(self) -> list[str]:
-        return self.described["sys_path"]
+        return list(self.described["sys_path"])
 
-    def facts(self) -> dict:
+    def facts(self) -> dict[str, Any]:
         return self.described
 
     def remember(self) -> None:
@@ -384,11 +385,11 @@ class DescriptionCache:
     and its symlink, both possible ``pyvenv.cfg``, every sys.path entry, the site
     directories, every ``.pth`` file in them and every directory those name,
     ``sitecustomize``/``usercustomize`` and genevars' native module there, and the
-    describing code (this genevars' version, ``_interpreter.py``, ``_probe.py``). What
-    ``import`` lines of ``.pth`` files or sitecustomize read elsewhere is beyond it.
+    describing code (this genevars' version, ``_interpreter.py``, ``_describe.py``,
+    ``_probe.py``). What ``import`` lines of ``.pth`` files or sitecustomize read elsewhere is beyond it.
     """
 
-    def __init__(self, exe: str, file: str, key: dict) -> None:
+    def __init__(self, exe: str, file: str, key: dict[str, Any]) -> None:
         self.exe = exe
         self.file = file
         self.key = key
@@ -426,7 +427,7 @@ class DescriptionCache:
         file = os.path.join(home, "genevars", "interpreters", name)
         return cls(exe, file, key)
 
-    def load(self) -> dict | None:
+    def load(self) -> dict[str, Any] | None:
         """The saved description, or None when there is none or it may be stale."""
         import json
 
@@ -451,7 +452,7 @@ class DescriptionCache:
             return None
         return facts
 
-    def save(self, facts: dict, witness: list[str], started_ns: int) -> None:
+    def save(self, facts: dict[str, Any], witness: list[str], started_ns: int) -> None:
         """Saves ``facts`` with the state of the files they depend on, unless one of them
         changed too recently to be sure the interpreter saw it as it is now."""
         import json
@@ -463,7 +464,7 @@ class DescriptionCache:
         watched += [(path, True) for path in witness]
         # The code that described it (``describe()`` may change without a version bump).
         here = os.path.dirname(os.path.abspath(__file__))
-        watched += [(os.path.join(here, name), True) for name in ("_interpreter.py", "_probe.py")]
+        watched += [(os.path.join(here, name), True) for name in ("_interpreter.py", "_describe.py", "_probe.py")]
         files = []
         for path, follow in dict.fromkeys(watched):
             state = _state(path, follow)

@@ -236,7 +236,7 @@ def _requirement_names(package: Mapping[str, Any], with_extras: bool) -> List[st
     return names
 
 
-def _protected(packages: Mapping[str, Mapping[str, Any]]) -> set:
+def _protected(packages: Mapping[str, Mapping[str, Any]]) -> set[str]:
     """Never shipped: :data:`NEVER_SHIPPED`, whatever any extra of Ray may import, and
     what those require in turn."""
     seen = set(NEVER_SHIPPED)
@@ -302,7 +302,7 @@ def _refusal(name: str, version: str, code: str, message: str, hint: str) -> Dic
     }
 
 
-def _differing(comparison: Mapping[str, Any]) -> Optional[set]:
+def _differing(comparison: Mapping[str, Any]) -> Optional[set[str]]:
     """Names the workers lack or hold in another version; None without a comparison."""
     diffs = comparison.get("pkg_diffs") or {}
     names = set(diffs.get("only_local") or ())
@@ -350,7 +350,7 @@ def plan_site(
     from genevars._snapshot import snapshot_env
 
     data = comparison.to_dict() if hasattr(comparison, "to_dict") else comparison
-    snapshot = local if local is not None else snapshot_env()
+    snapshot: Any = local if local is not None else snapshot_env()
     snap = snapshot.to_dict() if hasattr(snapshot, "to_dict") else snapshot
     packages = {p["name"]: p for p in snap.get("packages") or () if p.get("location")}
     plan = SitePlan(platforms=_platforms(data) if data else [])

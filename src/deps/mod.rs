@@ -6,13 +6,14 @@
 //! manifest's pins before a cluster installs them, and this module turns all of it into
 //! [`Finding`]s of category `requirement` and `rule`.
 
+mod analysis;
 pub mod closure;
 pub mod overlay;
 pub mod requirement;
 pub mod rules;
 
-use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use pep508_rs::PackageName;
 use rustc_hash::FxHashSet;
@@ -20,6 +21,7 @@ use thiserror::Error;
 
 use crate::finding::{Category, Code, Finding, Severity};
 use crate::snapshot::model::Snapshot;
+use analysis::Analysis;
 
 pub use closure::{closure, Closure, Needed, NotInstalled};
 pub use overlay::overlay_findings;
@@ -132,30 +134,22 @@ fn top_level_with(env: &Environment, active: &requirement::ActiveExtras) -> BTre
 /// top-level distributions evaluates every requirement's markers, and only the severity of
 /// an unmet requirement needs them.
 struct Imported<'a> {
-    env: &'a Environment,
-    active: &'a requirement::ActiveExtras,
-    given: Option<&'a BTreeSet<String>>,
-    names: OnceCell<BTreeSet<String>>,
+    analysis: &'a Analysis,
+    given: Option<BTreeSet<String>>,
 }
 
 impl<'a> Imported<'a> {
-    fn new(
-        env: &'a Environment,
-        active: &'a requirement::ActiveExtras,
-        given: Option<&'a BTreeSet<String>>,
-    ) -> Imported<'a> {
-        Imported {
-            env,
-            active,
-            given,
-            names: OnceCell::new(),
-        }
+    fn new(analysis: &'a Analysis, given: Option<&BTreeSet<String>>) -> Imported<'a> {
+        let given =
+            given.map(|names| imported_or_top_level(&analysis.env, &analysis.active, Some(names)));
+        Imported { analysis, given }
     }
 
     fn contains(&self, name: &str) -> bool {
-        self.names
-            .get_or_init(|| imported_or_top_level(self.env, self.active, self.given))
-            .contains(name)
+        match &self.given {
+            Some(names) => names.contains(name),
+            None => self.analysis.top_level().contains(name),
+        }
     }
 }
 
@@ -396,70 +390,81 @@ fn cluster_findings_with(
     imported: Option<&BTreeSet<String>>,
     reuse: Reuse,
 ) -> Vec<Finding> {
-    let local_env = match Environment::from_snapshot(local) {
-        Ok(env) => env,
+    // Only the comparison's path keeps analyses; the full one stays the plain reference.
+    let keep = reuse == Reuse::Driver;
+    let local_analysis = if keep {
+        analysis::of_snapshot(local)
+    } else {
+        Environment::from_snapshot(local).map(|env| Arc::new(Analysis::of(env)))
+    };
+    let local_analysis = match local_analysis {
+        Ok(analysis) => analysis,
         Err(e) => return vec![unchecked(&e)],
     };
+    let remotes: Vec<Result<Arc<Analysis>, DepsError>> = groups
+        .iter()
+        .map(|group| {
+            if keep {
+                remote_analysis(group.snapshot, local, &local_analysis)
+            } else {
+                Environment::from_snapshot(group.snapshot).map(|env| Arc::new(Analysis::of(env)))
+            }
+        })
+        .collect();
+    // A driver and its workers compared again: the same two analyses give the same findings.
+    let pair = match (keep, imported, groups, remotes.as_slice()) {
+        (true, None, [group], [Ok(remote)])
+            if group.index.is_none() && std::ptr::eq(rules, Rules::bundled_shared()) =>
+        {
+            Some(remote)
+        }
+        _ => None,
+    };
+    if let Some(found) = pair.and_then(|remote| analysis::pair_findings(&local_analysis, remote)) {
+        return found;
+    }
+    let local_env = &local_analysis.env;
     let given = imported.is_some();
-    let no_extras = BTreeMap::new();
-    let (local_active, local_by_dist) = local_env.check_each(&no_extras);
-    let imported = Imported::new(&local_env, &local_active, imported);
-    let local_problems: Vec<&Problem> = local_by_dist.values().flatten().collect();
+    let imported = Imported::new(&local_analysis, imported);
+    let local_problems: Vec<&Problem> = local_analysis.problems().collect();
     let local_texts: BTreeSet<String> = local_problems.iter().map(ToString::to_string).collect();
-    let local_fired = rules.fire_env(&local_env);
+    let local_fired = rules.fire_env(local_env);
     let mut seen_remotely = BTreeSet::new();
     let mut rules_remotely = BTreeSet::new();
-    let mut only_remote_env = None;
+    let mut only_remote = None;
     let mut findings = Vec::new();
 
-    for group in groups {
-        let same_markers = group.snapshot.markers == local.markers;
-        let analysed = if reuse == Reuse::Driver && same_markers {
-            Environment::from_snapshot_reusing(group.snapshot, local, &local_env).map(
-                |(env, differing)| {
-                    let problems =
-                        problems_reusing(&env, &differing, &local_active, &local_by_dist);
-                    (env, problems)
-                },
-            )
-        } else {
-            Environment::from_snapshot(group.snapshot).map(|env| {
-                let problems = env.check(&no_extras);
-                (env, problems)
-            })
-        };
-        let (remote_env, remote_problems) = match analysed {
+    for (group, analysed) in groups.iter().zip(&remotes) {
+        let remote = match analysed {
             Ok(analysed) => analysed,
             Err(e) => {
-                findings.push(tagged(unchecked(&e), group));
+                findings.push(tagged(unchecked(e), group));
                 continue;
             }
         };
+        let remote_env = &remote.env;
         let mut found = Vec::new();
-        for problem in remote_problems {
+        for problem in remote.problems() {
             let text = problem.to_string();
             let place = if local_texts.contains(&text) {
                 "locally and on the workers: "
             } else {
                 "on the workers: "
             };
-            let severity = severity_of(&problem, |n| imported.contains(n));
+            let severity = severity_of(problem, |n| imported.contains(n));
             found.push(problem_finding(
-                &problem,
+                problem,
                 severity,
                 place,
-                Some(&local_env),
-                Some(&remote_env),
+                Some(local_env),
+                Some(remote_env),
             ));
             seen_remotely.insert(text);
         }
         found.extend(drivers_versions_on_workers(
-            &local_env,
-            &remote_env,
-            &imported,
-            given,
+            local_env, remote_env, &imported, given,
         ));
-        for fired in rules.fire_env(&remote_env) {
+        for fired in rules.fire_env(remote_env) {
             let on_local = local_fired.iter().find(|l| l.rule.id == fired.rule.id);
             let place = if on_local.is_some() {
                 "locally and on the workers"
@@ -472,16 +477,13 @@ fn cluster_findings_with(
             rules_remotely.insert(fired.rule.id.clone());
         }
         found.extend(
-            rules
-                .fire_pair(&local_env, &remote_env)
-                .iter()
-                .map(|fired| {
-                    fired.finding(Some(fired.side("local.")), Some(fired.side("remote.")))
-                }),
+            rules.fire_pair(local_env, remote_env).iter().map(|fired| {
+                fired.finding(Some(fired.side("local.")), Some(fired.side("remote.")))
+            }),
         );
         findings.extend(found.into_iter().map(|f| tagged(f, group)));
         if groups.len() == 1 {
-            only_remote_env = Some(remote_env);
+            only_remote = Some(remote);
         }
     }
 
@@ -494,8 +496,8 @@ fn cluster_findings_with(
             problem,
             severity,
             LOCALLY,
-            Some(&local_env),
-            only_remote_env.as_ref(),
+            Some(local_env),
+            only_remote.as_ref().map(|a| &a.env),
         );
         finding.driver_alone = true;
         findings.push(finding);
@@ -510,23 +512,59 @@ fn cluster_findings_with(
         findings.push(finding);
     }
     sort(&mut findings);
+    if let Some(remote) = pair {
+        analysis::keep_pair(&local_analysis, remote, &findings);
+    }
     findings
 }
 
-/// The requirement problems of `env`, equal to `env.check` with no requested extras, where
-/// `env` has the marker environment of the environment whose per-distribution problems and
-/// active extras are `base_problems` and `base_active`, and `differing` names every
-/// distribution that is not identical in both. A distribution's problems depend only on
-/// the markers, itself, its active extras and the distributions its requirements name; when
-/// none of those differ, the base's problems are its problems.
+/// The workers' analysis in a comparison: the one kept for their package list, else
+/// (with the driver's marker environment) the driver's reused where nothing differs, else
+/// a full check; kept for the next comparison.
+fn remote_analysis(
+    remote: &Snapshot,
+    local: &Snapshot,
+    local_analysis: &Analysis,
+) -> Result<Arc<Analysis>, DepsError> {
+    if let Some(found) = analysis::find(remote) {
+        return Ok(found);
+    }
+    let analysed = if remote.markers == local.markers {
+        let (env, differing) =
+            Environment::from_snapshot_reusing(remote, local, &local_analysis.env)?;
+        let (active, by_dist) = problems_reusing(
+            &env,
+            &differing,
+            &local_analysis.active,
+            &local_analysis.by_dist,
+        );
+        Analysis::new(env, active, by_dist)
+    } else {
+        Analysis::of(Environment::from_snapshot(remote)?)
+    };
+    let analysed = Arc::new(analysed);
+    analysis::keep(remote, &analysed);
+    Ok(analysed)
+}
+
+/// The requirement problems of `env` per distribution, with its active extras, equal to
+/// `env.check_each` with no requested extras, where `env` has the marker environment of the
+/// environment whose per-distribution problems and active extras are `base_problems` and
+/// `base_active`, and `differing` names every distribution that is not identical in both.
+/// A distribution's problems depend only on the markers, itself, its active extras and the
+/// distributions its requirements name; when none of those differ, the base's problems are
+/// its problems.
 fn problems_reusing(
     env: &Environment,
     differing: &FxHashSet<PackageName>,
     base_active: &requirement::ActiveExtras,
     base_problems: &BTreeMap<PackageName, Vec<Problem>>,
-) -> Vec<Problem> {
+) -> (
+    requirement::ActiveExtras,
+    BTreeMap<PackageName, Vec<Problem>>,
+) {
     let active = env.active_extras(&BTreeMap::new());
-    let mut problems = Vec::new();
+    let mut problems = BTreeMap::new();
     for dist in env.dists.values() {
         let reusable = !differing.contains(&dist.name)
             && active.get(&dist.name) == base_active.get(&dist.name)
@@ -534,14 +572,13 @@ fn problems_reusing(
                 .requirements
                 .iter()
                 .any(|r| differing.contains(&r.name));
-        match base_problems.get(&dist.name).filter(|_| reusable) {
-            Some(found) => problems.extend(found.iter().cloned()),
-            None => {
-                problems.extend(env.check_dist(dist, &requirement::extras_of(&active, &dist.name)))
-            }
-        }
+        let found = match base_problems.get(&dist.name).filter(|_| reusable) {
+            Some(found) => found.clone(),
+            None => env.check_dist(dist, &requirement::extras_of(&active, &dist.name)),
+        };
+        problems.insert(dist.name.clone(), found);
     }
-    problems
+    (active, problems)
 }
 
 fn tagged(mut finding: Finding, group: &WorkerGroup) -> Finding {
@@ -607,3 +644,5 @@ fn sort(findings: &mut [Finding]) {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_analysis;

@@ -3,6 +3,7 @@
 //! ("how severe is a minor bump of numpy?", "did Ray set this variable?"); the answers
 //! live in the data file.
 
+pub mod fix;
 pub mod glob;
 mod judgements;
 mod secrets;
