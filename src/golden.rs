@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::compare::testutil::*;
+use crate::snapshot::testutil::*;
 use crate::compare::{
     compare_many, compare_nodes, compare_pair, CompareOptions, Comparison, NodeFailure,
     UnreachableNode,

@@ -7,6 +7,7 @@
 
 pub mod compare;
 pub mod deps;
+pub mod error;
 pub mod explain;
 pub mod finding;
 pub mod guard;
@@ -23,3 +24,5 @@ mod python;
 
 #[cfg(test)]
 mod golden;
+#[cfg(test)]
+mod layers;

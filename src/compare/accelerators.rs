@@ -3,10 +3,10 @@
 //! CUDA table and the messages are data (`knowledge/accelerators.toml`).
 
 use crate::finding::{Code, Finding};
-use super::pair::Sides;
+use super::sides::Sides;
 use crate::snapshot::Snapshot;
 
-use crate::knowledge::accelerators as data;
+use crate::knowledge::{accelerators as data, fill_with, HintVars};
 
 /// `550.54.15` → `[550, 54, 15]`; text that is not dotted numbers → None.
 fn numbers(text: &str) -> Option<Vec<u64>> {
@@ -50,9 +50,11 @@ fn is_cpu_build(version: &str) -> bool {
 }
 
 fn fill(template: &str, name: &str, supported: &str) -> String {
-    template
-        .replace("{name}", name)
-        .replace("{supported}", supported)
+    let vars = HintVars {
+        name,
+        ..Default::default()
+    };
+    fill_with(template, vars, &[("supported", supported)])
 }
 
 /// The accelerator findings of `env` (named `side` in messages, e.g. "remotely").
@@ -197,7 +199,7 @@ pub fn gpu_summary(acc: &crate::snapshot::Accelerators) -> String {
 mod tests {
     use super::*;
     use crate::finding::Severity;
-    use crate::compare::testutil::{snapshot, with_packages};
+    use crate::snapshot::testutil::{snapshot, with_packages};
     use crate::snapshot::Accelerators;
 
     #[test]
@@ -270,12 +272,12 @@ mod tests {
     fn gpu_node_groups_with_other_drivers_drift_and_groups_are_labelled_with_their_gpus() {
         let local = with_packages(snapshot(), &[("torch", "2.4.0+cu121")]);
         let a =
-            crate::compare::testutil::node(gpu_node("550.54.15", &[("torch", "2.4.0+cu121")]), "a");
-        let b = crate::compare::testutil::node(
+            crate::snapshot::testutil::node(gpu_node("550.54.15", &[("torch", "2.4.0+cu121")]), "a");
+        let b = crate::snapshot::testutil::node(
             gpu_node("535.104.05", &[("torch", "2.4.0+cu121")]),
             "b",
         );
-        let a2 = crate::compare::testutil::node(a.clone(), "a2");
+        let a2 = crate::snapshot::testutil::node(a.clone(), "a2");
         let c = crate::compare::compare_nodes(&local, &[a, a2, b], &[], &Default::default());
         assert_eq!(c.groups.len(), 2, "other drivers are other environments");
         assert_eq!(

@@ -5,7 +5,7 @@
 use crate::finding::{Code, Finding};
 use crate::snapshot::{CredentialFile, Snapshot};
 
-use crate::knowledge::credential_files as rules;
+use crate::knowledge::{credential_files as rules, HintVars};
 
 fn shown(f: &CredentialFile) -> String {
     match (&f.path, f.withheld) {
@@ -59,7 +59,11 @@ pub(crate) fn findings(local: &Snapshot, remote: &Snapshot) -> Vec<Finding> {
         } else {
             continue;
         };
-        let fill = |t: &str| t.replace("{name}", &mine.name);
+        let vars = HintVars {
+            name: &mine.name,
+            ..Default::default()
+        };
+        let fill = |t: &str| crate::knowledge::fill(t, vars);
         out.push(
             Finding::new(
                 rule.severity,
@@ -81,7 +85,7 @@ pub(crate) fn findings(local: &Snapshot, remote: &Snapshot) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compare::testutil::snapshot;
+    use crate::snapshot::testutil::snapshot;
     use crate::compare::Severity;
 
     fn file(

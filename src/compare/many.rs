@@ -8,8 +8,9 @@ use super::comparison::{
     MatrixRow, NodeRef, SideInfo,
 };
 use crate::finding::{Category, Code, Finding, Severity, Summary};
-use super::nodes::environment_fingerprint;
-use super::pair::{diff_pair, package_map, side_findings, unreadable_set, Sides};
+use super::fingerprint::environment_fingerprint;
+use super::pair::{diff_pair, package_map, side_findings, unreadable_set};
+use super::sides::Sides;
 use super::version::{classify, VersionChange};
 use crate::snapshot::Snapshot;
 

@@ -11,23 +11,11 @@ use super::comparison::{
     SideInfo, SysPathDiffs,
 };
 use crate::finding::{Category, Code, Finding, Severity, Summary};
+use super::sides::{Sides, LOCAL_REMOTE};
 use super::version::{classify, VersionChange};
 use crate::knowledge::{fill, knowledge, EnvClass, HintVars, Knowledge, Table};
 use crate::redact;
 use crate::snapshot::{EnvValue, Package, Snapshot};
-
-/// How the two sides are named in messages: "1.26.4 locally, 2.2.6 remotely", or
-/// "on group 0" / "on group 1" when two node groups are compared.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Sides<'a> {
-    pub local: &'a str,
-    pub remote: &'a str,
-}
-
-pub(crate) const LOCAL_REMOTE: Sides<'static> = Sides {
-    local: "locally",
-    remote: "remotely",
-};
 
 /// The differences between two snapshots, before they are put into a [`Comparison`].
 #[derive(Debug, Default)]
@@ -624,14 +612,6 @@ fn set_by_runtime_env(k: &Knowledge, local: Option<&EnvValue>, remote: Option<&E
     rest.is_empty() || local == Some(rest.join(&sep.to_string()).as_str())
 }
 
-fn noise_note(class: EnvClass) -> Option<&'static str> {
-    match class {
-        EnvClass::RayInjected => Some(" (set by Ray)"),
-        EnvClass::Session => Some(" (shell/session variable)"),
-        _ => None,
-    }
-}
-
 fn env_one_side(
     k: &Knowledge,
     key: &str,
@@ -671,9 +651,9 @@ fn env_one_side(
             code,
         )
     };
-    let severity = match noise_note(class) {
+    let severity = match k.noise_note(class) {
         Some(note) => {
-            message.push_str(note);
+            message.push_str(&note);
             Severity::Expected
         }
         None => severity,
@@ -740,8 +720,8 @@ fn env_both(
     };
     let mut severity = k.severity_of(&code, key);
     let mut hint = k.hint_for(&code, vars);
-    if let Some(note) = noise_note(class) {
-        message.push_str(note);
+    if let Some(note) = k.noise_note(class) {
+        message.push_str(&note);
         severity = Severity::Expected;
         hint = None;
     }

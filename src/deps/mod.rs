@@ -35,7 +35,7 @@ pub enum DepsError {
     Markers { environment: String, reason: String },
     #[error("{what} {text:?} is not a PEP 508 requirement: {reason}")]
     Requirement {
-        what: &'static str,
+        what: RequirementOf,
         text: String,
         reason: String,
     },
@@ -43,12 +43,33 @@ pub enum DepsError {
     Rule(#[from] RuleError),
 }
 
+/// Whose requirement text it is, as errors name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequirementOf {
+    /// A root of a requirement closure.
+    Root,
+    /// A pin of a manifest.
+    ManifestPin,
+    /// A Requires-Dist being checked.
+    Requirement,
+}
+
+impl std::fmt::Display for RequirementOf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RequirementOf::Root => "root",
+            RequirementOf::ManifestPin => "manifest pin",
+            RequirementOf::Requirement => "requirement",
+        })
+    }
+}
+
 /// How findings about the driver alone begin.
 const LOCALLY: &str = "locally: ";
 
 /// Parses a user-given requirement (a root, a pin) with a one-line error naming it.
 pub fn parse_requirement(
-    what: &'static str,
+    what: RequirementOf,
     text: &str,
 ) -> Result<pep508_rs::Requirement, DepsError> {
     crate::guard::parse(
@@ -146,7 +167,7 @@ fn severity_of(problem: &Problem, imports: impl Fn(&str) -> bool) -> Severity {
 /// The fix for an unmet requirement: pin the driver's version when it satisfies the
 /// requirement (the driver is the environment that works), else install what it asks.
 fn fix_for(requirement: &str, local: Option<&Environment>) -> String {
-    let pinned = parse_requirement("requirement", requirement)
+    let pinned = parse_requirement(RequirementOf::Requirement, requirement)
         .ok()
         .and_then(|req| {
             let dist = local?.get(&req.name)?;

@@ -12,7 +12,7 @@ use crate::snapshot::model::Snapshot;
 
 use super::requirement::{requirement_text, Environment, InstalledDist};
 use super::rules::Rules;
-use super::{parse_requirement, DepsError};
+use super::{parse_requirement, DepsError, RequirementOf};
 
 /// The version a pin leads to: `==X` exactly, else the installed version when it already
 /// satisfies the pin, else the driver's when that does. `None`: pip would pick a version
@@ -111,7 +111,7 @@ pub fn overlay_findings(
         .iter()
         // Blank lines, comments and pip options (`--extra-index-url ...`) pin nothing.
         .filter(|p| !p.trim().is_empty() && !p.trim_start().starts_with(['#', '-']))
-        .map(|p| parse_requirement("manifest pin", p))
+        .map(|p| parse_requirement(RequirementOf::ManifestPin, p))
         .collect::<Result<Vec<_>, _>>()?;
     let remote_env = Environment::from_snapshot(remote)?;
     let local_env = local.map(Environment::from_snapshot).transpose()?;

@@ -640,7 +640,7 @@ mod tests {
                 "{line}: {err}"
             );
         }
-        let mut package = crate::compare::testutil::package("bad", "1.0");
+        let mut package = crate::snapshot::testutil::package("bad", "1.0");
         package.requires_dist = vec!["numpy. >=1".into(), "attrs>=1".into()];
         let dist = InstalledDist::from_package(&package);
         assert_eq!(dist.requirements.len(), 1);

@@ -24,7 +24,7 @@ use crate::finding::{Code, Finding, Severity};
 use super::requirement::Environment;
 
 /// The rules shipped with genevars.
-pub const BUNDLED_RULES: &str = include_str!("../knowledge/rules.toml");
+pub const BUNDLED_RULES: &str = crate::knowledge::RULES_TOML;
 const BUNDLED_NAME: &str = "<bundled rules.toml>";
 
 /// Why a rules file was refused: which file, which line, what was wrong.

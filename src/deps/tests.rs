@@ -711,7 +711,7 @@ fn credentials_in_direct_urls_never_reach_a_finding() {
     );
     let env = Environment::from_snapshot(&s).unwrap();
     let pin = parse_requirement(
-        "manifest pin",
+        RequirementOf::ManifestPin,
         "private @ https://deploy:s3cr3t-t0ken@git.example.com/p.whl",
     )
     .unwrap();

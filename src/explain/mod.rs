@@ -8,7 +8,7 @@
 //! between driver and workers. Text is matched ignoring case, whitespace and line wrapping,
 //! quotes, addresses and node ids, so a pasted, re-wrapped traceback matches too.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -16,44 +16,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::compare::{Category, Code, Comparison, Finding, Severity};
 use crate::knowledge::GlobSet;
+pub use crate::knowledge::{symptom_data, DirectionMarkers, Symptom, SymptomData};
 use crate::snapshot::Snapshot;
-
-const SYMPTOMS_TOML: &str = include_str!("../knowledge/symptoms.toml");
 
 /// An error's text is cut to this many bytes (its end: where the exception line is).
 const MAX_ERROR_BYTES: usize = 1 << 20;
 /// At most this many frames are mapped to distributions.
 const MAX_FRAMES: usize = 2000;
-
-/// The symptom data file.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SymptomData {
-    pub symptom: Vec<Symptom>,
-    pub direction: DirectionMarkers,
-    pub modules: BTreeMap<String, String>,
-    pub cannot_see: Vec<String>,
-}
-
-/// One known symptom: the text users see, and the findings it points to.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Symptom {
-    pub text: String,
-    #[serde(default)]
-    pub subject: Option<String>,
-    #[serde(default)]
-    pub code: Option<String>,
-    #[serde(default)]
-    pub category: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DirectionMarkers {
-    pub worker_to_driver: Vec<String>,
-    pub driver_to_worker: Vec<String>,
-}
 
 impl Symptom {
     fn points_to(&self, f: &Finding) -> bool {
@@ -66,14 +35,6 @@ impl Symptom {
             && glob(&self.code, f.code.as_str())
             && glob(&self.category, f.category.as_str())
     }
-}
-
-/// The bundled symptom data, parsed once.
-pub fn symptom_data() -> &'static SymptomData {
-    static DATA: OnceLock<SymptomData> = OnceLock::new();
-    DATA.get_or_init(|| {
-        toml::from_str(SYMPTOMS_TOML).expect("knowledge/symptoms.toml is valid (tested)")
-    })
 }
 
 /// Which side of a comparison.

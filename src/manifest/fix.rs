@@ -531,7 +531,7 @@ fn top_level_dirs(package: &Package, place: &str) -> Vec<String> {
     }
     let path = Path::new(&package.metadata_path).join("top_level.txt");
     // Non-blocking: a FIFO posing as the file reads as empty.
-    let Ok(file) = crate::snapshot::scan::open_for_reading(&path) else {
+    let Ok(file) = crate::input::open_for_reading(&path) else {
         return Vec::new();
     };
     let mut bytes = Vec::new();

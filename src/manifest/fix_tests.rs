@@ -1,5 +1,5 @@
 use super::*;
-use crate::compare::testutil::{package, snapshot};
+use crate::snapshot::testutil::{package, snapshot};
 use crate::compare::{compare_pair, CompareOptions, Group, SideInfo, Summary, SysPathDiffs};
 use crate::snapshot::EnvValue;
 

@@ -6,13 +6,9 @@ use std::collections::BTreeMap;
 use pyo3::prelude::*;
 
 use super::compare::PyComparison;
-use super::errors::{masked_err, ManifestError};
+use super::errors::ManifestError;
 use super::guard::guarded;
 use crate::manifest;
-
-fn to_py_err(err: manifest::ManifestError) -> PyErr {
-    masked_err::<ManifestError>(err.to_string())
-}
 
 /// A validated, immutable manifest.
 #[pyclass(frozen, module = "genevars._core", name = "NativeManifest")]
@@ -27,7 +23,7 @@ impl NativeManifest {
     #[staticmethod]
     fn build(spec_json: &str) -> PyResult<(NativeManifest, Vec<String>)> {
         guarded::<ManifestError, _>("building the manifest", || {
-            let (inner, unpinned) = manifest::build_from_json(spec_json).map_err(to_py_err)?;
+            let (inner, unpinned) = manifest::build_from_json(spec_json).map_err(PyErr::from)?;
             Ok((NativeManifest { inner }, unpinned))
         })
     }
@@ -38,7 +34,7 @@ impl NativeManifest {
         guarded::<ManifestError, _>("loading the manifest JSON", || {
             manifest::Manifest::from_json(json)
                 .map(|inner| NativeManifest { inner })
-                .map_err(to_py_err)
+                .map_err(PyErr::from)
         })
     }
 
@@ -73,7 +69,7 @@ impl NativeManifest {
             self.inner
                 .runtime_env(&local)
                 .map(|v| v.to_string())
-                .map_err(to_py_err)
+                .map_err(PyErr::from)
         })
     }
 
@@ -165,7 +161,7 @@ fn fix_from_comparison(comparison: PyRef<'_, PyComparison>) -> PyResult<NativeFi
 #[pyfunction]
 fn fix_from_json(comparison_json: &str) -> PyResult<NativeFix> {
     guarded::<ManifestError, _>("building the fix", || {
-        let mut inner = manifest::fix::fix_from_json(comparison_json).map_err(to_py_err)?;
+        let mut inner = manifest::fix::fix_from_json(comparison_json)?;
         mask_advice(&mut inner);
         Ok(NativeFix { inner })
     })

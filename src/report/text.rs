@@ -589,7 +589,7 @@ fn sections(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compare::testutil::*;
+    use crate::snapshot::testutil::*;
     use crate::compare::{compare_pair, CompareOptions};
 
     /// No character a terminal acts on, other than the newlines that end the lines and

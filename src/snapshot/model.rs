@@ -306,7 +306,7 @@ pub(crate) fn env_map<'de, D: Deserializer<'de>>(
                 let value = map.next_value::<EnvValue>().map_err(|e| {
                     de::Error::custom(format_args!(
                         "env.{key}: {}",
-                        super::load::without_input(&e.to_string())
+                        super::serde_message::without_input(&e.to_string())
                     ))
                 })?;
                 env.insert(key, value);
