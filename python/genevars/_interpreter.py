@@ -19,9 +19,13 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any, Callable
 
 from genevars._core import SnapshotError
+
+# Not `typing.TYPE_CHECKING`: importing typing costs `genevars snapshot` a few ms.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 #: How long ``--python EXE`` may take to describe itself.
 DESCRIBE_TIMEOUT = 60.0

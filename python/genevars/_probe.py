@@ -260,8 +260,6 @@ def accelerator_facts(root: str = "/") -> dict | None:
     ``/proc/driver/nvidia/version``; no CUDA library is loaded. ``root`` prefixes both the
     /proc path and the PATH directories searched (tests put a fake tree there).
     """
-    import subprocess
-
     smi = None
     for directory in os.environ.get("PATH", "").split(os.pathsep):
         if directory:
@@ -270,6 +268,8 @@ def accelerator_facts(root: str = "/") -> dict | None:
                 smi = candidate
                 break
     if smi is not None:
+        import subprocess
+
         try:
             done = subprocess.run(
                 [smi, "--query-gpu=name,driver_version", "--format=csv,noheader"],
@@ -583,8 +583,34 @@ def marker_environment() -> dict:
 # --------------------------------------------------------------------------- secrets
 
 
+#: genevars' native checks, used for exactly the rules given to ``use_native`` (the
+#: bundled ones) instead of compiling those rules into Python regexes: set on the driver,
+#: None in a worker's probe. (rules, is_secret_key, is_secret_value, mask_credentials)
+_NATIVE = None
+
+
+def use_native(core, rules: dict) -> None:
+    """Lets the three checks below use ``core``'s (genevars' native module) for ``rules``,
+    which must be ``core.secret_rules()``: what both implement the same way."""
+    global _NATIVE
+    if rules == core.secret_rules():
+        _NATIVE = (rules, core.is_secret_key, core.is_secret_value, core.mask_credentials)
+
+
+def _native_for(rules: dict, text: str):
+    """The native checks when they apply to ``rules`` and ``text`` (UTF-8 as it is: the
+    native side cannot take a lone surrogate)."""
+    native = _NATIVE
+    if native is None or rules is not native[0] or _text(text) is not text:
+        return None
+    return native
+
+
 def is_secret_key(name: str, rules: dict) -> bool:
     """True when a variable of this name holds a secret (the rules' globs, any case)."""
+    native = _native_for(rules, name)
+    if native is not None:
+        return native[1](name)
     upper = name.translate(_ASCII_UPPER)
     return bool(_any_glob(tuple(rules["key_patterns"])).match(upper)) and not _any_glob(
         tuple(rules["key_exceptions"])
@@ -619,6 +645,9 @@ def _regexes(patterns: tuple) -> list:
 def is_secret_value(value: str, rules: dict) -> bool:
     """True when the value is a secret by its shape (JWT, PEM private key, known token
     prefix, JSON with a password field). Mirrors ``redact::is_secret_value``."""
+    native = _native_for(rules, value)
+    if native is not None:
+        return native[2](value)
     return any(r.search(value) for r in _regexes(tuple(rules.get("value_patterns", ()))))
 
 
@@ -626,6 +655,10 @@ def mask_credentials(value: str, rules: dict) -> str | None:
     """The value with credentials masked (URL userinfo, credential query parameters,
     webhook and conda tokens, secret-shaped tokens), or None when there was nothing to
     mask. Mirrors ``redact::mask_credentials``: the same patterns, applied in order."""
+    native = _native_for(rules, value)
+    if native is not None:
+        masked = native[3](value)
+        return None if masked == value else masked
     patterns = tuple(rules.get("url_patterns", ())) + tuple(rules.get("value_patterns", ()))
     if not _any_pattern(patterns).search(value):  # most values: nothing to look at
         return None
