@@ -583,25 +583,28 @@ def marker_environment() -> dict:
 # --------------------------------------------------------------------------- secrets
 
 
-#: genevars' native checks, used for exactly the rules given to ``use_native`` (the
-#: bundled ones) instead of compiling those rules into Python regexes: set on the driver,
-#: None in a worker's probe. (rules, is_secret_key, is_secret_value, mask_credentials)
-_NATIVE = None
+class NativeRules(dict):
+    """Secret rules that carry, as ``native``, genevars' native checks implementing exactly
+    them (``is_secret_key``, ``is_secret_value``, ``mask_credentials`` of ``_core``): the
+    three checks below use those instead of compiling the rules into Python regexes. Made
+    on the driver by ``native_rules``; a worker's probe gets a plain dict (an attribute,
+    not a global, so that nothing of the native module travels with pickled probe code)."""
+
+    native = None
 
 
-def use_native(core, rules: dict) -> None:
-    """Lets the three checks below use ``core``'s (genevars' native module) for ``rules``,
-    which must be ``core.secret_rules()``: what both implement the same way."""
-    global _NATIVE
-    if rules == core.secret_rules():
-        _NATIVE = (rules, core.is_secret_key, core.is_secret_value, core.mask_credentials)
+def native_rules(core) -> dict:
+    """``core.secret_rules()`` with ``core``'s checks (``core`` is genevars' native module)."""
+    rules = NativeRules(core.secret_rules())
+    rules.native = (core.is_secret_key, core.is_secret_value, core.mask_credentials)
+    return rules
 
 
 def _native_for(rules: dict, text: str):
-    """The native checks when they apply to ``rules`` and ``text`` (UTF-8 as it is: the
+    """The native checks when ``rules`` carries them and ``text`` is UTF-8 as it is (the
     native side cannot take a lone surrogate)."""
-    native = _NATIVE
-    if native is None or rules is not native[0] or _text(text) is not text:
+    native = getattr(rules, "native", None)
+    if native is None or _text(text) is not text:
         return None
     return native
 
@@ -610,7 +613,7 @@ def is_secret_key(name: str, rules: dict) -> bool:
     """True when a variable of this name holds a secret (the rules' globs, any case)."""
     native = _native_for(rules, name)
     if native is not None:
-        return native[1](name)
+        return native[0](name)
     upper = name.translate(_ASCII_UPPER)
     return bool(_any_glob(tuple(rules["key_patterns"])).match(upper)) and not _any_glob(
         tuple(rules["key_exceptions"])
@@ -647,7 +650,7 @@ def is_secret_value(value: str, rules: dict) -> bool:
     prefix, JSON with a password field). Mirrors ``redact::is_secret_value``."""
     native = _native_for(rules, value)
     if native is not None:
-        return native[2](value)
+        return native[1](value)
     return any(r.search(value) for r in _regexes(tuple(rules.get("value_patterns", ()))))
 
 
@@ -657,7 +660,7 @@ def mask_credentials(value: str, rules: dict) -> str | None:
     mask. Mirrors ``redact::mask_credentials``: the same patterns, applied in order."""
     native = _native_for(rules, value)
     if native is not None:
-        masked = native[3](value)
+        masked = native[2](value)
         return None if masked == value else masked
     patterns = tuple(rules.get("url_patterns", ())) + tuple(rules.get("value_patterns", ()))
     if not _any_pattern(patterns).search(value):  # most values: nothing to look at
