@@ -40,24 +40,41 @@ fn key_globs() -> &'static (GlobSet, GlobSet) {
     })
 }
 
-/// The value patterns compiled once: the URL patterns, then the shapes, each alone (to
-/// replace) and all in one set (one pass finds which of them match at all).
+/// The value patterns, the URL patterns first and then the shapes: all in one set (one
+/// pass finds which of them match at all), and each alone to replace, compiled on its
+/// first match (most processes never mask anything, and compiling each costs more than
+/// the set).
 struct Patterns {
-    each: Vec<Regex>,
+    sources: Vec<&'static str>,
+    each: Vec<OnceLock<Regex>>,
     all: RegexSet,
-    shapes: RegexSet,
+    /// Where the shapes start in `sources`.
+    first_shape: usize,
+}
+
+const VALID: &str = "knowledge/secrets.toml patterns compile (tested)";
+
+impl Patterns {
+    fn regex(&self, i: usize) -> &Regex {
+        self.each[i].get_or_init(|| Regex::new(self.sources[i]).expect(VALID))
+    }
 }
 
 fn patterns() -> &'static Patterns {
     static PATTERNS: OnceLock<Patterns> = OnceLock::new();
     PATTERNS.get_or_init(|| {
-        const VALID: &str = "knowledge/secrets.toml patterns compile (tested)";
         let r = rules();
-        let sources: Vec<&String> = r.url_patterns.iter().chain(&r.value_patterns).collect();
+        let sources: Vec<&'static str> = r
+            .url_patterns
+            .iter()
+            .chain(&r.value_patterns)
+            .map(String::as_str)
+            .collect();
         Patterns {
-            each: sources.iter().map(|p| Regex::new(p).expect(VALID)).collect(),
+            each: sources.iter().map(|_| OnceLock::new()).collect(),
             all: RegexSet::new(&sources).expect(VALID),
-            shapes: RegexSet::new(&r.value_patterns).expect(VALID),
+            first_shape: r.url_patterns.len(),
+            sources,
         }
     })
 }
@@ -71,7 +88,8 @@ pub fn is_secret_key(name: &str) -> bool {
 /// True when the value is a secret by its shape (a JWT, a PEM private key, JSON with a
 /// password field, a token with a known prefix), whatever its variable is called.
 pub fn is_secret_value(value: &str) -> bool {
-    patterns().shapes.is_match(value)
+    let p = patterns();
+    p.all.matches(value).iter().any(|i| i >= p.first_shape)
 }
 
 /// True when a variable's value must be withheld whole: a secret name or a secret shape.
@@ -87,7 +105,7 @@ pub fn mask_credentials(value: &str) -> Option<String> {
     let mut text = Cow::Borrowed(value);
     // Most texts match none; the others only some. A mask never makes a new match (tested).
     for i in p.all.matches(value).iter() {
-        if let Cow::Owned(masked) = mask_matches(&p.each[i], &text) {
+        if let Cow::Owned(masked) = mask_matches(p.regex(i), &text) {
             text = Cow::Owned(masked);
         }
     }

@@ -19,9 +19,13 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any, Callable, NoReturn, cast
 
 from genevars._core import SnapshotError
+
+# Not `typing.TYPE_CHECKING`: importing typing costs `genevars snapshot` a few ms.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, NoReturn
 
 #: How long ``--python EXE`` may take to describe itself.
 DESCRIBE_TIMEOUT = 60.0
@@ -258,6 +262,8 @@ def _start(argv: list[str]) -> _Spawned:
 
         # No posix_spawn, no process groups to speak of (Windows): kill() stops the
         # interpreter alone.
+        from typing import cast
+
         # With both pipes, a Popen has the part of its interface _Spawned has.
         return cast(_Spawned, subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True

@@ -269,8 +269,6 @@ def accelerator_facts(root: str = "/") -> dict[str, Any] | None:
     ``/proc/driver/nvidia/version``; no CUDA library is loaded. ``root`` prefixes both the
     /proc path and the PATH directories searched (tests put a fake tree there).
     """
-    import subprocess
-
     smi = None
     for directory in os.environ.get("PATH", "").split(os.pathsep):
         if directory:
@@ -279,6 +277,8 @@ def accelerator_facts(root: str = "/") -> dict[str, Any] | None:
                 smi = candidate
                 break
     if smi is not None:
+        import subprocess
+
         try:
             done = subprocess.run(
                 [smi, "--query-gpu=name,driver_version", "--format=csv,noheader"],
@@ -595,8 +595,38 @@ def marker_environment() -> dict[str, Any]:
 # --------------------------------------------------------------------------- secrets
 
 
+class NativeRules(dict):  # type: ignore[type-arg]  # dict[str, Any] is not a base on Python 3.8
+    """Secret rules that carry, as ``native``, genevars' native checks implementing exactly
+    them (``is_secret_key``, ``is_secret_value``, ``mask_credentials`` of ``_core``): the
+    three checks below use those instead of compiling the rules into Python regexes. Made
+    on the driver by ``native_rules``; a worker's probe gets a plain dict (an attribute,
+    not a global, so that nothing of the native module travels with pickled probe code)."""
+
+    native: tuple[Callable[[str], bool], Callable[[str], bool], Callable[[str], str]] | None = None
+
+
+def native_rules(core: Any) -> dict[str, Any]:
+    """``core.secret_rules()`` with ``core``'s checks (``core`` is genevars' native module)."""
+    rules = NativeRules(core.secret_rules())
+    rules.native = (core.is_secret_key, core.is_secret_value, core.mask_credentials)
+    return rules
+
+
+def _native_for(
+    rules: dict[str, Any], text: str
+) -> tuple[Callable[[str], bool], Callable[[str], bool], Callable[[str], str]] | None:
+    """The native checks when ``rules`` carries them and ``text`` is UTF-8 as it is (the
+    native side cannot take a lone surrogate)."""
+    if not isinstance(rules, NativeRules) or rules.native is None or _text(text) is not text:
+        return None
+    return rules.native
+
+
 def is_secret_key(name: str, rules: dict[str, Any]) -> bool:
     """True when a variable of this name holds a secret (the rules' globs, any case)."""
+    native = _native_for(rules, name)
+    if native is not None:
+        return native[0](name)
     upper = name.translate(_ASCII_UPPER)
     return bool(_any_glob(tuple(rules["key_patterns"])).match(upper)) and not _any_glob(
         tuple(rules["key_exceptions"])
@@ -631,6 +661,9 @@ def _regexes(patterns: tuple[str, ...]) -> list[re.Pattern[str]]:
 def is_secret_value(value: str, rules: dict[str, Any]) -> bool:
     """True when the value is a secret by its shape (JWT, PEM private key, known token
     prefix, JSON with a password field). Mirrors ``redact::is_secret_value``."""
+    native = _native_for(rules, value)
+    if native is not None:
+        return native[1](value)
     return any(r.search(value) for r in _regexes(tuple(rules.get("value_patterns", ()))))
 
 
@@ -638,6 +671,10 @@ def mask_credentials(value: str, rules: dict[str, Any]) -> str | None:
     """The value with credentials masked (URL userinfo, credential query parameters,
     webhook and conda tokens, secret-shaped tokens), or None when there was nothing to
     mask. Mirrors ``redact::mask_credentials``: the same patterns, applied in order."""
+    native = _native_for(rules, value)
+    if native is not None:
+        masked = native[2](value)
+        return None if masked == value else masked
     patterns = tuple(rules.get("url_patterns", ())) + tuple(rules.get("value_patterns", ()))
     if not _any_pattern(patterns).search(value):  # most values: nothing to look at
         return None

@@ -12,7 +12,11 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from typing import Any, Iterable
+
+# Not `typing.TYPE_CHECKING`: importing typing costs `genevars snapshot --path` a few ms.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterable
 
 _PATH_PYTHON = re.compile(r"(?:^|/)lib(?:64)?/(python|pypy)(\d+)\.(\d+)t?(?:/|$)")
 # name.cpython-312-x86_64-linux-gnu.so, name.cpython-313t-darwin.so, name.cp312-win_amd64.pyd

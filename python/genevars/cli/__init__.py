@@ -34,6 +34,31 @@ class Parser(argparse.ArgumentParser):
         shown = shown_line(mask_credentials(message))
         self.exit(EXIT_INPUT, f"{self.prog}: error: {shown} (see {self.prog} --help)\n")
 
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        # argparse's own asks shutil for the terminal width at every add_argument, and
+        # importing shutil costs every command a few ms: the same width, found here.
+        # formatter_class is typed as taking prog alone; HelpFormatter and its subclasses take width.
+        return self.formatter_class(prog=self.prog, width=terminal_columns() - 2)  # type: ignore[call-arg]
+
+
+def terminal_columns() -> int:
+    """The terminal's width as ``shutil.get_terminal_size().columns`` gives it: $COLUMNS,
+    else the width of the terminal standard output is, else 80."""
+    import os
+    import sys
+
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            stdout = sys.__stdout__
+            columns = os.get_terminal_size(stdout.fileno()).columns if stdout is not None else 0
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
 
 #: The longest ``--timeout``: a day (runtime_env setups that install CUDA wheels take
 #: minutes; nothing genevars waits for takes a day).

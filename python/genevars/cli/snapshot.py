@@ -192,7 +192,7 @@ def snapshot_text(
 
     from genevars import _probe
 
-    rules = _core.secret_rules()
+    rules = _probe.native_rules(_core)
     env = _probe.capture_env(os.environ, rules, None, bool(reveal_values))
     facts = _probe.conda_of(other.facts()) if other is not None else _probe._interpreter_facts()
     if tree is not None:
