@@ -5,8 +5,9 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use super::comparison::CompareOptions;
+use super::pair::{not_python, python_names};
 use crate::knowledge::{knowledge, Knowledge};
-use crate::snapshot::{EnvValue, Package, Snapshot};
+use crate::snapshot::{CondaPackage, EnvValue, Package, Snapshot};
 
 /// Hashes what makes an environment, ignoring where and when it was observed: origin,
 /// pids, cwd, kernel release, the variables and paths Ray sets per worker, shell
@@ -67,7 +68,12 @@ impl<'a> Fingerprinter<'a> {
 
     pub(super) fn fingerprint(&mut self, s: &Snapshot) -> String {
         let packages = self.packages_part(&s.packages);
-        self.fingerprint_with(s, packages)
+        let conda = if s.conda.is_empty() {
+            CondaPart::NONE
+        } else {
+            CondaPart::of(&s.conda, &python_names(&s.packages))
+        };
+        self.fingerprint_with(s, packages, conda)
     }
 
     /// The packages' share of a fingerprint, computed once per distinct package list.
@@ -76,13 +82,25 @@ impl<'a> Fingerprinter<'a> {
         // matter (two lanes, 128 bits).
         let (mut lane_a, mut lane_b) = (0u64, 0u64);
         for pkg in packages {
-            if !self.location_counts(&pkg.location) {
+            // A copy in Ray's vendored folders is Ray's, the same on every node; but
+            // duplicate metadata folders are reported wherever they are.
+            let counts = self.location_counts(&pkg.location);
+            if !counts && pkg.same_directory.is_empty() {
                 continue;
             }
             let mut ph = DefaultHasher::new();
-            (&pkg.name, &pkg.version).hash(&mut ph);
-            for copy in &pkg.shadowed {
-                copy.version.hash(&mut ph);
+            if counts {
+                (&pkg.name, &pkg.version).hash(&mut ph);
+                for copy in &pkg.shadowed {
+                    copy.version.hash(&mut ph);
+                }
+            }
+            if !pkg.same_directory.is_empty() {
+                // What the same-directory finding says: where, which versions, and
+                // whether RECORD could tell which one is on disk.
+                let versions = pkg.same_directory.iter().map(|c| &c.version);
+                ("same directory", &pkg.name, &pkg.version, &pkg.location).hash(&mut ph);
+                (versions.collect::<Vec<_>>(), pkg.version_uncertain).hash(&mut ph);
             }
             let a = ph.finish();
             lane_a = lane_a.wrapping_add(a);
@@ -92,8 +110,13 @@ impl<'a> Fingerprinter<'a> {
     }
 
     /// The fingerprint of `s` with `packages` standing for its package list (which is
-    /// not read: it may be empty, the list kept elsewhere).
-    pub(super) fn fingerprint_with(&mut self, s: &Snapshot, packages: PackagesPart) -> String {
+    /// not read: it may be empty, the list kept elsewhere) and `conda` for its conda list.
+    pub(super) fn fingerprint_with(
+        &mut self,
+        s: &Snapshot,
+        packages: PackagesPart,
+        conda: CondaPart,
+    ) -> String {
         let mut h = DefaultHasher::new();
         let py = &s.python;
         (&py.implementation, &py.abi_tag).hash(&mut h);
@@ -118,6 +141,12 @@ impl<'a> Fingerprinter<'a> {
         s.credential_files.hash(&mut h);
         let PackagesPart(lane_a, lane_b, count) = packages;
         (lane_a, lane_b, count).hash(&mut h);
+        if let CondaPart(Some(conda)) = conda {
+            ("conda", conda).hash(&mut h);
+        }
+        // Left out: unreadable entries (a scan's permission or I/O trouble, which varies
+        // from node to node and run to run) and the genevars version (present only where
+        // the probe found genevars installed): hashing them would split groups on noise.
         if self.opts.include_sys_path {
             let mut seen = HashSet::new();
             for entry in &s.sys_path {
@@ -146,6 +175,32 @@ pub(super) fn hash_value(value: &EnvValue, h: &mut impl Hasher) {
 /// What a package list adds to a fingerprint: two order-independent lanes and the count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct PackagesPart(u64, u64, usize);
+
+/// What a conda package list adds to a fingerprint: its packages that are not Python
+/// distributions (those count as packages), by name, version and build; nothing outside
+/// conda, where the comparison compares no conda packages either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct CondaPart(Option<u64>);
+
+impl CondaPart {
+    pub(super) const NONE: CondaPart = CondaPart(None);
+
+    /// The part of `conda`, the conda list of an environment whose Python distributions
+    /// are `python` ([`python_names`] of its package list).
+    pub(super) fn of(conda: &[CondaPackage], python: &HashSet<String>) -> CondaPart {
+        if conda.is_empty() {
+            return CondaPart::NONE;
+        }
+        let mut entries: Vec<(&str, &str, &str)> = not_python(conda, python)
+            .map(|c| (c.name.as_str(), c.version.as_str(), c.build.as_str()))
+            .collect();
+        // The order of conda-meta/ is the directory's.
+        entries.sort_unstable();
+        let mut h = DefaultHasher::new();
+        entries.hash(&mut h);
+        CondaPart(Some(h.finish()))
+    }
+}
 
 /// The fingerprint of one snapshot's environment (see [`compare_nodes`](super::compare_nodes)).
 pub fn environment_fingerprint(s: &Snapshot, opts: &CompareOptions) -> String {
@@ -239,6 +294,14 @@ mod tests {
                 }),
             ),
             (
+                Code::CondaVersion,
+                Box::new(|s| s.conda[0].build = "h9".into()),
+            ),
+            (
+                Code::CondaOnlyLocal,
+                Box::new(|s| s.conda[0].name = "libzstd".into()),
+            ),
+            (
                 Code::AcceleratorDriver,
                 Box::new(|s| {
                     s.accelerators = Some(Accelerators {
@@ -299,6 +362,24 @@ mod tests {
                 "{code}"
             );
         }
+        // A conda package that is a Python distribution is compared as a package: its
+        // conda build alone is no finding, and no other group.
+        let mut with_numpy = remote.clone();
+        with_numpy.conda.push(CondaPackage {
+            name: "numpy".into(),
+            version: "1.26.4".into(),
+            build: "py311_0".into(),
+        });
+        let mut rebuilt = with_numpy.clone();
+        rebuilt.conda[1].build = "py311_1".into();
+        assert!(compare_pair(&with_numpy, &rebuilt, &opts)
+            .findings
+            .is_empty());
+        assert_eq!(fingerprint(&with_numpy), fingerprint(&rebuilt));
+        // The order of conda-meta/ does not count.
+        rebuilt.conda.reverse();
+        rebuilt.conda[0].build = "py311_0".into();
+        assert_eq!(fingerprint(&with_numpy), fingerprint(&rebuilt));
     }
 
     /// A noise class is one table in the data file, and grouping follows it: nodes that

@@ -12,8 +12,9 @@
 use std::collections::HashMap;
 
 use super::comparison::{CompareOptions, Comparison, NodeRef};
-use super::fingerprint::Fingerprinter;
+use super::fingerprint::{CondaPart, Fingerprinter};
 use super::nodes::{compare_groups, group_by_fingerprint};
+use super::pair::python_names;
 use super::per_node::PerNode;
 use super::unreachable::UnreachableNode;
 use crate::knowledge::knowledge;
@@ -178,6 +179,7 @@ fn compare_read(
     );
     fingerprinter.exclude(&per_node.vars, &per_node.paths);
     let mut parts = HashMap::new();
+    let mut names = HashMap::new();
     let fingerprints = nodes
         .iter()
         .map(|node| match node {
@@ -186,7 +188,13 @@ fn compare_read(
                 let part = *parts
                     .entry(*packages)
                     .or_insert_with(|| fingerprinter.packages_part(list));
-                fingerprinter.fingerprint_with(snapshot, part)
+                let conda = if snapshot.conda.is_empty() {
+                    CondaPart::NONE
+                } else {
+                    let python = names.entry(*packages).or_insert_with(|| python_names(list));
+                    CondaPart::of(&snapshot.conda, python)
+                };
+                fingerprinter.fingerprint_with(snapshot, part, conda)
             }
             Node::Full(snapshot) => fingerprinter.fingerprint(snapshot),
         })
@@ -229,7 +237,7 @@ mod tests {
     use super::*;
     use crate::compare::compare_nodes;
     use crate::snapshot::testutil::{node, package, snapshot, with_env, with_packages};
-    use crate::snapshot::{EnvValue, ShadowedCopy};
+    use crate::snapshot::{CondaPackage, EnvValue, ShadowedCopy};
 
     /// A small deterministic generator (xorshift), so a failure reproduces.
     struct Rng(u64);
@@ -266,13 +274,23 @@ mod tests {
             location: "/elsewhere".into(),
             metadata_path: "/elsewhere/ray-2.0.dist-info".into(),
         }];
+        let conda = |name: &str, build: &str| CondaPackage {
+            name: name.into(),
+            version: "1.0".into(),
+            build: build.into(),
+        };
+        s.conda = vec![
+            conda("numpy", "py_0"),
+            conda("ffmpeg", "h0"),
+            conda("zlib", "h0"),
+        ];
         with_env(s, &[("HOME", "/root"), ("OMP_NUM_THREADS", "4")])
     }
 
     /// One of a few environments, some of them equal to others but written differently.
     fn environment(rng: &mut Rng) -> Snapshot {
         let mut s = base();
-        match rng.below(8) {
+        match rng.below(11) {
             0 => s.packages[0].version = "2.2.6".into(),
             1 => s.packages.push(package("extra-pkg", "0.1")),
             2 => s.packages.reverse(), // same environment: order does not count
@@ -285,6 +303,9 @@ mod tests {
             4 => s.sys_path.push("/opt/extra".into()),
             5 => s.packages[2].shadowed[0].version = "2.1".into(),
             6 => s.packages[3].location = "/elsewhere".into(), // not fingerprinted: same group
+            7 => s.conda[1].build = "h1".into(),
+            8 => s.conda[0].build = "py_1".into(), // a Python distribution's: same group
+            9 => s.conda.reverse(),                // same environment
             _ => {}
         }
         s

@@ -15,7 +15,7 @@ use super::sides::{Sides, LOCAL_REMOTE};
 use super::version::{classify, VersionChange};
 use crate::knowledge::{fill, knowledge, EnvClass, HintVars, Knowledge, Table};
 use crate::redact;
-use crate::snapshot::{EnvValue, Package, Snapshot};
+use crate::snapshot::{CondaPackage, EnvValue, Package, Snapshot};
 
 /// The differences between two snapshots, before they are put into a [`Comparison`].
 #[derive(Debug, Default)]
@@ -837,6 +837,25 @@ pub(crate) fn unreadable_set(s: &Snapshot) -> HashSet<(&str, &str)> {
         .collect()
 }
 
+/// The normalized names of `packages`: conda packages of these names are Python
+/// distributions, compared (and fingerprinted) as packages, not as conda packages.
+pub(super) fn python_names<'s>(packages: impl IntoIterator<Item = &'s Package>) -> HashSet<String> {
+    packages
+        .into_iter()
+        .map(|p| normalized(&p.name).into_owned())
+        .collect()
+}
+
+/// The conda packages whose names are not in `python` (see [`python_names`]).
+pub(super) fn not_python<'s>(
+    conda: &'s [CondaPackage],
+    python: &'s HashSet<String>,
+) -> impl Iterator<Item = &'s CondaPackage> {
+    conda
+        .iter()
+        .filter(|c| !python.contains(normalized(&c.name).as_ref()))
+}
+
 /// The conda packages that are not Python distributions (ffmpeg, cudatoolkit, libstdcxx-ng):
 /// Python ones are compared as packages already. Compared only when both sides are conda
 /// prefixes.
@@ -844,19 +863,12 @@ fn conda(k: &Knowledge, l: &Snapshot, r: &Snapshot, sides: Sides<'_>, out: &mut 
     if l.conda.is_empty() || r.conda.is_empty() {
         return;
     }
-    let python: HashSet<String> = l
-        .packages
-        .iter()
-        .chain(&r.packages)
-        .map(|p| normalized(&p.name).into_owned())
-        .collect();
+    let python = python_names(l.packages.iter().chain(&r.packages));
     fn map<'s>(
         s: &'s Snapshot,
-        python: &HashSet<String>,
-    ) -> std::collections::BTreeMap<String, &'s crate::snapshot::CondaPackage> {
-        s.conda
-            .iter()
-            .filter(|c| !python.contains(normalized(&c.name).as_ref()))
+        python: &'s HashSet<String>,
+    ) -> std::collections::BTreeMap<String, &'s CondaPackage> {
+        not_python(&s.conda, python)
             .map(|c| (c.name.clone(), c))
             .collect()
     }
@@ -864,7 +876,7 @@ fn conda(k: &Knowledge, l: &Snapshot, r: &Snapshot, sides: Sides<'_>, out: &mut 
     let names: std::collections::BTreeSet<&String> = lm.keys().chain(rm.keys()).collect();
     for name in names {
         let (lc, rc) = (lm.get(name), rm.get(name));
-        let shown = |c: &crate::snapshot::CondaPackage| format!("{} ({})", c.version, c.build);
+        let shown = |c: &CondaPackage| format!("{} ({})", c.version, c.build);
         let (code, message) = match (lc, rc) {
             (Some(a), Some(b)) if a.version == b.version && a.build == b.build => continue,
             (Some(a), Some(b)) => (

@@ -540,9 +540,9 @@ impl Code {
 
     /// Whether the fact behind the code is part of a node's environment fingerprint
     /// (`compare::fingerprint`): nodes that differ in it land in different groups.
-    /// Requirement and rule findings follow from the packages, which count. Per-node
-    /// identity, node failures and the facts the fingerprint leaves out (conda packages,
-    /// duplicate metadata folders, unreadable entries, genevars itself) do not.
+    /// Requirement and rule findings follow from the packages, which count, as do conda
+    /// packages and duplicate metadata folders. Per-node identity, node failures and the
+    /// facts that vary with per-node noise (unreadable entries, genevars itself) do not.
     pub fn counts_in_fingerprint(&self) -> bool {
         use Code::*;
         match self {
@@ -590,12 +590,12 @@ impl Code {
             | RequirementUnsatisfiedOnWorkers
             | RequirementMissingOnWorkers
             | RequirementUnchecked
-            | Rule(_) => true,
-            SameDirectory
+            | SameDirectory
             | CondaVersion
             | CondaOnlyLocal
             | CondaOnlyRemote
-            | EnvPerNode
+            | Rule(_) => true,
+            EnvPerNode
             | SysPathPerNode
             | Unreadable
             | Unreachable

@@ -261,3 +261,79 @@ fn fingerprints_ignore_package_order_and_node_identity() {
         environment_fingerprint(&b, &opts())
     );
 }
+
+/// Three conda nodes, one with another build of a native conda package: it forms a group
+/// of its own, and the drift names it (local, outside conda, compares no conda packages,
+/// so the drift is the only place the difference shows).
+#[test]
+fn a_node_with_another_conda_package_is_a_group_of_its_own() {
+    use crate::snapshot::CondaPackage;
+    let conda = |name: &str, version: &str, build: &str| CondaPackage {
+        name: name.into(),
+        version: version.into(),
+        build: build.into(),
+    };
+    let local = with_packages(snapshot(), &[("numpy", "1.26.4")]);
+    let mut nodes = Vec::new();
+    for id in ["n1", "n2", "n3"] {
+        let mut n = node(local.clone(), id);
+        n.conda = vec![
+            conda("numpy", "1.26.4", "py311_0"),
+            conda("ffmpeg", "6.1.1", "gpl_h0"),
+        ];
+        nodes.push(n);
+    }
+    // Another build of a Python distribution is the package's business, not conda's.
+    nodes[1].conda[0].build = "py311_1".into();
+    nodes[2].conda[1] = conda("ffmpeg", "4.4.2", "gpl_h1");
+    let c = compare_nodes(&local, &nodes, &[], &opts());
+    let ids: Vec<Vec<&str>> = c
+        .groups
+        .iter()
+        .map(|g| g.nodes.iter().map(|n| n.node_id.as_str()).collect())
+        .collect();
+    assert_eq!(ids, vec![vec!["n1", "n2"], vec!["n3"]]);
+    let drift = c
+        .findings
+        .iter()
+        .find(|f| f.code == "drift.conda.version")
+        .unwrap_or_else(|| panic!("{:#?}", c.findings));
+    assert_eq!(
+        (
+            drift.subject.as_str(),
+            drift.severity,
+            drift.group,
+            drift.nodes.clone()
+        ),
+        ("ffmpeg", Severity::Warning, Some(1), vec!["n3".to_string()])
+    );
+    assert_eq!(drift.local.as_deref(), Some("6.1.1 (gpl_h0)"));
+    assert_eq!(drift.remote.as_deref(), Some("4.4.2 (gpl_h1)"));
+    assert_eq!(c.groups[1].summary.warnings, 1);
+}
+
+/// A node whose install left two metadata folders of one package forms a group of its
+/// own, so the finding names that node and not the others.
+#[test]
+fn a_node_with_duplicate_metadata_folders_is_a_group_of_its_own() {
+    let local = with_packages(snapshot(), &[("attrs", "23.2.0")]);
+    let mut nodes: Vec<_> = ["n1", "n2", "n3"]
+        .iter()
+        .map(|id| node(local.clone(), id))
+        .collect();
+    let site = local.packages[0].location.clone();
+    nodes[0].packages[0].same_directory.push(ShadowedCopy {
+        version: "21.4.0".into(),
+        location: site,
+        metadata_path: "/site/attrs-21.4.0.dist-info".into(),
+    });
+    let c = compare_nodes(&local, &nodes, &[], &opts());
+    assert_eq!(c.groups.len(), 2);
+    let f = c
+        .findings
+        .iter()
+        .find(|f| f.code == "same_directory")
+        .unwrap_or_else(|| panic!("{:#?}", c.findings));
+    assert_eq!(f.nodes, vec!["n1"]);
+    assert_eq!(f.remote.as_deref(), Some("23.2.0 (also 21.4.0)"));
+}
