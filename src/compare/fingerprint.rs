@@ -386,11 +386,7 @@ mod tests {
     /// differ only in its variables get one fingerprint.
     #[test]
     fn a_noise_class_added_to_the_data_is_left_out_of_the_fingerprint() {
-        let text = format!(
-            "{}\n[env.class.job_tags]\nnoise = true\nnote = \"set per job\"\npatterns = [\"JOB_TAG_*\"]\n",
-            crate::knowledge::KNOWLEDGE_TOML
-        );
-        let extended: &'static Knowledge = Box::leak(Box::new(Knowledge::parse(&text).unwrap()));
+        let extended = crate::knowledge::with_job_tags_noise_class();
         let a = with_env(snapshot(), &[("JOB_TAG_ID", "a")]);
         let b = with_env(snapshot(), &[("JOB_TAG_ID", "b")]);
         let opts = CompareOptions::default();

@@ -1,5 +1,5 @@
 //! What the fix (`manifest::fix`) knows: packages it never pins, variables it never passes
-//! or advises shipping, the installers and locations of system package managers, the vendor
+//! (beside the knowledge's noise classes) or advises shipping, the installers and locations of system package managers, the vendor
 //! indexes of local version labels, Ray's own dependencies. Data in `fix.toml`.
 
 use std::collections::BTreeMap;
@@ -8,13 +8,16 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde::Deserialize;
 
+use super::Knowledge;
+
 const FIX_TOML: &str = include_str!("fix.toml");
 
 /// The parsed `fix.toml`, its globs compiled.
 #[derive(Debug)]
 pub struct FixRules {
     pub never_pin: Fnmatch,
-    pub session_env: Fnmatch,
+    /// Variables never passed that are no noise class's (see [`FixRules::never_passes`]).
+    pub never_pass_env: Fnmatch,
     pub ship_env: Fnmatch,
     /// Ray's own dependencies (as written), when the local Ray's metadata cannot say.
     pub ray_dependencies: Vec<String>,
@@ -45,7 +48,7 @@ pub struct VendorIndex {
 #[serde(deny_unknown_fields)]
 struct FixFile {
     never_pin: Vec<String>,
-    session_env: Vec<String>,
+    never_pass_env: Vec<String>,
     ship_env: Vec<String>,
     ray_dependencies: Vec<String>,
     uv: UvFile,
@@ -101,7 +104,7 @@ impl FixRules {
             .collect::<Result<_, FixRulesError>>()?;
         Ok(FixRules {
             never_pin: Fnmatch::new(&f.never_pin, true)?,
-            session_env: Fnmatch::new(&f.session_env, true)?,
+            never_pass_env: Fnmatch::new(&f.never_pass_env, true)?,
             ship_env: Fnmatch::new(&f.ship_env, true)?,
             ray_dependencies: f.ray_dependencies,
             system_installers: f
@@ -118,6 +121,15 @@ impl FixRules {
                 .map_err(|_| FixRulesError::Version(f.uv.min_ray.clone()))?,
             uv_distribution: f.uv.distribution,
         })
+    }
+}
+
+impl FixRules {
+    /// Whether a fix never passes the local variable `name`: it belongs to a noise class
+    /// of `k` (so a noise class added to the knowledge reaches the fix), or to the fix's
+    /// own `never_pass_env`.
+    pub fn never_passes(&self, k: &Knowledge, name: &str) -> bool {
+        k.env_class(name).is_noise() || self.never_pass_env.is_match(name)
     }
 }
 
@@ -216,10 +228,19 @@ mod tests {
     fn bundled_rules_parse() {
         let rules = fix_rules();
         assert!(rules.never_pin.is_match("ray") && rules.never_pin.is_match("Genevars"));
-        assert!(
-            rules.session_env.is_match("ray_address") && rules.session_env.is_match("TERM_PROGRAM")
-        );
-        assert!(!rules.session_env.is_match("AWS_ACCESS_KEY_ID"));
+        let k = super::super::knowledge();
+        for name in [
+            "ray_address",
+            "TERM_PROGRAM",
+            "SHELL",
+            "PATH",
+            "CONDA_PREFIX",
+        ] {
+            assert!(rules.never_passes(k, name), "{name}");
+        }
+        for name in ["AWS_ACCESS_KEY_ID", "MY_SETTING", "PYTHONPATH"] {
+            assert!(!rules.never_passes(k, name), "{name}");
+        }
         assert!(rules.ship_env.is_match("PYTHONPATH"));
         assert_eq!(
             rules.system_installers["debian"],
@@ -229,6 +250,17 @@ mod tests {
         assert!(rules.ray_dependencies.iter().any(|d| d == "protobuf"));
         assert_eq!(rules.uv_min_ray.to_string(), "2.40.0");
         assert_eq!(rules.uv_distribution, "uv");
+    }
+
+    /// `never_pass_env` holds only what no noise class covers: one list per kind of name.
+    #[test]
+    fn the_fix_lists_no_noise_of_its_own() {
+        let f: FixFile = toml::from_str(FIX_TOML).unwrap();
+        let k = super::super::knowledge();
+        for pattern in &f.never_pass_env {
+            let name = pattern.replace(['*', '?'], "X");
+            assert!(!k.env_class(&name).is_noise(), "{pattern} is noise already");
+        }
     }
 
     #[test]

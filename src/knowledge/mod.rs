@@ -408,6 +408,16 @@ pub fn knowledge() -> &'static Knowledge {
     })
 }
 
+/// The bundled knowledge with one more noise class, `job_tags` (`JOB_TAG_*`, note "set per
+/// job"), as a user would add it to the data: what follows noise classes must follow it.
+#[cfg(test)]
+pub(crate) fn with_job_tags_noise_class() -> &'static Knowledge {
+    let text = format!(
+        "{KNOWLEDGE_TOML}\n[env.class.job_tags]\nnoise = true\nnote = \"set per job\"\npatterns = [\"JOB_TAG_*\"]\n"
+    );
+    Box::leak(Box::new(Knowledge::parse(&text).unwrap()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

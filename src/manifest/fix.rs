@@ -5,7 +5,8 @@
 //!
 //! It reads a [`Comparison`] with its local snapshot, or comparison JSON that may carry no
 //! more than geneva's keys (`pkg_diffs`, `env_diffs`): both become one [`FixSource`].
-//! What it knows (names it never pins, session variables...) is `knowledge/fix.toml`.
+//! What it knows (names it never pins, variables it never passes...) is `knowledge/fix.toml`;
+//! it never passes a variable of the knowledge's noise classes either.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
@@ -19,6 +20,7 @@ use super::model::Installer;
 use crate::compare::{Category, Comparison, ComparisonKind, EnvDiffs, Finding, PkgDiffs, Severity};
 use crate::finding::{Code, FixAction};
 use crate::knowledge::fix::{fix_rules, FixRules};
+use crate::knowledge::{knowledge, Knowledge};
 use crate::snapshot::{DirectUrl, DistKind, Package, Snapshot};
 
 /// What a fix puts in a manifest, and what it could not.
@@ -79,7 +81,13 @@ impl<'a> FixSource<'a> {
 
 /// The fix for a comparison.
 pub fn fix(source: &FixSource<'_>) -> Fix {
-    Fixer::new(fix_rules(), source).run(source)
+    fix_judged_by(knowledge(), source)
+}
+
+/// The fix with `k` telling which variables are noise (the bundled knowledge, or another
+/// in tests).
+fn fix_judged_by(k: &Knowledge, source: &FixSource<'_>) -> Fix {
+    Fixer::new(fix_rules(), k, source).run(source)
 }
 
 /// The fix for comparison JSON (`genevars.comparison/1`, or a dict with geneva's keys
@@ -108,6 +116,8 @@ pub fn fix_from_json(text: &str) -> Result<Fix> {
 /// The fix being built.
 struct Fixer<'a> {
     rules: &'a FixRules,
+    /// Its noise classes are variables the fix never passes.
+    knowledge: &'a Knowledge,
     /// Local packages by PEP 503 name (a later entry of a name wins).
     local: HashMap<String, &'a Package>,
     ray_dependencies: HashSet<String>,
@@ -120,7 +130,7 @@ struct Fixer<'a> {
 }
 
 impl<'a> Fixer<'a> {
-    fn new(rules: &'a FixRules, source: &FixSource<'a>) -> Fixer<'a> {
+    fn new(rules: &'a FixRules, knowledge: &'a Knowledge, source: &FixSource<'a>) -> Fixer<'a> {
         let local: HashMap<String, &Package> = source
             .local_packages
             .iter()
@@ -136,6 +146,7 @@ impl<'a> Fixer<'a> {
         };
         Fixer {
             rules,
+            knowledge,
             local,
             ray_dependencies,
             seen: HashSet::new(),
@@ -350,7 +361,7 @@ impl<'a> Fixer<'a> {
                 "{subject} is set only locally and points at local files: ship those \
                  directories with .py_modules([...]) or .working_dir(...)"
             ));
-        } else if !self.rules.session_env.is_match(subject) {
+        } else if !self.rules.never_passes(self.knowledge, subject) {
             self.env_names.push(subject.to_string());
         }
     }

@@ -297,3 +297,41 @@ fn names_normalize_by_pep_503() {
     assert_eq!(normalized("zope.interface"), "zope-interface");
     assert_eq!(normalized("bad name"), "bad name");
 }
+
+/// The variables a fix never passes follow the knowledge's noise classes: a class added to
+/// the data reaches the fix with no change to `fix.toml`, on findings and on raw diffs alike.
+#[test]
+fn a_variable_of_a_noise_class_only_is_never_passed() {
+    let extended = crate::knowledge::with_job_tags_noise_class();
+    assert!(!fix_rules().never_pass_env.is_match("JOB_TAG_ID"));
+    let mut local = with(&[]);
+    for name in ["JOB_TAG_ID", "MY_SETTING"] {
+        local.env.insert(name.into(), EnvValue::Plain("v".into()));
+    }
+    let c = compare_pair(&local, &with(&[]), &CompareOptions::default());
+    let source = FixSource::of(&c, &local);
+    assert_eq!(fix(&source).env_from_local, ["JOB_TAG_ID", "MY_SETTING"]);
+    assert_eq!(
+        fix_judged_by(extended, &source).env_from_local,
+        ["MY_SETTING"]
+    );
+    // Geneva's keys only: the same names as raw diffs.
+    let env_diffs = EnvDiffs {
+        only_local: vec!["JOB_TAG_ID".into(), "MY_SETTING".into()],
+        ..Default::default()
+    };
+    let pkg_diffs = PkgDiffs::default();
+    let raw = FixSource {
+        findings: &[],
+        local_packages: &[],
+        diffs: vec![(&pkg_diffs, &env_diffs)],
+        remotes: vec![&pkg_diffs],
+        judged_unknown: &[],
+    };
+    assert_eq!(fix_judged_by(extended, &raw).env_from_local, ["MY_SETTING"]);
+    // The bundled noise classes, beyond what fix.toml lists: Ray's and the session's.
+    let bundled = json_fix(serde_json::json!({
+        "env_diffs": {"only_local": ["KUBERNETES_SERVICE_HOST", "TMPDIR", "SHELL", "CONDA_PREFIX", "MY_SETTING"]},
+    }));
+    assert_eq!(bundled.env_from_local, ["MY_SETTING"]);
+}
