@@ -8,12 +8,24 @@
 //! that is not UTF-8 text is called binary. A UTF-8 byte-order mark is accepted.
 
 use std::fmt;
+use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
 use std::path::Path;
 
 use thiserror::Error;
 
-use crate::snapshot::scan::open_for_reading;
+/// Opens a file for reading. Non-blocking, so a FIFO posing as a file reads as empty
+/// instead of hanging the reader (or a scan); a regular file reads as usual.
+pub(crate) fn open_for_reading(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
+}
 
 const MB: u64 = 1024 * 1024;
 
@@ -123,6 +135,21 @@ pub enum InputProblem {
     Utf16 { kind: InputKind },
     #[error("cannot read the {}: {reason}", kind.noun())]
     Io { kind: InputKind, reason: String },
+}
+
+impl InputProblem {
+    /// What the file was read as.
+    pub fn kind(&self) -> InputKind {
+        match self {
+            InputProblem::NotFound { kind }
+            | InputProblem::SymlinkLoop { kind }
+            | InputProblem::NotAFile { kind, .. }
+            | InputProblem::TooLarge { kind, .. }
+            | InputProblem::Binary { kind, .. }
+            | InputProblem::Utf16 { kind }
+            | InputProblem::Io { kind, .. } => *kind,
+        }
+    }
 }
 
 fn not_a_file(file_type: std::fs::FileType) -> NotAFile {

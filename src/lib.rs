@@ -7,7 +7,9 @@
 
 pub mod compare;
 pub mod deps;
+pub mod error;
 pub mod explain;
+pub mod finding;
 pub mod guard;
 pub mod input;
 pub mod knowledge;
@@ -19,3 +21,8 @@ pub mod snapshot;
 
 #[cfg(feature = "python")]
 mod python;
+
+#[cfg(test)]
+mod golden;
+#[cfg(test)]
+mod layers;

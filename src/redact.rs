@@ -13,10 +13,10 @@ use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use hmac::{Hmac, Mac};
-use serde::{Deserialize, Serialize};
 use regex::{Regex, RegexSet};
 use sha2::Sha256;
 
+pub use crate::knowledge::{secret_rules as rules, SecretRules};
 use crate::knowledge::GlobSet;
 
 /// What is shown in place of a withheld value.
@@ -27,29 +27,6 @@ pub const MASK: &str = "***";
 pub const FINGERPRINT_PREFIX: &str = "hmac-sha256:";
 /// Hex digits of the HMAC kept: 128 bits, plenty to tell values apart.
 const FINGERPRINT_HEX_LEN: usize = 32;
-
-/// The secret-detection table (`knowledge/secrets.toml`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SecretRules {
-    pub key_patterns: Vec<String>,
-    pub key_exceptions: Vec<String>,
-    /// Credentials inside a value: group `s` of each match is masked.
-    pub url_patterns: Vec<String>,
-    /// Secrets by their shape: a value holding one is withheld whole; inside other text
-    /// the match (or its group `s`) is masked.
-    pub value_patterns: Vec<String>,
-}
-
-const SECRETS_TOML: &str = include_str!("knowledge/secrets.toml");
-
-/// The bundled rules, parsed once.
-pub fn rules() -> &'static SecretRules {
-    static RULES: OnceLock<SecretRules> = OnceLock::new();
-    RULES.get_or_init(|| {
-        toml::from_str(SECRETS_TOML).expect("knowledge/secrets.toml is valid (tested)")
-    })
-}
 
 /// The key patterns compiled once (case-insensitive).
 fn key_globs() -> &'static (GlobSet, GlobSet) {

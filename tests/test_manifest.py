@@ -56,10 +56,19 @@ def test_factories(tmp_path, monkeypatch):
     # Not connected and no comparison: everything but Ray's own set is shipped, and the
     # current directory goes as working_dir (tests/test_site.py covers the rest).
     monkeypatch.chdir(tmp_path)
-    runtime_env = site.to_runtime_env()
-    assert runtime_env["working_dir"] == str(tmp_path.resolve())
-    shipped = {os.path.basename(p) for p in runtime_env["py_modules"]}
+    plan = site.site_plan()
+    shipped = {os.path.basename(p) for p in plan.py_modules}
     assert "_pytest" in shipped and "ray" not in shipped, shipped
+    # The test tools include mypy, whose compiled runtime is a top-level .so file that
+    # py_modules cannot carry: refused (to_runtime_env() then says so, naming the pin).
+    unshippable = [f for f in plan.refused if f["code"] == "site_unshippable_file"]
+    assert [f["subject"] for f in plan.refused] == [f["subject"] for f in unshippable], plan.refused
+    if unshippable:
+        with pytest.raises(ManifestError, match=r"pin it with \.pip"):
+            site.to_runtime_env()
+    from genevars import _site
+
+    assert _site.workspace_root() == str(tmp_path.resolve())
 
 
 def test_every_method_chains(tmp_path):

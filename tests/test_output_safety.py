@@ -32,8 +32,7 @@ def cli(*args: str, module: str = "genevars", **kwargs) -> subprocess.CompletedP
         capture_output=True,
         text=True,
         timeout=120,
-        env=ENV,
-        **kwargs,
+        **{"env": ENV, **kwargs},
     )
 
 
@@ -94,7 +93,7 @@ def test_check_and_requirements_name_the_snapshot_file(tmp_path, kind):
 @pytest.mark.parametrize("kind", ["fifo", "device", "binary", "symlink loop"])
 def test_at_files_rules_and_manifests_are_read_by_the_same_reader(tmp_path, kind):
     path, expected = special_files(tmp_path)[kind]
-    one_line_error(cli("check", "--manifest", f"@{path}"), "--manifest", str(path), expected, "requirements file")
+    one_line_error(cli("check", "--pins", f"@{path}"), "--pins", str(path), expected, "requirements file")
     one_line_error(cli("check", "--rules", str(path)), str(path), "rules file")
     one_line_error(cli("manifest", "show", str(path)), str(path), expected, "manifest")
     for module, args in (("genevars", ["compare"]), ("genevars.compare_env", [])):

@@ -501,6 +501,38 @@ def test_a_node_removed_while_probing_is_unreachable_with_rays_error(drift_clust
     assert findings_about(result, "numpy")[0]["nodes"] == [drift_cluster.drift]
 
 
+def test_alive_nodes_come_filtered_from_the_gcs_and_a_dead_node_named_is_reported(drift_cluster):
+    from genevars import _ray
+
+    node = drift_cluster.cluster.add_node(**RAY_NODE_ARGS)
+    dead = node.node_id
+    drift_cluster.cluster.remove_node(node)
+    import ray
+
+    ray.init(address=drift_cluster.address, logging_level="ERROR", log_to_driver=False)
+    try:
+        deadline = time.monotonic() + 30
+        while any(n.node_id == dead and n.alive for n in _ray.list_nodes()) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        everything = _ray.list_nodes()
+        from_table = [n for n in everything if n.alive]
+        # This Ray's GCS filters on its side: the dead node is not even sent.
+        infos = _ray._gcs_alive_node_infos()
+        alive = _ray.list_alive_nodes()
+        targets, none_dead = _ray.select_nodes("all")
+        named, reported = _ray.select_nodes([drift_cluster.drift, dead])
+    finally:
+        ray.shutdown()
+    assert infos is not None and dead not in {i.node_id.hex() for i in infos}
+    assert [n.alive for n in everything if n.node_id == dead] == [False]
+    assert alive == from_table  # the same NodeInfo, head first, as ray.nodes() gives them
+    assert alive[0].is_head and alive[0].node_id == drift_cluster.head
+    assert dead not in {n.node_id for n in alive}
+    assert targets == alive and none_dead == []
+    assert [n.node_id for n in named] == [drift_cluster.drift]
+    assert [(e["node_id"], "dead" in e["error"]) for e in reported] == [(dead, True)]
+
+
 # --- the command line against this cluster ---------------------------------------------
 
 

@@ -208,7 +208,7 @@ def test_no_canary_in_any_output(cluster, tmp_path: Path, monkeypatch, caplog) -
         for flags in ([], ["--json"], ["--show-all"]):
             run_cli(outputs, f"genevars diff {flags}", genevars_main, ["diff", str(snap_file), str(snap_file), *flags])
         run_cli(outputs, "genevars check", genevars_main, ["check", str(snap_file)])
-        run_cli(outputs, "genevars check --manifest", genevars_main, ["check", "--manifest", f"@{requirements}"])
+        run_cli(outputs, "genevars check --pins", genevars_main, ["check", "--pins", f"@{requirements}"])
         run_cli(outputs, "genevars requirements", genevars_main, ["requirements", "--for", "canarypkg", "--json"])
 
         # The cluster comparison through the CLI, with a manifest and a secret --runtime-env.

@@ -50,6 +50,15 @@ def test_a_hanging_python_wrapper_is_killed_with_its_children(tmp_path: Path, mo
     assert not _running(child), f"the wrapper's child {child} is still running"
 
 
+@pytest.mark.parametrize("timeout", [float("inf"), float("nan"), 0, -1, 86401, True, "60"])
+def test_the_api_refuses_a_timeout_that_does_not_bound_the_comparison(timeout: object) -> None:
+    from genevars import get_comparison_result
+
+    # Refused before anything connects: no cluster is needed to see it.
+    with pytest.raises(ValueError, match=r"timeout must be more than 0 and at most 86400 seconds"):
+        get_comparison_result(timeout=timeout)  # type: ignore[arg-type]
+
+
 # --- connecting is bounded by --timeout ---------------------------------------------------
 
 TIMEOUT = 3

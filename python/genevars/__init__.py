@@ -52,13 +52,19 @@ _LAZY = {
     "get_comparison_result": "genevars.compare_env",
     "Explanation": "genevars._explain",
     "Cause": "genevars._explain",
+    "FailOn": "genevars._findings",
+    "Finding": "genevars._findings",
+    "Severity": "genevars._findings",
     "guard": "genevars._guard",
+    "list_codes": "genevars._findings",
 }
 
 if TYPE_CHECKING:
     from genevars._compare import ComparisonResult, compare_snapshots
     from genevars._deps import check_requirements, minimal_requirements
     from genevars._explain import Cause, Explanation
+    from genevars._findings import list_codes
+    from genevars._findings import FailOn, Finding, Severity
     from genevars._guard import guard
     from genevars._manifest import GenevaManifestBuilder, Manifest, ManifestBuilder
     from genevars._snapshot import Snapshot, installed_versions, snapshot_env
@@ -69,19 +75,22 @@ if TYPE_CHECKING:
     )
 
 
-def __getattr__(name: str):
-    """Load a public name's module on first use (PEP 562)."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'genevars' has no attribute {name!r}")
-    import importlib
+if not TYPE_CHECKING:
+    # Hidden from type checkers, which see the imports above: a misspelt name
+    # (genevars.compare_snapshot) is an error there, not an attribute of unknown type.
+    def __getattr__(name: str):
+        """Load a public name's module on first use (PEP 562)."""
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module 'genevars' has no attribute {name!r}")
+        import importlib
 
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value
+        return value
 
 
-def __dir__() -> list:
+def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
 
 
@@ -92,12 +101,15 @@ __all__ = [
     "ComparisonResult",
     "EnvironmentMismatchError",
     "Explanation",
+    "FailOn",
+    "Finding",
     "GenevaManifestBuilder",
     "GenevarsError",
     "Manifest",
     "ManifestBuilder",
     "ManifestError",
     "RuleError",
+    "Severity",
     "Snapshot",
     "SnapshotError",
     "__version__",
@@ -107,6 +119,7 @@ __all__ = [
     "get_comparison_result",
     "guard",
     "installed_versions",
+    "list_codes",
     "minimal_requirements",
     "snapshot_env",
 ]

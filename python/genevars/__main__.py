@@ -13,8 +13,9 @@ import argparse
 import errno
 import os
 import sys
+import time
 
-from genevars.cli import EXIT_INPUT, CliError, Parser
+from genevars.cli import EXIT_INPUT, CliError, Parser, detail, exit_statuses
 
 #: 128 + SIGPIPE: what a shell reports for a tool whose reader went away.
 EXIT_BROKEN_PIPE = 141
@@ -33,8 +34,18 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser = Parser(
         prog="genevars",
         description=(
-            "Diagnose why Python code behaves differently on Ray workers than on the "
-            "machine that submitted it, and build the runtime_env that fixes it."
+            "Diagnose why Python code behaves differently on Ray workers than on the\n"
+            "machine that submitted it, and build the runtime_env that fixes it.\n"
+            "Every command takes -q (the result alone) and -v (what was done, on stderr);\n"
+            "the commands that report take --format text|json|html (--json for short)."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=exit_statuses(
+            (
+                "0    clean: nothing at or above --fail-on (each command's --help says more)",
+                "1    findings at or above --fail-on, or nodes left uncompared",
+                "2    an input or connection error, or nothing compared (one line on stderr)",
+            )
         ),
     )
     parser.add_argument("--version", action="version", version=f"genevars {__version__}")
@@ -78,8 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         parser = build_parser(argv)
         args = parser.parse_args(argv)
+        started = time.perf_counter()
         status = int(args.func(args) or 0)
         sys.stdout.flush()
+        detail(args, f"{args.command}: exit status {status} after {time.perf_counter() - started:.2f} s")
         return status
     except CliError as exc:
         _say(str(exc))

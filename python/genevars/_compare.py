@@ -11,15 +11,20 @@ import json
 import os
 import sys
 from collections.abc import Mapping
-from typing import Any, Iterable, Iterator, Sequence, Union
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence, Union
 
 from genevars import _core
 from genevars._findings import FindingsView
 
-SnapshotLike = Union["os.PathLike[str]", str, Mapping[str, Any], Any]
+if TYPE_CHECKING:
+    from genevars._explain import Explanation
+    from genevars._findings import Finding
+    from genevars._snapshot import SnapshotLike
+    from genevars._manifest import ManifestBuilder
 
 
-class ComparisonResult(FindingsView, Mapping):
+
+class ComparisonResult(FindingsView, Mapping[str, Any]):
     """The result of comparing environments: findings, counts and geneva's keys.
 
     Findings are dicts with ``severity`` (error, warning, info, expected), ``category``,
@@ -51,14 +56,16 @@ class ComparisonResult(FindingsView, Mapping):
         self._native = native
         self._data: dict[str, Any] | None = None
         # Findings alone are much smaller than the whole JSON (which embeds both snapshots).
-        self._findings: list[dict[str, Any]] | None = None
+        self._findings: list[Finding] | None = None
         # The IPython cell (execution count) that displayed this result, if any.
         self._shown_in_cell: int | None = None
 
     # -- the data ---------------------------------------------------------------------
     def _dict(self) -> dict[str, Any]:
         if self._data is None:
-            self._data = json.loads(self._native.to_json(False))
+            data: dict[str, Any] = json.loads(self._native.to_json(False))
+            self._data = data
+            return data
         return self._data
 
     def to_dict(self) -> dict[str, Any]:
@@ -69,7 +76,8 @@ class ComparisonResult(FindingsView, Mapping):
             >>> compare_snapshots(a, b).to_dict()["summary"]["errors"]
             0
         """
-        return json.loads(self._native.to_json(False))
+        data: dict[str, Any] = json.loads(self._native.to_json(False))
+        return data
 
     def to_json(self, indent: int | None = 2) -> str:
         """The comparison JSON; ``indent=None`` gives one compact line.
@@ -92,11 +100,12 @@ class ComparisonResult(FindingsView, Mapping):
         return self._native.kind
 
     @property
-    def findings(self) -> list[dict[str, Any]]:
-        """Every finding, most severe first (expected ones included)."""
-        if self._findings is None:
-            self._findings = json.loads(self._native.findings_json())
-        return [dict(f) for f in self._findings]
+    def findings(self) -> list[Finding]:
+        """Every finding, most severe first (expected ones included): each a fresh dict."""
+        findings = self._findings
+        if findings is None:
+            findings = self._findings = json.loads(self._native.findings_json())
+        return [f.copy() for f in findings]
 
     @property
     def ok(self) -> bool:
@@ -117,7 +126,10 @@ class ComparisonResult(FindingsView, Mapping):
             'runtime_env'
         """
         text = self._native.incomplete_json()
-        return None if text is None else json.loads(text)
+        if text is None:
+            return None
+        incomplete: dict[str, Any] = json.loads(text)
+        return incomplete
 
     @property
     def nothing_compared(self) -> bool:
@@ -152,6 +164,19 @@ class ComparisonResult(FindingsView, Mapping):
             color = _color_wanted(sys.stdout)
         return self._native.report(show_all, bool(color))
 
+    def to_html(self, show_all: bool = False) -> str:
+        """The HTML view (what a notebook shows) as a fragment: the verdict, the node
+        groups, what differs; ``show_all`` lists the expected findings too. Values are
+        escaped and secrets withheld as in the text report.
+
+        Example::
+
+            >>> html = compare_snapshots("local.json", "worker.json").to_html()
+            >>> html.startswith('<div class="genevars-comparison">')
+            True
+        """
+        return self._native.html(show_all)
+
     def _repr_html_(self) -> str:
         return self._native.html(False)
 
@@ -179,7 +204,7 @@ class ComparisonResult(FindingsView, Mapping):
         return self.report(color=False)
 
     # -- the fix ----------------------------------------------------------------------
-    def fix_manifest(self, name: str = "fix") -> Any:
+    def fix_manifest(self, name: str = "fix") -> ManifestBuilder:
         """A ManifestBuilder pinning local versions of what differs or is missing.
 
         Example::
@@ -193,7 +218,7 @@ class ComparisonResult(FindingsView, Mapping):
         return fix_manifest_builder(self, name)
 
     # -- the error -------------------------------------------------------------------
-    def explain(self, error: "BaseException | str") -> Any:
+    def explain(self, error: BaseException | str) -> Explanation:
         """The findings ranked by how likely each caused ``error`` (an exception, e.g. a
         RayTaskError caught around ``ray.get``, or a traceback's text): a
         :class:`genevars.Explanation`, likeliest cause first, each with its ``because``.
@@ -242,7 +267,7 @@ def _snapshot_text(obj: SnapshotLike, role: str) -> tuple[str, str]:
     for error messages."""
     to_json = getattr(obj, "to_json", None)
     if callable(to_json) and not isinstance(obj, (str, bytes, os.PathLike)):
-        return to_json(), f"{role} snapshot"
+        return str(to_json()), f"{role} snapshot"
     if isinstance(obj, Mapping):
         return json.dumps(obj), f"{role} snapshot"
     if isinstance(obj, str) and obj.lstrip().startswith("{"):

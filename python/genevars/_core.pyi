@@ -1,7 +1,7 @@
 """Typed surface of the native module ``genevars._core``. Keep in step with src/python/."""
 
 import os
-from typing import Any
+from typing import Any, Literal, final
 
 __version__: str
 
@@ -63,6 +63,7 @@ def validate_snapshot(text: str, source: str = "<string>") -> str:
 # is kept as given. Without indent: one line, no spaces. A `parts` that is not a JSON
 # object raises SnapshotError.
 
+@final  # a PyO3 class: not subclassable
 class NativeScan:
     """A scan kept in native memory (``scan_native``); it runs on a thread of its own
     until first used. A failed scan thread raises SnapshotError on use."""
@@ -85,6 +86,7 @@ def snapshot_json(parts: str, paths: list[str], indent: int | None = None) -> st
 # Snapshots go in as JSON text; results come back as JSON text (lists of Finding dicts,
 # or the closure object) for the Python side to json.loads.
 
+@final  # a PyO3 class: not subclassable
 class Rules:
     """A set of dependency rules: the bundled rules.toml, user files, or both."""
 
@@ -125,6 +127,7 @@ def requirement_closure(source_json: str, roots: list[str], target_json: str | N
 # --- manifests (src/python/manifest.rs) ---
 MANIFEST_SCHEMA: str
 
+@final  # a PyO3 class: not subclassable
 class NativeManifest:
     """A validated, immutable manifest (wrapped by ``genevars.Manifest``)."""
 
@@ -149,15 +152,37 @@ class NativeManifest:
     def to_python(self, reveal_values: bool = False) -> str: ...
     def to_requirements_txt(self, reveal_values: bool = False) -> str: ...
 
-def manifest_fix_rules() -> dict[str, Any]:
-    """What a fix leaves alone: ``never_pin``, ``session_env``, ``ship_env`` and
-    ``ray_dependencies`` (lists of globs or names), ``system_installers`` and
-    ``system_locations`` (INSTALLER value or location glob → package manager), and
-    ``vendor_indexes`` (``{"packages", "labels", "url"}`` dicts)."""
+@final  # a PyO3 class: not subclassable
+class NativeFix:
+    """What a fix puts in a manifest; ``genevars._manifest.fix_manifest_builder`` wraps it
+    into a ``ManifestBuilder``."""
+
+    @property
+    def pins(self) -> list[str]:
+        """``name==version`` pins, sorted by name."""
+    @property
+    def extra_index_urls(self) -> list[str]:
+        """Vendor indexes the pins need (``--extra-index-url``)."""
+    @property
+    def env_from_local(self) -> list[str]:
+        """Variables set only locally, to pass with ``env_from_local``."""
+    @property
+    def advice(self) -> list[str]:
+        """What the manifest cannot do, and what to do instead."""
+    @property
+    def installer(self) -> Literal["pip", "uv"]:
+        """``"uv"`` where every compared node group can install with uv, else ``"pip"``."""
+
+def fix_from_comparison(comparison: Comparison) -> NativeFix:
+    """The fix for a native comparison (advice masked unless it was made with reveal_values)."""
+
+def fix_from_json(comparison_json: str) -> NativeFix:
+    """The fix for comparison JSON (``to_dict()``, or geneva's keys only). Raises ManifestError."""
 
 # --- comparison (src/python/compare.rs) ---
 COMPARISON_SCHEMA: str
 
+@final  # a PyO3 class: not subclassable
 class Comparison:
     """A finished comparison; wrapped by ``genevars.ComparisonResult``."""
 
@@ -229,9 +254,6 @@ def environment_fingerprint(
 ) -> str:
     """The fingerprint that groups nodes with identical environments."""
 
-def exact_pin(name: str, version: str) -> str | None:
-    """``name==version`` when that is a valid exact pin (PEP 440 version), else None."""
-
 def read_input(path: str | os.PathLike[str], kind: str) -> str:
     """The UTF-8 text of a regular file read as ``kind`` (``snapshot``, ``manifest``,
     ``rules``, ``requirements``, ``conda``, ``runtime_env``): at most the kind's size
@@ -248,3 +270,8 @@ def explain_error(comparison: Comparison, error: str) -> str:
     """JSON of the findings of ``comparison`` ranked by how likely each caused ``error``
     (a traceback's text): ``error``, ``explained``, ``causes`` (``finding``, ``score``,
     ``reasons``, ``because``), ``direction``, ``unmatched_symptoms``, ``cannot_see``, ``text``."""
+
+# --- finding codes (src/python/codes.rs, src/finding/code.rs) ---
+def list_codes() -> list[dict[str, Any]]:
+    """One dict per finding code: ``code``, ``category``, ``section``, ``severity_from``,
+    ``counts_in_fingerprint`` (None for ``drift.<code>``), ``fix``, ``description``."""

@@ -21,14 +21,20 @@ import sys
 import sysconfig
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence, Union
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence, Union
 
-from genevars._findings import FindingsView
+from genevars._findings import Finding, FindingsView, count_line, findings_html
 from genevars import _core
 from genevars._io import shown_line
 
+if TYPE_CHECKING:
+    from genevars._manifest import Manifest, ManifestBuilder
+    from genevars._snapshot import SnapshotLike
+
+#: Pins to judge: PEP 508 strings, a Manifest, or a runtime_env dict with a "pip" list.
+ManifestPins = Union[Sequence[str], "Manifest", Mapping[str, Any]]
+
 PathLike = Union[str, "os.PathLike[str]"]
-SnapshotLike = Any  # genevars.Snapshot, a snapshot dict, JSON text, or a path to a JSON file
 RulesLike = Union[None, PathLike, "_core.Rules", Sequence[Any]]
 
 __all__ = [
@@ -46,7 +52,7 @@ __all__ = [
 # --- inputs --------------------------------------------------------------------------
 
 
-def _snapshot_json(snapshot: SnapshotLike, what: str = "snapshot") -> str:
+def _snapshot_json(snapshot: SnapshotLike | None, what: str = "snapshot") -> str:
     """Snapshot JSON text from whatever the caller holds; ``None`` = this environment."""
     if snapshot is None:
         from genevars import snapshot_env
@@ -89,14 +95,14 @@ def load_rules(rules: RulesLike = None, *, bundled: bool = True) -> _core.Rules:
     result = _core.Rules.bundled() if bundled else _core.Rules.parse("", "<none>")
     if rules is None:
         return result
-    items = rules if isinstance(rules, (list, tuple)) else [rules]
+    items: Sequence[Any] = rules if isinstance(rules, (list, tuple)) else [rules]
     for item in items:
         loaded = item if isinstance(item, _core.Rules) else _core.Rules.load(os.fspath(item))
         result = result.extended(loaded)
     return result
 
 
-def _pins_of(manifest: Any) -> list[str]:
+def _pins_of(manifest: ManifestPins) -> list[str]:
     """PEP 508 pins from a manifest: a list of strings, ``manifest.pip``, or a runtime_env."""
     if isinstance(manifest, (list, tuple)):
         return [str(p) for p in manifest]
@@ -123,9 +129,10 @@ def _pins_of(manifest: Any) -> list[str]:
 
 @dataclass
 class DependencyCheck(FindingsView):
-    """Findings (dicts with the Finding fields) of categories ``requirement`` and ``rule``."""
+    """Findings of categories ``requirement`` and ``rule``."""
 
-    findings: list[dict[str, Any]]
+    # A field where FindingsView has a read-only property: reading works the same.
+    findings: list[Finding]  # pyright: ignore[reportIncompatibleMethodOverride]
 
     @property
     def ok(self) -> bool:
@@ -135,7 +142,7 @@ class DependencyCheck(FindingsView):
     def __len__(self) -> int:
         return len(self.findings)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Finding]:
         return iter(self.findings)
 
     def to_dict(self) -> dict[str, Any]:
@@ -160,17 +167,26 @@ class DependencyCheck(FindingsView):
                 lines.append(f"{'':21}hint: {f['hint']}")
         return "\n".join(shown_line(line) for line in lines)
 
+    def headline(self) -> str:
+        """One line: ``OK`` or ``PROBLEMS FOUND`` (errors) with the counts."""
+        verdict = "OK" if self.ok else "PROBLEMS FOUND"
+        return f"genevars check: {verdict}: {count_line(self.findings)}"
+
+    def to_html(self) -> str:
+        """The headline and the findings as an HTML fragment (values escaped)."""
+        return findings_html(self.findings, self.headline())
+
     def __str__(self) -> str:
         return self.report()
 
 
 def check_requirements(
-    snapshot: SnapshotLike = None,
-    remote: SnapshotLike = None,
+    snapshot: SnapshotLike | None = None,
+    remote: SnapshotLike | None = None,
     *,
     rules: RulesLike = None,
     imported: Iterable[str] | None = None,
-    manifest: Any = None,
+    manifest: ManifestPins | None = None,
 ) -> DependencyCheck:
     """Check requirements and known incompatibilities, in one environment or between two.
 
@@ -193,14 +209,14 @@ def check_requirements(
     loaded = load_rules(rules)
     local_json = _snapshot_json(snapshot)
     names = sorted(imported) if imported is not None else None
-    if remote is None:
+    remote_json = None if remote is None else _snapshot_json(remote, "remote snapshot")
+    if remote_json is None:
         findings = json.loads(_core.env_findings(local_json, loaded, names))
     else:
-        remote_json = _snapshot_json(remote, "remote snapshot")
         findings = json.loads(_core.pair_findings(local_json, remote_json, loaded, names))
     if manifest is not None:
         pins = _pins_of(manifest)
-        if remote is None:
+        if remote_json is None:
             findings += json.loads(_core.manifest_findings(local_json, pins, loaded, None))
         else:
             findings += json.loads(_core.manifest_findings(remote_json, pins, loaded, local_json))
@@ -208,7 +224,7 @@ def check_requirements(
 
 
 def check_manifest(
-    manifest: Any, remote: SnapshotLike, local: SnapshotLike = None, *, rules: RulesLike = None
+    manifest: ManifestPins, remote: SnapshotLike, local: SnapshotLike | None = None, *, rules: RulesLike = None
 ) -> DependencyCheck:
     """What a manifest's pins would break (or fix) on the workers, before they install it.
 
@@ -405,7 +421,7 @@ class MinimalRequirements:
         # A value from package metadata must not start a requirement line of its own.
         return "".join(shown_line(line) + "\n" for line in lines)
 
-    def manifest(self, name: str = "requirements"):
+    def manifest(self, name: str = "requirements") -> ManifestBuilder:
         """A ``genevars.ManifestBuilder`` with these pins (when the manifest module is present)."""
         from genevars import ManifestBuilder
 
@@ -417,8 +433,8 @@ class MinimalRequirements:
 def minimal_requirements(
     roots: PathLike | Iterable[PathLike],
     *,
-    snapshot: SnapshotLike = None,
-    target: SnapshotLike = None,
+    snapshot: SnapshotLike | None = None,
+    target: SnapshotLike | None = None,
 ) -> MinimalRequirements:
     """The installed distributions that the roots need, pinned, with a summary.
 

@@ -25,11 +25,16 @@ status means the interpreter itself failed. Stdlib only, and no syntax newer tha
 
 import sys
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # type comments keep the syntax Python 3.0's; typing is imported for them only
+    from typing import Any, Dict, List
+
 #: The oldest Python the probe runs on.
 MINIMUM = (3, 8)
 
 
 def main(probe_file):
+    # type: (str) -> None
     # A process this short needs no cycle collector.
     import gc
 
@@ -56,16 +61,19 @@ def main(probe_file):
 
 
 def _answer_json(members):
+    # type: (str) -> None
     sys.stdout.write("{" + members + "}\n")
     sys.stdout.flush()
 
 
 def _answer(json, answer):
+    # type: (Any, Dict[str, Any]) -> None
     sys.stdout.write(json.dumps(answer) + "\n")
     sys.stdout.flush()
 
 
 def _text(entry):
+    # type: (str) -> str
     """``entry`` as UTF-8 can carry it (the probe's ``_text``, needed before it is loaded)."""
     try:
         entry.encode("utf-8")
@@ -75,6 +83,7 @@ def _text(entry):
 
 
 def _load_probe(probe_file):
+    # type: (str) -> Any
     """The probe, from its cached bytecode (running it as a script would compile it every
     time), without writing bytecode into genevars' installation."""
     from importlib.machinery import SourceFileLoader
@@ -87,6 +96,7 @@ def _load_probe(probe_file):
 
 
 def _witness():
+    # type: () -> List[str]
     """The site directories and the .pth files in them, with the directories those name
     even when missing (site skips a missing one, which may appear later), sitecustomize,
     usercustomize and genevars' native module."""

@@ -15,6 +15,7 @@ from genevars import _core
 
 if TYPE_CHECKING:
     from genevars._compare import ComparisonResult
+    from genevars._findings import Finding
 
 ErrorLike = Union[BaseException, str]
 
@@ -30,7 +31,7 @@ class Cause:
     ``crossed``).
     """
 
-    finding: Dict[str, Any]
+    finding: Finding
     score: int
     because: List[str]
     reasons: List[Dict[str, Any]]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from typing import Any
 
 from genevars._probe import normalized_name
@@ -70,7 +71,7 @@ def _looks_like_requirements(text: str) -> bool:
 # --------------------------------------------------------------------------- building
 
 
-def _base(tool: str, scanner: str, source: str, markers: dict | None) -> dict:
+def _base(tool: str, scanner: str, source: str, markers: dict[str, Any] | None) -> dict[str, Any]:
     """A snapshot with no interpreter facts (unknown) unless ``markers`` give them."""
     from genevars import _probe
     from genevars._tree import apply
@@ -96,7 +97,7 @@ def _base(tool: str, scanner: str, source: str, markers: dict | None) -> dict:
     }
 
 
-def _with_markers(facts: dict, markers: dict, tool: str) -> dict:
+def _with_markers(facts: dict[str, Any], markers: dict[str, Any], tool: str) -> dict[str, Any]:
     version = str(markers.get("python_full_version", ""))
     m = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", version)
     if m:
@@ -121,7 +122,7 @@ def _with_markers(facts: dict, markers: dict, tool: str) -> dict:
     return facts
 
 
-def _package(name: str, version: str, where: str, kind: str = "dist-info", **extra: Any) -> dict:
+def _package(name: str, version: str, where: str, kind: str = "dist-info", **extra: Any) -> dict[str, Any]:
     package = {
         "name": normalized_name(name),
         "display_name": name,
@@ -139,7 +140,7 @@ def _package(name: str, version: str, where: str, kind: str = "dist-info", **ext
     return package
 
 
-def _add(snapshot: dict, package: dict) -> None:
+def _add(snapshot: dict[str, Any], package: dict[str, Any]) -> None:
     for existing in snapshot["packages"]:
         if existing["name"] == package["name"]:
             existing.setdefault("shadowed", []).append(
@@ -149,7 +150,7 @@ def _add(snapshot: dict, package: dict) -> None:
     snapshot["packages"].append(package)
 
 
-def _finish(snapshot: dict) -> dict:
+def _finish(snapshot: dict[str, Any]) -> dict[str, Any]:
     snapshot["packages"].sort(key=lambda p: p["name"])
     return snapshot
 
@@ -160,7 +161,7 @@ def _invalid(source: str, what: str) -> Exception:
     return SnapshotError(f"{source}: {what}")
 
 
-def _direct_url(value: Any) -> dict | None:
+def _direct_url(value: Any) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         return None
     from genevars import _core, _probe
@@ -177,7 +178,7 @@ def _direct_url(value: Any) -> dict | None:
 # --------------------------------------------------------------------------- formats
 
 
-def _from_pip_inspect(report: dict, source: str) -> dict:
+def _from_pip_inspect(report: dict[str, Any], source: str) -> dict[str, Any]:
     """``pip inspect``: every installed distribution with its metadata and origin."""
     environment = report.get("environment") if isinstance(report.get("environment"), dict) else None
     snapshot = _base("pip inspect", "pip-inspect", source, environment)
@@ -202,12 +203,12 @@ def _from_pip_inspect(report: dict, source: str) -> dict:
     return _finish(snapshot)
 
 
-def _from_pip_list(items: list, source: str) -> dict:
+def _from_pip_list(items: list[Any], source: str) -> dict[str, Any]:
     """``pip list --format json`` / ``uv pip list --format json``: names and versions, an
     editable's project directory where it has one."""
     snapshot = _base("pip list", "declared", source, None)
     for item in items:
-        extra = {}
+        extra: dict[str, Any] = {}
         project = item.get("editable_project_location")
         if project:
             extra["direct_url"] = {"url": "file://" + str(project), "editable": True, "kind": "dir"}
@@ -215,7 +216,7 @@ def _from_pip_list(items: list, source: str) -> dict:
     return _finish(snapshot)
 
 
-def _from_requirements(text: str, source: str) -> dict:
+def _from_requirements(text: str, source: str) -> dict[str, Any]:
     """``pip freeze`` output or a requirements file: what is pinned to one version."""
     snapshot = _base("requirements", "declared", source, None)
     for number, raw in enumerate(text.splitlines(), 1):
@@ -244,7 +245,7 @@ def _from_requirements(text: str, source: str) -> dict:
     return _finish(snapshot)
 
 
-def _direct_reference(line: str):
+def _direct_reference(line: str) -> tuple[str, str, str] | None:
     """``(name, version, url)`` of ``name @ URL`` when the URL names a wheel or sdist
     whose file name carries the version (what ``pip freeze`` writes for a file install)."""
     name, sep, rest = line.partition(" @ ")
@@ -273,12 +274,11 @@ def _mask(text: str) -> str:
     return _probe.mask_credentials(text, _core.secret_rules()) or text
 
 
-def _from_pylock(text: str, source: str) -> dict:
+def _from_pylock(text: str, source: str) -> dict[str, Any]:
     """``pylock.toml`` (PEP 751): each ``[[packages]]`` entry with its version."""
-    try:
-        import tomllib
-    except ImportError:  # Python < 3.11
-        raise _invalid(source, "reading pylock.toml needs Python 3.11 or later (tomllib)") from None
+    if sys.version_info < (3, 11):
+        raise _invalid(source, "reading pylock.toml needs Python 3.11 or later (tomllib)")
+    import tomllib
     try:
         lock = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -309,7 +309,7 @@ def _from_pylock(text: str, source: str) -> dict:
                 "reason": f"applies only where {entry['marker']!r} holds; not compared",
             })
             continue
-        extra = {}
+        extra: dict[str, Any] = {}
         directory = entry.get("directory")
         if isinstance(directory, dict) and isinstance(directory.get("path"), str):
             extra["direct_url"] = {

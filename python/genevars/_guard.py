@@ -39,7 +39,7 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable, Dict, List, Mapping, Optional, Union
+    from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, Union
 
     from genevars._manifest import Manifest
 
@@ -62,8 +62,8 @@ MESSAGE_FINDINGS = 8
 def guard(
     runtime_env: Optional[Union[Mapping[str, Any], Manifest]] = None,
     *,
-    on_mismatch: str = "raise",
-    at: str = "error",
+    on_mismatch: Literal["raise", "warn"] = "raise",
+    at: Literal["error", "warning"] = "error",
     env_prefix: Optional[str] = None,
 ) -> Dict[str, Any]:
     """A runtime_env that makes every worker of the job check itself against this driver.
@@ -237,7 +237,8 @@ def _node_id() -> str:
 
         # Not connected (outside a worker): get_runtime_context() would start Ray.
         if ray.is_initialized():
-            return ray.get_runtime_context().get_node_id()
+            node_id: str = ray.get_runtime_context().get_node_id()
+            return node_id
     except Exception:  # noqa: BLE001 - only the message depends on it
         pass
     import socket
@@ -255,7 +256,7 @@ def check_worker(payload: Dict[str, Any], probe: Any) -> Optional[Dict[str, Any]
     if findings is None:
         findings = stdlib_findings(json.loads(payload["driver"]), snapshot, json.loads(packages))
     threshold = SEVERITY_RANK[payload["at"]]
-    relevant = [f for f in findings if SEVERITY_RANK.get(f.get("severity"), 0) >= threshold]
+    relevant = [f for f in findings if SEVERITY_RANK.get(f.get("severity", ""), 0) >= threshold]
     if not relevant:
         return None
     return {
@@ -275,7 +276,8 @@ def _native_findings(payload: Dict[str, Any], snapshot: Dict[str, Any], packages
     body = json.dumps(snapshot, separators=(",", ":"))
     text = f"{body[:-1]},\"packages\":{packages}}}"
     comparison = _core.compare_nodes(payload["driver"], [text], [], payload["env_prefix"], True)
-    return json.loads(comparison.findings_json())
+    findings: List[Dict[str, Any]] = json.loads(comparison.findings_json())
+    return findings
 
 
 def _major(version: str) -> str:
@@ -371,9 +373,9 @@ def _report(mismatch: Dict[str, Any], on_mismatch: str) -> None:
 
 def _block_tasks(mismatch: Dict[str, Any]) -> None:
     """Make every task this worker is handed raise EnvironmentMismatchError."""
-    import ray
+    from ray._private import worker
 
-    manager = ray._private.worker.global_worker.function_actor_manager
+    manager = worker.global_worker.function_actor_manager
     original = manager.get_execution_info
     error_type = _error_type()
     message = mismatch["message"]

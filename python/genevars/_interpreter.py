@@ -25,7 +25,7 @@ from genevars._core import SnapshotError
 # Not `typing.TYPE_CHECKING`: importing typing costs `genevars snapshot` a few ms.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable
+    from typing import Any, Callable, NoReturn
 
 #: How long ``--python EXE`` may take to describe itself.
 DESCRIBE_TIMEOUT = 60.0
@@ -125,20 +125,22 @@ class InterpreterDescription:
         self.timer.daemon = True
         self.timer.start()
         self.path: list[str] | None = None
-        self.described: dict | None = None
+        self.described: dict[str, Any] | None = None
 
     def sys_path(self) -> list[str]:
-        if self.path is None:
-            self.path = self._answer("sys_path", "sys_path", _strings)
-        return self.path
+        path = self.path
+        if path is None:
+            path = self.path = self._answer("sys_path", "sys_path", _strings)
+        return path
 
-    def facts(self) -> dict:
-        if self.described is None:
-            self.sys_path()
+    def facts(self) -> dict[str, Any]:
+        described = self.described
+        if described is None:
+            path = self.sys_path()
             described = self._answer("description", "description", lambda value: isinstance(value, dict))
-            described["sys_path"] = self.path
+            described["sys_path"] = path
             self.described = described
-        return self.described
+        return described
 
     def witness(self) -> list[str] | None:
         """The files whose state decided the description, or None when the interpreter
@@ -196,7 +198,7 @@ class InterpreterDescription:
             self._fail()
         return value
 
-    def _refused(self, answer: dict) -> None:
+    def _refused(self, answer: dict[str, Any]) -> NoReturn:
         """Raises the InterpreterError of an error the interpreter answered."""
         kind = answer.get("kind")
         fields = {"unsupported_python": ("python_version",), "describe_failed": ("exception", "message")}
@@ -205,7 +207,7 @@ class InterpreterDescription:
         details = {name: _one_line(answer[name], 60 if name != "message" else 300) for name in fields[kind]}
         raise InterpreterError(self.label, kind, **details)
 
-    def _fail(self) -> None:
+    def _fail(self) -> NoReturn:
         """Raises the InterpreterError that says why there was no usable answer."""
         self.proc.stdout.close()
         status = self.proc.wait()
@@ -250,7 +252,7 @@ def _starts_without_site(exe: str) -> bool:
     return done.returncode == 0
 
 
-def _start(argv: list[str]):
+def _start(argv: list[str]) -> _Spawned:
     """``argv`` running with stdin from the null device and stdout and stderr piped, as a
     ``subprocess.Popen`` or, where ``os.posix_spawnp`` exists, a ``_Spawned`` (importing
     ``subprocess`` costs more than the spawn itself, and comes before the other
@@ -260,9 +262,12 @@ def _start(argv: list[str]):
 
         # No posix_spawn, no process groups to speak of (Windows): kill() stops the
         # interpreter alone.
-        return subprocess.Popen(
+        from typing import cast
+
+        # With both pipes, a Popen has the part of its interface _Spawned has.
+        return cast(_Spawned, subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
-        )
+        ))
     return _Spawned(argv)
 
 
@@ -356,13 +361,13 @@ def describe_interpreter(exe: str) -> InterpreterDescription | CachedDescription
 class CachedDescription:
     """A saved description, with the interface of ``InterpreterDescription``."""
 
-    def __init__(self, facts: dict) -> None:
+    def __init__(self, facts: dict[str, Any]) -> None:
         self.described = facts
 
     def sys_path(self) -> list[str]:
-        return self.described["sys_path"]
+        return list(self.described["sys_path"])
 
-    def facts(self) -> dict:
+    def facts(self) -> dict[str, Any]:
         return self.described
 
     def remember(self) -> None:
@@ -390,7 +395,7 @@ class DescriptionCache:
     ``_probe.py``). What ``import`` lines of ``.pth`` files or sitecustomize read elsewhere is beyond it.
     """
 
-    def __init__(self, exe: str, file: str, key: dict) -> None:
+    def __init__(self, exe: str, file: str, key: dict[str, Any]) -> None:
         self.exe = exe
         self.file = file
         self.key = key
@@ -428,7 +433,7 @@ class DescriptionCache:
         file = os.path.join(home, "genevars", "interpreters", name)
         return cls(exe, file, key)
 
-    def load(self) -> dict | None:
+    def load(self) -> dict[str, Any] | None:
         """The saved description, or None when there is none or it may be stale."""
         import json
 
@@ -453,7 +458,7 @@ class DescriptionCache:
             return None
         return facts
 
-    def save(self, facts: dict, witness: list[str], started_ns: int) -> None:
+    def save(self, facts: dict[str, Any], witness: list[str], started_ns: int) -> None:
         """Saves ``facts`` with the state of the files they depend on, unless one of them
         changed too recently to be sure the interpreter saw it as it is now."""
         import json

@@ -1,7 +1,7 @@
 """Reading the files a user names and writing what genevars prints.
 
 Every file a command or the API is given by path (snapshots, manifests, rules,
-requirements and conda files, ``--runtime-env @FILE``, ``check --manifest @FILE``) is read
+requirements and conda files, ``--runtime-env @FILE``, ``check --pins @FILE``) is read
 by :func:`read_input`: one bounded reader (``_core.read_input``) that refuses FIFOs,
 devices and directories without blocking, reads at most the kind's limit, accepts a
 UTF-8 byte-order mark, calls a binary file binary and a symlink loop a symlink loop, and

@@ -18,21 +18,22 @@ from __future__ import annotations
 import json
 import os
 import platform
-import re
 import sys
 import warnings
-from fnmatch import fnmatchcase
 from types import ModuleType
-from typing import Any, Iterable, Mapping, Union
+from typing import TYPE_CHECKING, Any, Iterable, Literal, Mapping, Union
 
 from genevars._core import (
     ManifestError,
     NativeManifest,
     display_value,
-    exact_pin,
-    manifest_fix_rules,
+    fix_from_comparison,
+    fix_from_json,
     mask_credentials,
 )
+
+if TYPE_CHECKING:
+    from genevars._site import SitePlan
 
 __all__ = [
     "GenevaManifestBuilder",
@@ -142,7 +143,7 @@ def _module_path(module: Any) -> str:
                 f"py_modules: {module.__name__} is a single-file module; Ray ships package "
                 "directories: put its folder in .working_dir(...) instead"
             )
-        return paths[0]
+        return str(paths[0])
     return _fspath("py_modules", module)
 
 
@@ -416,6 +417,7 @@ class Manifest:
     """
 
     __slots__ = ("_native",)
+    _native: NativeManifest
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError(
@@ -453,7 +455,8 @@ class Manifest:
 
     # --- reading ------------------------------------------------------------------------
     def _masked(self) -> dict[str, Any]:
-        return json.loads(self._native.to_json(False))
+        masked: dict[str, Any] = json.loads(self._native.to_json(False))
+        return masked
 
     @property
     def name(self) -> str:
@@ -466,7 +469,8 @@ class Manifest:
 
     @property
     def version(self) -> str | None:
-        return self._masked().get("version")
+        version: str | None = self._masked().get("version")
+        return version
 
     @property
     def pip(self) -> tuple[str, ...]:
@@ -535,7 +539,7 @@ class Manifest:
         {'env_vars': {'MODE': 'x'}}
         """
         local = {k: os.environ[k] for k in self._native.env_from_local if k in os.environ}
-        runtime_env = json.loads(self._native.runtime_env_json(local))
+        runtime_env: dict[str, Any] = json.loads(self._native.runtime_env_json(local))
         if secrets_in_setup_hook:
             runtime_env = _secrets_to_setup_hook(runtime_env)
         if self._masked().get("upload_site_packages"):
@@ -562,7 +566,7 @@ class Manifest:
                     )
         return runtime_env
 
-    def site_plan(self, comparison: Any = None) -> Any:
+    def site_plan(self, comparison: Any = None) -> SitePlan:
         """What :meth:`to_runtime_env` ships of the local site-packages: a
         :class:`genevars._site.SitePlan` (``shipped``, ``already_on_workers``, ``refused``
         findings, ``summary()``).
@@ -594,7 +598,8 @@ class Manifest:
 
     def to_dict(self, reveal_values: bool = False) -> dict[str, Any]:
         """The JSON form as a dict (secrets withheld unless ``reveal_values``)."""
-        return json.loads(self._native.to_json(reveal_values))
+        data: dict[str, Any] = json.loads(self._native.to_json(reveal_values))
+        return data
 
     def to_json(self, indent: int | None = 2, reveal_values: bool = False) -> str:
         """The JSON form: secret values withheld and URL credentials masked unless
@@ -718,125 +723,17 @@ def _shown(value: Any) -> str:
 
 # --- the fix ---------------------------------------------------------------------------
 
-_NORMALIZE = re.compile(r"[-_.]+")
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def _normalize(name: str) -> str:
-    return _NORMALIZE.sub("-", name).lower()
-
-
-def _matches(name: str, patterns: Iterable[str]) -> bool:
-    upper = name.upper()
-    return any(fnmatchcase(upper, p.upper()) for p in patterns)
-
 
 def _comparison_dict(result: Any) -> dict[str, Any]:
     if isinstance(result, Mapping):
         return dict(result)
     if hasattr(result, "to_dict"):
-        return result.to_dict()
+        return dict(result.to_dict())
     if hasattr(result, "to_json"):
-        return json.loads(result.to_json())
+        return dict(json.loads(result.to_json()))
     raise _error(
         f"fix_manifest_builder() takes a ComparisonResult (or its to_dict()), got {type(result).__name__}"
     )
-
-
-def _label(package: Mapping[str, Any], name: str, version: str) -> str:
-    return f"{package.get('display_name') or name} {version}"
-
-
-def _top_level_dirs(package: Mapping[str, Any], where: str) -> list[str]:
-    """The package directories of a local install, from its ``top_level.txt``: what
-    ``py_modules`` ships. Empty when that cannot be told."""
-    metadata = package.get("metadata_path")
-    if not metadata or not os.path.isdir(where):
-        return []
-    try:
-        with open(os.path.join(metadata, "top_level.txt"), encoding="utf-8") as f:
-            names = [line.strip() for line in f.read(65536).splitlines()]
-    except (OSError, UnicodeDecodeError):
-        return []
-    dirs = [os.path.join(where, n) for n in names if n and _IDENTIFIER.fullmatch(n)]
-    return [d for d in dirs if os.path.isdir(d)]
-
-
-def _direct_url_advice(package: Mapping[str, Any], version: str) -> str | None:
-    direct = package.get("direct_url")
-    if not direct:
-        return None
-    url = direct.get("url", "")
-    where = url[len("file://"):] if url.startswith("file://") else url
-    label = _label(package, str(package.get("name")), version)
-    if direct.get("editable"):
-        legacy = " (setup.py develop)" if package.get("kind") == "egg-info" else ""
-        how = f"is an editable install{legacy} from {where}"
-    elif direct.get("kind") == "dir":
-        how = f"was installed from the local directory {where}"
-    elif direct.get("kind") == "vcs":
-        how = f"was installed from version control ({where})"
-    else:
-        how = f"was installed from {where}"
-    if direct.get("kind") == "dir":
-        modules = _top_level_dirs(package, where)
-        ship = f".working_dir({where!r})"
-        if modules:
-            ship = f".py_modules({modules!r}) or {ship}"
-        return (
-            f"{label} {how}, not from a package index: ship its code with {ship}, "
-            "or publish it to an index and pin it"
-        )
-    return (
-        f"{label} {how}, not from a package index: ship its source with "
-        f".py_modules([...]) or .working_dir(...), or publish it to an index and pin it"
-    )
-
-
-def _system_manager(package: Mapping[str, Any], rules: Mapping[str, Any]) -> str | None:
-    """The package manager that owns a package pip did not install (python-apt from
-    apt, a conda package), or None."""
-    installer = str(package.get("installer") or "").strip().lower()
-    managers = rules.get("system_installers") or {}
-    if installer in managers:
-        return managers[installer]
-    if installer:
-        return None  # pip, uv, poetry...: an installer pip can stand in for.
-    location = str(package.get("location") or "").rstrip("/")
-    for pattern, manager in (rules.get("system_locations") or {}).items():
-        if fnmatchcase(location, pattern):
-            return manager
-    return None
-
-
-_REQUIREMENT_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
-
-
-def _required_names(package: Mapping[str, Any]) -> set[str]:
-    """Normalized names a package requires outside its extras."""
-    names = set()
-    for req in package.get("requires_dist") or []:
-        spec, _, marker = str(req).partition(";")
-        if "extra" in marker:
-            continue
-        m = _REQUIREMENT_NAME.match(spec)
-        if m:
-            names.add(_normalize(m.group(1)))
-    return names
-
-
-def _vendor_index(name: str, version: str, rules: Mapping[str, Any]) -> str | None | bool:
-    """The index that serves ``name==version`` when the version has a local label: its
-    URL, ``False`` when no known index serves that label, ``None`` for no label."""
-    if "+" not in version:
-        return None
-    label = version.split("+", 1)[1].lower()
-    for index in rules.get("vendor_indexes") or []:
-        if any(fnmatchcase(name, p) for p in index.get("packages", [])) and any(
-            fnmatchcase(label, p) for p in index.get("labels", [])
-        ):
-            return str(index["url"]).replace("{label}", label)
-    return False
 
 
 def fix_manifest_builder(result: Any, name: str = "fix") -> ManifestBuilder:
@@ -850,172 +747,30 @@ def fix_manifest_builder(result: Any, name: str = "fix") -> ManifestBuilder:
     index serves), what a runtime_env cannot change (Python, platform, Ray itself) and what
     would change Ray (its own dependencies, packages that require ray). Local labels a
     vendor index serves (``torch==2.2.0+cpu``) are pinned with that index. Ray-vendored packages
-    (``expected`` findings) and genevars are left alone.
+    (``expected`` findings) and genevars are left alone. Where every compared node group
+    has uv and a Ray that knows the ``uv`` field (2.40+), the pins go to :meth:`ManifestBuilder.uv`
+    (Ray installs them with uv, much faster than pip); else to pip.
 
-    ``result`` is a ``ComparisonResult`` or its ``to_dict()``::
+    ``result`` is a ``ComparisonResult`` or its ``to_dict()`` (geneva's keys alone do)::
 
         >>> fix = fix_manifest_builder(result, "fix")          # doctest: +SKIP
         >>> fix.advice                                         # doctest: +SKIP
         >>> ray.init(runtime_env=fix.build().to_runtime_env())  # doctest: +SKIP
     """
-    data = _comparison_dict(result)
-    rules = manifest_fix_rules()
-    local = data.get("local") or {}
-    local_packages = {
-        _normalize(p.get("name", "")): p for p in local.get("packages", []) if isinstance(p, Mapping)
-    }
-    findings = [f for f in data.get("findings", []) if isinstance(f, Mapping)]
-    for group in data.get("groups") or []:
-        findings.extend(f for f in group.get("findings", []) if isinstance(f, Mapping))
+    from genevars._compare import ComparisonResult
 
-    pins: dict[str, str] = {}
-    indexes: list[str] = []
-    ray_package = local_packages.get("ray", {})
-    ray_dependencies = _required_names(ray_package) if ray_package.get("requires_dist") else {
-        _normalize(n) for n in rules.get("ray_dependencies", [])
-    }
-    env_names: list[str] = []
-    advice: list[str] = []
-    seen: set[tuple[str, str]] = set()
-
-    def add_advice(text: str) -> None:
-        if text not in advice:
-            advice.append(text)
-
-    def consider_package(subject: str, local_version: str | None, remote: Any = None) -> None:
-        name_ = _normalize(subject)
-        if ("package", name_) in seen or local_version is None:
-            return
-        seen.add(("package", name_))
-        package = local_packages.get(name_, {})
-        version = package.get("version") or local_version
-        if _matches(name_, rules["never_pin"]):
-            if name_ == "ray":
-                add_advice(
-                    f"ray {version} differs on the cluster: a runtime_env cannot change Ray; "
-                    "use the cluster's Ray version locally or a matching image (.worker_image)"
-                )
-            return
-        label = _label(package, name_, version)
-        manager = _system_manager(package, rules)
-        if manager:
-            add_advice(
-                f"{label} is installed by {manager}, not pip (in {package.get('location')}): "
-                f"install it on the nodes with {manager}, or run the workers on an image "
-                "that has it (.worker_image(...))"
-            )
-            return
-        url_advice = _direct_url_advice(package, version)
-        if url_advice:
-            add_advice(url_advice)
-            return
-        cluster = f" (the cluster has {remote})" if remote else ""
-        if name_ in ray_dependencies:
-            add_advice(
-                f"{label} differs{cluster}, but Ray itself depends on {name_}: a runtime_env "
-                "pin would change Ray's own dependencies on the workers, and pip may try to "
-                "change Ray, which Ray refuses ('Changing the ray version is not allowed'); "
-                f"align {name_} with the cluster locally, or use a matching image (.worker_image(...))"
-            )
-            return
-        if "ray" in _required_names(package):
-            add_advice(
-                f"{label} requires ray: pinning it could make pip change the Ray version on "
-                "the workers, which Ray refuses ('Changing the ray version is not allowed'); "
-                "install it in the cluster image, or pin a release that accepts the cluster's Ray"
-            )
-            return
-        index = _vendor_index(name_, version, rules)
-        if index is False:
-            add_advice(
-                f"{label} has a local version label that no public index serves: pin it with "
-                "the index it came from (.add_extra_index_url(...)), or install the same "
-                "build on the cluster"
-            )
-            return
-        pin = exact_pin(name_, version)
-        if pin is None:
-            add_advice(
-                f"{name_} {version}: the version is not PEP 440, so pip cannot pin it with ==; "
-                "install the same build on the cluster, or ship it with .py_modules([...])"
-            )
-            return
-        pins[name_] = pin
-        if index and index not in indexes:
-            indexes.append(index)
-
-    def consider_env(subject: str) -> None:
-        if ("env", subject) in seen:
-            return
-        seen.add(("env", subject))
-        if not _IDENTIFIER.fullmatch(subject):
-            add_advice(
-                f"{subject} is set only locally, but its name is not one a runtime_env can "
-                "pass: set it on the cluster nodes (or rename it)"
-            )
-        elif _matches(subject, rules["ship_env"]):
-            add_advice(
-                f"{subject} is set only locally and points at local files: ship those "
-                "directories with .py_modules([...]) or .working_dir(...)"
-            )
-        elif not _matches(subject, rules["session_env"]):
-            env_names.append(subject)
-
-    def key(category: Any, subject: str) -> tuple[str, str]:
-        return str(category), _normalize(subject) if category == "package" else subject
-
-    # What some finding judged (Ray's own noise included): the diff fallbacks skip those.
-    covered = {key(f.get("category"), str(f.get("subject", ""))) for f in findings}
-    for f in findings:
-        category, severity = f.get("category"), f.get("severity")
-        subject = str(f.get("subject", ""))
-        if severity == "expected" or not subject:
-            continue
-        local_value, remote_value = f.get("local"), f.get("remote")
-        code = str(f.get("code", ""))
-        if code.startswith("drift."):
-            # Group against group: "local" there is another node group, not this machine.
-            continue
-        if category == "package" and code.startswith("conda."):
-            if local_value is not None:
-                version = str(local_value).split(" ")[0]
-                add_advice(
-                    f"conda package {subject} {local_value} is not a pip package: install it on "
-                    f"the nodes with conda (conda install {subject}={version}) or run the "
-                    "workers on an image that has it (.worker_image(...))"
-                )
-        elif category == "package":
-            if local_value is not None and local_value != remote_value and "shadow" not in code:
-                consider_package(subject, str(local_value), remote_value)
-        elif category == "env":
-            if local_value is not None and remote_value is None:
-                consider_env(subject)
-        elif category in ("python", "platform") and severity in ("error", "warning"):
-            add_advice(
-                f"{category} {subject}: local {local_value}, remote {remote_value}; a runtime_env "
-                "cannot change this: run the workers on a matching image (.worker_image(...))"
-            )
-
-    # Diffs no finding judged (comparison JSON with geneva's keys only): same rules.
-    for section in [data] + list(data.get("groups") or []):
-        pkg = section.get("pkg_diffs") or {}
-        for triple in pkg.get("version_mismatch", []):
-            if len(triple) == 3 and key("package", str(triple[0])) not in covered:
-                consider_package(str(triple[0]), str(triple[1]), triple[2])
-        for pkg_name in pkg.get("only_local", []):
-            if key("package", str(pkg_name)) not in covered:
-                package = local_packages.get(_normalize(str(pkg_name)), {})
-                consider_package(str(pkg_name), package.get("version"))
-        for env_name in (section.get("env_diffs") or {}).get("only_local", []):
-            if key("env", str(env_name)) not in covered:
-                consider_env(str(env_name))
-
+    if isinstance(result, ComparisonResult):
+        fix = fix_from_comparison(result._native)
+    else:
+        fix = fix_from_json(json.dumps(_comparison_dict(result), default=str))
     builder = ManifestBuilder.create(name)
-    for index in indexes:
+    for index in fix.extra_index_urls:
         builder.add_extra_index_url(index)
-    if pins:
-        builder.pip([pins[k] for k in sorted(pins)])
-    if env_names:
-        builder.env_from_local(sorted(env_names))
-    builder._advice = advice
+    if fix.pins:
+        builder.pip(fix.pins)
+        if fix.installer == "uv":
+            builder.uv()
+    if fix.env_from_local:
+        builder.env_from_local(fix.env_from_local)
+    builder._advice = fix.advice
     return builder

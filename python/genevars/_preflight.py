@@ -20,9 +20,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from genevars.compare_env import EnvironmentMismatchError
+
+if TYPE_CHECKING:
+    from genevars._findings import Finding
 
 CLUSTER_METADATA_KEY = b"CLUSTER_METADATA"
 CLUSTER_NAMESPACE = b"cluster"
@@ -33,7 +36,7 @@ class VersionMismatchError(EnvironmentMismatchError):
     """The cluster runs another Ray or Python version than this process: ``ray.init``
     would fail. ``.findings`` lists them (severity ``error``) with their fix."""
 
-    def __init__(self, message: str, findings: Optional[List[Dict[str, Any]]] = None) -> None:
+    def __init__(self, message: str, findings: Optional[List[Finding]] = None) -> None:
         super().__init__(message)
         self.findings = list(findings or [])
 
@@ -67,7 +70,7 @@ def _reach(address: str, timeout: float) -> str:
 
 def _read_metadata(address: str, gcs: str, timeout: float) -> Dict[str, Any]:
     from genevars import _ray
-    from ray._raylet import GcsClient
+    from ray._raylet import GcsClient  # pyright: ignore[reportAttributeAccessIssue] - not in Ray's _raylet.pyi
 
     try:
         client = GcsClient(address=gcs)
@@ -96,9 +99,9 @@ def match_level(client: bool) -> str:
     return level if level in ("minor", "patch") else "patch"
 
 
-def version_findings(cluster: Dict[str, Any], local: Dict[str, str], *, client: bool = False) -> List[Dict[str, Any]]:
+def version_findings(cluster: Dict[str, Any], local: Dict[str, str], *, client: bool = False) -> List[Finding]:
     """Findings (severity ``error``) for each version Ray will refuse to connect with."""
-    findings: List[Dict[str, Any]] = []
+    findings: List[Finding] = []
     level = match_level(client)
     how = "Ray Client (ray://)" if client else "a driver joining the cluster"
     theirs, ours = str(cluster["python_version"]), local["python_version"]
@@ -146,7 +149,7 @@ def version_findings(cluster: Dict[str, Any], local: Dict[str, str], *, client: 
     return findings
 
 
-def report(address: str, cluster: Dict[str, Any], local: Dict[str, str], findings: List[Dict[str, Any]]) -> str:
+def report(address: str, cluster: Dict[str, Any], local: Dict[str, str], findings: List[Finding]) -> str:
     """The text report of a pre-connect check."""
     head = (
         f"genevars preflight {address}: cluster Ray {cluster['ray_version']} / Python "
@@ -160,7 +163,7 @@ def report(address: str, cluster: Dict[str, Any], local: Dict[str, str], finding
     return "\n".join(lines)
 
 
-def check(address: str, timeout: float = 10.0) -> List[Dict[str, Any]]:
+def check(address: str, timeout: float = 10.0) -> List[Finding]:
     """Read the cluster's versions and raise :class:`VersionMismatchError` (its message is
     the report) when Ray would refuse this process; return ``[]`` when they match.
 

@@ -30,6 +30,13 @@ import re
 import stat
 import sys
 
+# Not `typing.TYPE_CHECKING`: importing typing costs every probe and snapshot a few ms.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterable, Mapping, NoReturn
+
+    from genevars._core import NativeScan
+
 # fnmatch, hmac (OpenSSL), platform, socket and sysconfig are imported where they are
 # used: `genevars snapshot --python` with the interpreter's description cached needs none
 # of them, and describing an interpreter needs neither hmac nor socket.
@@ -39,7 +46,7 @@ SCHEMA = "genevars.snapshot/1"
 #: text (genevars 0.1.0 before the scan returned objects), 2 returns the dict itself. A
 #: worker's genevars may be older or newer than the driver's; an unknown protocol means
 #: the stdlib scanner.
-SCAN_DECODERS = {1: json.loads, 2: lambda scanned: scanned}
+SCAN_DECODERS: dict[int, Callable[[Any], Any]] = {1: json.loads, 2: lambda scanned: scanned}
 #: At most this much of a metadata file is read looking for the end of its headers.
 HEADER_LIMIT = 1 << 20
 SMALL_FILE_LIMIT = 1 << 20
@@ -73,7 +80,7 @@ def normalized_name(name: str) -> str:
 # --------------------------------------------------------------------------- entry point
 
 
-def take_snapshot(options: dict) -> dict:
+def take_snapshot(options: dict[str, Any]) -> dict[str, Any]:
     """Snapshot this interpreter as ``genevars.snapshot/1`` JSON (a dict).
 
     Options: ``secret_rules`` (required: the dict of ``genevars._core.secret_rules()``),
@@ -91,7 +98,7 @@ def take_snapshot(options: dict) -> dict:
     return _assemble(options, rules, paths, key, reveal, scan, scanner)
 
 
-def take_snapshot_parts(options: dict) -> tuple:
+def take_snapshot_parts(options: dict[str, Any]) -> tuple[Any, ...]:
     """``(snapshot, packages)``: ``take_snapshot(options)`` without its ``"packages"``,
     and that package list as compact JSON text.
 
@@ -115,7 +122,7 @@ def take_snapshot_parts(options: dict) -> tuple:
     return snapshot, packages
 
 
-def _snapshot_inputs(options: dict) -> tuple:
+def _snapshot_inputs(options: dict[str, Any]) -> tuple[Any, ...]:
     """``(rules, paths, key, reveal)`` from take_snapshot's options, checked."""
     rules = options.get("secret_rules")
     if not isinstance(rules, dict):
@@ -133,7 +140,7 @@ def _snapshot_inputs(options: dict) -> tuple:
     return rules, paths, key, bool(options.get("reveal_values", False))
 
 
-def _assemble(options: dict, rules: dict, paths: list, key, reveal: bool, scan: dict, scanner: str) -> dict:
+def _assemble(options: dict[str, Any], rules: dict[str, Any], paths: list[Any], key: bytes | None, reveal: bool, scan: dict[str, Any], scanner: str) -> dict[str, Any]:
     # Another interpreter's facts (``--python``) replace this one's, which are then not
     # computed at all (platform_info() starts a `uname -p`).
     facts = options.get("described") or _interpreter_facts()
@@ -144,7 +151,7 @@ def _assemble(options: dict, rules: dict, paths: list, key, reveal: bool, scan: 
     return add_node_facts(snapshot, options, rules, key)
 
 
-def add_node_facts(snapshot: dict, options: dict, rules: dict, key) -> dict:
+def add_node_facts(snapshot: dict[str, Any], options: dict[str, Any], rules: dict[str, Any], key: bytes | None) -> dict[str, Any]:
     """Adds what the node has besides Python: its accelerators (``accelerator_root``
     option) and the credential files (``credential_sources`` option). Returns it."""
     accelerators = accelerator_facts(options.get("accelerator_root") or "/")
@@ -184,14 +191,16 @@ def _names_a_path(name: str, value: str) -> bool:
     )
 
 
-def credential_sources(environ) -> list:
+def credential_sources(environ: Mapping[str, str]) -> list[Any]:
     """The credential sources this environment uses: the standard files that exist here
     and the variables naming a path. What the probes of the nodes check (by name)."""
     names = [item["name"] for item in credential_files(environ, None, None, None) if item["exists"]]
     return names
 
 
-def credential_files(environ, rules, key: bytes | None, wanted) -> list:
+def credential_files(
+    environ: Mapping[str, str], rules: dict[str, Any] | None, key: bytes | None, wanted: Iterable[str] | None
+) -> list[Any]:
     """Whether each credential file exists and is readable here: name, path, exists,
     readable, size and a keyed fingerprint of the content (never the content).
 
@@ -199,7 +208,7 @@ def credential_files(environ, rules, key: bytes | None, wanted) -> list:
     standard files and every variable naming a path.
     """
     home = environ.get("HOME") or os.path.expanduser("~")
-    candidates = []
+    candidates: list[tuple[str, str | None, bool]] = []
     for name, variable, relative in CREDENTIAL_FILES:
         path = environ.get(variable) if variable else None
         candidates.append((name, path or os.path.join(home, relative), False))
@@ -217,8 +226,8 @@ def credential_files(environ, rules, key: bytes | None, wanted) -> list:
     return [_credential_file(name, path, secret, key) for name, path, secret in candidates]
 
 
-def _credential_file(name: str, path, secret: bool, key: bytes | None) -> dict:
-    record = {"name": name, "path": None if secret else path, "withheld": secret, "exists": False,
+def _credential_file(name: str, path: str | None, secret: bool, key: bytes | None) -> dict[str, Any]:
+    record: dict[str, Any] = {"name": name, "path": None if secret else path, "withheld": secret, "exists": False,
               "readable": False, "size": None, "fingerprint": None}
     if path is None:
         return record
@@ -253,7 +262,7 @@ NVIDIA_SMI_TIMEOUT = 5.0
 _NVIDIA_PROC_VERSION = re.compile(r"Kernel Module(?: for [\w-]+)?\s+([0-9]+(?:\.[0-9]+)+)")
 
 
-def accelerator_facts(root: str = "/") -> dict | None:
+def accelerator_facts(root: str = "/") -> dict[str, Any] | None:
     """The node's NVIDIA driver version and GPU models, or None when it has none.
 
     Read from ``nvidia-smi --query-gpu`` when it is on PATH (short timeout), else from
@@ -296,7 +305,7 @@ def accelerator_facts(root: str = "/") -> dict | None:
     return {"nvidia_driver": match.group(1), "gpus": [], "source": "/proc/driver/nvidia/version"}
 
 
-def scan_entries(paths: list, rules: dict, use_native: bool = True) -> tuple:
+def scan_entries(paths: list[Any], rules: dict[str, Any], use_native: bool = True) -> tuple[Any, ...]:
     """``(scan, scanner)``: the packages and unreadable entries of ``paths``, and
     ``"native"`` or ``"python"`` for the scanner that found them."""
     scan = _native_scan(paths) if use_native else None
@@ -306,17 +315,17 @@ def scan_entries(paths: list, rules: dict, use_native: bool = True) -> tuple:
 
 
 def assemble_snapshot(
-    facts: dict,
-    env: dict,
-    paths: list,
-    scan: dict,
+    facts: dict[str, Any],
+    env: dict[str, Any],
+    paths: list[Any],
+    scan: dict[str, Any],
     scanner: str,
-    tool_version=None,
-    origin=None,
-    rules: dict | None = None,
+    tool_version: str | None = None,
+    origin: dict[str, Any] | None = None,
+    rules: dict[str, Any] | None = None,
     reveal: bool = False,
     key: bytes | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """The snapshot dict from its parts: ``facts`` as ``describe()`` gives them (python,
     platform, markers, genevars_version), ``env`` from ``capture_env``, the scanned path
     entries and ``scan_entries``' result. Callers that gather the parts in another order
@@ -353,9 +362,9 @@ def assemble_snapshot(
     return snapshot
 
 
-def _interpreter_facts() -> dict:
+def _interpreter_facts() -> dict[str, Any]:
     """This interpreter's python, platform, markers and genevars version."""
-    facts = {
+    facts: dict[str, Any] = {
         "python": python_info(),
         "platform": platform_info(),
         "markers": marker_environment(),
@@ -367,7 +376,7 @@ def _interpreter_facts() -> dict:
     return facts
 
 
-def conda_packages(prefix: str) -> list:
+def conda_packages(prefix: str) -> list[Any]:
     """The packages of a conda prefix, from the names of its ``conda-meta/*.json`` files
     (``NAME-VERSION-BUILD.json``; versions and builds never hold a ``-``): no file is
     opened, so a prefix of large records costs one directory listing. Empty elsewhere."""
@@ -386,7 +395,7 @@ def conda_packages(prefix: str) -> list:
     return packages
 
 
-def describe() -> dict:
+def describe() -> dict[str, Any]:
     """What ``--python EXE`` needs from another interpreter; it scans natively itself."""
     facts = _interpreter_facts()
     # Read by the asking side at every use (conda_of): a cached description would keep
@@ -396,7 +405,7 @@ def describe() -> dict:
     return facts
 
 
-def conda_of(facts: dict) -> dict:
+def conda_of(facts: dict[str, Any]) -> dict[str, Any]:
     """``facts`` of another interpreter with the conda packages of its prefix (the
     directory above its ``bin/``), read now."""
     executable = facts.get("python", {}).get("executable") or ""
@@ -410,20 +419,21 @@ def conda_of(facts: dict) -> dict:
     return facts
 
 
-def _native_scan(paths: list) -> dict | None:
+def _native_scan(paths: list[Any]) -> dict[str, Any] | None:
     """The native scanner's result, or None when it is missing or speaks another protocol."""
     try:
         from genevars import _core
 
-        decode = SCAN_DECODERS.get(getattr(_core, "SCAN_PROTOCOL", None))
+        decode = SCAN_DECODERS.get(getattr(_core, "SCAN_PROTOCOL", 0))
         if decode is None:
             return None
-        return decode(_core.scan_paths(list(paths)))
+        scanned: dict[str, Any] = decode(_core.scan_paths(list(paths)))
+        return scanned
     except Exception:  # noqa: BLE001 - any failure means "use the stdlib scanner"
         return None
 
 
-def _start_native_scan(paths: list):
+def _start_native_scan(paths: list[Any]) -> NativeScan | None:
     """``_core.scan_native(paths)`` (a scan started on a thread of its own), or None when
     this genevars has none (older, or not installed) or it fails to start."""
     try:
@@ -434,9 +444,11 @@ def _start_native_scan(paths: list):
         return None
 
 
-def _native_scan_text(scanning) -> tuple | None:
+def _native_scan_text(scanning: NativeScan | None) -> tuple[Any, ...] | None:
     """``(unreadable, packages)`` of a ``_start_native_scan``: the unreadable entries as
     a list and the package list as compact JSON text; None when the scan failed."""
+    if scanning is None:
+        return None
     try:
         # Packages last: their list is then the tail of the text, and `,"packages":`
         # cannot occur before it (a quote inside a string is always escaped, and no
@@ -477,7 +489,7 @@ def _cwd() -> str:
 # --------------------------------------------------------------------------- interpreter
 
 
-def python_info() -> dict:
+def python_info() -> dict[str, Any]:
     import platform
 
     info = sys.version_info
@@ -515,7 +527,7 @@ def abi_tag() -> str:
     return (sys.implementation.cache_tag or sys.implementation.name).replace("-", "_")
 
 
-def platform_info() -> dict:
+def platform_info() -> dict[str, Any]:
     import platform
 
     return {
@@ -536,7 +548,7 @@ def _processor() -> str:
         return ""
 
 
-def _libc() -> dict | None:
+def _libc() -> dict[str, Any] | None:
     import platform
 
     try:
@@ -554,14 +566,14 @@ def _libc() -> dict | None:
     return None
 
 
-def _full_version(info) -> str:
+def _full_version(info: Any) -> str:
     version = "%d.%d.%d" % (info.major, info.minor, info.micro)
     if info.releaselevel != "final":
         version += info.releaselevel[0] + str(info.serial)
     return version
 
 
-def marker_environment() -> dict:
+def marker_environment() -> dict[str, Any]:
     """The PEP 508 environment markers of this interpreter."""
     import platform
 
@@ -583,33 +595,34 @@ def marker_environment() -> dict:
 # --------------------------------------------------------------------------- secrets
 
 
-class NativeRules(dict):
+class NativeRules(dict):  # type: ignore[type-arg]  # dict[str, Any] is not a base on Python 3.8
     """Secret rules that carry, as ``native``, genevars' native checks implementing exactly
     them (``is_secret_key``, ``is_secret_value``, ``mask_credentials`` of ``_core``): the
     three checks below use those instead of compiling the rules into Python regexes. Made
     on the driver by ``native_rules``; a worker's probe gets a plain dict (an attribute,
     not a global, so that nothing of the native module travels with pickled probe code)."""
 
-    native = None
+    native: tuple[Callable[[str], bool], Callable[[str], bool], Callable[[str], str]] | None = None
 
 
-def native_rules(core) -> dict:
+def native_rules(core: Any) -> dict[str, Any]:
     """``core.secret_rules()`` with ``core``'s checks (``core`` is genevars' native module)."""
     rules = NativeRules(core.secret_rules())
     rules.native = (core.is_secret_key, core.is_secret_value, core.mask_credentials)
     return rules
 
 
-def _native_for(rules: dict, text: str):
+def _native_for(
+    rules: dict[str, Any], text: str
+) -> tuple[Callable[[str], bool], Callable[[str], bool], Callable[[str], str]] | None:
     """The native checks when ``rules`` carries them and ``text`` is UTF-8 as it is (the
     native side cannot take a lone surrogate)."""
-    native = getattr(rules, "native", None)
-    if native is None or _text(text) is not text:
+    if not isinstance(rules, NativeRules) or rules.native is None or _text(text) is not text:
         return None
-    return native
+    return rules.native
 
 
-def is_secret_key(name: str, rules: dict) -> bool:
+def is_secret_key(name: str, rules: dict[str, Any]) -> bool:
     """True when a variable of this name holds a secret (the rules' globs, any case)."""
     native = _native_for(rules, name)
     if native is not None:
@@ -622,11 +635,11 @@ def is_secret_key(name: str, rules: dict) -> bool:
 
 # Memos of the two helpers below. Plain dicts, not functools.lru_cache: cloudpickle
 # ships an lru_cache wrapper by reference, which a worker without genevars cannot load.
-_GLOB_REGEXES: dict = {}
-_REGEXES: dict = {}
+_GLOB_REGEXES: dict[tuple[str, ...], re.Pattern[str]] = {}
+_REGEXES: dict[tuple[str, ...], Any] = {}
 
 
-def _any_glob(globs: tuple):
+def _any_glob(globs: tuple[str, ...]) -> re.Pattern[str]:
     """One regex matching what ``fnmatchcase`` matches with any of the upper-cased
     ``globs``: built once, not per variable and glob."""
     regex = _GLOB_REGEXES.get(globs)
@@ -638,14 +651,14 @@ def _any_glob(globs: tuple):
     return regex
 
 
-def _regexes(patterns: tuple) -> list:
-    found = _REGEXES.get(patterns)
+def _regexes(patterns: tuple[str, ...]) -> list[re.Pattern[str]]:
+    found: list[re.Pattern[str]] | None = _REGEXES.get(patterns)
     if found is None:
         found = _REGEXES[patterns] = [re.compile(p) for p in patterns]
     return found
 
 
-def is_secret_value(value: str, rules: dict) -> bool:
+def is_secret_value(value: str, rules: dict[str, Any]) -> bool:
     """True when the value is a secret by its shape (JWT, PEM private key, known token
     prefix, JSON with a password field). Mirrors ``redact::is_secret_value``."""
     native = _native_for(rules, value)
@@ -654,7 +667,7 @@ def is_secret_value(value: str, rules: dict) -> bool:
     return any(r.search(value) for r in _regexes(tuple(rules.get("value_patterns", ()))))
 
 
-def mask_credentials(value: str, rules: dict) -> str | None:
+def mask_credentials(value: str, rules: dict[str, Any]) -> str | None:
     """The value with credentials masked (URL userinfo, credential query parameters,
     webhook and conda tokens, secret-shaped tokens), or None when there was nothing to
     mask. Mirrors ``redact::mask_credentials``: the same patterns, applied in order."""
@@ -671,10 +684,10 @@ def mask_credentials(value: str, rules: dict) -> str | None:
     return text if text != value else None
 
 
-def _any_pattern(patterns: tuple):
+def _any_pattern(patterns: tuple[str, ...]) -> re.Pattern[str]:
     """One regex matching where any of ``patterns`` matches (their groups unnamed, their
     leading flags scoped)."""
-    found = _REGEXES.get(("any",) + patterns)
+    found: re.Pattern[str] | None = _REGEXES.get(("any",) + patterns)
     if found is None:
         scoped = []
         for p in patterns:
@@ -686,13 +699,13 @@ def _any_pattern(patterns: tuple):
     return found
 
 
-def _masked(text: str, rules: dict | None) -> str:
+def _masked(text: str, rules: dict[str, Any] | None) -> str:
     """``text`` with its credentials masked (the URL userinfo at least, without rules)."""
     masked = mask_credentials(text, rules or _DEFAULT_RULES)
     return text if masked is None else masked
 
 
-def _masked_entry(entry: str, rules: dict | None, key: bytes | None) -> str:
+def _masked_entry(entry: str, rules: dict[str, Any] | None, key: bytes | None) -> str:
     """A sys.path entry as recorded: credentials masked, and then, with a key, followed by
     `` (hmac-sha256:...)`` of the entry as it was."""
     masked = _masked(entry, rules)
@@ -701,10 +714,10 @@ def _masked_entry(entry: str, rules: dict | None, key: bytes | None) -> str:
     return "%s (%s)" % (masked, fingerprint(key, entry))
 
 
-def _masker(regex):
+def _masker(regex: re.Pattern[str]) -> Callable[[re.Match[str]], str]:
     has_group = "s" in regex.groupindex
 
-    def mask(m) -> str:
+    def mask(m: re.Match[str]) -> str:
         if not has_group:
             return MASK
         start, end = m.span("s")
@@ -724,9 +737,9 @@ def fingerprint(key: bytes, value: str) -> str:
     return FINGERPRINT_PREFIX + hmac.new(key, data, "sha256").hexdigest()[:32]
 
 
-def capture_env(environ, rules: dict, key: bytes | None, reveal: bool) -> dict:
+def capture_env(environ: Mapping[str, str], rules: dict[str, Any], key: bytes | None, reveal: bool) -> dict[str, Any]:
     """Environment variables with secret values withheld (unless ``reveal``)."""
-    env = {}
+    env: dict[str, Any] = {}
     for name in sorted(environ):
         value = environ[name]
         shown = _text(name)
@@ -764,11 +777,11 @@ class _HeaderBlockTooLong(Exception):
     pass
 
 
-def parse_headers(text: bytes) -> list:
+def parse_headers(text: bytes) -> list[Any]:
     """``[name, value, line]`` for each header of a header block (``email`` rules)."""
     if text.startswith(b"\xef\xbb\xbf"):
         text = text[3:]
-    headers = []
+    headers: list[Any] = []
     for index, raw in enumerate(text.split(b"\n")):
         line = raw[:-1] if raw.endswith(b"\r") else raw
         if not line:
@@ -802,7 +815,7 @@ def _read_header_block_fd(fd: int) -> bytes:
     return _read_header_block_with(lambda size: os.read(fd, size))
 
 
-def _read_header_block_with(read) -> bytes:
+def _read_header_block_with(read: Callable[[int], bytes]) -> bytes:
     buf = bytearray()
     searched = 0
     while True:
@@ -818,7 +831,7 @@ def _read_header_block_with(read) -> bytes:
             raise _HeaderBlockTooLong()
 
 
-def _blank_line_end(buf: bytes, start: int) -> int | None:
+def _blank_line_end(buf: bytes | bytearray, start: int) -> int | None:
     if start == 0:
         if buf.startswith(b"\n"):
             return 1
@@ -837,14 +850,15 @@ def _blank_line_end(buf: bytes, start: int) -> int | None:
         i = nl + 1
 
 
-def _required(headers: list, field: str) -> str:
+def _required(headers: list[Any], field: str) -> str:
     wanted = field.lower()
     for name, value, line in headers:
         if name.lower() == wanted:
             if not value:
                 raise MetadataError("has an empty %s field" % field)
             try:
-                return value.decode("utf-8")
+                text: str = value.decode("utf-8")
+                return text
             except UnicodeDecodeError:
                 raise MetadataError(
                     "%s field (line %d) is not valid UTF-8" % (field, line)
@@ -852,7 +866,7 @@ def _required(headers: list, field: str) -> str:
     raise MetadataError("has no %s field" % field)
 
 
-def parse_core_metadata(text: bytes) -> dict:
+def parse_core_metadata(text: bytes) -> dict[str, Any]:
     """Name, normalized name, version, Requires-Dist, Provides-Extra, Requires-Python and
     the fields decoded lossily, from a header block. Raises MetadataError."""
     headers = parse_headers(text)
@@ -867,12 +881,13 @@ def parse_core_metadata(text: bytes) -> dict:
     provides_extra = []
     requires_python = None
 
-    def decode(header: list) -> str:
+    def decode(header: list[Any]) -> str:
+        value: bytes = header[1]
         try:
-            return header[1].decode("utf-8")
+            return value.decode("utf-8")
         except UnicodeDecodeError:
             lossy.append((header[0], header[2]))
-            return header[1].decode("utf-8", "replace")
+            return value.decode("utf-8", "replace")
 
     for header in headers:
         lowered = header[0].lower()
@@ -967,6 +982,7 @@ def _read_metadata_file(path: str, label: str, container: str) -> bytes:
         if e.errno == errno.ENOTDIR:
             raise MetadataError("is a file, not a %s directory" % container) from None
         raise MetadataError("cannot read %s: %s" % (label, _describe(e))) from None
+    error: _HeaderBlockTooLong | OSError | None
     try:
         try:
             block = _read_header_block_fd(fd)
@@ -1004,11 +1020,11 @@ class _Malformed(Exception):
     pass
 
 
-def _reject_constant(name: str):
+def _reject_constant(name: str) -> NoReturn:
     raise ValueError(name)
 
 
-def parse_direct_url(text: str) -> dict | None:
+def parse_direct_url(text: str) -> dict[str, Any] | None:
     """The origin a PEP 610 ``direct_url.json`` records (URL not yet masked), or None
     when it is malformed."""
     try:
@@ -1028,7 +1044,7 @@ def parse_direct_url(text: str) -> dict | None:
     return {"url": value["url"], "editable": editable, "kind": kind}
 
 
-def _read_direct_url(path: str, rules: dict | None) -> dict | None:
+def _read_direct_url(path: str, rules: dict[str, Any] | None) -> dict[str, Any] | None:
     try:
         fd = _open_for_reading(path)
     except OSError as e:
@@ -1066,17 +1082,17 @@ _DEFAULT_RULES = {
 
 
 class _Scanner:
-    def __init__(self, rules: dict | None) -> None:
+    def __init__(self, rules: dict[str, Any] | None) -> None:
         self.rules = rules
-        self.packages = []
-        self.index = {}
-        self.unreadable = []
-        self.seen_entries = set()
-        self.seen_dirs = set()
-        self.seen_eggs = set()
+        self.packages: list[dict[str, Any]] = []
+        self.index: dict[str, int] = {}
+        self.unreadable: list[dict[str, str]] = []
+        self.seen_entries: set[str] = set()
+        self.seen_dirs: set[str] = set()
+        self.seen_eggs: set[str] = set()
         # Project directories named by .egg-link files (layouts.rs): scanned after the path.
-        self.egg_links = []
-        self.develop_dirs = set()
+        self.egg_links: list[str] = []
+        self.develop_dirs: set[str] = set()
 
     def record(self, path: str, reason: str) -> None:
         # A sys.path entry may be a URL with credentials.
@@ -1101,7 +1117,8 @@ class _Scanner:
         self.seen_dirs.add(resolved)
         is_egg = _layout(os.fsencode(_file_name(root))) == "egg"
         if stat.S_ISREG(st.st_mode) and is_egg:
-            return self.read_egg(entry, root)
+            self.read_egg(entry, root)
+            return None
         if stat.S_ISREG(st.st_mode):
             if _is_zip(root):
                 reason = (
@@ -1113,13 +1130,14 @@ class _Scanner:
         if not stat.S_ISDIR(st.st_mode):
             return self.record(entry, "path entry is not a directory")
         if is_egg:
-            return self.read_egg(entry, root)
+            self.read_egg(entry, root)
+            return None
         try:
             names = os.listdir(root)
         except OSError as e:
             return self.record(entry, "cannot list path entry: %s" % _describe(e))
-        children = []
-        modules = set()
+        children: list[tuple[bytes, str, str]] = []
+        modules: set[bytes] = set()
         for name in names:
             raw = os.fsencode(name)
             layout = _layout(raw)
@@ -1137,7 +1155,8 @@ class _Scanner:
             elif layout == "egg-info":
                 package = self.read_egg_info(entry, path)
             elif layout == "egg-link":
-                package = self.read_egg_link(path)
+                self.read_egg_link(path)
+                package = None
             else:
                 package = self.read_egg(entry, path, add=False)
             if package is not None:
@@ -1158,11 +1177,12 @@ class _Scanner:
         return None
 
 
-    def read_dist_info(self, location: str, path: str) -> None:
+    def read_dist_info(self, location: str, path: str) -> dict[str, Any] | None:
         try:
             block = _read_metadata_file(os.path.join(path, "METADATA"), "METADATA", ".dist-info")
         except MetadataError as e:
-            return self.record(path, str(e))
+            self.record(path, str(e))
+            return None
         package = self.parse(location, path, "dist-info", "METADATA", block)
         if package is None:
             return None
@@ -1175,21 +1195,23 @@ class _Scanner:
             )
         return package
 
-    def read_egg_info(self, location: str, path: str) -> None:
+    def read_egg_info(self, location: str, path: str) -> dict[str, Any] | None:
         file = os.path.join(path, "PKG-INFO") if os.path.isdir(path) else path
         try:
             block = _read_metadata_file(file, "PKG-INFO", ".egg-info")
         except MetadataError as e:
-            return self.record(path, str(e))
+            self.record(path, str(e))
+            return None
         return self.parse(location, path, "egg-info", "PKG-INFO", block)
 
-    def read_egg(self, location: str, egg: str, add: bool = True):
+    def read_egg(self, location: str, egg: str, add: bool = True) -> dict[str, Any] | None:
         """An .egg directory or zipped .egg file, read once however it is reached; added
         at once, or returned (``add=False``)."""
         try:
             st = os.stat(egg)
         except OSError as e:
-            return self.record(egg, "cannot read .egg: %s" % _describe(e))
+            self.record(egg, "cannot read .egg: %s" % _describe(e))
+            return None
         resolved = os.path.realpath(egg)
         if resolved in self.seen_eggs:
             return None
@@ -1203,16 +1225,18 @@ class _Scanner:
             else:
                 block = _read_zipped_pkg_info(egg)
         except MetadataError as e:
-            return self.record(info, str(e))
+            self.record(info, str(e))
+            return None
         except _ZippedEggError as e:
-            return self.record(egg, str(e))
+            self.record(egg, str(e))
+            return None
         package = self.parse(location, info, "egg", "EGG-INFO/PKG-INFO", block)
         if package is not None and add:
             self.add(package)
             return None
         return package
 
-    def parse(self, location: str, metadata_path: str, kind: str, label: str, block: bytes):
+    def parse(self, location: str, metadata_path: str, kind: str, label: str, block: bytes) -> dict[str, Any] | None:
         try:
             meta = parse_core_metadata(block)
         except MetadataError as e:
@@ -1240,7 +1264,7 @@ class _Scanner:
             "requires_python": meta["requires_python"],
         }
 
-    def add(self, package: dict) -> None:
+    def add(self, package: dict[str, Any]) -> None:
         winner = self.index.get(package["name"])
         if winner is None:
             self.index[package["name"]] = len(self.packages)
@@ -1249,7 +1273,7 @@ class _Scanner:
         shadowed = self.packages[winner].setdefault("shadowed", [])
         shadowed.append(_copy(package))
 
-    def finish(self) -> dict:
+    def finish(self) -> dict[str, Any]:
         # What .egg-link files name is on sys.path through easy-install.pth.
         targets, self.egg_links = self.egg_links, []
         for target in targets:
@@ -1261,7 +1285,7 @@ class _Scanner:
         return {"packages": self.packages, "unreadable": self.unreadable}
 
 
-def _copy(package: dict) -> dict:
+def _copy(package: dict[str, Any]) -> dict[str, Any]:
     return {
         "version": package["version"],
         "location": package["location"],
@@ -1306,7 +1330,7 @@ def _read_small(path: str, limit: int) -> bytes | None:
         os.close(fd)
 
 
-def _read_egg_link(link: str):
+def _read_egg_link(link: str) -> str:
     """The project directory an .egg-link names, or a _Reason."""
     text = _read_small(link, _EGG_LINK_LIMIT)
     if text is None:
@@ -1319,7 +1343,7 @@ def _read_egg_link(link: str):
     return os.path.join(os.path.dirname(link), first)
 
 
-def _mark_develop_installs(packages: list, develop) -> None:
+def _mark_develop_installs(packages: list[Any], develop: Callable[[str], bool]) -> None:
     """Egg-info distributions in a project checkout are editable installs (scan.rs)."""
     for package in packages:
         if package["kind"] != "egg-info" or package["direct_url"] is not None:
@@ -1362,7 +1386,7 @@ _RECORD_NAMES_LIMIT = 256 * 1024
 _IMPORT_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
-def _import_names_where_unguessable(packages: list, modules: set) -> None:
+def _import_names_where_unguessable(packages: list[Any], modules: set[bytes]) -> None:
     """Import names where the name does not say them (scan.rs)."""
     for package in packages:
         if package["name"].replace("-", "_").encode("utf-8") in modules:
@@ -1379,7 +1403,7 @@ def _import_names_where_unguessable(packages: list, modules: set) -> None:
             package["import_names"] = names
 
 
-def _import_names(top_level: str, record: str | None) -> list:
+def _import_names(top_level: str, record: str | None) -> list[Any]:
     """What code imports a distribution as (layouts.rs import_names)."""
     names = []
 
@@ -1402,7 +1426,7 @@ def _import_names(top_level: str, record: str | None) -> list:
     return names
 
 
-def _rust_lines(text: str) -> list:
+def _rust_lines(text: str) -> list[Any]:
     """Lines as Rust's str::lines() splits them (\n, and a \r before it)."""
     lines = text.split("\n")
     if lines and lines[-1] == "":
@@ -1410,7 +1434,7 @@ def _rust_lines(text: str) -> list:
     return [l[:-1] if l.endswith("\r") else l for l in lines]
 
 
-def _record_module(line: str):
+def _record_module(line: str) -> str | None:
     fields = line.rsplit(",", 2)
     if len(fields) != 3:
         return None
@@ -1427,15 +1451,15 @@ def _record_module(line: str):
     return None
 
 
-def _settle_same_directory(folder: str, packages: list) -> list:
+def _settle_same_directory(folder: str, packages: list[Any]) -> list[Any]:
     """One package per name among those read from one directory (settle_same_directory)."""
-    groups = {}
+    groups: dict[str, list[dict[str, Any]]] = {}
     for package in packages:
         groups.setdefault(package["name"], []).append(package)
     return [_settle(folder, group) for group in groups.values()]
 
 
-def _settle(folder: str, group: list) -> dict:
+def _settle(folder: str, group: list[dict[str, Any]]) -> dict[str, Any]:
     if len(group) == 1:
         return group[0]
     scores = [_record_score(folder, p["metadata_path"]) for p in group]
@@ -1447,24 +1471,24 @@ def _settle(folder: str, group: list) -> dict:
     return kept
 
 
-def _certain_winner(scores: list):
-    def better(s, t) -> bool:
+def _certain_winner(scores: list[tuple[int, int] | None]) -> int | None:
+    def better(s: tuple[int, int], t: tuple[int, int]) -> bool:
         return s[0] * t[1] > t[0] * s[1]
 
     best = None
+    top = (0, 0)  # scores[best]
     for i, score in enumerate(scores):
-        if score is not None and (best is None or better(score, scores[best])):
-            best = i
+        if score is not None and (best is None or better(score, top)):
+            best, top = i, score
     if best is None:
         return None
-    score = scores[best]
-    unique = all(i == best or s is None or better(score, s) for i, s in enumerate(scores))
-    full = score[0] == score[1]
+    unique = all(i == best or s is None or better(top, s) for i, s in enumerate(scores))
+    full = top[0] == top[1]
     all_known = all(s is not None for s in scores)
-    return best if score[0] > 0 and unique and (all_known or full) else None
+    return best if top[0] > 0 and unique and (all_known or full) else None
 
 
-def _record_score(folder: str, metadata_path: str):
+def _record_score(folder: str, metadata_path: str) -> tuple[int, int] | None:
     text = _read_small(os.path.join(metadata_path, "RECORD"), _RECORD_LIMIT)
     if text is None:
         return None
@@ -1473,8 +1497,8 @@ def _record_score(folder: str, metadata_path: str):
         fields = line[:-1].rsplit(",", 2) if line.endswith("\r") else line.rsplit(",", 2)
         if len(fields) != 3:
             continue
-        path, _hash, size = fields
-        digits = size.strip()
+        path, _hash, size_field = fields
+        digits = size_field.strip()
         digits = digits[1:] if digits.startswith("+") else digits
         if not (digits.isascii() and digits.isdigit()):
             continue
@@ -1493,7 +1517,7 @@ def _record_score(folder: str, metadata_path: str):
     return (matching, total) if total else None
 
 
-def scan_paths(paths: list, rules: dict | None = None) -> dict:
+def scan_paths(paths: list[Any], rules: dict[str, Any] | None = None) -> dict[str, Any]:
     """The pure-Python scanner: ``{"packages": [...], "unreadable": [...]}`` exactly as
     ``genevars._core.scan_paths`` returns it (parsed). ``rules`` supply the
     credential-bearing query parameters masked in direct_url.json URLs."""
@@ -1506,7 +1530,7 @@ def scan_paths(paths: list, rules: dict | None = None) -> dict:
 # --------------------------------------------------------------------------- script
 
 
-def main(argv: list) -> int:
+def main(argv: list[Any]) -> int:
     if argv != ["--describe"]:
         sys.stderr.write("usage: python _probe.py --describe\n")
         return 2

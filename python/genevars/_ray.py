@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib
 import inspect
 import json
+import logging
 import os
 import socket
 import sys
@@ -31,6 +33,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a venv without ray
         'install it with: pip install "genevars[ray]"'
     ) from exc
 
+import ray.exceptions
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 ProbeFunction = Callable[[Dict[str, Any]], Dict[str, Any]]
@@ -147,12 +150,12 @@ def _ping_call(channel: Any, what: str) -> Optional[Callable[[float, Tuple[Tuple
             from ray.core.generated import gcs_service_pb2, gcs_service_pb2_grpc
 
             stub = gcs_service_pb2_grpc.NodeInfoGcsServiceStub(channel)
-            request = gcs_service_pb2.GetClusterIdRequest()
+            request = gcs_service_pb2.GetClusterIdRequest()  # pyright: ignore[reportAttributeAccessIssue] - generated
             return lambda timeout, metadata: stub.GetClusterId(request, timeout=timeout, metadata=metadata)
         from ray.core.generated import ray_client_pb2, ray_client_pb2_grpc
 
         driver = ray_client_pb2_grpc.RayletDriverStub(channel)
-        ping = ray_client_pb2.ClusterInfoRequest(type=ray_client_pb2.ClusterInfoType.PING)
+        ping = ray_client_pb2.ClusterInfoRequest(type=ray_client_pb2.ClusterInfoType.PING)  # pyright: ignore[reportAttributeAccessIssue] - generated
         return lambda timeout, metadata: driver.ClusterInfo(ping, timeout=timeout, metadata=metadata)
     except (ImportError, AttributeError):
         return None
@@ -246,7 +249,7 @@ def _resolve_auto_address() -> str:
     from ray._private import services
 
     try:
-        resolved = services.canonicalize_bootstrap_address("auto")
+        resolved: Optional[str] = services.canonicalize_bootstrap_address("auto")
     except (ConnectionError, ValueError) as exc:
         raise RayClusterError(
             f"found no running Ray cluster for address 'auto' ({_first_line(str(exc))}); "
@@ -273,7 +276,7 @@ def _init_client(address: str, timeout: float) -> None:
     _check_listening(server, timeout, CLIENT_SERVER)
     _check_grpc_answers(server, _left(deadline), CLIENT_SERVER)
     try:
-        ray.init(address=address, logging_level="ERROR")
+        ray.init(address=address, logging_level=logging.ERROR)
     except ConnectionError:
         # The server starts a process per client session; on a loaded head that start can
         # fail once. One more try, if the time budget allows.
@@ -281,7 +284,7 @@ def _init_client(address: str, timeout: float) -> None:
             raise
         with contextlib.suppress(Exception):
             ray.shutdown()
-        ray.init(address=address, logging_level="ERROR")
+        ray.init(address=address, logging_level=logging.ERROR)
 
 
 def _left(deadline: float) -> float:
@@ -293,7 +296,7 @@ def _left(deadline: float) -> float:
 def _init(address: Optional[str], timeout: float) -> None:
     """``ray.init`` for the address forms genevars accepts, bounded by ``timeout``."""
     if address is None or address == "local":
-        ray.init(address="local", logging_level="ERROR", log_to_driver=False, **LOCAL_CLUSTER_OPTIONS)
+        ray.init(address="local", logging_level=logging.ERROR, log_to_driver=False, **LOCAL_CLUSTER_OPTIONS)
         return
     if address == "auto":
         address = _resolve_auto_address()
@@ -305,12 +308,12 @@ def _init(address: Optional[str], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     _check_listening(gcs, timeout, "Ray cluster (GCS)", shown=address)
     _check_grpc_answers(gcs, _left(deadline), GCS, shown=address)
-    ray.init(address=gcs, logging_level="ERROR", log_to_driver=False)
+    ray.init(address=gcs, logging_level=logging.ERROR, log_to_driver=False)
 
 
 def is_connected() -> bool:
     """Whether this process is connected to Ray already (``ray.init`` has run)."""
-    return ray.is_initialized()
+    return bool(ray.is_initialized())
 
 
 def require_connection(auto_init: bool) -> None:
@@ -371,6 +374,46 @@ def list_nodes() -> List[NodeInfo]:
     return sorted(nodes, key=lambda n: (not n.is_head, n.node_id))
 
 
+def list_alive_nodes() -> List[NodeInfo]:
+    """The alive nodes, head first, asked of the GCS node table with its ``ALIVE`` filter.
+
+    ``ray.nodes()`` returns every node the cluster has ever seen: on a long-lived
+    autoscaling cluster, dead nodes can outnumber live ones many times over, and each
+    costs a decoded entry. The GCS filters on its side. Through Ray Client, or on a Ray
+    whose GCS client lacks the filter, this is ``list_nodes()`` without the dead.
+    """
+    infos = _gcs_alive_node_infos()
+    if infos is None:
+        return [n for n in list_nodes() if n.alive]
+    nodes = [
+        NodeInfo(
+            node_id=info.node_id.hex(),
+            address=info.node_manager_address,
+            hostname=info.node_manager_hostname,
+            alive=True,
+            is_head=bool(info.is_head_node) or HEAD_NODE_RESOURCE in info.resources_total,
+            accelerators=_accelerator_resources(dict(info.resources_total)),
+        )
+        for info in infos
+    ]
+    return sorted(nodes, key=lambda n: (not n.is_head, n.node_id))
+
+
+def _gcs_alive_node_infos() -> Optional[List[Any]]:
+    """The GCS's ``GcsNodeInfo`` of every alive node, or None where this Ray cannot ask
+    for them filtered (Ray Client, older Ray)."""
+    try:
+        # Generated and private modules: Any to the type checkers, whichever Ray is installed.
+        GcsNodeInfo: Any = importlib.import_module("ray.core.generated.gcs_pb2").GcsNodeInfo
+        gcs_client = importlib.import_module("ray._private.worker").global_worker.gcs_client
+        infos = gcs_client.get_all_node_info(
+            timeout=CONNECT_TIMEOUT_CAP, state_filter=GcsNodeInfo.GcsNodeState.ALIVE
+        )
+        return [info for info in infos.values() if info.state == GcsNodeInfo.GcsNodeState.ALIVE]
+    except Exception:  # noqa: BLE001 - any failure falls back to ray.nodes(), which raises clearly
+        return None
+
+
 # Ray's resource names for accelerators (a node's `accelerator_type:<model>` names its GPUs).
 ACCELERATOR_RESOURCES = ("GPU", "TPU", "NPU", "HPU", "neuron_cores")
 
@@ -408,9 +451,8 @@ def select_nodes(selection: NodeSelection = "all") -> Tuple[List[NodeInfo], List
     ``selection`` is ``"all"`` (every alive node), ``"one"`` (a single alive node,
     a worker node when there is one) or a list of node ids (or unique prefixes).
     """
-    nodes = list_nodes()
-    alive = [n for n in nodes if n.alive]
     if isinstance(selection, str) and selection in ("all", "one"):
+        alive = list_alive_nodes()
         if not alive:
             raise RayClusterError("the Ray cluster reports no alive node; check `ray status`")
         if selection == "all":
@@ -419,6 +461,8 @@ def select_nodes(selection: NodeSelection = "all") -> Tuple[List[NodeInfo], List
         return [(workers or alive)[0]], []
     if isinstance(selection, str):
         selection = [part for part in selection.split(",") if part.strip()]
+    # Named nodes may be dead, which is worth saying: the whole table.
+    nodes = list_nodes()
     chosen: Dict[str, NodeInfo] = {}
     for wanted in selection:
         node = _match_node_id(wanted, nodes)
@@ -853,7 +897,8 @@ def _with_packages(rest: str, packages: str) -> str:
 def _driver_node_id() -> Optional[str]:
     """The id of the node this process is attached to, or None when Ray cannot say."""
     try:
-        return ray.get_runtime_context().get_node_id()
+        node_id: Optional[str] = ray.get_runtime_context().get_node_id()
+        return node_id
     except Exception:  # noqa: BLE001 - only an ordering preference depends on it
         return None
 

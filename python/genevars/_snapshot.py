@@ -18,13 +18,16 @@ import copy
 import json
 import os
 import sys
-from typing import Any, Mapping, Sequence, Union
+from typing import TYPE_CHECKING, Any, Mapping, Sequence, Union
 
 from genevars import _core
 from genevars._core import SnapshotError
 
 # json's own string encoder (C), as json.dumps(ensure_ascii=False) uses it.
 _quote = json.encoder.encode_basestring
+
+if TYPE_CHECKING:
+    from genevars._interpreter import InterpreterDescription
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -159,12 +162,13 @@ class Snapshot:
     @property
     def genevars_version(self) -> str | None:
         """The genevars version importable where the snapshot was taken, if any."""
-        return self._data.get("genevars_version")
+        version: str | None = self._data.get("genevars_version")
+        return version
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Snapshot):
             return NotImplemented
-        return self._data == other._data
+        return bool(self._data == other._data)
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -184,6 +188,12 @@ class Snapshot:
             f"{platform['system']}/{platform['machine']}, {len(self._data['packages'])} packages, "
             f"{len(self._data['env'])} env vars, {len(self._data['unreadable'])} unreadable>"
         )
+
+
+#: What the comparison and check functions take as a snapshot: a Snapshot, a snapshot
+#: dict, JSON text, or the path of a snapshot file (or of ``pip inspect`` / ``pip list``
+#: output, a requirements file, a pylock.toml).
+SnapshotLike = Union[Snapshot, Mapping[str, Any], str, "os.PathLike[str]"]
 
 
 def indented_json(value: Any, indent: int | str = 2) -> str:
@@ -222,12 +232,12 @@ class _Indenter:
             return int.__repr__(value)
         return self.fallback(value).replace("\n", "\n" + margin)
 
-    def mapping(self, mapping: dict, margin: str) -> str:
+    def mapping(self, mapping: dict[str, Any], margin: str) -> str:
         if not mapping:
             return "{}"
         inner = margin + self.step
         labels = self.labels
-        items = []
+        items: list[str] = []
         add = items.append
         for key, value in mapping.items():
             label = labels.get(key)
@@ -245,7 +255,7 @@ class _Indenter:
                 add(label + self.value(value, inner))
         return "{\n" + inner + (",\n" + inner).join(items) + "\n" + margin + "}"
 
-    def sequence(self, sequence: list, margin: str) -> str:
+    def sequence(self, sequence: list[Any], margin: str) -> str:
         if not sequence:
             return "[]"
         inner = margin + self.step
@@ -311,7 +321,7 @@ def snapshot_env(
 
 def take(
     paths: list[str] | None,
-    other: Any | None,
+    other: InterpreterDescription | None,
     *,
     reveal_values: bool = False,
     key: bytes | None = None,

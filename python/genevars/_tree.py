@@ -16,7 +16,7 @@ from collections import Counter
 # Not `typing.TYPE_CHECKING`: importing typing costs `genevars snapshot --path` a few ms.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Iterable
+    from typing import Any, Iterable
 
 _PATH_PYTHON = re.compile(r"(?:^|/)lib(?:64)?/(python|pypy)(\d+)\.(\d+)t?(?:/|$)")
 # name.cpython-312-x86_64-linux-gnu.so, name.cpython-313t-darwin.so, name.cp312-win_amd64.pyd
@@ -35,12 +35,12 @@ class TreeFacts:
     with the evidence in words, each ``None`` when nothing told it."""
 
     def __init__(self) -> None:
-        self.path_versions: Counter = Counter()
-        self.tag_versions: Counter = Counter()
-        self.platforms: Counter = Counter()
+        self.path_versions: Counter[tuple[int, int]] = Counter()
+        self.tag_versions: Counter[tuple[int, int]] = Counter()
+        self.platforms: Counter[tuple[str, str]] = Counter()
         self.implementation = "CPython"
 
-    def python(self) -> tuple | None:
+    def python(self) -> tuple[tuple[int, int], str] | None:
         if self.path_versions:
             (version, _), = self.path_versions.most_common(1)
             return version, "path lib/python%d.%d" % version
@@ -49,7 +49,7 @@ class TreeFacts:
             return version, "ABI tags cp%d%d" % version
         return None
 
-    def platform(self) -> tuple | None:
+    def platform(self) -> tuple[tuple[str, str], str] | None:
         if not self.platforms:
             return None
         (platform, _), = self.platforms.most_common(1)
@@ -60,7 +60,7 @@ class TreeFacts:
         return bool(known) and sum(self.platforms.values()) >= _ENOUGH
 
 
-def _system_and_machine(os_part: str, machine: str) -> tuple | None:
+def _system_and_machine(os_part: str, machine: str) -> tuple[str, str] | None:
     if os_part == "linux":
         return "Linux", machine
     if os_part == "darwin":
@@ -68,7 +68,7 @@ def _system_and_machine(os_part: str, machine: str) -> tuple | None:
     return None
 
 
-def _wheel_platform(tag: str) -> tuple | None:
+def _wheel_platform(tag: str) -> tuple[str, str] | None:
     """(system, machine) of a wheel platform tag, or None for ``any``."""
     if tag == "any":
         return None
@@ -125,7 +125,9 @@ def _extension(facts: TreeFacts, name: str) -> None:
             facts.platforms[platform] += 1
     else:
         facts.tag_versions[(int(m.group(7)), int(m.group(8)))] += 1
-        facts.platforms[_wheel_platform(m.group(9))] += 1
+        platform = _wheel_platform(m.group(9))
+        if platform:  # not `any`: a None key would be taken for the tree's platform
+            facts.platforms[platform] += 1
 
 
 def _wheel(facts: TreeFacts, path: str) -> None:
@@ -156,7 +158,7 @@ def _wheel(facts: TreeFacts, path: str) -> None:
                 break
 
 
-def parse_python_version(text: str) -> tuple:
+def parse_python_version(text: str) -> tuple[int, int, int | None]:
     """``3.12`` or ``3.12.4`` as ``(major, minor, micro or None)``; ValueError otherwise."""
     m = re.fullmatch(r"(\d+)\.(\d+)(?:\.(\d+))?", text.strip())
     if not m:
@@ -165,7 +167,7 @@ def parse_python_version(text: str) -> tuple:
     return int(m.group(1)), int(m.group(2)), micro
 
 
-def parse_platform(text: str) -> tuple:
+def parse_platform(text: str) -> tuple[str, str]:
     """``linux-x86_64``, ``macosx-11.0-arm64``, ``win-amd64`` (sysconfig.get_platform()'s
     form) or a wheel tag (``manylinux_2_17_x86_64``) as ``(system, machine)``."""
     value = text.strip()
@@ -200,7 +202,7 @@ class TreeOptions:
 _SYS_PLATFORM = {"Linux": ("linux", "posix"), "Darwin": ("darwin", "posix"), "Windows": ("win32", "nt")}
 
 
-def apply(facts: dict, paths: list, python_version: str | None = None, platform: str | None = None) -> dict:
+def apply(facts: dict[str, Any], paths: list[Any], python_version: str | None = None, platform: str | None = None) -> dict[str, Any]:
     """``facts`` (python, platform, markers as ``describe()`` gives them) rewritten to be
     the tree's: from ``--python-version`` / ``--platform`` where given, else inferred from
     ``paths``, else unknown. Raises ValueError for a malformed option."""
@@ -242,8 +244,8 @@ def apply(facts: dict, paths: list, python_version: str | None = None, platform:
     if told_platform is not None:
         (system, machine), pfrom = told_platform, "--platform"
     else:
-        found = tree.platform()
-        (system, machine), pfrom = found if found else (("unknown", "unknown"), "nothing in the tree")
+        found_platform = tree.platform()
+        (system, machine), pfrom = found_platform or (("unknown", "unknown"), "nothing in the tree")
     pknown = system != "unknown"
     facts["platform"] = {
         "system": system, "release": "", "machine": machine, "processor": "", "libc": None,
@@ -264,7 +266,7 @@ def apply(facts: dict, paths: list, python_version: str | None = None, platform:
     return facts
 
 
-def _tree_conda(paths: list) -> list:
+def _tree_conda(paths: list[Any]) -> list[Any]:
     """The conda packages of the prefix a tree belongs to (``PREFIX/lib/pythonX.Y/
     site-packages`` or ``PREFIX/Lib/site-packages``), never this interpreter's."""
     from genevars._probe import conda_packages

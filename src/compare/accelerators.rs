@@ -2,49 +2,11 @@
 //! node's NVIDIA driver supports, and a CPU-only build on a node with GPUs. The driver →
 //! CUDA table and the messages are data (`knowledge/accelerators.toml`).
 
-use std::sync::OnceLock;
-
-use serde::Deserialize;
-
-use super::finding::{Category, Finding, Severity};
-use super::pair::Sides;
+use crate::finding::{Code, Finding};
+use super::sides::Sides;
 use crate::snapshot::Snapshot;
 
-const ACCELERATORS_TOML: &str = include_str!("../knowledge/accelerators.toml");
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AcceleratorKnowledge {
-    driver_cuda: Vec<DriverCuda>,
-    cuda_builds: Vec<String>,
-    cuda_runtimes: Vec<String>,
-    driver_too_old: Rule,
-    driver_differs: Rule,
-    cpu_build_on_gpu: Rule,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DriverCuda {
-    driver: String,
-    cuda: String,
-}
-
-/// A judgement as data: its severity, the symptom users see and the fix (templates).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct Rule {
-    pub severity: Severity,
-    pub symptom: String,
-    pub fix: String,
-}
-
-fn data() -> &'static AcceleratorKnowledge {
-    static DATA: OnceLock<AcceleratorKnowledge> = OnceLock::new();
-    DATA.get_or_init(|| {
-        toml::from_str(ACCELERATORS_TOML).expect("knowledge/accelerators.toml is valid (tested)")
-    })
-}
+use crate::knowledge::{accelerators as data, fill_with, HintVars};
 
 /// `550.54.15` → `[550, 54, 15]`; text that is not dotted numbers → None.
 fn numbers(text: &str) -> Option<Vec<u64>> {
@@ -88,9 +50,11 @@ fn is_cpu_build(version: &str) -> bool {
 }
 
 fn fill(template: &str, name: &str, supported: &str) -> String {
-    template
-        .replace("{name}", name)
-        .replace("{supported}", supported)
+    let vars = HintVars {
+        name,
+        ..Default::default()
+    };
+    fill_with(template, vars, &[("supported", supported)])
 }
 
 /// The accelerator findings of `env` (named `side` in messages, e.g. "remotely").
@@ -122,9 +86,8 @@ pub(crate) fn findings(env: &Snapshot, side: &str) -> Vec<Finding> {
             out.push(
                 Finding::new(
                     rule.severity,
-                    Category::Accelerator,
+                    Code::AcceleratorDriverTooOld,
                     p.name.clone(),
-                    "accelerator.driver_too_old",
                     format!(
                         "{} {} is built for CUDA {}.{} but the NVIDIA driver {driver} {side} supports CUDA {supported_text} at most",
                         p.name, p.version, needed.0, needed.1
@@ -150,9 +113,8 @@ pub(crate) fn findings(env: &Snapshot, side: &str) -> Vec<Finding> {
             out.push(
                 Finding::new(
                     rule.severity,
-                    Category::Accelerator,
+                    Code::AcceleratorCpuBuildOnGpu,
                     p.name.clone(),
-                    "accelerator.cpu_build_on_gpu",
                     format!(
                         "{} {} is a CPU-only build on a node with {} {side}",
                         p.name,
@@ -188,9 +150,8 @@ pub(crate) fn driver_difference(
     Some(
         Finding::new(
             rule.severity,
-            Category::Accelerator,
+            Code::AcceleratorDriver,
             "nvidia-driver",
-            "accelerator.driver",
             format!(
                 "NVIDIA driver differs: {l} {}, {r} {}",
                 sides.local, sides.remote
@@ -237,7 +198,8 @@ pub fn gpu_summary(acc: &crate::snapshot::Accelerators) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compare::testutil::{snapshot, with_packages};
+    use crate::finding::Severity;
+    use crate::snapshot::testutil::{snapshot, with_packages};
     use crate::snapshot::Accelerators;
 
     #[test]
@@ -310,12 +272,12 @@ mod tests {
     fn gpu_node_groups_with_other_drivers_drift_and_groups_are_labelled_with_their_gpus() {
         let local = with_packages(snapshot(), &[("torch", "2.4.0+cu121")]);
         let a =
-            crate::compare::testutil::node(gpu_node("550.54.15", &[("torch", "2.4.0+cu121")]), "a");
-        let b = crate::compare::testutil::node(
+            crate::snapshot::testutil::node(gpu_node("550.54.15", &[("torch", "2.4.0+cu121")]), "a");
+        let b = crate::snapshot::testutil::node(
             gpu_node("535.104.05", &[("torch", "2.4.0+cu121")]),
             "b",
         );
-        let a2 = crate::compare::testutil::node(a.clone(), "a2");
+        let a2 = crate::snapshot::testutil::node(a.clone(), "a2");
         let c = crate::compare::compare_nodes(&local, &[a, a2, b], &[], &Default::default());
         assert_eq!(c.groups.len(), 2, "other drivers are other environments");
         assert_eq!(

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::finding::{Finding, Summary};
+use crate::finding::{Finding, Summary};
 use crate::snapshot::Snapshot;
 
 /// The schema tag of comparison JSON.

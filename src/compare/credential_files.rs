@@ -2,31 +2,10 @@
 //! GOOGLE_APPLICATION_CREDENTIALS, a CA bundle) that a node lacks or cannot read. Texts
 //! and severities are data (`knowledge/credential_files.toml`).
 
-use std::sync::OnceLock;
-
-use serde::Deserialize;
-
-use super::accelerators::Rule;
-use super::finding::{Category, Finding};
+use crate::finding::{Code, Finding};
 use crate::snapshot::{CredentialFile, Snapshot};
 
-const CREDENTIAL_FILES_TOML: &str = include_str!("../knowledge/credential_files.toml");
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Rules {
-    missing: Rule,
-    unreadable: Rule,
-    differs: Rule,
-}
-
-fn rules() -> &'static Rules {
-    static DATA: OnceLock<Rules> = OnceLock::new();
-    DATA.get_or_init(|| {
-        toml::from_str(CREDENTIAL_FILES_TOML)
-            .expect("knowledge/credential_files.toml is valid (tested)")
-    })
-}
+use crate::knowledge::{credential_files as rules, HintVars};
 
 fn shown(f: &CredentialFile) -> String {
     match (&f.path, f.withheld) {
@@ -53,7 +32,7 @@ pub(crate) fn findings(local: &Snapshot, remote: &Snapshot) -> Vec<Finding> {
         let (rule, code, message) = if !theirs.exists {
             (
                 &r.missing,
-                "credential_file.missing",
+                Code::CredentialFileMissing,
                 format!(
                     "{} exists locally ({}) but not on the node ({})",
                     mine.name,
@@ -64,7 +43,7 @@ pub(crate) fn findings(local: &Snapshot, remote: &Snapshot) -> Vec<Finding> {
         } else if !theirs.readable {
             (
                 &r.unreadable,
-                "credential_file.unreadable",
+                Code::CredentialFileUnreadable,
                 format!(
                     "{} exists on the node but cannot be read there ({})",
                     mine.name,
@@ -74,19 +53,22 @@ pub(crate) fn findings(local: &Snapshot, remote: &Snapshot) -> Vec<Finding> {
         } else if matches!((&mine.fingerprint, &theirs.fingerprint), (Some(a), Some(b)) if a != b) {
             (
                 &r.differs,
-                "credential_file.differs",
+                Code::CredentialFileDiffers,
                 format!("{} has other content on the node than locally", mine.name),
             )
         } else {
             continue;
         };
-        let fill = |t: &str| t.replace("{name}", &mine.name);
+        let vars = HintVars {
+            name: &mine.name,
+            ..Default::default()
+        };
+        let fill = |t: &str| crate::knowledge::fill(t, vars);
         out.push(
             Finding::new(
                 rule.severity,
-                Category::CredentialFile,
-                mine.name.clone(),
                 code,
+                mine.name.clone(),
                 message,
             )
             .values(Some(shown(mine)), Some(shown(theirs)))
@@ -103,7 +85,7 @@ pub(crate) fn findings(local: &Snapshot, remote: &Snapshot) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compare::testutil::snapshot;
+    use crate::snapshot::testutil::snapshot;
     use crate::compare::Severity;
 
     fn file(
@@ -191,29 +173,29 @@ mod tests {
             ),
         ];
         let f = findings(&local, &remote);
-        let got: Vec<(&str, &str, Severity)> = f
+        let got: Vec<(&str, Code, Severity)> = f
             .iter()
-            .map(|f| (f.subject.as_str(), f.code.as_str(), f.severity))
+            .map(|f| (f.subject.as_str(), f.code.clone(), f.severity))
             .collect();
         assert_eq!(
             got,
             vec![
                 (
                     "~/.aws/credentials",
-                    "credential_file.missing",
+                    Code::CredentialFileMissing,
                     Severity::Warning
                 ),
                 (
                     "GOOGLE_APPLICATION_CREDENTIALS",
-                    "credential_file.missing",
+                    Code::CredentialFileMissing,
                     Severity::Warning
                 ),
                 (
                     "SSL_CERT_FILE",
-                    "credential_file.unreadable",
+                    Code::CredentialFileUnreadable,
                     Severity::Warning
                 ),
-                ("~/.netrc", "credential_file.differs", Severity::Info),
+                ("~/.netrc", Code::CredentialFileDiffers, Severity::Info),
             ]
         );
         assert!(f[0]

@@ -7,9 +7,10 @@ use super::comparison::{
     sort_findings, CompareError, CompareOptions, Comparison, ComparisonKind, Group, Matrix,
     MatrixRow, NodeRef, SideInfo,
 };
-use super::finding::{Category, Finding, Severity, Summary};
-use super::nodes::environment_fingerprint;
-use super::pair::{diff_pair, package_map, side_findings, unreadable_set, Sides};
+use crate::finding::{Category, Code, Finding, Severity, Summary};
+use super::fingerprint::environment_fingerprint;
+use super::pair::{diff_pair, package_map, side_findings, unreadable_set};
+use super::sides::Sides;
 use super::version::{classify, VersionChange};
 use crate::snapshot::Snapshot;
 
@@ -108,7 +109,7 @@ pub(crate) fn matrix(
     for f in findings {
         let subject = match f.category {
             Category::Python | Category::Platform => f.category.as_str(),
-            Category::Package if f.code != "shadowed" => f.subject.as_str(),
+            Category::Package if f.code != Code::Shadowed => f.subject.as_str(),
             _ => continue,
         };
         let entry = worst.entry((f.category, subject)).or_insert(f.severity);

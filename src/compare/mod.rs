@@ -9,11 +9,15 @@
 mod accelerators;
 pub mod comparison;
 mod credential_files;
-pub mod finding;
+mod drift;
+mod fingerprint;
 mod many;
 mod node_texts;
 mod nodes;
 mod pair;
+mod per_node;
+mod sides;
+mod unreachable;
 pub mod version;
 
 pub use comparison::{
@@ -21,15 +25,15 @@ pub use comparison::{
     Incomplete, Matrix, MatrixRow, NodeFailure, NodeRef, NotCompared, PkgDiffs, SideInfo,
     SysPathDiffs, COMPARISON_SCHEMA,
 };
-pub use finding::{mark_repeats, Category, Finding, Severity, Summary};
+pub use crate::finding::{mark_repeats, Category, Code, Finding, Scope, Section, Severity, Summary};
 pub use many::compare_many;
 pub use node_texts::{compare_node_parts, compare_node_texts, NodeTextsComparison};
-pub(crate) use nodes::thousands;
-pub use nodes::{compare_nodes, environment_fingerprint, runtime_env_cause, UnreachableNode};
+pub use fingerprint::environment_fingerprint;
+pub use nodes::compare_nodes;
+pub(crate) use sides::thousands;
+pub use unreachable::{runtime_env_cause, UnreachableNode};
 pub use pair::compare_pair;
 pub use version::{classify, VersionChange, VersionDiff};
 
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-pub(crate) mod testutil;

@@ -12,7 +12,10 @@
 use std::collections::HashMap;
 
 use super::comparison::{CompareOptions, Comparison, NodeRef};
-use super::nodes::{compare_groups, group_by_fingerprint, Fingerprinter, PerNode, UnreachableNode};
+use super::fingerprint::Fingerprinter;
+use super::nodes::{compare_groups, group_by_fingerprint};
+use super::per_node::PerNode;
+use super::unreachable::UnreachableNode;
 use crate::knowledge::knowledge;
 use crate::parallel::map_chunks_per_core;
 use crate::snapshot::partial::{packages_from_json, PackageLists};
@@ -173,7 +176,7 @@ fn compare_read(
         &mut fingerprinter,
         knowledge().per_node,
     );
-    fingerprinter.exclude(&per_node);
+    fingerprinter.exclude(&per_node.vars, &per_node.paths);
     let mut parts = HashMap::new();
     let fingerprints = nodes
         .iter()
@@ -225,7 +228,7 @@ fn compare_read(
 mod tests {
     use super::*;
     use crate::compare::compare_nodes;
-    use crate::compare::testutil::{node, package, snapshot, with_env, with_packages};
+    use crate::snapshot::testutil::{node, package, snapshot, with_env, with_packages};
     use crate::snapshot::{EnvValue, ShadowedCopy};
 
     /// A small deterministic generator (xorshift), so a failure reproduces.

@@ -10,24 +10,12 @@ use super::comparison::{
     sort_findings, CompareOptions, Comparison, ComparisonKind, EnvDiffs, EnvValueDiff, PkgDiffs,
     SideInfo, SysPathDiffs,
 };
-use super::finding::{Category, Finding, Severity, Summary};
+use crate::finding::{Category, Code, Finding, Severity, Summary};
+use super::sides::{Sides, LOCAL_REMOTE};
 use super::version::{classify, VersionChange};
 use crate::knowledge::{fill, knowledge, EnvClass, HintVars, Knowledge, Table};
 use crate::redact;
 use crate::snapshot::{EnvValue, Package, Snapshot};
-
-/// How the two sides are named in messages: "1.26.4 locally, 2.2.6 remotely", or
-/// "on group 0" / "on group 1" when two node groups are compared.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Sides<'a> {
-    pub local: &'a str,
-    pub remote: &'a str,
-}
-
-pub(crate) const LOCAL_REMOTE: Sides<'static> = Sides {
-    local: "locally",
-    remote: "remotely",
-};
 
 /// The differences between two snapshots, before they are put into a [`Comparison`].
 #[derive(Debug, Default)]
@@ -121,14 +109,8 @@ pub(crate) fn diff_pair(
     }
 }
 
-fn finding(
-    severity: Severity,
-    category: Category,
-    subject: &str,
-    code: &str,
-    message: String,
-) -> Finding {
-    Finding::new(severity, category, subject, code, message)
+fn finding(severity: Severity, code: Code, subject: &str, message: String) -> Finding {
+    Finding::new(severity, code, subject, message)
 }
 
 /// "3.11.9 locally, 3.10.14 remotely"
@@ -144,26 +126,26 @@ fn interpreter(
     out: &mut Vec<Finding>,
 ) {
     let (lp, rp) = (&l.python, &r.python);
-    if unknown_side(k, &lp.inferred, &rp.inferred, Category::Python, sides, out) {
+    if unknown_side(k, &lp.inferred, &rp.inferred, Code::PythonUnknown, sides, out) {
         return;
     }
     // An inferred Python is known to its minor version only.
     let minor_only = lp.inferred.is_some() || rp.inferred.is_some();
     let (lv, rv) = (&lp.version_info, &rp.version_info);
-    let mut push = |code: &str, subject: &str, what: &str, lval: String, rval: String| {
+    let mut push = |code: Code, subject: &str, what: &str, lval: String, rval: String| {
         let vars = HintVars {
             name: subject,
             local: &lval,
             remote: &rval,
         };
+        let hint = k.hint_for(&code, vars);
         let f = finding(
-            k.severity(Table::Python, code),
-            Category::Python,
-            subject,
+            k.severity_of(&code, subject),
             code,
+            subject,
             format!("{what}: {}", both(&lval, &rval, sides)),
         )
-        .hint(k.hint(code, vars));
+        .hint(hint);
         out.push(f.values(Some(lval), Some(rval)));
     };
     let told = |i: &str| i != "unknown";
@@ -172,7 +154,7 @@ fn interpreter(
         && told(&rp.implementation)
     {
         push(
-            "python.implementation",
+            Code::PythonImplementation,
             "python.implementation",
             "Python implementation differs",
             lp.implementation.clone(),
@@ -180,22 +162,17 @@ fn interpreter(
         );
     }
     let code = if (lv.major, lv.minor) != (rv.major, rv.minor) {
-        Some("python.minor")
+        Some((Code::PythonMinor, "Python minor version differs"))
     } else if minor_only {
         None
     } else if lv.micro != rv.micro {
-        Some("python.patch")
+        Some((Code::PythonPatch, "Python patch version differs"))
     } else if (&lv.releaselevel, lv.serial) != (&rv.releaselevel, rv.serial) {
-        Some("python.release")
+        Some((Code::PythonRelease, "Python release level differs"))
     } else {
         None
     };
-    if let Some(code) = code {
-        let what = match code {
-            "python.minor" => "Python minor version differs",
-            "python.patch" => "Python patch version differs",
-            _ => "Python release level differs",
-        };
+    if let Some((code, what)) = code {
         let shown = |p: &crate::snapshot::PythonInfo| match &p.inferred {
             Some(_) => format!("{}.{}", p.version_info.major, p.version_info.minor),
             None => p.version_info.dotted(),
@@ -203,7 +180,7 @@ fn interpreter(
         push(code, "python.version", what, shown(lp), shown(rp));
     } else if !lp.abi_tag.is_empty() && !rp.abi_tag.is_empty() && lp.abi_tag != rp.abi_tag {
         push(
-            "python.abi",
+            Code::PythonAbi,
             "python.abi_tag",
             "Python ABI differs",
             lp.abi_tag.clone(),
@@ -227,12 +204,12 @@ fn unknown_side(
     k: &Knowledge,
     local: &Option<crate::snapshot::Inferred>,
     remote: &Option<crate::snapshot::Inferred>,
-    category: Category,
+    code: Code,
     sides: Sides<'_>,
     out: &mut Vec<Finding>,
 ) -> bool {
     use crate::snapshot::Inferred;
-    let what = category.as_str();
+    let what = code.category().as_str();
     let (l, r) = (Inferred::is_unknown(local), Inferred::is_unknown(remote));
     if !l && !r {
         return false;
@@ -242,7 +219,6 @@ fn unknown_side(
         (true, false) => sides.local.to_string(),
         _ => sides.remote.to_string(),
     };
-    let code = format!("{what}.unknown");
     let option = if what == "python" {
         "--python-version"
     } else {
@@ -258,13 +234,7 @@ fn unknown_side(
         "the {named} {which} is unknown ({evidence} says it), so it was not compared: take that snapshot with --python EXE, or (for a --path scan) say it with {option}"
     );
     let shown = |unknown: bool| if unknown { "unknown" } else { "known" }.to_string();
-    let f = finding(
-        k.severity(Table::Other, &code),
-        category,
-        what,
-        &code,
-        message,
-    );
+    let f = finding(k.severity_of(&code, what), code, what, message);
     out.push(f.values(Some(shown(l)), Some(shown(r))));
     true
 }
@@ -275,16 +245,16 @@ fn platform(k: &Knowledge, l: &Snapshot, r: &Snapshot, sides: Sides<'_>, out: &m
         k,
         &lp.inferred,
         &rp.inferred,
-        Category::Platform,
+        Code::PlatformUnknown,
         sides,
         out,
     ) {
         return;
     }
-    let mut checks: Vec<(&str, &str, String, String)> = Vec::new();
+    let mut checks: Vec<(Code, &str, String, String)> = Vec::new();
     if lp.system != rp.system {
         checks.push((
-            "platform.system",
+            Code::PlatformSystem,
             "operating system differs",
             lp.system.clone(),
             rp.system.clone(),
@@ -292,7 +262,7 @@ fn platform(k: &Knowledge, l: &Snapshot, r: &Snapshot, sides: Sides<'_>, out: &m
     }
     if canonical_machine(&lp.machine) != canonical_machine(&rp.machine) {
         checks.push((
-            "platform.machine",
+            Code::PlatformMachine,
             "CPU architecture differs",
             lp.machine.clone(),
             rp.machine.clone(),
@@ -301,7 +271,7 @@ fn platform(k: &Knowledge, l: &Snapshot, r: &Snapshot, sides: Sides<'_>, out: &m
     if let (Some(ll), Some(rl)) = (&lp.libc, &rp.libc) {
         if ll != rl {
             checks.push((
-                "platform.libc",
+                Code::PlatformLibc,
                 "C library differs",
                 format!("{} {}", ll.family, ll.version),
                 format!("{} {}", rl.family, rl.version),
@@ -309,20 +279,20 @@ fn platform(k: &Knowledge, l: &Snapshot, r: &Snapshot, sides: Sides<'_>, out: &m
         }
     }
     for (code, what, lval, rval) in checks {
+        let text = code.as_str();
         let vars = HintVars {
-            name: code,
+            name: &text,
             local: &lval,
             remote: &rval,
         };
         out.push(
             finding(
-                k.severity(Table::Platform, code),
-                Category::Platform,
-                code,
-                code,
+                k.severity_of(&code, &text),
+                code.clone(),
+                &text,
                 format!("{what}: {}", both(&lval, &rval, sides)),
             )
-            .hint(k.hint(code, vars))
+            .hint(k.hint_for(&code, vars))
             .values(Some(lval), Some(rval)),
         );
     }
@@ -363,7 +333,6 @@ fn packages(
     let mut diffs = PkgDiffs::default();
     for (name, lp) in &lmap {
         let name: &str = name;
-        let table = k.package_table(name);
         let Some(rp) = rmap.get(name) else {
             diffs.only_local.push(name.to_string());
             let vendored = k.is_ray_vendored(&lp.location);
@@ -372,7 +341,7 @@ fn packages(
             } else {
                 k.package(name)
                     .and_then(|p| p.only_local)
-                    .unwrap_or_else(|| k.severity(table, "only_local"))
+                    .unwrap_or_else(|| k.severity_of(&Code::PackageOnlyLocal, name))
             };
             let mut message = format!(
                 "{} {} is installed {} only",
@@ -389,10 +358,10 @@ fn packages(
             let hint = if vendored {
                 None
             } else {
-                with_imports(k.hint("only_local", vars), name, lp)
+                with_imports(k.hint_for(&Code::PackageOnlyLocal, vars), name, lp)
             };
             out.push(
-                finding(severity, Category::Package, name, "only_local", message)
+                finding(severity, Code::PackageOnlyLocal, name, message)
                     .hint(hint)
                     .values(Some(lp.version.clone()), None),
             );
@@ -417,7 +386,7 @@ fn packages(
         let severity = if vendored {
             Severity::Expected
         } else {
-            k.severity(k.package_table(name), "only_remote")
+            k.severity_of(&Code::PackageOnlyRemote, name)
         };
         let mut message = format!(
             "{} {} is installed {} only",
@@ -427,7 +396,7 @@ fn packages(
             message.push_str(" (vendored by Ray)");
         }
         out.push(
-            finding(severity, Category::Package, name, "only_remote", message)
+            finding(severity, Code::PackageOnlyRemote, name, message)
                 .values(None, Some(rp.version.clone())),
         );
     }
@@ -463,7 +432,8 @@ fn version_finding(
         remote: &rp.version,
     };
     let table = k.package_table(name);
-    let code = change.code();
+    let code = change.code().expect("only differing versions make a finding");
+    let text = code.as_str();
     let label_rule = (change == VersionChange::Local)
         .then(|| k.package(name).and_then(|p| p.local_label.as_ref()))
         .flatten();
@@ -478,14 +448,14 @@ fn version_finding(
             )),
         ),
         None => (
-            k.package_severity(name, table, code),
+            k.severity_of(&code, name),
             format!(
                 "{} {}: {}",
                 lp.display_name,
                 change.describe(),
                 both(&lp.version, &rp.version, sides)
             ),
-            k.package_hint(code, vars),
+            k.package_hint(&text, vars),
         ),
     };
     if table == Table::Critical {
@@ -496,7 +466,7 @@ fn version_finding(
         message.push_str(" (one copy is vendored by Ray)");
     }
     let imports_from = if lp.import_names.is_empty() { rp } else { lp };
-    finding(severity, Category::Package, name, code, message)
+    finding(severity, code, name, message)
         .hint(with_imports(hint, name, imports_from))
         .values(Some(lp.version.clone()), Some(rp.version.clone()))
 }
@@ -642,14 +612,6 @@ fn set_by_runtime_env(k: &Knowledge, local: Option<&EnvValue>, remote: Option<&E
     rest.is_empty() || local == Some(rest.join(&sep.to_string()).as_str())
 }
 
-fn noise_note(class: EnvClass) -> Option<&'static str> {
-    match class {
-        EnvClass::RayInjected => Some(" (set by Ray)"),
-        EnvClass::Session => Some(" (shell/session variable)"),
-        _ => None,
-    }
-}
-
 fn env_one_side(
     k: &Knowledge,
     key: &str,
@@ -660,42 +622,43 @@ fn env_one_side(
 ) -> Finding {
     let class = k.env_class(key);
     let shown_value = shown(key, value, reveal);
-    let (code, mut message, severity, hint) = if is_local && class == EnvClass::CloudCredential {
+    let (mut message, severity, hint, code) = if is_local && class == EnvClass::CloudCredential {
         let vars = HintVars {
             name: key,
             local: &shown_value,
             remote: "",
         };
+        let code = Code::CredentialMissing;
         (
-            "credential_missing",
             format!(
                 "cloud credential {key} is set {} but missing {}",
                 sides.local, sides.remote
             ),
-            k.severity(Table::Env, "credential_missing"),
-            k.hint("credential_missing", vars),
+            k.severity_of(&code, key),
+            k.hint_for(&code, vars),
+            code,
         )
     } else {
         let (code, side) = if is_local {
-            ("only_local", sides.local)
+            (Code::EnvOnlyLocal, sides.local)
         } else {
-            ("only_remote", sides.remote)
+            (Code::EnvOnlyRemote, sides.remote)
         };
         (
-            code,
             format!("{key} is set {side} only"),
-            k.severity(Table::Env, code),
+            k.severity_of(&code, key),
             None,
+            code,
         )
     };
-    let severity = match noise_note(class) {
+    let severity = match k.noise_note(class) {
         Some(note) => {
-            message.push_str(note);
+            message.push_str(&note);
             Severity::Expected
         }
         None => severity,
     };
-    let f = finding(severity, Category::Env, key, code, message).hint(hint);
+    let f = finding(severity, code, key, message).hint(hint);
     if is_local {
         f.values(Some(shown_value), None)
     } else {
@@ -726,7 +689,7 @@ fn env_both(
     let secret = withheld || (redact::is_secret_key(key) && !reveal);
     let (code, mut message) = if cmp == EnvCmp::CannotTell {
         (
-            "cannot_tell",
+            Code::CannotTell,
             format!("{key} is withheld as secret and no shared fingerprint says whether the values differ"),
         )
     } else {
@@ -736,9 +699,9 @@ fn env_both(
             remote: rs.clone(),
         });
         let code = match class {
-            EnvClass::CloudCredential => "credential_differs",
-            EnvClass::Important => "important_differs",
-            _ => "value_differs",
+            EnvClass::CloudCredential => Code::CredentialDiffers,
+            EnvClass::Important => Code::ImportantDiffers,
+            _ => Code::ValueDiffers,
         };
         let message = if secret {
             format!(
@@ -755,15 +718,15 @@ fn env_both(
         local: &ls,
         remote: &rs,
     };
-    let mut severity = k.severity(Table::Env, code);
-    let mut hint = k.hint(code, vars);
-    if let Some(note) = noise_note(class) {
-        message.push_str(note);
+    let mut severity = k.severity_of(&code, key);
+    let mut hint = k.hint_for(&code, vars);
+    if let Some(note) = k.noise_note(class) {
+        message.push_str(&note);
         severity = Severity::Expected;
         hint = None;
     }
     out.push(
-        finding(severity, Category::Env, key, code, message)
+        finding(severity, code, key, message)
             .hint(hint)
             .values(Some(ls), Some(rs)),
     );
@@ -807,11 +770,11 @@ fn sys_path(
         .filter(|p| !lset.contains(*p))
         .map(|p| p.to_string())
         .collect();
-    let severity = k.severity(Table::Other, "sys_path");
     for (entries, code, side, is_local) in [
-        (&only_local, "only_local", sides.local, true),
-        (&only_remote, "only_remote", sides.remote, false),
+        (&only_local, Code::SysPathOnlyLocal, sides.local, true),
+        (&only_remote, Code::SysPathOnlyRemote, sides.remote, false),
     ] {
+        let severity = k.severity_of(&code, "sys.path");
         for entry in entries {
             let shown_entry = if entry.is_empty() {
                 "'' (the current directory)"
@@ -825,9 +788,8 @@ fn sys_path(
             };
             let f = finding(
                 sev,
-                Category::SysPath,
+                code.clone(),
                 entry,
-                code,
                 format!("{shown_entry} is on sys.path {side} only{note}"),
             );
             out.push(if is_local {
@@ -847,23 +809,22 @@ fn sys_path(
 }
 
 fn genevars(k: &Knowledge, l: &Snapshot, r: &Snapshot, sides: Sides<'_>, out: &mut Vec<Finding>) {
-    let severity = k.severity(Table::Other, "genevars");
     let (code, message) = match (&l.genevars_version, &r.genevars_version) {
         (Some(_), None) => (
-            "genevars.only_local",
+            Code::GenevarsOnlyLocal,
             format!(
                 "genevars is importable {} only; the other side was read by the stdlib probe",
                 sides.local
             ),
         ),
         (Some(a), Some(b)) if a != b => (
-            "genevars.version",
+            Code::GenevarsVersion,
             format!("genevars differs: {}", both(a, b, sides)),
         ),
         _ => return,
     };
     out.push(
-        finding(severity, Category::Genevars, "genevars", code, message)
+        finding(k.severity_of(&code, "genevars"), code, "genevars", message)
             .values(l.genevars_version.clone(), r.genevars_version.clone()),
     );
 }
@@ -907,21 +868,21 @@ fn conda(k: &Knowledge, l: &Snapshot, r: &Snapshot, sides: Sides<'_>, out: &mut 
         let (code, message) = match (lc, rc) {
             (Some(a), Some(b)) if a.version == b.version && a.build == b.build => continue,
             (Some(a), Some(b)) => (
-                "conda.version",
+                Code::CondaVersion,
                 format!(
                     "conda package {name} differs: {}",
                     both(&shown(a), &shown(b), sides)
                 ),
             ),
             (Some(a), None) => (
-                "conda.only_local",
+                Code::CondaOnlyLocal,
                 format!(
                     "conda package {name} {} is installed {} only",
                     a.version, sides.local
                 ),
             ),
             (None, Some(b)) => (
-                "conda.only_remote",
+                Code::CondaOnlyRemote,
                 format!(
                     "conda package {name} {} is installed {} only",
                     b.version, sides.remote
@@ -936,14 +897,8 @@ fn conda(k: &Knowledge, l: &Snapshot, r: &Snapshot, sides: Sides<'_>, out: &mut 
             remote: rv.as_deref().unwrap_or(""),
         };
         out.push(
-            finding(
-                k.severity(Table::Other, code),
-                Category::Package,
-                name,
-                code,
-                message,
-            )
-            .hint(k.hint(code, vars))
+            finding(k.severity_of(&code, name), code.clone(), name, message)
+                .hint(k.hint_for(&code, vars))
             .values(lv, rv),
         );
     }
@@ -981,15 +936,9 @@ fn same_directory_findings(s: &Snapshot, is_local: bool, side: &str, out: &mut V
             local: &p.version,
             remote: versions.last().copied().unwrap_or_default(),
         };
-        let severity = k.severity(Table::Other, "same_directory");
-        let f = finding(
-            severity,
-            Category::Package,
-            &name,
-            "same_directory",
-            message,
-        )
-        .hint(k.hint("same_directory", vars));
+        let code = Code::SameDirectory;
+        let f = finding(k.severity_of(&code, &name), code.clone(), &name, message)
+            .hint(k.hint_for(&code, vars));
         let value = format!("{} (also {})", p.version, versions[1..].join(", "));
         out.push(if is_local {
             f.values(Some(value), None)
@@ -1027,7 +976,7 @@ pub(crate) fn side_findings(
             let severity = if vendored {
                 Severity::Expected
             } else {
-                k.severity(k.package_table(&name), "shadowed")
+                k.severity_of(&Code::Shadowed, &name)
             };
             let vars = HintVars {
                 name: &name,
@@ -1047,14 +996,14 @@ pub(crate) fn side_findings(
                     ""
                 }
             );
-            let mut f = finding(severity, Category::Package, &name, "shadowed", message)
-                .hint(k.hint("shadowed", vars));
+            let mut f = finding(severity, Code::Shadowed, &name, message)
+                .hint(k.hint_for(&Code::Shadowed, vars));
             f.shadowed = vec![copy.clone()];
             out.push(place(f, p.version.clone()));
         }
     }
     same_directory_findings(s, is_local, side, out);
-    let severity = k.severity(Table::Other, "unreadable");
+    let severity = k.severity_of(&Code::Unreadable, "");
     for u in &s.unreadable {
         if already.contains(&(u.path.as_str(), u.reason.as_str())) {
             continue;
@@ -1063,7 +1012,7 @@ pub(crate) fn side_findings(
         let sev = if normal { Severity::Expected } else { severity };
         let message = format!("{} could not be read {side}: {}", u.path, u.reason);
         out.push(place(
-            finding(sev, Category::Unreadable, &u.path, "unreadable", message),
+            finding(sev, Code::Unreadable, &u.path, message),
             u.reason.clone(),
         ));
     }

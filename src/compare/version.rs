@@ -5,6 +5,8 @@ use std::str::FromStr;
 
 use pep440_rs::Version;
 
+use crate::finding::Code;
+
 /// The most significant part in which two versions differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum VersionChange {
@@ -29,19 +31,19 @@ pub enum VersionChange {
 }
 
 impl VersionChange {
-    /// The finding code: `version.major`, `version.local`, ...
-    pub fn code(self) -> &'static str {
-        match self {
-            VersionChange::Equal => "version.equal",
-            VersionChange::Major => "version.major",
-            VersionChange::Minor => "version.minor",
-            VersionChange::Patch => "version.patch",
-            VersionChange::Pre => "version.pre",
-            VersionChange::Post => "version.post",
-            VersionChange::Dev => "version.dev",
-            VersionChange::Local => "version.local",
-            VersionChange::String => "version.string",
-        }
+    /// The finding code: `version.major`, `version.local`, ...; none when equal.
+    pub fn code(self) -> Option<Code> {
+        Some(match self {
+            VersionChange::Equal => return None,
+            VersionChange::Major => Code::VersionMajor,
+            VersionChange::Minor => Code::VersionMinor,
+            VersionChange::Patch => Code::VersionPatch,
+            VersionChange::Pre => Code::VersionPre,
+            VersionChange::Post => Code::VersionPost,
+            VersionChange::Dev => Code::VersionDev,
+            VersionChange::Local => Code::VersionLocal,
+            VersionChange::String => Code::VersionString,
+        })
     }
 
     /// How it reads in a message: "major version differs".

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use pep508_rs::PackageName;
 
 use super::requirement::{ActiveExtras, Environment, Problem};
-use crate::compare::Finding;
+use crate::finding::Finding;
 use crate::snapshot::model::{Markers, Snapshot};
 
 /// An environment with its requirement problems, as `Environment::check_each` gives them.

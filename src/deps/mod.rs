@@ -19,7 +19,7 @@ use pep508_rs::PackageName;
 use rustc_hash::FxHashSet;
 use thiserror::Error;
 
-use crate::compare::{Category, Finding, Severity};
+use crate::finding::{Category, Code, Finding, Severity};
 use crate::snapshot::model::Snapshot;
 use analysis::Analysis;
 
@@ -35,7 +35,7 @@ pub enum DepsError {
     Markers { environment: String, reason: String },
     #[error("{what} {text:?} is not a PEP 508 requirement: {reason}")]
     Requirement {
-        what: &'static str,
+        what: RequirementOf,
         text: String,
         reason: String,
     },
@@ -43,12 +43,33 @@ pub enum DepsError {
     Rule(#[from] RuleError),
 }
 
+/// Whose requirement text it is, as errors name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequirementOf {
+    /// A root of a requirement closure.
+    Root,
+    /// A pin of a manifest.
+    ManifestPin,
+    /// A Requires-Dist being checked.
+    Requirement,
+}
+
+impl std::fmt::Display for RequirementOf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RequirementOf::Root => "root",
+            RequirementOf::ManifestPin => "manifest pin",
+            RequirementOf::Requirement => "requirement",
+        })
+    }
+}
+
 /// How findings about the driver alone begin.
 const LOCALLY: &str = "locally: ";
 
 /// Parses a user-given requirement (a root, a pin) with a one-line error naming it.
 pub fn parse_requirement(
-    what: &'static str,
+    what: RequirementOf,
     text: &str,
 ) -> Result<pep508_rs::Requirement, DepsError> {
     crate::guard::parse(
@@ -146,7 +167,7 @@ fn severity_of(problem: &Problem, imports: impl Fn(&str) -> bool) -> Severity {
 /// The fix for an unmet requirement: pin the driver's version when it satisfies the
 /// requirement (the driver is the environment that works), else install what it asks.
 fn fix_for(requirement: &str, local: Option<&Environment>) -> String {
-    let pinned = parse_requirement("requirement", requirement)
+    let pinned = parse_requirement(RequirementOf::Requirement, requirement)
         .ok()
         .and_then(|req| {
             let dist = local?.get(&req.name)?;
@@ -193,9 +214,8 @@ fn problem_finding(
     };
     Finding::new(
         severity,
-        Category::Requirement,
-        problem.dependent().name.clone(),
         problem.code(),
+        problem.dependent().name.clone(),
         format!("{place}{problem}"),
     )
     .values(version_in(local), version_in(remote))
@@ -296,7 +316,7 @@ fn comparison_view(findings: Vec<Finding>, rules: &Rules, existing: &[Finding]) 
         .map(|mut f| {
             // A problem of the driver alone does not explain what differs on the workers:
             // worth knowing, but it must not fail a comparison.
-            if f.message.starts_with(LOCALLY) && f.severity > Severity::Warning {
+            if f.driver_alone && f.severity > Severity::Warning {
                 f.severity = Severity::Warning;
             }
             f
@@ -305,7 +325,7 @@ fn comparison_view(findings: Vec<Finding>, rules: &Rules, existing: &[Finding]) 
             let pair_rule = rules
                 .rules
                 .iter()
-                .any(|r| r.scope == rules::Scope::Pair && f.code == format!("rule.{}", r.id));
+                .any(|r| r.scope == rules::Scope::Pair && f.code.rule_id() == Some(&r.id));
             !(pair_rule && reported.contains(f.subject.as_str()))
         })
         .collect()
@@ -335,9 +355,8 @@ impl<'a> WorkerGroup<'a> {
 fn unchecked(err: &DepsError) -> Finding {
     Finding::new(
         Severity::Warning,
-        Category::Requirement,
+        Code::RequirementUnchecked,
         "markers",
-        "requirement.unchecked",
         format!("requirements not checked: {err}"),
     )
 }
@@ -473,13 +492,15 @@ fn cluster_findings_with(
         .filter(|p| !seen_remotely.contains(&p.to_string()))
     {
         let severity = severity_of(problem, |n| imported.contains(n));
-        findings.push(problem_finding(
+        let mut finding = problem_finding(
             problem,
             severity,
             LOCALLY,
             Some(local_env),
             only_remote.as_ref().map(|a| &a.env),
-        ));
+        );
+        finding.driver_alone = true;
+        findings.push(finding);
     }
     for fired in local_fired
         .iter()
@@ -487,6 +508,7 @@ fn cluster_findings_with(
     {
         let mut finding = fired.finding(Some(fired.side("")), None);
         finding.message = format!("{LOCALLY}{}", fired.message);
+        finding.driver_alone = true;
         findings.push(finding);
     }
     sort(&mut findings);
@@ -598,7 +620,10 @@ fn drivers_versions_on_workers(
                 Some(local_env),
                 Some(remote_env),
             );
-            finding.code = format!("{}.on_workers", problem.code());
+            let Some(code) = problem.code_on_workers() else {
+                continue;
+            };
+            finding.code = code;
             finding.message = format!("the driver's {problem} on the workers");
             findings.push(finding);
         }

@@ -7,12 +7,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use pep440_rs::{Operator, Version};
 use pep508_rs::{ExtraName, PackageName, Requirement, VersionOrUrl};
 
-use crate::compare::{Category, Finding, Severity};
+use crate::finding::{Code, Finding, Severity};
 use crate::snapshot::model::Snapshot;
 
 use super::requirement::{requirement_text, Environment, InstalledDist};
 use super::rules::Rules;
-use super::{parse_requirement, DepsError};
+use super::{parse_requirement, DepsError, RequirementOf};
 
 /// The version a pin leads to: `==X` exactly, else the installed version when it already
 /// satisfies the pin, else the driver's when that does. `None`: pip would pick a version
@@ -57,9 +57,8 @@ fn apply_pins(
         let Some(version) = pinned_version(pin, remote, local) else {
             notes.push(Finding::new(
                 Severity::Info,
-                Category::Requirement,
+                Code::RequirementPinUnresolved,
                 pin.name.to_string(),
-                "requirement.pin_unresolved",
                 format!(
                     "cannot tell which version of {} the pin {} installs; it is not checked",
                     pin.name,
@@ -76,9 +75,8 @@ fn apply_pins(
         let dist = same_version(Some(remote)).or_else(|| same_version(local)).unwrap_or_else(|| {
             notes.push(Finding::new(
                 Severity::Info,
-                Category::Requirement,
+                Code::RequirementPinMetadataUnknown,
                 pin.name.to_string(),
-                "requirement.pin_metadata_unknown",
                 format!(
                     "{}=={version} is installed on neither side, so its own requirements are not checked",
                     pin.name
@@ -113,7 +111,7 @@ pub fn overlay_findings(
         .iter()
         // Blank lines, comments and pip options (`--extra-index-url ...`) pin nothing.
         .filter(|p| !p.trim().is_empty() && !p.trim_start().starts_with(['#', '-']))
-        .map(|p| parse_requirement("manifest pin", p))
+        .map(|p| parse_requirement(RequirementOf::ManifestPin, p))
         .collect::<Result<Vec<_>, _>>()?;
     let remote_env = Environment::from_snapshot(remote)?;
     let local_env = local.map(Environment::from_snapshot).transpose()?;
@@ -163,9 +161,8 @@ pub fn overlay_findings(
         findings.push(
             Finding::new(
                 Severity::Error,
-                Category::Requirement,
+                Code::RequirementManifestBreaks,
                 problem.dependent().name.clone(),
-                "requirement.manifest_breaks",
                 message,
             )
             .values(
@@ -180,9 +177,8 @@ pub fn overlay_findings(
     {
         findings.push(Finding::new(
             Severity::Info,
-            Category::Requirement,
+            Code::RequirementManifestFixes,
             problem.dependent().name.clone(),
-            "requirement.manifest_fixes",
             format!("the manifest fixes: {problem}"),
         ));
     }

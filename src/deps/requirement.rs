@@ -12,6 +12,7 @@ use pep508_rs::{ExtraName, MarkerEnvironment, PackageName, Requirement, VersionO
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
+use crate::finding::Code;
 use crate::guard;
 use crate::parallel::map_chunks_of_at_least;
 use crate::snapshot::model::{Package, Snapshot};
@@ -478,13 +479,23 @@ impl Problem {
     }
 
     /// Machine-readable kind, used as the finding's code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            Problem::Unsatisfied { .. } => "requirement.unsatisfied",
-            Problem::Missing { .. } => "requirement.missing",
-            Problem::RequiresPython { .. } => "requirement.requires_python",
-            Problem::BadRequirement { .. } => "requirement.invalid",
-            Problem::BadVersion { .. } => "requirement.invalid_version",
+            Problem::Unsatisfied { .. } => Code::RequirementUnsatisfied,
+            Problem::Missing { .. } => Code::RequirementMissing,
+            Problem::RequiresPython { .. } => Code::RequirementRequiresPython,
+            Problem::BadRequirement { .. } => Code::RequirementInvalid,
+            Problem::BadVersion { .. } => Code::RequirementInvalidVersion,
+        }
+    }
+
+    /// The code of the driver's version of a package failing this way on the workers
+    /// (only unsatisfied and missing requirements are checked there).
+    pub fn code_on_workers(&self) -> Option<Code> {
+        match self {
+            Problem::Unsatisfied { .. } => Some(Code::RequirementUnsatisfiedOnWorkers),
+            Problem::Missing { .. } => Some(Code::RequirementMissingOnWorkers),
+            _ => None,
         }
     }
 
@@ -629,7 +640,7 @@ mod tests {
                 "{line}: {err}"
             );
         }
-        let mut package = crate::compare::testutil::package("bad", "1.0");
+        let mut package = crate::snapshot::testutil::package("bad", "1.0");
         package.requires_dist = vec!["numpy. >=1".into(), "attrs>=1".into()];
         let dist = InstalledDist::from_package(&package);
         assert_eq!(dist.requirements.len(), 1);

@@ -19,12 +19,12 @@ use serde::Deserialize;
 use thiserror::Error;
 use toml::Spanned;
 
-use crate::compare::{Category, Finding, Severity};
+use crate::finding::{Code, Finding, Severity};
 
 use super::requirement::Environment;
 
 /// The rules shipped with genevars.
-pub const BUNDLED_RULES: &str = include_str!("../knowledge/rules.toml");
+pub const BUNDLED_RULES: &str = crate::knowledge::RULES_TOML;
 const BUNDLED_NAME: &str = "<bundled rules.toml>";
 
 /// Why a rules file was refused: which file, which line, what was wrong.
@@ -564,9 +564,8 @@ impl<'r> Fired<'r> {
     pub fn finding(&self, local: Option<String>, remote: Option<String>) -> Finding {
         Finding::new(
             self.rule.severity,
-            Category::Rule,
+            Code::rule(&self.rule.id),
             self.rule.subject.clone(),
-            format!("rule.{}", self.rule.id),
             self.message.clone(),
         )
         .values(local, remote)

@@ -354,7 +354,7 @@ fn torch_local_label_is_a_build_difference_not_a_version_difference() {
     let remote = linux(&[("torch", "2.4.0+cpu", &[])]);
     let codes: Vec<String> = pair_findings(&local, &remote, &rules)
         .into_iter()
-        .map(|f| f.code)
+        .map(|f| f.code.to_string())
         .collect();
     assert_eq!(codes, ["rule.torch-build-differs"]);
 }
@@ -480,7 +480,7 @@ fn bundled_rules_parse_and_cover_the_reference_rules() {
     let codes: Vec<String> = env_findings(&numpy21, &rules, None)
         .unwrap()
         .into_iter()
-        .map(|f| f.code)
+        .map(|f| f.code.to_string())
         .collect();
     assert_eq!(codes, ["rule.numpy2.1-torch-2.4"]);
 }
@@ -711,7 +711,7 @@ fn credentials_in_direct_urls_never_reach_a_finding() {
     );
     let env = Environment::from_snapshot(&s).unwrap();
     let pin = parse_requirement(
-        "manifest pin",
+        RequirementOf::ManifestPin,
         "private @ https://deploy:s3cr3t-t0ken@git.example.com/p.whl",
     )
     .unwrap();

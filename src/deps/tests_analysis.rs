@@ -3,7 +3,7 @@
 
 use super::analysis::Key;
 use super::{comparison_findings, comparison_findings_full};
-use crate::compare::testutil::{package, snapshot};
+use crate::snapshot::testutil::{package, snapshot};
 use crate::snapshot::model::{Package, Snapshot};
 
 fn pkg(name: &str, version: &str, requires: &[&str], requires_python: Option<&str>) -> Package {

@@ -8,52 +8,21 @@
 //! between driver and workers. Text is matched ignoring case, whitespace and line wrapping,
 //! quotes, addresses and node ids, so a pasted, re-wrapped traceback matches too.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::compare::{Category, Comparison, Finding, Severity};
+use crate::compare::{Category, Code, Comparison, Finding, Severity};
 use crate::knowledge::GlobSet;
+pub use crate::knowledge::{symptom_data, DirectionMarkers, Symptom, SymptomData};
 use crate::snapshot::Snapshot;
-
-const SYMPTOMS_TOML: &str = include_str!("../knowledge/symptoms.toml");
 
 /// An error's text is cut to this many bytes (its end: where the exception line is).
 const MAX_ERROR_BYTES: usize = 1 << 20;
 /// At most this many frames are mapped to distributions.
 const MAX_FRAMES: usize = 2000;
-
-/// The symptom data file.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SymptomData {
-    pub symptom: Vec<Symptom>,
-    pub direction: DirectionMarkers,
-    pub modules: BTreeMap<String, String>,
-    pub cannot_see: Vec<String>,
-}
-
-/// One known symptom: the text users see, and the findings it points to.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Symptom {
-    pub text: String,
-    #[serde(default)]
-    pub subject: Option<String>,
-    #[serde(default)]
-    pub code: Option<String>,
-    #[serde(default)]
-    pub category: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DirectionMarkers {
-    pub worker_to_driver: Vec<String>,
-    pub driver_to_worker: Vec<String>,
-}
 
 impl Symptom {
     fn points_to(&self, f: &Finding) -> bool {
@@ -63,17 +32,9 @@ impl Symptom {
             })
         };
         glob(&self.subject, &f.subject)
-            && glob(&self.code, &f.code)
+            && glob(&self.code, f.code.as_str())
             && glob(&self.category, f.category.as_str())
     }
-}
-
-/// The bundled symptom data, parsed once.
-pub fn symptom_data() -> &'static SymptomData {
-    static DATA: OnceLock<SymptomData> = OnceLock::new();
-    DATA.get_or_init(|| {
-        toml::from_str(SYMPTOMS_TOML).expect("knowledge/symptoms.toml is valid (tested)")
-    })
 }
 
 /// Which side of a comparison.
@@ -144,7 +105,7 @@ impl Reason {
             Reason::Symptom { text } => {
                 format!("the error text matches a known symptom of {}: {text:?}", f.subject)
             }
-            Reason::ModuleNamed { module } if f.code.starts_with("drift") => {
+            Reason::ModuleNamed { module } if f.code.is_drift() => {
                 format!("the error names module {module}, of {}", f.subject)
             }
             Reason::ModuleNamed { module } => format!(
@@ -468,9 +429,9 @@ pub fn explain(
                 if distribution_of(m, data) != f.subject {
                     continue;
                 }
-                let one_side = match f.code.as_str() {
-                    "only_local" => Some(Side::Local),
-                    "only_remote" => Some(Side::Remote),
+                let one_side = match f.code {
+                    Code::PackageOnlyLocal => Some(Side::Local),
+                    Code::PackageOnlyRemote => Some(Side::Remote),
                     _ => None,
                 };
                 // A side without the distribution cannot have pickled its objects.
@@ -498,7 +459,7 @@ pub fn explain(
                     continue;
                 }
                 match &hit.shadowed_location {
-                    Some(location) if f.code == "shadowed" && !seen_shadow => {
+                    Some(location) if f.code == Code::Shadowed && !seen_shadow => {
                         seen_shadow = true;
                         reasons.push(Reason::ShadowedFrame {
                             file: file.clone(),
@@ -523,12 +484,19 @@ pub fn explain(
         if let Some(direction) = direction {
             // Drift findings compare node groups with each other, not local with remote;
             // and a side without the distribution cannot have pickled its objects.
-            let sides_compared = !f.code.starts_with("drift");
-            let pickler_lacks_it = matches!(
-                (direction, f.code.as_str()),
-                (Direction::WorkerToDriver, "only_local")
-                    | (Direction::DriverToWorker, "only_remote")
+            let sides_compared = !f.code.is_drift();
+            let only_local = matches!(
+                f.code,
+                Code::PackageOnlyLocal | Code::EnvOnlyLocal | Code::SysPathOnlyLocal
             );
+            let only_remote = matches!(
+                f.code,
+                Code::PackageOnlyRemote | Code::EnvOnlyRemote | Code::SysPathOnlyRemote
+            );
+            let pickler_lacks_it = match direction {
+                Direction::WorkerToDriver => only_local,
+                Direction::DriverToWorker => only_remote,
+            };
             if sides_compared
                 && !pickler_lacks_it
                 && matches!(

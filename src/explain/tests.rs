@@ -1,5 +1,5 @@
 use super::*;
-use crate::compare::testutil::{node, package, snapshot, with_env, with_packages};
+use crate::snapshot::testutil::{node, package, snapshot, with_env, with_packages};
 use crate::compare::{compare_pair, CompareOptions};
 use crate::snapshot::ShadowedCopy;
 

@@ -3,17 +3,33 @@
 //! ("how severe is a minor bump of numpy?", "did Ray set this variable?"); the answers
 //! live in the data file.
 
+pub mod fix;
 pub mod glob;
+mod judgements;
+mod secrets;
+mod symptoms;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use crate::compare::Severity;
+use crate::finding::{Code, Severity, SeverityKey};
+pub use crate::finding::Table;
 pub use glob::GlobSet;
+pub use secrets::{secret_rules, SecretRules};
+pub use symptoms::{symptom_data, DirectionMarkers, Symptom, SymptomData};
+pub use judgements::{
+    accelerators, credential_files, AcceleratorKnowledge, CredentialFileKnowledge, DriverCuda,
+    Judgement,
+};
 
-const KNOWLEDGE_TOML: &str = include_str!("knowledge.toml");
+/// The bundled known incompatibilities (parsed by `deps::rules`, whose format user
+/// rules files share).
+pub const RULES_TOML: &str = include_str!("rules.toml");
+
+/// The bundled knowledge file.
+pub(crate) const KNOWLEDGE_TOML: &str = include_str!("knowledge.toml");
 
 /// The parsed knowledge file.
 #[derive(Debug, Deserialize)]
@@ -86,13 +102,60 @@ pub struct Hint {
     pub fix: String,
 }
 
+/// `[env]`: the classes of variable names, in the file's order (see the data file).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnvKnowledge {
-    pub cloud_credentials: Vec<String>,
-    pub important: Vec<String>,
-    pub session: Vec<String>,
-    pub ray_injected: Vec<String>,
+    class: toml::Table,
+    #[serde(skip)]
+    pub classes: Vec<EnvClassData>,
+}
+
+/// One `[env.class.NAME]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvClassData {
+    #[serde(skip)]
+    pub name: String,
+    pub patterns: Vec<String>,
+    /// Differs everywhere and means nothing: `expected`, and left out of node grouping.
+    #[serde(default)]
+    pub noise: bool,
+    /// Said in the message of a noise class's differences: "(set by Ray)".
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(skip)]
+    globs: GlobSet,
+}
+
+/// The classes the comparison gives a meaning of its own (the others are noise).
+const CREDENTIAL_CLASS: &str = "cloud_credentials";
+const IMPORTANT_CLASS: &str = "important";
+
+impl EnvKnowledge {
+    /// The classes of `[env.class]`, in order, checked: a noise class has a note, any
+    /// other is one the comparison knows.
+    fn read_classes(&mut self) -> Result<(), String> {
+        for (name, value) in &self.class {
+            let mut class: EnvClassData = value
+                .clone()
+                .try_into()
+                .map_err(|e| format!("[env.class.{name}]: {e}"))?;
+            if class.noise && class.note.is_none() {
+                return Err(format!("[env.class.{name}]: a noise class needs a note"));
+            }
+            if !class.noise && ![CREDENTIAL_CLASS, IMPORTANT_CLASS].contains(&name.as_str()) {
+                return Err(format!(
+                    "[env.class.{name}]: not noise, and not a class the comparison knows \
+                     ({CREDENTIAL_CLASS}, {IMPORTANT_CLASS})"
+                ));
+            }
+            class.name = name.clone();
+            class.globs = GlobSet::new(&class.patterns, true);
+            self.classes.push(class);
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -123,37 +186,27 @@ pub struct PerNodeRule {
 /// The pattern lists, compiled once.
 #[derive(Debug, Default)]
 struct Globs {
-    cloud_credentials: GlobSet,
-    important: GlobSet,
-    session: GlobSet,
-    ray_injected: GlobSet,
     ray_sys_path: GlobSet,
     ray_package_locations: GlobSet,
     expected_unreadable: GlobSet,
 }
 
-/// Which severity table a code is looked up in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Table {
-    Critical,
-    Package,
-    Tooling,
-    Python,
-    Platform,
-    Env,
-    Other,
-}
-
 /// What kind of variable a name is, for judging its differences.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EnvClass {
-    /// Ray sets it in every worker.
-    RayInjected,
-    /// A shell / session / host variable that differs everywhere.
-    Session,
+    /// A noise class of the data file (Ray's own, the shell session's): the index of
+    /// its `[env.class]` table.
+    Noise(usize),
     CloudCredential,
     Important,
     Ordinary,
+}
+
+impl EnvClass {
+    /// Differs everywhere and means nothing.
+    pub fn is_noise(self) -> bool {
+        matches!(self, EnvClass::Noise(_))
+    }
 }
 
 /// Values substituted into hint templates.
@@ -166,13 +219,10 @@ pub struct HintVars<'a> {
 
 impl Knowledge {
     /// Parses a knowledge file (the bundled one is [`knowledge()`]).
-    pub fn parse(text: &str) -> Result<Knowledge, toml::de::Error> {
-        let mut k: Knowledge = toml::from_str(text)?;
+    pub fn parse(text: &str) -> Result<Knowledge, String> {
+        let mut k: Knowledge = toml::from_str(text).map_err(|e| e.to_string())?;
+        k.env.read_classes()?;
         k.globs = Globs {
-            cloud_credentials: GlobSet::new(&k.env.cloud_credentials, true),
-            important: GlobSet::new(&k.env.important, true),
-            session: GlobSet::new(&k.env.session, true),
-            ray_injected: GlobSet::new(&k.env.ray_injected, true),
             ray_sys_path: GlobSet::new(&k.ray_paths.sys_path, false),
             ray_package_locations: GlobSet::new(&k.ray_paths.package_locations, false),
             expected_unreadable: GlobSet::new(&k.unreadable.expected, false),
@@ -203,6 +253,22 @@ impl Knowledge {
         t.get(code).copied().unwrap_or(Severity::Warning)
     }
 
+    /// The default severity of a finding of `code` about `subject` (a package's name
+    /// for the package codes), from the severity tables. Codes judged elsewhere (see
+    /// [`SeverityKey`]) fall back to `warning`.
+    pub fn severity_of(&self, code: &Code, subject: &str) -> Severity {
+        match code.severity_key() {
+            SeverityKey::Table(table, key) => self.severity(table, key),
+            SeverityKey::PackageTable(key) => {
+                self.package_severity(subject, self.package_table(subject), key)
+            }
+            SeverityKey::Accelerators(_)
+            | SeverityKey::CredentialFiles(_)
+            | SeverityKey::Requirements
+            | SeverityKey::Rule => Severity::Warning,
+        }
+    }
+
     /// The severity of a version difference `code` of package `name`: the package's own
     /// where the data file gives one, else `table`'s.
     pub fn package_severity(&self, name: &str, table: Table, code: &str) -> Severity {
@@ -229,6 +295,12 @@ impl Knowledge {
             .map(|h| render_hint(&h.symptom, &h.fix, vars))
     }
 
+    /// The rendered hint for a finding of `code`, if the data file has one (hints are
+    /// keyed by the code's text).
+    pub fn hint_for(&self, code: &Code, vars: HintVars<'_>) -> Option<String> {
+        self.hint(code.as_str(), vars)
+    }
+
     /// The hint for a version difference of a package: its own symptom and fix where the
     /// data file has them, else the generic ones.
     pub fn package_hint(&self, code: &str, vars: HintVars<'_>) -> Option<String> {
@@ -241,18 +313,27 @@ impl Knowledge {
         Some(render_hint(symptom, fix, vars))
     }
 
+    /// The class of a variable: the first `[env.class]` whose patterns match its name.
     pub fn env_class(&self, name: &str) -> EnvClass {
-        let g = &self.globs;
-        if g.ray_injected.is_match(name) {
-            EnvClass::RayInjected
-        } else if g.session.is_match(name) {
-            EnvClass::Session
-        } else if g.cloud_credentials.is_match(name) {
-            EnvClass::CloudCredential
-        } else if g.important.is_match(name) {
-            EnvClass::Important
-        } else {
-            EnvClass::Ordinary
+        let found = self
+            .env
+            .classes
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.globs.is_match(name));
+        match found {
+            None => EnvClass::Ordinary,
+            Some((i, c)) if c.noise => EnvClass::Noise(i),
+            Some((_, c)) if c.name == CREDENTIAL_CLASS => EnvClass::CloudCredential,
+            Some(_) => EnvClass::Important,
+        }
+    }
+
+    /// What the message of a noise class's difference adds: " (set by Ray)".
+    pub fn noise_note(&self, class: EnvClass) -> Option<String> {
+        match class {
+            EnvClass::Noise(i) => self.env.classes[i].note.as_ref().map(|n| format!(" ({n})")),
+            _ => None,
         }
     }
 
@@ -281,6 +362,12 @@ pub fn render_hint(symptom: &str, fix: &str, vars: HintVars<'_>) -> String {
 /// package name) into a template. `{{` and `}}` stand for literal braces; an unknown
 /// placeholder is kept as written.
 pub fn fill(template: &str, vars: HintVars<'_>) -> String {
+    fill_with(template, vars, &[])
+}
+
+/// [`fill`], with placeholders of the caller's own (`("supported", "12.2")` fills
+/// `{supported}`): the one template filler of the knowledge files.
+pub fn fill_with(template: &str, vars: HintVars<'_>, extra: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(template.len() + 16);
     let mut rest = template;
     while let Some(open) = rest.find(['{', '}']) {
@@ -302,7 +389,10 @@ pub fn fill(template: &str, vars: HintVars<'_>) -> String {
             "local" => out.push_str(vars.local),
             "remote" => out.push_str(vars.remote),
             "module" => out.push_str(&vars.name.replace(['-', '.'], "_")),
-            _ => out.push_str(&tail[..=close]),
+            other => match extra.iter().find(|(key, _)| *key == other) {
+                Some((_, value)) => out.push_str(value),
+                None => out.push_str(&tail[..=close]),
+            },
         }
         rest = &tail[close + 1..];
     }
@@ -399,6 +489,73 @@ mod tests {
     }
 
     #[test]
+    fn every_code_has_a_knowledge_entry() {
+        let k = knowledge();
+        let table = |t: Table| match t {
+            Table::Critical => &k.severity.critical,
+            Table::Package => &k.severity.package,
+            Table::Tooling => &k.severity.tooling,
+            Table::Python => &k.severity.python,
+            Table::Platform => &k.severity.platform,
+            Table::Env => &k.severity.env,
+            Table::Other => &k.severity.other,
+        };
+        for code in Code::examples() {
+            match code.severity_key() {
+                SeverityKey::Table(t, key) => {
+                    assert!(table(t).contains_key(key), "{code}: [severity.{t:?}] {key}")
+                }
+                SeverityKey::PackageTable(key) => {
+                    for t in [Table::Critical, Table::Package, Table::Tooling] {
+                        assert!(table(t).contains_key(key), "{code}: [severity.{t:?}] {key}");
+                    }
+                }
+                SeverityKey::Accelerators(key) => {
+                    assert!(accelerators().judgement(key).is_some(), "{code}: [{key}]")
+                }
+                SeverityKey::CredentialFiles(key) => {
+                    assert!(credential_files().judgement(key).is_some(), "{code}: [{key}]")
+                }
+                // Decided by the requirement checker and by each rule.
+                SeverityKey::Requirements | SeverityKey::Rule => {}
+            }
+        }
+    }
+
+    #[test]
+    fn every_severity_in_the_tables_belongs_to_a_code() {
+        let k = knowledge();
+        let keyed: std::collections::HashSet<(String, &str)> = Code::examples()
+            .iter()
+            .flat_map(|c| match c.severity_key() {
+                SeverityKey::Table(t, key) => vec![(format!("{t:?}"), key)],
+                SeverityKey::PackageTable(key) => ["Critical", "Package", "Tooling"]
+                    .iter()
+                    .map(|t| (t.to_string(), key))
+                    .collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        let tables = [
+            ("Critical", &k.severity.critical),
+            ("Package", &k.severity.package),
+            ("Tooling", &k.severity.tooling),
+            ("Python", &k.severity.python),
+            ("Platform", &k.severity.platform),
+            ("Env", &k.severity.env),
+            ("Other", &k.severity.other),
+        ];
+        for (name, t) in tables {
+            for key in t.keys() {
+                assert!(
+                    keyed.contains(&(name.to_string(), key.as_str())),
+                    "[severity.{name}] {key} is no code's severity"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn hints_render_with_the_values() {
         let k = knowledge();
         let vars = HintVars {
@@ -460,7 +617,7 @@ mod tests {
             "SPT_NOENV",
             "PYTHONBREAKPOINT",
         ] {
-            assert_eq!(k.env_class(name), EnvClass::RayInjected, "{name}");
+            assert_eq!(k.noise_note(k.env_class(name)).as_deref(), Some(" (set by Ray)"), "{name}");
         }
         assert_eq!(
             k.env_class("AWS_SECRET_ACCESS_KEY"),
@@ -472,7 +629,10 @@ mod tests {
         );
         assert_eq!(k.env_class("AZURE_STORAGE_KEY"), EnvClass::CloudCredential);
         assert_eq!(k.env_class("MY_API_KEY"), EnvClass::CloudCredential);
-        assert_eq!(k.env_class("SHLVL"), EnvClass::Session);
+        assert_eq!(
+            k.noise_note(k.env_class("SHLVL")).as_deref(),
+            Some(" (shell/session variable)")
+        );
         assert_eq!(k.env_class("PYTHONPATH"), EnvClass::Important);
         assert_eq!(k.env_class("MY_SETTING"), EnvClass::Ordinary);
         assert!(k.is_ray_path("/v/lib/python3.11/site-packages/ray/thirdparty_files"));
@@ -495,10 +655,19 @@ mod tests {
             "scikit_learn {x} } { 1"
         );
         assert_eq!(fill("open { end", vars), "open { end");
+        assert_eq!(
+            fill_with("{name} needs CUDA {supported} {other}", vars, &[("supported", "12.2")]),
+            "scikit-learn needs CUDA 12.2 {other}"
+        );
     }
 
     #[test]
     fn a_malformed_knowledge_file_is_refused() {
         assert!(Knowledge::parse("packages = 3").is_err());
+        let with = |class: &str| format!("{KNOWLEDGE_TOML}\n{class}\n");
+        let no_note = with("[env.class.x]\nnoise = true\npatterns = [\"X\"]");
+        assert!(Knowledge::parse(&no_note).unwrap_err().contains("needs a note"));
+        let unknown = with("[env.class.x]\npatterns = [\"X\"]");
+        assert!(Knowledge::parse(&unknown).unwrap_err().contains("not noise"));
     }
 }

@@ -129,6 +129,9 @@ pub enum ManifestError {
     #[error("manifest JSON is not valid: {message}")]
     Json { message: String },
 
+    #[error("comparison JSON is not valid: {message}; pass a ComparisonResult or its to_dict()")]
+    ComparisonJson { message: String },
+
     #[error("manifest schema '{found}' is not supported by this genevars (reads genevars.manifest/1); upgrade genevars")]
     Schema { found: String },
 }

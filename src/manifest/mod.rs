@@ -8,6 +8,7 @@
 mod canonical;
 mod conda;
 mod error;
+pub mod fix;
 mod image;
 mod model;
 mod python_code;
@@ -18,7 +19,7 @@ mod validate;
 
 pub use error::{ManifestError, Result};
 pub use image::check_image;
-pub use model::{Manifest, ManifestSpec, MANIFEST_SCHEMA};
+pub use model::{Installer, Manifest, ManifestSpec, MANIFEST_SCHEMA};
 pub use requirement::{parse_line, PipLine};
 pub use requirements_file::{logical_lines, read_requirements_file};
 pub use validate::build;
@@ -59,45 +60,6 @@ pub fn exact_pin(name: &str, version: &str) -> Option<String> {
     }
 }
 
-/// What a fix leaves alone (`fix_rules.toml`).
-#[derive(Debug, Clone, serde::Deserialize)]
-pub struct FixRules {
-    pub never_pin: Vec<String>,
-    pub session_env: Vec<String>,
-    pub ship_env: Vec<String>,
-    /// Ray's own dependencies, when the local Ray's metadata cannot say.
-    #[serde(default)]
-    pub ray_dependencies: Vec<String>,
-    /// INSTALLER value → the package manager the advice names.
-    #[serde(default)]
-    pub system_installers: std::collections::BTreeMap<String, String>,
-    /// Location glob → the package manager that fills it.
-    #[serde(default)]
-    pub system_locations: std::collections::BTreeMap<String, String>,
-    /// Vendor indexes for local version labels.
-    #[serde(default)]
-    pub vendor_indexes: Vec<VendorIndex>,
-}
-
-/// An index that serves local version labels PyPI never has (`torch==2.2.0+cpu`).
-#[derive(Debug, Clone, serde::Deserialize)]
-pub struct VendorIndex {
-    /// Normalized package names (globs).
-    pub packages: Vec<String>,
-    /// Local labels (globs) the index serves.
-    pub labels: Vec<String>,
-    /// The index URL; `{label}` is replaced by the label.
-    pub url: String,
-}
-
-/// The bundled fix rules, parsed once.
-pub fn fix_rules() -> &'static FixRules {
-    static RULES: std::sync::OnceLock<FixRules> = std::sync::OnceLock::new();
-    RULES.get_or_init(|| {
-        toml::from_str(include_str!("fix_rules.toml")).expect("fix_rules.toml is valid (tested)")
-    })
-}
-
 #[cfg(test)]
 #[test]
 fn exact_pins() {
@@ -112,17 +74,4 @@ fn exact_pins() {
     assert_eq!(exact_pin("foo", "1.0-custom"), None);
     assert_eq!(exact_pin("foo", "unknown"), None);
     assert_eq!(exact_pin("bad name", "1"), None);
-}
-
-#[cfg(test)]
-#[test]
-fn fix_rules_parse() {
-    let rules = fix_rules();
-    assert!(rules.never_pin.contains(&"ray".to_string()));
-    assert_eq!(
-        rules.system_installers["debian"],
-        "the system package manager (apt)"
-    );
-    assert!(rules.vendor_indexes[0].url.contains("{label}"));
-    assert!(rules.ray_dependencies.contains(&"protobuf".to_string()));
 }

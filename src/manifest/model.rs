@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::error::{ManifestError, Result};
 use crate::redact;
 use crate::snapshot::model::{EnvValue, WithheldValue};
 
@@ -136,26 +135,6 @@ impl Manifest {
     /// Environment variables as stored (plain or withheld).
     pub fn env(&self) -> &BTreeMap<String, EnvValue> {
         &self.env
-    }
-
-    /// Loads manifest JSON. Files are not read again: what was read at build time is used.
-    pub fn from_json(json: &str) -> Result<Manifest> {
-        super::check_json_size(json)?;
-        let value: Value = serde_json::from_str(json).map_err(|e| ManifestError::Json {
-            message: e.to_string(),
-        })?;
-        if let Some(found) = value.get("schema").and_then(Value::as_str) {
-            if found != MANIFEST_SCHEMA {
-                return Err(ManifestError::Schema {
-                    found: found.to_string(),
-                });
-            }
-        }
-        let spec: ManifestSpec =
-            serde_json::from_value(value).map_err(|e| ManifestError::Json {
-                message: e.to_string(),
-            })?;
-        Ok(super::validate::build(spec, false)?.0)
     }
 
     /// The JSON form. Unless `reveal_values`, secret values are withheld and URL

@@ -370,6 +370,28 @@ fn check_uploads(spec: &ManifestSpec, read_files: bool) -> Result<()> {
     Ok(())
 }
 
+impl Manifest {
+    /// Loads manifest JSON. Files are not read again: what was read at build time is used.
+    pub fn from_json(json: &str) -> Result<Manifest> {
+        super::check_json_size(json)?;
+        let value: Value = serde_json::from_str(json).map_err(|e| ManifestError::Json {
+            message: e.to_string(),
+        })?;
+        if let Some(found) = value.get("schema").and_then(Value::as_str) {
+            if found != MANIFEST_SCHEMA {
+                return Err(ManifestError::Schema {
+                    found: found.to_string(),
+                });
+            }
+        }
+        let spec: ManifestSpec =
+            serde_json::from_value(value).map_err(|e| ManifestError::Json {
+                message: e.to_string(),
+            })?;
+        Ok(build(spec, false)?.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@ use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyDict, PyDictMethods};
 
-use super::errors::{masked_err, ComparisonError, SnapshotError};
+use super::errors::{masked_err, ComparisonError};
 use crate::compare::{self as cmp, CompareOptions, Comparison, NodeFailure, UnreachableNode};
 use super::guard::guarded;
 use crate::parallel;
@@ -140,7 +140,7 @@ impl PyComparison {
 
 /// Parses one snapshot, with the loader's one-line error naming it.
 fn parse(name: &str, text: &str) -> PyResult<Snapshot> {
-    snapshot::from_json_str(name, text).map_err(|e| masked_err::<SnapshotError>(e.to_string()))
+    Ok(snapshot::from_json_str(name, text)?)
 }
 
 /// Parses two snapshots, large ones at the same time on two threads. The local one's
@@ -295,8 +295,7 @@ fn compare_nodes(
                 Some((lists, of)) => {
                     cmp::compare_node_parts(&local, &nodes, lists, of, name, &unreachable, &opts)
                 }
-            }
-            .map_err(|e| masked_err::<SnapshotError>(e.to_string()))?;
+            }?;
             // The first (largest) group's snapshot stands for "remote" in reports.
             let remote = compared.representatives.into_iter().next();
             Ok(PyComparison {
@@ -327,20 +326,17 @@ fn compare_many(
             .collect()
     });
     if labels.len() != snapshots.len() {
-        return Err(masked_err::<ComparisonError>(
-            cmp::CompareError::LabelCount {
-                labels: labels.len(),
-                snapshots: snapshots.len(),
-            }
-            .to_string(),
-        ));
+        return Err(cmp::CompareError::LabelCount {
+            labels: labels.len(),
+            snapshots: snapshots.len(),
+        }
+        .into());
     }
     let what = format!("comparing {}", labels.join(", "));
     guarded::<ComparisonError, _>(&what, || {
         py.allow_threads(|| {
             let parsed = parse_all(&snapshots, |i| labels[i].clone())?;
-            let comparison = cmp::compare_many(&parsed, &labels, &opts)
-                .map_err(|e| masked_err::<ComparisonError>(e.to_string()))?;
+            let comparison = cmp::compare_many(&parsed, &labels, &opts)?;
             let mut parsed = parsed.into_iter();
             let local = parsed.next().expect("compare_many checked there are two");
             Ok(PyComparison {

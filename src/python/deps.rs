@@ -6,26 +6,14 @@ use std::path::PathBuf;
 
 use pyo3::prelude::*;
 
-use super::errors::{masked_err, GenevarsError, ManifestError, RuleError, SnapshotError};
+use super::errors::{GenevarsError, RuleError};
 use super::guard::guarded;
-use crate::deps::{self, DepsError};
+use crate::deps::{self, RequirementOf};
 use crate::snapshot::load::from_json_str;
 use crate::snapshot::model::Snapshot;
 
-fn to_py(err: DepsError) -> PyErr {
-    match err {
-        DepsError::Markers { .. } => masked_err::<SnapshotError>(err.to_string()),
-        DepsError::Requirement {
-            what: "manifest pin",
-            ..
-        } => masked_err::<ManifestError>(err.to_string()),
-        DepsError::Requirement { .. } => masked_err::<GenevarsError>(err.to_string()),
-        DepsError::Rule(_) => masked_err::<RuleError>(err.to_string()),
-    }
-}
-
 fn snapshot(source: &str, text: &str) -> PyResult<Snapshot> {
-    from_json_str(source, text).map_err(|e| masked_err::<SnapshotError>(e.to_string()))
+    Ok(from_json_str(source, text)?)
 }
 
 fn json<T: serde::Serialize>(value: &T) -> String {
@@ -53,9 +41,9 @@ impl PyRules {
     #[pyo3(signature = (text, source = "<string>"))]
     fn parse(text: &str, source: &str) -> PyResult<PyRules> {
         guarded::<RuleError, _>(source, || {
-            deps::Rules::parse(text, source)
-                .map(|inner| PyRules { inner })
-                .map_err(|e| masked_err::<RuleError>(e.to_string()))
+            Ok(PyRules {
+                inner: deps::Rules::parse(text, source)?,
+            })
         })
     }
 
@@ -63,9 +51,9 @@ impl PyRules {
     #[staticmethod]
     fn load(path: PathBuf) -> PyResult<PyRules> {
         guarded::<RuleError, _>(&path.display().to_string(), || {
-            deps::Rules::load(&path)
-                .map(|inner| PyRules { inner })
-                .map_err(|e| masked_err::<RuleError>(e.to_string()))
+            Ok(PyRules {
+                inner: deps::Rules::load(&path)?,
+            })
         })
     }
 
@@ -107,9 +95,11 @@ fn env_findings(
     guarded::<GenevarsError, _>("checking the snapshot's requirements", || {
         let snap = snapshot("snapshot", snapshot_json)?;
         let imported = imported_set(imported);
-        deps::env_findings(&snap, &rules.inner, imported.as_ref())
-            .map(|f| json(&f))
-            .map_err(to_py)
+        Ok(json(&deps::env_findings(
+            &snap,
+            &rules.inner,
+            imported.as_ref(),
+        )?))
     })
 }
 
@@ -149,9 +139,12 @@ fn manifest_findings(
         let local = local_json
             .map(|t| snapshot("local snapshot", t))
             .transpose()?;
-        deps::overlay_findings(local.as_ref(), &remote, &pins, &rules.inner)
-            .map(|f| json(&f))
-            .map_err(to_py)
+        Ok(json(&deps::overlay_findings(
+            local.as_ref(),
+            &remote,
+            &pins,
+            &rules.inner,
+        )?))
     })
 }
 
@@ -160,7 +153,7 @@ fn manifest_findings(
 fn requirement_problems(snapshot_json: &str) -> PyResult<String> {
     guarded::<GenevarsError, _>("checking the snapshot's requirements", || {
         let snap = snapshot("snapshot", snapshot_json)?;
-        let env = deps::Environment::from_snapshot(&snap).map_err(to_py)?;
+        let env = deps::Environment::from_snapshot(&snap)?;
         let problems: Vec<serde_json::Value> = env
             .check(&Default::default())
             .iter()
@@ -194,20 +187,17 @@ fn closure_json(
     target_json: Option<&str>,
 ) -> PyResult<String> {
     let source = snapshot("source snapshot", source_json)?;
-    let env = deps::Environment::from_snapshot(&source).map_err(to_py)?;
+    let env = deps::Environment::from_snapshot(&source)?;
     let target_markers = match target_json {
         Some(text) => {
-            deps::Environment::from_snapshot(&snapshot("target snapshot", text)?)
-                .map_err(to_py)?
-                .markers
+            deps::Environment::from_snapshot(&snapshot("target snapshot", text)?)?.markers
         }
         None => env.markers.clone(),
     };
     let roots = roots
         .iter()
-        .map(|r| deps::parse_requirement("root", r))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(to_py)?;
+        .map(|r| deps::parse_requirement(RequirementOf::Root, r))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(json(&deps::closure(&env, &target_markers, &roots)))
 }
 

@@ -6,6 +6,9 @@ use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::PyTypeInfo;
 
+use crate::deps::{DepsError, RequirementOf};
+use crate::error::CoreError;
+use crate::input::InputKind;
 use crate::redact;
 
 create_exception!(
@@ -63,3 +66,54 @@ pub(crate) fn masked_err<E: PyTypeInfo>(message: impl std::fmt::Display) -> PyEr
     PyErr::new::<E, _>(redact::masked(&message.to_string()))
 }
 
+/// The exception class of each core error, by variant (as polars' `error.rs` does); the
+/// message is masked like every other.
+impl From<CoreError> for PyErr {
+    fn from(err: CoreError) -> PyErr {
+        let message = err.to_string();
+        match &err {
+            CoreError::Snapshot(_) | CoreError::Write(_) => masked_err::<SnapshotError>(message),
+            CoreError::Compare(_) => masked_err::<ComparisonError>(message),
+            CoreError::Deps(DepsError::Markers { .. }) => masked_err::<SnapshotError>(message),
+            CoreError::Deps(DepsError::Requirement { what, .. }) => match what {
+                RequirementOf::ManifestPin => masked_err::<ManifestError>(message),
+                RequirementOf::Root | RequirementOf::Requirement => {
+                    masked_err::<GenevarsError>(message)
+                }
+            },
+            CoreError::Deps(DepsError::Rule(_)) | CoreError::Rule(_) => {
+                masked_err::<RuleError>(message)
+            }
+            CoreError::Manifest(_) => masked_err::<ManifestError>(message),
+            CoreError::Input(e) => match e.problem.kind() {
+                InputKind::Snapshot => masked_err::<SnapshotError>(message),
+                InputKind::Rules => masked_err::<RuleError>(message),
+                InputKind::Manifest | InputKind::Requirements | InputKind::Conda => {
+                    masked_err::<ManifestError>(message)
+                }
+                InputKind::RuntimeEnv => masked_err::<GenevarsError>(message),
+            },
+        }
+    }
+}
+
+/// `?` on a core error in a binding raises its exception class (through [`CoreError`]).
+macro_rules! into_py_err {
+    ($($error:ty),*) => {$(
+        impl From<$error> for PyErr {
+            fn from(err: $error) -> PyErr {
+                CoreError::from(err).into()
+            }
+        }
+    )*};
+}
+
+into_py_err!(
+    crate::snapshot::SnapshotError,
+    crate::snapshot::write::WriteError,
+    crate::compare::CompareError,
+    DepsError,
+    crate::deps::RuleError,
+    crate::manifest::ManifestError,
+    crate::input::InputError
+);

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use super::errors::{GenevarsError, ManifestError, RuleError, SnapshotError};
 use crate::input::{read_text, InputKind};
 
 /// The UTF-8 text of a regular file read as `kind` (`snapshot`, `manifest`, `rules`,
@@ -15,17 +14,7 @@ use crate::input::{read_text, InputKind};
 fn read_input(py: Python<'_>, path: PathBuf, kind: &str) -> PyResult<String> {
     let kind = InputKind::from_name(kind)
         .ok_or_else(|| PyValueError::new_err(format!("unknown input kind {kind:?}")))?;
-    py.allow_threads(|| read_text(&path, kind)).map_err(|e| {
-        let message = e.to_string();
-        match kind {
-            InputKind::Snapshot => SnapshotError::new_err(message),
-            InputKind::Rules => RuleError::new_err(message),
-            InputKind::Manifest | InputKind::Requirements | InputKind::Conda => {
-                ManifestError::new_err(message)
-            }
-            InputKind::RuntimeEnv => GenevarsError::new_err(message),
-        }
-    })
+    Ok(py.allow_threads(|| read_text(&path, kind))?)
 }
 
 /// `text` with the characters a terminal would act on written as visible escapes

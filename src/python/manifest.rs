@@ -4,15 +4,11 @@
 use std::collections::BTreeMap;
 
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 
-use super::errors::{masked_err, ManifestError};
+use super::compare::PyComparison;
+use super::errors::ManifestError;
 use super::guard::guarded;
 use crate::manifest;
-
-fn to_py_err(err: manifest::ManifestError) -> PyErr {
-    masked_err::<ManifestError>(err.to_string())
-}
 
 /// A validated, immutable manifest.
 #[pyclass(frozen, module = "genevars._core", name = "NativeManifest")]
@@ -27,7 +23,7 @@ impl NativeManifest {
     #[staticmethod]
     fn build(spec_json: &str) -> PyResult<(NativeManifest, Vec<String>)> {
         guarded::<ManifestError, _>("building the manifest", || {
-            let (inner, unpinned) = manifest::build_from_json(spec_json).map_err(to_py_err)?;
+            let (inner, unpinned) = manifest::build_from_json(spec_json).map_err(PyErr::from)?;
             Ok((NativeManifest { inner }, unpinned))
         })
     }
@@ -38,7 +34,7 @@ impl NativeManifest {
         guarded::<ManifestError, _>("loading the manifest JSON", || {
             manifest::Manifest::from_json(json)
                 .map(|inner| NativeManifest { inner })
-                .map_err(to_py_err)
+                .map_err(PyErr::from)
         })
     }
 
@@ -73,7 +69,7 @@ impl NativeManifest {
             self.inner
                 .runtime_env(&local)
                 .map(|v| v.to_string())
-                .map_err(to_py_err)
+                .map_err(PyErr::from)
         })
     }
 
@@ -97,42 +93,91 @@ impl NativeManifest {
     }
 }
 
-/// The data a fix applies (`src/manifest/fix_rules.toml`): packages it never pins,
-/// local-session variables it never passes, system installers and vendor indexes.
-#[pyfunction]
-fn manifest_fix_rules(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
-    let rules = manifest::fix_rules();
-    let dict = PyDict::new(py);
-    dict.set_item("never_pin", &rules.never_pin)?;
-    dict.set_item("session_env", &rules.session_env)?;
-    dict.set_item("ship_env", &rules.ship_env)?;
-    dict.set_item("ray_dependencies", &rules.ray_dependencies)?;
-    dict.set_item("system_installers", &rules.system_installers)?;
-    dict.set_item("system_locations", &rules.system_locations)?;
-    let indexes = pyo3::types::PyList::empty(py);
-    for index in &rules.vendor_indexes {
-        let item = PyDict::new(py);
-        item.set_item("packages", &index.packages)?;
-        item.set_item("labels", &index.labels)?;
-        item.set_item("url", &index.url)?;
-        indexes.append(item)?;
-    }
-    dict.set_item("vendor_indexes", indexes)?;
-    Ok(dict)
+/// What a fix puts in a manifest (`genevars._manifest.fix_manifest_builder` wraps it into
+/// a `ManifestBuilder`).
+#[pyclass(frozen, module = "genevars._core", name = "NativeFix")]
+pub struct NativeFix {
+    inner: manifest::fix::Fix,
 }
 
-/// `name==version` when that is a valid exact pin (PEP 440 version), else None.
+#[pymethods]
+impl NativeFix {
+    /// `name==version` pins, sorted by name.
+    #[getter]
+    fn pins(&self) -> Vec<String> {
+        self.inner.pins.clone()
+    }
+
+    /// Vendor indexes the pins need (`--extra-index-url`).
+    #[getter]
+    fn extra_index_urls(&self) -> Vec<String> {
+        self.inner.extra_index_urls.clone()
+    }
+
+    /// Variables set only locally, to pass with `env_from_local`.
+    #[getter]
+    fn env_from_local(&self) -> Vec<String> {
+        self.inner.env_from_local.clone()
+    }
+
+    /// What the manifest cannot do, and what to do instead.
+    #[getter]
+    fn advice(&self) -> Vec<String> {
+        self.inner.advice.clone()
+    }
+
+    /// `"uv"` where every compared node group can install with uv, else `"pip"`.
+    #[getter]
+    fn installer(&self) -> &'static str {
+        self.inner.installer.field()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<genevars._core.NativeFix: {} pins ({}), {} variables, {} advice>",
+            self.inner.pins.len(),
+            self.inner.installer.field(),
+            self.inner.env_from_local.len(),
+            self.inner.advice.len()
+        )
+    }
+}
+
+/// The fix for a native comparison. Advice shows URL credentials only when the comparison
+/// was made with `reveal_values`.
 #[pyfunction]
-fn exact_pin(name: &str, version: &str) -> PyResult<Option<String>> {
-    guarded::<ManifestError, _>(&format!("pinning {name} {version}"), || {
-        Ok(manifest::exact_pin(name, version))
+fn fix_from_comparison(comparison: PyRef<'_, PyComparison>) -> PyResult<NativeFix> {
+    guarded::<ManifestError, _>("building the fix", || {
+        let (c, local, _) = comparison.parts();
+        let mut inner = manifest::fix::fix(&manifest::fix::FixSource::of(c, local));
+        if !c.options.reveal_values {
+            mask_advice(&mut inner);
+        }
+        Ok(NativeFix { inner })
     })
+}
+
+/// The fix for comparison JSON (a `ComparisonResult.to_dict()`, or geneva's keys only).
+#[pyfunction]
+fn fix_from_json(comparison_json: &str) -> PyResult<NativeFix> {
+    guarded::<ManifestError, _>("building the fix", || {
+        let mut inner = manifest::fix::fix_from_json(comparison_json)?;
+        mask_advice(&mut inner);
+        Ok(NativeFix { inner })
+    })
+}
+
+fn mask_advice(fix: &mut manifest::fix::Fix) {
+    for advice in &mut fix.advice {
+        *advice = crate::redact::masked(advice);
+    }
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeManifest>()?;
-    m.add_function(wrap_pyfunction!(manifest_fix_rules, m)?)?;
-    m.add_function(wrap_pyfunction!(exact_pin, m)?)?;
+    m.add_class::<NativeFix>()?;
+    m.add_function(wrap_pyfunction!(fix_from_comparison, m)?)?;
+    m.add_function(wrap_pyfunction!(fix_from_json, m)?)?;
     m.add("MANIFEST_SCHEMA", manifest::MANIFEST_SCHEMA)?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 use pyo3::prelude::*;
 
+mod codes;
 mod compare;
 mod deps;
 mod errors;
@@ -25,5 +26,6 @@ fn genevars_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     deps::register(m)?;
     io::register(m)?;
     explain::register(m)?;
+    codes::register(m)?;
     Ok(())
 }

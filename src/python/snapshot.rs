@@ -205,7 +205,7 @@ impl NativeScan {
         guarded::<SnapshotError, _>("writing the snapshot", || {
             let result = self.finished(py)?;
             py.allow_threads(|| write::snapshot_json(parts, result, indent))
-                .map_err(|e| masked_err::<SnapshotError>(e.to_string()))
+                .map_err(PyErr::from)
         })
     }
 

@@ -77,7 +77,7 @@ pub struct Snapshots<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compare::testutil::*;
+    use crate::snapshot::testutil::*;
     use crate::compare::{compare_pair, CompareOptions};
     use crate::snapshot::EnvValue;
 

@@ -9,8 +9,8 @@ use super::json::shown_snapshot;
 use super::Snapshots;
 use crate::compare::thousands;
 use crate::compare::{
-    Category, Comparison, ComparisonKind, Finding, Group, Matrix, Severity, SideInfo, Summary,
-    SysPathDiffs,
+    Category, Comparison, ComparisonKind, Finding, Group, Matrix, Scope, Section, Severity,
+    SideInfo, Summary, SysPathDiffs,
 };
 
 /// How the text report is rendered.
@@ -294,16 +294,17 @@ fn grouped(out: &mut Out, c: &Comparison) {
         if c.groups.is_empty() {
             out.line("  no node answered the probe: nothing was compared");
         }
-        // Node identity learned from the cluster: one line each, not a difference per group.
-        let per_node: Vec<&Finding> = c.findings.iter().filter(|f| f.code == "per_node").collect();
+        // Node identity learned from the cluster: one line each, not a difference per
+        // group; then the nodes that could not be compared.
+        let (failures, per_node): (Vec<&Finding>, Vec<&Finding>) = c
+            .findings
+            .iter()
+            .filter(|f| f.code.section() == Section::Nodes)
+            .partition(|f| f.scope() == Scope::Node);
         if !per_node.is_empty() {
             items(out, &per_node, |_| true, |f| f.message.clone());
         }
-        for f in c
-            .findings
-            .iter()
-            .filter(|f| f.category.is_node_failure())
-        {
+        for f in failures {
             let tag = out.tag(f.severity);
             out.line(format!("  {} {tag} {}", f.category.as_str(), f.message));
         }
@@ -312,7 +313,7 @@ fn grouped(out: &mut Out, c: &Comparison) {
     let local_only: Vec<&Finding> = c
         .findings
         .iter()
-        .filter(|f| f.group.is_none() && f.nodes.is_empty() && !f.category.is_node_failure())
+        .filter(|f| f.scope() == Scope::Driver)
         .collect();
     if local_only.iter().any(|f| out.visible(f)) {
         out.header("LOCAL");
@@ -323,7 +324,7 @@ fn grouped(out: &mut Out, c: &Comparison) {
         let drift: Vec<&Finding> = c
             .findings
             .iter()
-            .filter(|f| f.code.starts_with("drift."))
+            .filter(|f| f.code.section() == Section::Drift)
             .collect();
         if !drift.is_empty() {
             out.line("");
@@ -339,7 +340,7 @@ fn grouped(out: &mut Out, c: &Comparison) {
     let common: Vec<&Finding> = c
         .findings
         .iter()
-        .filter(|f| f.group.is_none() && !f.nodes.is_empty() && !f.category.is_node_failure())
+        .filter(|f| f.scope() == Scope::AllGroups)
         .collect();
     if let (false, Some(first)) = (common.is_empty(), c.groups.first()) {
         let reachable: usize = c.groups.iter().map(|g| g.nodes.len()).sum();
@@ -365,7 +366,7 @@ fn grouped(out: &mut Out, c: &Comparison) {
         let mine: Vec<&Finding> = c
             .findings
             .iter()
-            .filter(|f| f.group == Some(g.index) && !f.code.starts_with("drift."))
+            .filter(|f| f.scope() == Scope::Group(g.index))
             .collect();
         banner(out, &title, &mine);
         if c.kind == ComparisonKind::Nodes && !mine.iter().any(|f| out.visible(f)) {
@@ -451,9 +452,52 @@ fn items_indented(
     out.hidden_note(&chosen, indent);
 }
 
-/// Which findings a section lists, and how it renders one.
-type Keep = Box<dyn Fn(&Finding) -> bool>;
-type Render = Box<dyn Fn(&Finding) -> String>;
+/// A section of [`sections`] that lists its findings one per line.
+struct Block {
+    title: &'static str,
+    /// Shown only when it has content, even in a report that prints empty sections.
+    optional: bool,
+    render: fn(&Finding) -> String,
+}
+
+/// How the text report shows each section of [`sections`]: as a [`Block`], or `None` for
+/// the sections it lays out itself (the interpreter lines, sys.path, unreadable entries)
+/// or elsewhere (nodes, drift, and the summary's list of errors and warnings).
+fn block(section: Section) -> Option<Block> {
+    let local_and_remote = |f: &Finding| {
+        format!(
+            "* {}: local={}  remote={}",
+            f.subject,
+            value(&f.local),
+            value(&f.remote)
+        )
+    };
+    let block = |title, optional, render| Some(Block { title, optional, render });
+    match section {
+        Section::EnvOnlyLocal => block("ENV VARS: keys only in LOCAL", false, |f| {
+            format!("+ {}", f.subject)
+        }),
+        Section::EnvOnlyRemote => block("ENV VARS: keys only in REMOTE", false, |f| {
+            format!("+ {}", f.subject)
+        }),
+        Section::EnvValues => block("ENV VARS: values differ", true, local_and_remote),
+        Section::PackageVersions => block("PACKAGES: version mismatches", false, local_and_remote),
+        Section::PackageOnlyLocal => block("PACKAGES: only in LOCAL", false, |f| {
+            format!("+ {} ({})", f.subject, value(&f.local))
+        }),
+        Section::PackageOnlyRemote => block("PACKAGES: only in REMOTE", false, |f| {
+            format!("+ {} ({})", f.subject, value(&f.remote))
+        }),
+        Section::Shadowed => block("PACKAGES: shadowed copies", true, |f| f.message.clone()),
+        Section::Interpreter
+        | Section::SysPathOnlyLocal
+        | Section::SysPathOnlyRemote
+        | Section::Unreadable
+        | Section::Nodes
+        | Section::Drift
+        | Section::Summary => None,
+    }
+}
 
 fn side_block(out: &mut Out, title: &str, side: &SideInfo) {
     out.line(format!("{title}:"));
@@ -487,100 +531,22 @@ fn sections(
     all_sections: bool,
 ) {
     let has = |pred: &dyn Fn(&Finding) -> bool| findings.iter().any(|f| pred(f));
-    let is = |cat: Category, codes: &'static [&'static str]| {
-        move |f: &Finding| {
-            f.category == cat && (codes.is_empty() || codes.contains(&f.code.as_str()))
-        }
-    };
+    let is = |section: Section| move |f: &Finding| f.code.section() == section;
 
     out.header("PYTHON / PLATFORM");
     side_block(out, &side_title("Local", &local.label), local);
     out.line("");
     side_block(out, &side_title("Remote", &remote.label), remote);
-    let interp = |f: &Finding| {
-        matches!(
-            f.category,
-            Category::Python
-                | Category::Platform
-                | Category::Genevars
-                | Category::Accelerator
-                | Category::CredentialFile
-        )
-    };
-    if has(&interp) {
+    if has(&is(Section::Interpreter)) {
         out.line("");
-        items(out, findings, interp, |f| f.message.clone());
+        items(out, findings, is(Section::Interpreter), |f| f.message.clone());
     }
 
-    let env_local = is(Category::Env, &["only_local", "credential_missing"]);
-    let env_remote = is(Category::Env, &["only_remote"]);
-    let env_values = is(
-        Category::Env,
-        &[
-            "value_differs",
-            "important_differs",
-            "credential_differs",
-            "cannot_tell",
-        ],
-    );
-    let packages_version =
-        |f: &Finding| f.category == Category::Package && f.code.starts_with("version.");
-    let pkg_local = is(Category::Package, &["only_local"]);
-    let pkg_remote = is(Category::Package, &["only_remote"]);
-    let shadowed = is(Category::Package, &["shadowed"]);
-    let unreadable = is(Category::Unreadable, &[]);
-
-    let local_and_remote = |f: &Finding| {
-        format!(
-            "* {}: local={}  remote={}",
-            f.subject,
-            value(&f.local),
-            value(&f.remote)
-        )
-    };
-    let blocks: Vec<(&str, Keep, Render)> = vec![
-        (
-            "ENV VARS: keys only in LOCAL",
-            Box::new(env_local),
-            Box::new(|f: &Finding| format!("+ {}", f.subject)),
-        ),
-        (
-            "ENV VARS: keys only in REMOTE",
-            Box::new(env_remote),
-            Box::new(|f: &Finding| format!("+ {}", f.subject)),
-        ),
-        (
-            "ENV VARS: values differ",
-            Box::new(env_values),
-            Box::new(local_and_remote),
-        ),
-        (
-            "PACKAGES: version mismatches",
-            Box::new(packages_version),
-            Box::new(local_and_remote),
-        ),
-        (
-            "PACKAGES: only in LOCAL",
-            Box::new(pkg_local),
-            Box::new(|f: &Finding| format!("+ {} ({})", f.subject, value(&f.local))),
-        ),
-        (
-            "PACKAGES: only in REMOTE",
-            Box::new(pkg_remote),
-            Box::new(|f: &Finding| format!("+ {} ({})", f.subject, value(&f.remote))),
-        ),
-        (
-            "PACKAGES: shadowed copies",
-            Box::new(shadowed),
-            Box::new(|f: &Finding| f.message.clone()),
-        ),
-    ];
-    for (i, (title, keep, render)) in blocks.into_iter().enumerate() {
-        // The extra sections (values differ, shadowed) appear only when they have content.
-        let optional = i == 2 || i == 6;
-        if (all_sections && !optional) || has(&*keep) {
-            out.header(title);
-            items(out, findings, |f| keep(f), |f| render(f));
+    for &section in Section::ALL {
+        let Some(b) = block(section) else { continue };
+        if (all_sections && !b.optional) || has(&is(section)) {
+            out.header(b.title);
+            items(out, findings, is(section), b.render);
         }
     }
 
@@ -591,14 +557,14 @@ fn sections(
         .collect();
     if all_sections || !path_findings.is_empty() {
         out.header("sys.path differences");
-        for (label, code, mark) in [
-            ("only in LOCAL", "only_local", "-"),
-            ("only in REMOTE", "only_remote", "+"),
+        for (label, section, mark) in [
+            ("only in LOCAL", Section::SysPathOnlyLocal, "-"),
+            ("only in REMOTE", Section::SysPathOnlyRemote, "+"),
         ] {
             let mine: Vec<&Finding> = path_findings
                 .iter()
                 .copied()
-                .filter(|f| f.code == code)
+                .filter(|f| f.code.section() == section)
                 .collect();
             out.line(format!("  {label}:"));
             items_indented(
@@ -614,16 +580,16 @@ fn sections(
             sys_path.intersection_count, sys_path.local_count, sys_path.remote_count
         ));
     }
-    if has(&unreadable) {
+    if has(&is(Section::Unreadable)) {
         out.header("UNREADABLE entries");
-        items(out, findings, unreadable, |f| f.message.clone());
+        items(out, findings, is(Section::Unreadable), |f| f.message.clone());
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compare::testutil::*;
+    use crate::snapshot::testutil::*;
     use crate::compare::{compare_pair, CompareOptions};
 
     /// No character a terminal acts on, other than the newlines that end the lines and
@@ -642,6 +608,51 @@ mod tests {
             })
             .map(|(_, c)| c)
             .collect()
+    }
+
+    /// A finding of every code, alone in a comparison of the kind that makes it, is
+    /// shown by the text report: the section its code names is rendered. (Summary-only
+    /// codes are errors and warnings there; the rest are shown at `info`.)
+    #[test]
+    fn every_code_reaches_a_section_of_the_text_report() {
+        use crate::compare::{compare_nodes, Code, Summary};
+        let opts = CompareOptions::default();
+        let plain = snapshot();
+        let pair = compare_pair(&plain, &plain, &opts);
+        let nodes = [
+            node(with_packages(snapshot(), &[("numpy", "1")]), "n0"),
+            node(with_packages(snapshot(), &[("numpy", "2")]), "n1"),
+        ];
+        let cluster = compare_nodes(&plain, &nodes, &[], &opts);
+        for code in Code::examples() {
+            let section = code.section();
+            let severity = if section == Section::Summary {
+                Severity::Warning
+            } else {
+                Severity::Info
+            };
+            let mut f = Finding::new(severity, code.clone(), "the-subject", "the-message");
+            f.local = Some("1".into());
+            let mut c = match section {
+                Section::Nodes | Section::Drift => cluster.clone(),
+                _ => pair.clone(),
+            };
+            match f.code.section() {
+                Section::Drift => {
+                    f.group = Some(1);
+                    f.nodes = vec!["n1".into()];
+                }
+                Section::Nodes => f.nodes = vec!["n0".into()],
+                _ => {}
+            }
+            c.findings = vec![f];
+            c.summary = Summary::of(&c.findings);
+            let text = to_text(&c, Snapshots::default(), TextOptions::default());
+            assert!(
+                text.contains("the-subject") || text.contains("the-message"),
+                "{code} ({section:?}) is not in the report:\n{text}"
+            );
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::metadata::{read_header_block, HeaderBlockTooLong};
 use super::model::{DirectUrl, Package, ShadowedCopy};
-use super::scan::open_for_reading;
+use crate::input::open_for_reading;
 
 /// An `.egg-link` is a path and a line more; a longer one is not an egg-link.
 const EGG_LINK_LIMIT: u64 = 64 * 1024;

@@ -14,7 +14,11 @@ pub mod metadata;
 pub mod model;
 pub mod partial;
 pub mod scan;
+mod serde_message;
 pub mod write;
+
+#[cfg(test)]
+pub(crate) mod testutil;
 
 pub use load::{from_json_str, to_json_string, SnapshotError};
 pub use model::*;

@@ -306,7 +306,7 @@ pub(crate) fn env_map<'de, D: Deserializer<'de>>(
                 let value = map.next_value::<EnvValue>().map_err(|e| {
                     de::Error::custom(format_args!(
                         "env.{key}: {}",
-                        super::load::without_input(&e.to_string())
+                        super::serde_message::without_input(&e.to_string())
                     ))
                 })?;
                 env.insert(key, value);
@@ -424,12 +424,8 @@ pub struct DirectUrl {
     pub kind: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ShadowedCopy {
-    pub version: String,
-    pub location: String,
-    pub metadata_path: String,
-}
+/// Another copy of a package (defined with the findings, which name such copies).
+pub use crate::finding::ShadowedCopy;
 
 /// Something the scanner could not read, and why. Never fatal.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

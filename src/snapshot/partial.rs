@@ -221,7 +221,7 @@ pub fn packages_from_json(packages_json: &str) -> Option<Vec<Package>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compare::testutil::{node, snapshot, with_env, with_packages};
+    use crate::snapshot::testutil::{node, snapshot, with_env, with_packages};
     use crate::snapshot::{from_json_str, to_json_string};
 
     fn sample() -> Snapshot {

@@ -14,7 +14,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
@@ -23,6 +23,7 @@ use serde::Serialize;
 use super::layouts::{self, ZippedEggError};
 use super::metadata::{read_header_block, CoreMetadata, Fields, HeaderBlockTooLong};
 use super::model::{DirectUrl, DistKind, Package, ShadowedCopy, Unreadable};
+use crate::input::open_for_reading;
 use crate::parallel;
 use crate::redact;
 
@@ -592,19 +593,6 @@ fn os_bytes(name: &std::ffi::OsStr) -> std::borrow::Cow<'_, [u8]> {
 #[cfg(not(unix))]
 fn os_bytes(name: &std::ffi::OsStr) -> std::borrow::Cow<'_, [u8]> {
     std::borrow::Cow::Owned(name.to_string_lossy().into_owned().into_bytes())
-}
-
-/// Opens a file for reading. Non-blocking, so a FIFO posing as a metadata file reads as
-/// empty instead of hanging the scan; a regular file reads as usual.
-pub(crate) fn open_for_reading(path: &Path) -> io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK);
-    }
-    options.open(path)
 }
 
 /// Opens `file` inside the directory `dir`, relative to `dir`'s parent directory when

@@ -7,7 +7,7 @@ import argparse
 from genevars.compare_env import add_arguments
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "compare",
         help="compare this environment with every node of a Ray cluster",

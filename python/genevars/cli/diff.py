@@ -8,34 +8,34 @@ from __future__ import annotations
 
 import argparse
 
-from genevars.cli import CliError, add_fail_on, exit_status
+from genevars.cli import CliError, add_common, add_fail_on, add_format, exit_status, print_comparison
 
 DESCRIPTION = """\
 Compare environment snapshots (files written by `genevars snapshot -o FILE`).
 With two files: LOCAL (where code is submitted) against REMOTE (where it runs).
-With more: the first against each of the others, plus a packages x environments matrix.
+With more: the first against each of the others, plus a packages x environments matrix."""
 
-exit status: 0 nothing at or above --fail-on, 1 findings at or above --fail-on,
-2 a file is missing, unreadable or not a genevars snapshot (one line on stderr)."""
+EXIT_STATUSES = (
+    "0    no finding at or above --fail-on",
+    "1    findings at or above --fail-on",
+    "2    a file is missing, unreadable or not a genevars snapshot (one line on stderr)",
+)
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "diff",
         help="compare saved snapshots (LOCAL.json REMOTE.json [MORE.json ...])",
         description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    add_common(parser, EXIT_STATUSES)
     parser.add_argument("local", metavar="LOCAL.json", help="the reference snapshot (usually your machine)")
     parser.add_argument("remote", metavar="REMOTE.json", help="the snapshot to compare with it (a worker, an image)")
     parser.add_argument(
         "more", metavar="MORE.json", nargs="*", help="further snapshots, each compared with LOCAL.json"
     )
-    parser.add_argument(
-        "--json",
-        action="store_true",
-        help="print the comparison JSON (schema genevars.comparison/1) instead of the text report",
-    )
+    # json: the comparison JSON (schema genevars.comparison/1); html: a page to open.
+    add_format(parser)
     add_fail_on(parser)
     parser.add_argument(
         "--env-prefix",
@@ -82,8 +82,5 @@ def run(args: argparse.Namespace) -> int:
             )
     except GenevarsError as exc:
         raise CliError(f"{exc}") from None
-    if args.json:
-        print(result.to_json())
-    else:
-        print(result.report(show_all=args.show_all), end="")
+    print_comparison(args, result, show_all=args.show_all)
     return exit_status(result, args.fail_on)

@@ -10,31 +10,35 @@ from __future__ import annotations
 
 import argparse
 
-from genevars.cli import CliError
+from genevars.cli import CliError, add_common, add_format, html_page
 
 DESCRIPTION = """\
 Explain an error: rank the differences between environments by how likely each caused it.
 TRACEBACK_FILE holds the traceback (- reads it from stdin). With one SNAPSHOT, this
 environment is compared with it; with two, the first (local) with the second (remote);
-with more, the first with each of the others.
+with more, the first with each of the others."""
 
-exit status: 0 the explanation was printed (whether or not a difference explains the
-error), 2 a file is missing, unreadable or not a genevars snapshot (one line on stderr)."""
+EXIT_STATUSES = (
+    "0    the explanation was printed (whether or not a difference explains the error)",
+    "2    a file is missing, unreadable or not a genevars snapshot (one line on stderr)",
+)
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "explain",
         help="which differences most likely caused an error (TRACEBACK_FILE SNAPSHOT ...)",
         description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    add_common(parser, EXIT_STATUSES)
     parser.add_argument("traceback", metavar="TRACEBACK_FILE", help="the traceback's text, or - for stdin")
     parser.add_argument(
         "snapshots", metavar="SNAPSHOT", nargs="+", help="saved snapshots (genevars snapshot -o FILE)"
     )
-    parser.add_argument("--json", action="store_true", help="print the explanation as JSON")
-    parser.add_argument("--no-report", action="store_true", help="print only the explanation")
+    add_format(parser)
+    parser.add_argument(
+        "--no-report", action="store_true", help="print only the explanation, not the report after it (as -q does)"
+    )
     parser.set_defaults(func=run)
 
 
@@ -61,11 +65,18 @@ def run(args: argparse.Namespace) -> int:
     except GenevarsError as exc:
         raise CliError(f"{exc}") from None
     explanation = result.explain(error)
-    if args.json:
+    with_report = not args.no_report and args.verbosity >= 0
+    if args.format == "json":
         print(json.dumps(explanation.to_dict(), indent=2))
-        return 0
-    print(explanation, end="")
-    if not args.no_report:
-        print()
-        print(result.report(), end="")
+    elif args.format == "html":
+        from genevars._findings import findings_html
+
+        headline = explanation.text.split("\n", 1)[0]
+        body = findings_html([cause.finding for cause in explanation.causes], headline)
+        print(html_page("genevars explain", body + (result.to_html() if with_report else "")), end="")
+    else:
+        print(explanation, end="")
+        if with_report:
+            print()
+            print(result.report(), end="")
     return 0

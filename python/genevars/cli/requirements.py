@@ -1,7 +1,7 @@
 """`genevars requirements`: the minimal pinned requirements a worker needs.
 
     genevars requirements --for udf.py [--for PACKAGE ...] [--target remote.json]
-                          [--snapshot local.json] [-o requirements.txt] [--json]
+                          [--snapshot local.json] [-o requirements.txt] [--format text|json]
 """
 
 from __future__ import annotations
@@ -10,20 +10,26 @@ import argparse
 import json
 import sys
 
-from genevars.cli import EXIT_OK, CliError
+from genevars.cli import EXIT_OK, CliError, add_common, add_format, note
+
+DESCRIPTION = """\
+Compute the installed distributions a job needs: the imports of its Python files
+(mapped to distributions through top_level.txt and RECORD) or named packages, closed
+over Requires-Dist with the target's markers, pinned to the versions installed here."""
+
+EXIT_STATUSES = (
+    "0    the requirements were printed or written (what cannot be resolved is listed on stderr)",
+    "2    a snapshot is missing or invalid, or the output file cannot be written (one line on stderr)",
+)
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "requirements",
         help="minimal pinned requirements for a job (its files' imports, or packages)",
-        description=(
-            "Compute the installed distributions a job needs: the imports of its Python "
-            "files (mapped to distributions through top_level.txt and RECORD) or named "
-            "packages, closed over Requires-Dist with the target's markers, pinned to the "
-            "versions installed here."
-        ),
+        description=DESCRIPTION,
     )
+    add_common(parser, EXIT_STATUSES)
     parser.add_argument(
         "--for",
         dest="roots",
@@ -45,7 +51,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="the environment to take versions from (default: this environment)",
     )
     parser.add_argument("-o", "--output", metavar="FILE", help="write requirements.txt here")
-    parser.add_argument("--json", action="store_true", help="print the full result as JSON")
+    # text: requirements.txt; json: the full result.
+    add_format(parser, ("text", "json"))
     parser.set_defaults(func=run)
 
 
@@ -64,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
                 out.write(text)
         except OSError as exc:
             raise CliError(f"{args.output}: cannot write: {exc.strerror}") from None
-    if args.json:
+    if args.format == "json":
         payload = {
             "summary": result.summary,
             "requirements": result.requirements,
@@ -81,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     from genevars._io import shown_line
 
-    print(f"genevars: {result.summary}", file=sys.stderr)
+    note(args, result.summary)
     for pin in result.incompatible_with_target:
         print(shown_line(f"genevars: will not install on the target interpreter: {pin}"), file=sys.stderr)
     if result.unresolved_imports:

@@ -7,7 +7,7 @@ import gc
 import os
 import sys
 
-from genevars.cli import EXIT_OK, CliError
+from genevars.cli import EXIT_OK, CliError, add_common
 
 # Not `typing.TYPE_CHECKING`: importing typing costs every command a few ms.
 TYPE_CHECKING = False
@@ -32,20 +32,23 @@ examples:
 A --path tree's Python and platform are the tree's, not this interpreter's: told from its
 path (lib/python3.12/) and from the ABI tags of its compiled modules and wheels, else
 recorded as unknown (a comparison then says it could not compare them).
-
-Exit status: 0 written; 2 bad input (a missing --path directory, an interpreter that
-cannot be run, an unwritable output file).
 """
 
+EXIT_STATUSES = (
+    "0    written",
+    "2    bad input: a missing --path directory, an interpreter that cannot be run, an",
+    "     unwritable output file (one line on stderr)",
+)
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "snapshot",
         help="write a snapshot of this (or another) Python environment as JSON",
         description=DESCRIPTION,
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    add_common(parser, EXIT_STATUSES)
     parser.add_argument(
         "--path",
         metavar="DIR",
@@ -159,8 +162,9 @@ def _snapshot_to_file(args: argparse.Namespace) -> int:
             f.write("\n")
     except OSError as exc:
         raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from None
-    note = f", {unreadable} unreadable (see \"unreadable\" in the file)" if unreadable else ""
-    print(f"wrote {args.output}: {packages} packages{note}")
+    if args.verbosity >= 0:
+        note_unreadable = f", {unreadable} unreadable (see \"unreadable\" in the file)" if unreadable else ""
+        print(f"wrote {args.output}: {packages} packages{note_unreadable}")
     return EXIT_OK
 
 

@@ -28,10 +28,27 @@ import sys
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Sequence, TextIO, Union
 
 from genevars import _core
-from genevars.cli import EXIT_FINDINGS, FAIL_ON_CHOICES, CliError, add_fail_on, exit_status, seconds
+from genevars.cli import (
+    EXIT_FINDINGS,
+    FAIL_ON_CHOICES,
+    MAX_TIMEOUT_SECONDS,
+    CliError,
+    add_common,
+    add_fail_on,
+    add_format,
+    exit_status,
+    note,
+    print_comparison,
+    seconds,
+)
 
 if TYPE_CHECKING:
     from genevars._compare import ComparisonResult
+    from genevars._findings import FailOn
+    from genevars._manifest import Manifest
+
+#: A manifest to apply: a Manifest, or the path of a file saved with ``Manifest.save``.
+ManifestLike = Union["Manifest", str, "os.PathLike[str]"]
 
 NodeSelection = Union[str, Sequence[str]]
 
@@ -55,7 +72,7 @@ class EnvironmentMismatchError(_core.GenevarsError):
 
 
 def _runtime_env_of(
-    runtime_env: Optional[Mapping[str, Any]], manifest: Any
+    runtime_env: Optional[Mapping[str, Any]], manifest: Optional[ManifestLike]
 ) -> Optional[Dict[str, Any]]:
     """The runtime_env the probe tasks run with: the manifest's, then ``runtime_env``
     on top (its ``env_vars`` merged into the manifest's)."""
@@ -65,13 +82,12 @@ def _runtime_env_of(
             from genevars._manifest import Manifest
 
             manifest = Manifest.load(manifest)
-        to_runtime_env = getattr(manifest, "to_runtime_env", None)
-        if not callable(to_runtime_env):
+        if not callable(getattr(manifest, "to_runtime_env", None)):
             raise TypeError(
                 f"manifest must be a genevars Manifest (or any object with to_runtime_env()) "
                 f"or a manifest file path, not {type(manifest).__name__}"
             )
-        merged.update(to_runtime_env())
+        merged.update(manifest.to_runtime_env())
     if runtime_env is not None:
         if not isinstance(runtime_env, Mapping):
             raise TypeError(
@@ -119,7 +135,7 @@ def get_comparison_result(
     timeout: float = 60.0,
     nodes: NodeSelection = "all",
     reveal_values: bool = False,
-    manifest: Any = None,
+    manifest: Optional[ManifestLike] = None,
     include_sys_path: bool = True,
 ) -> ComparisonResult:
     """Compare this process's environment with every alive Ray node; print nothing.
@@ -164,8 +180,12 @@ def get_comparison_result(
         [('numpy', 'error')]
     """
     effective_env = _runtime_env_of(runtime_env, manifest)
-    if timeout is None or not timeout > 0:
-        raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
+    # A bound, like --timeout's: an infinite or NaN timeout would let one silent node hang
+    # the comparison for ever.
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= MAX_TIMEOUT_SECONDS:
+        raise ValueError(
+            f"timeout must be more than 0 and at most {MAX_TIMEOUT_SECONDS:g} seconds (a day), not {timeout!r}"
+        )
     from genevars import _ray  # first: a missing Ray is the first thing to report
 
     _ray.require_connection(auto_init)
@@ -213,7 +233,7 @@ def get_comparison_result(
     )
 
 
-def _at_or_above(result: ComparisonResult, fail_on: str) -> int:
+def _at_or_above(result: ComparisonResult, fail_on: FailOn) -> int:
     """How many findings have severity ``fail_on`` or worse (none for ``never``)."""
     if fail_on not in FAIL_ON_CHOICES:
         raise ValueError(f"fail_on must be one of {', '.join(FAIL_ON_CHOICES)}, not {fail_on!r}")
@@ -230,11 +250,11 @@ def compare_ray_environments(
     *,
     timeout: float = 60.0,
     nodes: NodeSelection = "all",
-    fail_on: Optional[str] = None,
+    fail_on: Optional[FailOn] = None,
     reveal_values: bool = False,
     file: Optional[TextIO] = None,
-    manifest: Any = None,
-    error: Any = None,
+    manifest: Optional[ManifestLike] = None,
+    error: Union[BaseException, str, None] = None,
 ) -> ComparisonResult:
     """Compare this environment with every Ray node, print the report, return the result.
 
@@ -343,8 +363,21 @@ def _parse_nodes(text: str) -> NodeSelection:
     return ids
 
 
+#: The exit statuses of ``python -m genevars.compare_env`` and ``genevars compare``.
+EXIT_STATUSES = (
+    "0    every selected node compared, no finding at or above --fail-on",
+    "1    findings at or above --fail-on, or a selected node not compared (it did not",
+    "     answer, or could not set up the runtime_env), or Ray would refuse this process",
+    "     as a driver of the cluster (Ray or Python versions differ)",
+    "2    nothing could be compared (no node answered), Ray is missing, the cluster",
+    "     cannot be reached, or a --runtime-env/--manifest/--explain input is bad",
+    "     (one line on stderr)",
+)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags of ``python -m genevars.compare_env`` and ``genevars compare``."""
+    add_common(parser, EXIT_STATUSES)
     parser.add_argument(
         "--address",
         default="auto",
@@ -357,7 +390,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-auto-init", action="store_true", help="do not connect to Ray (only useful when embedded)"
     )
-    parser.add_argument("--json", action="store_true", help="print the comparison JSON instead of the report")
+    add_format(parser)
     add_fail_on(parser)
     parser.add_argument(
         "--timeout",
@@ -369,7 +402,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--runtime-env", default=None, metavar="JSON|@FILE", help="runtime_env applied to the probe tasks"
     )
-    parser.add_argument("--manifest", default=None, metavar="FILE", help="a genevars manifest applied to the probes")
+    parser.add_argument(
+        "--manifest",
+        default=None,
+        metavar="FILE",
+        help="a genevars manifest file (Manifest.save(), --fix-manifest) the job will run with: "
+        "applied to the probes, so the comparison shows the workers as the job will see them",
+    )
     parser.add_argument(
         "--fix-manifest", default=None, metavar="FILE", help="write the manifest that closes the gap to FILE"
     )
@@ -384,7 +423,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="FILE|-",
         help="a traceback (file, or - for stdin): print which findings most likely caused it first "
-        "(to stderr with --json)",
+        "(to stderr with --format json or html)",
     )
     parser.set_defaults(func=run)
 
@@ -443,16 +482,14 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(_one_line(str(exc))) from None
     if error_text is not None:
         explanation = str(result.explain(error_text)) + "\n"
-        (sys.stderr if args.json else sys.stdout).write(explanation)
-    if args.json:
-        sys.stdout.write(result.to_json(indent=2) + "\n")
-    else:
-        sys.stdout.write(result.report(show_all=args.show_all) + "\n")
+        (sys.stdout if args.format == "text" else sys.stderr).write(explanation)
+    print_comparison(args, result, show_all=args.show_all)
     sys.stdout.flush()
     if result.nothing_compared:
         raise CliError(_nothing_compared(result))
     if args.fix_manifest:
         _write_fix_manifest(result, args.fix_manifest)
+        note(args, f"wrote the fix manifest to {args.fix_manifest}")
     return exit_status(result, args.fail_on)
 
 
@@ -481,7 +518,6 @@ def _write_fix_manifest(result: ComparisonResult, path: str) -> None:
         result.fix_manifest("fix").build().save(path)
     except OSError as exc:
         raise CliError(f"--fix-manifest {path}: cannot write it ({exc.strerror})") from None
-    print(f"genevars: wrote the fix manifest to {path}", file=sys.stderr)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -1,6 +1,12 @@
-//! Findings: one difference, judged.
+//! Findings: one difference, judged. The bottom of the core: this module imports no
+//! other part of it, so every layer above (knowledge, snapshot, compare, deps, report,
+//! manifest) can speak of findings.
+
+mod code;
 
 use serde::{Deserialize, Serialize};
+
+pub use code::{Code, FixAction, Section, SeverityKey, Table};
 
 /// How much a difference matters. Ordered: `Expected < Info < Warning < Error`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -85,15 +91,41 @@ impl Category {
     }
 }
 
+/// Another copy of a package of the same name: later on sys.path (shadowed, `import`
+/// never loads it) or in the same directory. Snapshots hold them; `shadowed` findings
+/// name them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShadowedCopy {
+    pub version: String,
+    pub location: String,
+    pub metadata_path: String,
+}
+
+/// Where a finding applies (derived from its code, group and nodes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// No node named: a two-snapshot comparison, or the local side alone.
+    Driver,
+    /// Local against one node group.
+    Group(usize),
+    /// Local against every node: a difference all groups share, or per-node identity.
+    AllGroups,
+    /// A node group against the first group.
+    Drift(usize),
+    /// A selected node that could not be compared.
+    Node,
+}
+
 /// One difference between two environments (or one problem in one), with what it means.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "FindingDoc")]
 pub struct Finding {
     pub severity: Severity,
     pub category: Category,
     /// Normalized package name, variable name, path, or `python` / `platform` field.
     pub subject: String,
-    /// Machine-readable kind, e.g. `version.major`, `only_local`, `value_differs`.
-    pub code: String,
+    /// What kind of difference, e.g. `version.major`, `only_local`, `value_differs` in JSON.
+    pub code: Code,
     /// The local side's value, as safe to show (secrets masked).
     pub local: Option<String>,
     /// The remote side's value, as safe to show (secrets masked).
@@ -111,26 +143,80 @@ pub struct Finding {
     /// For a `shadowed` finding: the copies `import` never loads (the versions compared
     /// stay in `local` / `remote`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub shadowed: Vec<crate::snapshot::ShadowedCopy>,
+    pub shadowed: Vec<ShadowedCopy>,
     /// A drift finding that repeats, on the same group and subject, what local vs that
     /// group already says: kept in the findings and the drift section, counted once.
     #[serde(default, skip_serializing_if = "is_false")]
     pub repeat: bool,
+    /// A problem of the driver's environment alone (requirements, rules): a comparison
+    /// keeps it at most a warning, since it does not explain what differs on the workers.
+    #[serde(skip)]
+    pub driver_alone: bool,
+}
+
+/// A finding as JSON: the code's text, which with the category names the [`Code`].
+#[derive(Deserialize)]
+struct FindingDoc {
+    severity: Severity,
+    category: Category,
+    subject: String,
+    code: String,
+    local: Option<String>,
+    remote: Option<String>,
+    message: String,
+    hint: Option<String>,
+    #[serde(default)]
+    nodes: Vec<String>,
+    #[serde(default)]
+    group: Option<usize>,
+    #[serde(default)]
+    shadowed: Vec<ShadowedCopy>,
+    #[serde(default)]
+    repeat: bool,
+}
+
+impl TryFrom<FindingDoc> for Finding {
+    type Error = String;
+
+    fn try_from(d: FindingDoc) -> Result<Finding, String> {
+        let code = Code::parse(&d.code, d.category).ok_or_else(|| {
+            format!(
+                "unknown finding code {:?} for category {}",
+                d.code,
+                d.category.as_str()
+            )
+        })?;
+        Ok(Finding {
+            severity: d.severity,
+            category: d.category,
+            subject: d.subject,
+            code,
+            local: d.local,
+            remote: d.remote,
+            message: d.message,
+            hint: d.hint,
+            nodes: d.nodes,
+            group: d.group,
+            shadowed: d.shadowed,
+            repeat: d.repeat,
+            driver_alone: false,
+        })
+    }
 }
 
 impl Finding {
+    /// A finding of `code` (which says its category).
     pub fn new(
         severity: Severity,
-        category: Category,
+        code: Code,
         subject: impl Into<String>,
-        code: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
         Finding {
             severity,
-            category,
+            category: code.category(),
             subject: subject.into(),
-            code: code.into(),
+            code,
             local: None,
             remote: None,
             message: message.into(),
@@ -139,6 +225,7 @@ impl Finding {
             group: None,
             shadowed: Vec::new(),
             repeat: false,
+            driver_alone: false,
         }
     }
 
@@ -157,7 +244,18 @@ impl Finding {
 impl Finding {
     /// Whether this is a drift finding (`drift.*`: node groups disagree).
     pub fn is_drift(&self) -> bool {
-        self.code.starts_with("drift.")
+        self.code.is_drift()
+    }
+
+    /// Where it applies.
+    pub fn scope(&self) -> Scope {
+        match self.group {
+            _ if self.category.is_node_failure() => Scope::Node,
+            Some(g) if self.is_drift() => Scope::Drift(g),
+            Some(g) => Scope::Group(g),
+            None if self.nodes.is_empty() => Scope::Driver,
+            None => Scope::AllGroups,
+        }
     }
 }
 

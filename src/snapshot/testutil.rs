@@ -1,8 +1,8 @@
-//! Snapshots built in code for the comparison tests.
+//! Snapshots built in code, the one builder the tests of every module share.
 
 use std::collections::BTreeMap;
 
-use crate::snapshot::*;
+use super::*;
 
 pub(crate) fn snapshot() -> Snapshot {
     Snapshot {
