@@ -194,7 +194,15 @@ def snapshot_text(
 
     rules = _probe.native_rules(_core)
     env = _probe.capture_env(os.environ, rules, None, bool(reveal_values))
-    facts = _probe.conda_of(other.facts()) if other is not None else _probe._interpreter_facts()
+    if other is not None:
+        facts = _probe.conda_of(other.facts())
+    elif tree is not None:
+        # A tree's python, platform and conda are its own (_tree.apply replaces them): of
+        # this interpreter only the markers are kept (platform.processor() alone would
+        # start `uname -p`, and libc_ver() reads the whole executable).
+        facts = {"markers": _probe.marker_environment(), "genevars_version": _probe._genevars_version()}
+    else:
+        facts = _probe._interpreter_facts()
     if tree is not None:
         from genevars import _tree
 
