@@ -55,12 +55,8 @@ __all__ = [
 def _snapshot_json(snapshot: SnapshotLike | None, what: str = "snapshot") -> str:
     """Snapshot JSON text from whatever the caller holds; ``None`` = this environment."""
     if snapshot is None:
-        from genevars import snapshot_env
+        from genevars._snapshot import snapshot_env
 
-        if not callable(snapshot_env):
-            raise _core.GenevarsError(
-                f"no {what} given and this build cannot snapshot the environment; pass a snapshot"
-            )
         snapshot = snapshot_env()
     if isinstance(snapshot, dict):
         return json.dumps(snapshot)
@@ -422,11 +418,9 @@ class MinimalRequirements:
         return "".join(shown_line(line) + "\n" for line in lines)
 
     def manifest(self, name: str = "requirements") -> ManifestBuilder:
-        """A ``genevars.ManifestBuilder`` with these pins (when the manifest module is present)."""
-        from genevars import ManifestBuilder
+        """A ``genevars.ManifestBuilder`` with these pins."""
+        from genevars._manifest import ManifestBuilder
 
-        if ManifestBuilder is None:
-            raise _core.GenevarsError("this build has no ManifestBuilder; use .requirements")
         return ManifestBuilder.create(name).pip(self.requirements)
 
 

@@ -62,7 +62,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
-    from genevars import GenevarsError
+    from genevars._core import GenevarsError
     from genevars._compare import compare_many, compare_snapshots
 
     include_sys_path = not args.no_sys_path

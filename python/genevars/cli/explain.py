@@ -45,7 +45,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from genevars import GenevarsError
+    from genevars._core import GenevarsError
     from genevars._compare import compare_many, compare_snapshots
     from genevars._explain import read_error_file
 

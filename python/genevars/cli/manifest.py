@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 
 def _load(path: str) -> Manifest:
-    from genevars import Manifest, ManifestError
+    from genevars._core import ManifestError
+    from genevars._manifest import Manifest
 
     try:
         return Manifest.load(path)

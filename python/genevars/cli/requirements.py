@@ -57,7 +57,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
-    from genevars import GenevarsError
+    from genevars._core import GenevarsError
     from genevars._deps import minimal_requirements
 
     try:

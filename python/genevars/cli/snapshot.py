@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _snapshot_to_file(args: argparse.Namespace) -> int:
-    from genevars import SnapshotError
+    from genevars._core import SnapshotError
 
     for path in args.paths or ():
         if not os.path.isdir(path):
