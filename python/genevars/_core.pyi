@@ -117,6 +117,32 @@ def manifest_findings(
 ) -> str:
     """What a manifest's pins break (errors) or fix (info) on the workers (JSON list)."""
 
+@final  # a PyO3 class: not subclassable
+class DependencyCheck:
+    """The findings of a dependency check; wrapped by ``genevars.DependencyCheck``."""
+
+    def report(self) -> str:
+        """One line per finding, most severe first, with its hint (controls escaped)."""
+    def to_json(self, indent: int | None = 2) -> str:
+        """``genevars.dependencies/1`` JSON, indented by ``indent`` (one line when None)."""
+    def findings_json(self) -> str:
+        """The findings alone (JSON list)."""
+    def __len__(self) -> int: ...
+
+def check_requirements(
+    local_json: str,
+    rules: Rules,
+    imported: list[str] | None = None,
+    remote_json: str | None = None,
+    pins: list[str] | None = None,
+) -> DependencyCheck:
+    """Findings of ``local`` (with ``remote``: between the two) plus what ``pins`` break."""
+
+def check_manifest(
+    remote_json: str, pins: list[str], rules: Rules, local_json: str | None = None
+) -> DependencyCheck:
+    """What a manifest's pins break (errors) or fix (info) on the workers."""
+
 def requirement_problems(snapshot_json: str) -> str:
     """The raw requirement problems of one environment, pip check's view (JSON list)."""
 

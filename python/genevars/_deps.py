@@ -123,12 +123,12 @@ def _pins_of(manifest: ManifestPins) -> list[str]:
 # --- results -------------------------------------------------------------------------
 
 
-@dataclass
 class DependencyCheck(FindingsView):
-    """Findings of categories ``requirement`` and ``rule``."""
+    """Findings of categories ``requirement`` and ``rule``; the native check renders them."""
 
-    # A field where FindingsView has a read-only property: reading works the same.
-    findings: list[Finding]  # pyright: ignore[reportIncompatibleMethodOverride]
+    def __init__(self, native: _core.DependencyCheck) -> None:
+        self._native = native
+        self.findings: list[Finding] = json.loads(native.findings_json())
 
     @property
     def ok(self) -> bool:
@@ -141,27 +141,23 @@ class DependencyCheck(FindingsView):
     def __iter__(self) -> Iterator[Finding]:
         return iter(self.findings)
 
+    def __repr__(self) -> str:
+        return f"DependencyCheck({len(self.findings)} findings, ok={self.ok})"
+
     def to_dict(self) -> dict[str, Any]:
-        summary = {s: 0 for s in ("errors", "warnings", "info", "expected")}
-        for f in self.findings:
-            key = {"error": "errors", "warning": "warnings"}.get(f["severity"], f["severity"])
-            summary[key] = summary.get(key, 0) + 1
-        return {"schema": "genevars.dependencies/1", "summary": summary, "findings": self.findings}
+        """The ``genevars.dependencies/1`` document: schema, summary, findings."""
+        result: dict[str, Any] = json.loads(self._native.to_json(None))
+        return result
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent)
+        """The ``genevars.dependencies/1`` document as JSON, indented by ``indent`` spaces
+        (one line when ``None``)."""
+        return self._native.to_json(indent)
 
     def report(self) -> str:
         """One line per finding, most severe first, with its hint (control characters
         from metadata written as escapes)."""
-        if not self.findings:
-            return "No broken requirements and no known incompatibilities."
-        lines = []
-        for f in self.findings:
-            lines.append(f"{f['severity'].upper():8} {f['category']:11} {f['message']}")
-            if f.get("hint"):
-                lines.append(f"{'':21}hint: {f['hint']}")
-        return "\n".join(shown_line(line) for line in lines)
+        return self._native.report()
 
     def headline(self) -> str:
         """One line: ``OK`` or ``PROBLEMS FOUND`` (errors) with the counts."""
@@ -202,21 +198,13 @@ def check_requirements(
         >>> [f["message"] for f in result.errors]
         ['pinning numpy==1.26.4 breaks opencv-python 4.10.0 (requires numpy>=2)']
     """
-    loaded = load_rules(rules)
     local_json = _snapshot_json(snapshot)
     names = sorted(imported) if imported is not None else None
     remote_json = None if remote is None else _snapshot_json(remote, "remote snapshot")
-    if remote_json is None:
-        findings = json.loads(_core.env_findings(local_json, loaded, names))
-    else:
-        findings = json.loads(_core.pair_findings(local_json, remote_json, loaded, names))
-    if manifest is not None:
-        pins = _pins_of(manifest)
-        if remote_json is None:
-            findings += json.loads(_core.manifest_findings(local_json, pins, loaded, None))
-        else:
-            findings += json.loads(_core.manifest_findings(remote_json, pins, loaded, local_json))
-    return DependencyCheck(findings)
+    pins = None if manifest is None else _pins_of(manifest)
+    return DependencyCheck(
+        _core.check_requirements(local_json, load_rules(rules), names, remote_json, pins)
+    )
 
 
 def check_manifest(
@@ -232,8 +220,7 @@ def check_manifest(
     pins = _pins_of(manifest)
     remote_json = _snapshot_json(remote, "remote snapshot")
     local_json = _snapshot_json(local, "local snapshot") if local is not None else None
-    findings = json.loads(_core.manifest_findings(remote_json, pins, load_rules(rules), local_json))
-    return DependencyCheck(findings)
+    return DependencyCheck(_core.check_manifest(remote_json, pins, load_rules(rules), local_json))
 
 
 # --- imports -> distributions --------------------------------------------------------

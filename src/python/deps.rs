@@ -1,5 +1,5 @@
-//! Bindings for dependency analysis. Snapshots cross the boundary as JSON text and results
-//! come back as JSON text (the Python side `json.loads` them).
+//! Bindings for dependency analysis. Snapshots cross the boundary as JSON text; a check
+//! comes back as a native object that renders itself, other results as JSON text.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -9,6 +9,8 @@ use pyo3::prelude::*;
 use super::errors::{GenevarsError, RuleError};
 use super::guard::guarded;
 use crate::deps::{self, RequirementOf};
+use crate::finding::Finding;
+use crate::report;
 use crate::snapshot::load::from_json_str;
 use crate::snapshot::model::Snapshot;
 
@@ -84,6 +86,51 @@ fn imported_set(imported: Option<Vec<String>>) -> Option<BTreeSet<String>> {
     imported.map(|names| names.into_iter().collect())
 }
 
+fn env_list(
+    snapshot_json: &str,
+    rules: &PyRules,
+    imported: Option<Vec<String>>,
+) -> PyResult<Vec<Finding>> {
+    let snap = snapshot("snapshot", snapshot_json)?;
+    let imported = imported_set(imported);
+    Ok(deps::env_findings(&snap, &rules.inner, imported.as_ref())?)
+}
+
+fn pair_list(
+    local_json: &str,
+    remote_json: &str,
+    rules: &PyRules,
+    imported: Option<Vec<String>>,
+) -> PyResult<Vec<Finding>> {
+    let local = snapshot("local snapshot", local_json)?;
+    let remote = snapshot("remote snapshot", remote_json)?;
+    let imported = imported_set(imported);
+    Ok(deps::pair_findings_for(
+        &local,
+        &remote,
+        &rules.inner,
+        imported.as_ref(),
+    ))
+}
+
+fn manifest_list(
+    remote_json: &str,
+    pins: &[String],
+    rules: &PyRules,
+    local_json: Option<&str>,
+) -> PyResult<Vec<Finding>> {
+    let remote = snapshot("remote snapshot", remote_json)?;
+    let local = local_json
+        .map(|t| snapshot("local snapshot", t))
+        .transpose()?;
+    Ok(deps::overlay_findings(
+        local.as_ref(),
+        &remote,
+        pins,
+        &rules.inner,
+    )?)
+}
+
 /// Requirement and rule findings of one environment, as a JSON list.
 #[pyfunction]
 #[pyo3(signature = (snapshot_json, rules, imported = None))]
@@ -93,13 +140,7 @@ fn env_findings(
     imported: Option<Vec<String>>,
 ) -> PyResult<String> {
     guarded::<GenevarsError, _>("checking the snapshot's requirements", || {
-        let snap = snapshot("snapshot", snapshot_json)?;
-        let imported = imported_set(imported);
-        Ok(json(&deps::env_findings(
-            &snap,
-            &rules.inner,
-            imported.as_ref(),
-        )?))
+        Ok(json(&env_list(snapshot_json, rules, imported)?))
     })
 }
 
@@ -113,15 +154,7 @@ fn pair_findings(
     imported: Option<Vec<String>>,
 ) -> PyResult<String> {
     guarded::<GenevarsError, _>("checking requirements between the snapshots", || {
-        let local = snapshot("local snapshot", local_json)?;
-        let remote = snapshot("remote snapshot", remote_json)?;
-        let imported = imported_set(imported);
-        Ok(json(&deps::pair_findings_for(
-            &local,
-            &remote,
-            &rules.inner,
-            imported.as_ref(),
-        )))
+        Ok(json(&pair_list(local_json, remote_json, rules, imported)?))
     })
 }
 
@@ -135,16 +168,90 @@ fn manifest_findings(
     local_json: Option<&str>,
 ) -> PyResult<String> {
     guarded::<GenevarsError, _>("checking the manifest's pins", || {
-        let remote = snapshot("remote snapshot", remote_json)?;
-        let local = local_json
-            .map(|t| snapshot("local snapshot", t))
-            .transpose()?;
-        Ok(json(&deps::overlay_findings(
-            local.as_ref(),
-            &remote,
-            &pins,
-            &rules.inner,
-        )?))
+        Ok(json(&manifest_list(remote_json, &pins, rules, local_json)?))
+    })
+}
+
+/// The findings of a dependency check (wrapped by `genevars.DependencyCheck`), which
+/// render themselves: the text report and `genevars.dependencies/1` JSON.
+#[pyclass(frozen, name = "DependencyCheck", module = "genevars._core")]
+pub struct PyDependencyCheck {
+    findings: Vec<Finding>,
+}
+
+#[pymethods]
+impl PyDependencyCheck {
+    /// One line per finding, most severe first, with its hint.
+    fn report(&self) -> PyResult<String> {
+        guarded::<GenevarsError, _>("the dependency report", || {
+            Ok(report::dependency_report(&self.findings))
+        })
+    }
+
+    /// `genevars.dependencies/1` JSON, indented by `indent` spaces (one line when None).
+    #[pyo3(signature = (indent = Some(2)), text_signature = "(self, /, indent=2)")]
+    fn to_json(&self, indent: Option<usize>) -> PyResult<String> {
+        guarded::<GenevarsError, _>("the dependency check's JSON", || {
+            Ok(report::dependency_json(&self.findings, indent))
+        })
+    }
+
+    /// The findings alone, as a JSON list.
+    fn findings_json(&self) -> String {
+        crate::redact::masked(&json(&self.findings))
+    }
+
+    fn __len__(&self) -> usize {
+        self.findings.len()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<genevars DependencyCheck: {} findings>",
+            self.findings.len()
+        )
+    }
+}
+
+/// Requirement and rule findings of `local_json` (with `remote_json`: between the two),
+/// plus what `pins` break on the remote side (else on the local one).
+#[pyfunction]
+#[pyo3(signature = (local_json, rules, imported = None, remote_json = None, pins = None))]
+fn check_requirements(
+    local_json: &str,
+    rules: &PyRules,
+    imported: Option<Vec<String>>,
+    remote_json: Option<&str>,
+    pins: Option<Vec<String>>,
+) -> PyResult<PyDependencyCheck> {
+    guarded::<GenevarsError, _>("checking requirements", || {
+        let mut findings = match remote_json {
+            None => env_list(local_json, rules, imported)?,
+            Some(remote) => pair_list(local_json, remote, rules, imported)?,
+        };
+        if let Some(pins) = pins {
+            findings.extend(match remote_json {
+                None => manifest_list(local_json, &pins, rules, None)?,
+                Some(remote) => manifest_list(remote, &pins, rules, Some(local_json))?,
+            });
+        }
+        Ok(PyDependencyCheck { findings })
+    })
+}
+
+/// What `pins` break or fix on the workers (`remote_json`), as a dependency check.
+#[pyfunction]
+#[pyo3(signature = (remote_json, pins, rules, local_json = None))]
+fn check_manifest(
+    remote_json: &str,
+    pins: Vec<String>,
+    rules: &PyRules,
+    local_json: Option<&str>,
+) -> PyResult<PyDependencyCheck> {
+    guarded::<GenevarsError, _>("checking the manifest's pins", || {
+        Ok(PyDependencyCheck {
+            findings: manifest_list(remote_json, &pins, rules, local_json)?,
+        })
     })
 }
 
@@ -203,6 +310,9 @@ fn closure_json(
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyRules>()?;
+    m.add_class::<PyDependencyCheck>()?;
+    m.add_function(wrap_pyfunction!(check_requirements, m)?)?;
+    m.add_function(wrap_pyfunction!(check_manifest, m)?)?;
     m.add_function(wrap_pyfunction!(env_findings, m)?)?;
     m.add_function(wrap_pyfunction!(pair_findings, m)?)?;
     m.add_function(wrap_pyfunction!(manifest_findings, m)?)?;
