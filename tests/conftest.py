@@ -1,6 +1,7 @@
 """Shared fixtures: real Ray clusters on 127.0.0.1, torn down by the handles that made them.
 
 ``own_cache``         (autouse) XDG_CACHE_HOME in a temporary directory for every test.
+``ray_sessions_removed`` (autouse) the run's Ray sessions live in ``RAY_TMPDIR``, removed at the end.
 ``probe_order``       records when get_comparison_result probes and takes the local snapshot.
 ``ray_one_node``      a one-node cluster this process is connected to (module scope).
 ``ray_cluster_factory`` makes ``ray.cluster_utils.Cluster`` instances whose nodes can each
@@ -13,7 +14,9 @@ Never ``ray stop`` or a kill by name: other Ray clusters may run on this machine
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import tempfile
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
 
 import pytest
@@ -23,6 +26,18 @@ import pytest
 os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
 os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
 os.environ.pop("RAY_ADDRESS", None)
+# Every Ray session of the run under one directory of its own, removed at the end: Ray
+# keeps each session's logs and runtime_env virtualenvs (hundreds of MB for a pip or uv
+# runtime_env) under /tmp/ray for ever otherwise. Short, for Ray's Unix socket paths.
+RAY_TMPDIR = tempfile.mkdtemp(prefix="gv-ray-")
+os.environ["RAY_TMPDIR"] = RAY_TMPDIR
+
+
+@pytest.fixture(scope="session", autouse=True)
+def ray_sessions_removed() -> Iterator[None]:
+    """Removes the run's Ray sessions after every cluster fixture is torn down."""
+    yield
+    shutil.rmtree(RAY_TMPDIR, ignore_errors=True)
 
 # Keyword arguments for every test node: loopback, no dashboard, a small object store.
 RAY_NODE_ARGS: Dict[str, Any] = {
