@@ -371,6 +371,11 @@ def list_nodes() -> List[NodeInfo]:
         )
         for entry in ray.nodes()
     ]
+    return _head_first(nodes)
+
+
+def _head_first(nodes: List[NodeInfo]) -> List[NodeInfo]:
+    """The head node first, then the others by id: one order for every listing."""
     return sorted(nodes, key=lambda n: (not n.is_head, n.node_id))
 
 
@@ -396,7 +401,7 @@ def list_alive_nodes() -> List[NodeInfo]:
         )
         for info in infos
     ]
-    return sorted(nodes, key=lambda n: (not n.is_head, n.node_id))
+    return _head_first(nodes)
 
 
 def _gcs_alive_node_infos() -> Optional[List[Any]]:

@@ -272,7 +272,6 @@ def _pack(location: Path, files: Sequence[str], zip_path: Path) -> None:
             source = location / rel
             info = zipfile.ZipInfo(rel.replace(os.sep, "/"), ZIP_EPOCH)
             info.external_attr = (source.stat().st_mode & 0o777 | 0o100000) << 16
-            info.compress_type = zipfile.ZIP_STORED
             with open(source, "rb") as fh:
                 archive.writestr(info, fh.read())
     os.replace(tmp, zip_path)
