@@ -123,6 +123,8 @@ class DependencyCheck:
 
     def report(self) -> str:
         """One line per finding, most severe first, with its hint (controls escaped)."""
+    def headline(self) -> str:
+        """``genevars check: OK|PROBLEMS FOUND: <counts by severity>``."""
     def to_json(self, indent: int | None = 2) -> str:
         """``genevars.dependencies/1`` JSON, indented by ``indent`` (one line when None)."""
     def findings_json(self) -> str:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence, Union
 
-from genevars._findings import Finding, FindingsView, count_line, findings_html
+from genevars._findings import Finding, FindingsView, findings_html
 from genevars import _core
 from genevars._io import shown_line
 
@@ -161,8 +161,7 @@ class DependencyCheck(FindingsView):
 
     def headline(self) -> str:
         """One line: ``OK`` or ``PROBLEMS FOUND`` (errors) with the counts."""
-        verdict = "OK" if self.ok else "PROBLEMS FOUND"
-        return f"genevars check: {verdict}: {count_line(self.findings)}"
+        return self._native.headline()
 
     def to_html(self) -> str:
         """The headline and the findings as an HTML fragment (values escaped)."""

@@ -161,12 +161,3 @@ def findings_html(findings: Sequence[Finding], headline: str) -> str:
         else ""
     )
     return f'<div class="genevars-findings"><p><strong>{cell(headline)}</strong></p>{table}</div>'
-
-
-def count_line(findings: Sequence[Finding]) -> str:
-    """``2 errors, 1 warning, 0 info, 3 expected``: the findings counted by severity."""
-    counts = {s: 0 for s in ("error", "warning", "info", "expected")}
-    for f in findings:
-        counts[f["severity"]] += 1
-    plural = {"error": "errors", "warning": "warnings"}
-    return ", ".join(f"{n} {plural.get(s, s) if n != 1 else s}" for s, n in counts.items())

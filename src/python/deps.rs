@@ -188,6 +188,11 @@ impl PyDependencyCheck {
         })
     }
 
+    /// One line: `OK` or `PROBLEMS FOUND` (an error) with the counts by severity.
+    fn headline(&self) -> String {
+        report::dependency_headline(&self.findings)
+    }
+
     /// `genevars.dependencies/1` JSON, indented by `indent` spaces (one line when None).
     #[pyo3(signature = (indent = Some(2)), text_signature = "(self, /, indent=2)")]
     fn to_json(&self, indent: Option<usize>) -> PyResult<String> {

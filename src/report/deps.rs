@@ -8,6 +8,7 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use super::controls::escape_controls;
+use super::text::counts;
 use crate::finding::{Finding, Summary};
 use crate::redact;
 
@@ -40,6 +41,13 @@ pub fn dependency_report(findings: &[Finding]) -> String {
     }
     let text: Vec<_> = lines.iter().map(|l| escape_controls(l)).collect();
     redact::masked(&text.join("\n"))
+}
+
+/// One line: `OK`, or `PROBLEMS FOUND` when a finding is an error, with the counts.
+pub fn dependency_headline(findings: &[Finding]) -> String {
+    let summary = Summary::of(findings);
+    let verdict = if summary.errors == 0 { "OK" } else { "PROBLEMS FOUND" };
+    format!("genevars check: {verdict}: {}", counts(&summary))
 }
 
 #[derive(Serialize)]
@@ -178,6 +186,23 @@ mod tests {
         assert!(lines[2].starts_with("WARNING  requirement pkg needs extra from https://"));
         assert!(!text.contains("s3cret"), "{text}");
         assert_eq!(dependency_report(&[]), NOTHING_FOUND);
+    }
+
+    #[test]
+    fn headline_says_problems_when_a_finding_is_an_error_and_counts_each_severity() {
+        let all = findings();
+        assert_eq!(
+            dependency_headline(&all),
+            "genevars check: PROBLEMS FOUND: 1 error, 1 warning, 0 info, 0 expected"
+        );
+        assert_eq!(
+            dependency_headline(&all[1..]),
+            "genevars check: OK: 0 errors, 1 warning, 0 info, 0 expected"
+        );
+        assert_eq!(
+            dependency_headline(&[]),
+            "genevars check: OK: 0 errors, 0 warnings, 0 info, 0 expected"
+        );
     }
 
     #[test]

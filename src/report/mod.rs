@@ -12,7 +12,7 @@ pub mod json;
 pub mod text;
 
 pub use controls::escape_controls;
-pub use deps::{dependency_json, dependency_report, DEPENDENCIES_SCHEMA};
+pub use deps::{dependency_headline, dependency_json, dependency_report, DEPENDENCIES_SCHEMA};
 pub use html::to_html;
 pub use json::{redacted_snapshot, shown_snapshot, to_json};
 pub use text::{to_text, TextOptions};

@@ -138,7 +138,8 @@ pub fn to_text(c: &Comparison, snapshots: Snapshots<'_>, opts: TextOptions) -> S
     out.text
 }
 
-fn counts(s: &Summary) -> String {
+/// `1 error, 0 warnings, 2 info, 3 expected`: a summary as the headlines say it.
+pub(crate) fn counts(s: &Summary) -> String {
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     format!(
