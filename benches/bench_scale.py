@@ -6,8 +6,8 @@ without its package list as compact JSON text, and the list's digest), the drive
 copy of each distinct package list (what ``_ray._fetch_package_lists`` fetches), and
 ``compare_node_parts`` groups and compares them (``_core.compare_nodes`` with
 ``package_lists``), as ``compare_ray_environments`` does after ``Probes.collect_parts``.
-``--joined`` measures the former path instead: each node's whole text joined
-(``_ray._with_packages``) and given to ``compare_node_snapshots``.
+``--joined`` measures the path of whole texts instead: each node's text joined to its list
+and given to ``compare_node_snapshots``.
 
 The nodes are shaped like KubeRay pods: about 120 variables (Ray's, Kubernetes', the
 image's), 1,000 packages of about 580 bytes each, 3 images (package lists differing in a
@@ -32,7 +32,7 @@ import subprocess
 import sys
 import time
 
-from genevars import _core, _ray
+from genevars import _core
 from genevars._compare import compare_node_parts, compare_node_snapshots
 
 IMAGES = 3
@@ -121,7 +121,7 @@ def one(nodes: int, joined: bool = False) -> dict:
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
     if joined:
-        texts = [_ray._with_packages(rest, lists[digest]) for rest, digest in answers.values()]
+        texts = [f"{rest[:-1]},\"packages\":{lists[digest]}}}" for rest, digest in answers.values()]
         split = time.perf_counter()
         result = compare_node_snapshots(local_text, texts)
     else:

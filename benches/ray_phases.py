@@ -37,7 +37,7 @@ def main() -> None:
 
     import genevars
     from genevars import _probe, _ray
-    from genevars._compare import compare_node_snapshots
+    from genevars._compare import compare_node_parts
     from genevars.compare_env import _probe_options
 
     @ray.remote
@@ -79,11 +79,11 @@ def main() -> None:
                 t1 = time.perf_counter()
                 targets, unreachable = _ray.select_nodes(selection)
                 t2 = time.perf_counter()
-                snapshots, failed = _ray.probe_nodes(
+                parts, failed = _ray.probe_nodes(
                     targets, options, _probe.take_snapshot, as_json=True, take_parts=_probe.take_snapshot_parts
                 )
                 t3 = time.perf_counter()
-                compare_node_snapshots(local, snapshots, unreachable + failed)
+                compare_node_parts(local, parts.rests, parts.lists, parts.list_of, unreachable + failed)
                 t4 = time.perf_counter()
                 for name, seconds in (
                     ("local", t1 - t0), ("select", t2 - t1), ("probe", t3 - t2), ("compare", t4 - t3), ("total", t4 - t0)

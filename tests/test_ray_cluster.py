@@ -197,11 +197,12 @@ def test_secret_values_appear_nowhere_but_their_difference_is_reported(drift_clu
     assert SECRET_VAR in texts["report"]
 
 
-def probe(
+def probe_parts(
     drift_cluster: DriftCluster, node_ids: List[str], options: Dict[str, Any], as_json: bool = False, parts: bool = False
-) -> List[Any]:
-    """The raw snapshots of the real probe on these nodes, through the Ray layer
-    (``parts``: made by take_snapshot_parts, as get_comparison_result has them made)."""
+) -> Any:
+    """What the Ray layer returns from the real probe on these nodes: dicts, or with
+    ``as_json`` NodeParts (``parts``: made by take_snapshot_parts, as
+    get_comparison_result has them made)."""
     import ray
 
     from genevars import _probe, _ray
@@ -221,6 +222,20 @@ def probe(
         ray.shutdown()
     assert unreachable == []
     return snapshots
+
+
+def probe(
+    drift_cluster: DriftCluster, node_ids: List[str], options: Dict[str, Any], as_json: bool = False, parts: bool = False
+) -> List[Any]:
+    """The snapshots of the real probe on these nodes: dicts, or with ``as_json`` each
+    node's JSON text, read here from its rest and its package list."""
+    answers = probe_parts(drift_cluster, node_ids, options, as_json, parts)
+    if not as_json:
+        return list(answers)
+    return [
+        json.dumps(dict(json.loads(rest), packages=json.loads(answers.lists[i])))
+        for rest, i in zip(answers.rests, answers.list_of)
+    ]
 
 
 def test_one_fingerprint_key_serves_local_and_remote_probes(drift_cluster):
@@ -283,6 +298,10 @@ def test_package_lists_shared_by_nodes_are_fetched_once_each(drift_cluster, monk
         loaded = json.loads(text)
         assert loaded["origin"]["node_id"] == node_id
         assert loaded["packages"] == snapshot["packages"]
+    # The driver holds one copy of a list two nodes share; no rest holds a list.
+    parts = probe_parts(drift_cluster, nodes, options, as_json=True)
+    assert parts.list_of == [0, 0, 1] and len(parts.lists) == 2
+    assert not any("packages" in json.loads(rest) for rest in parts.rests)
     monkeypatch.setattr(_ray, "_probe_task_cache", None)
 
     # A copy that cannot be fetched is taken from another node with the same list; with
@@ -326,9 +345,8 @@ def test_package_lists_shared_by_nodes_are_fetched_once_each(drift_cluster, monk
         )
     finally:
         ray.shutdown()
-    # One copy per distinct list; a node's text is its rest joined to its list.
+    # One copy per distinct list.
     assert lists == {"d1": packages, "d3": "[]"}
-    assert json.loads(_ray._with_packages(rest, lists["d1"])) == {"schema": "genevars.snapshot/1", "packages": [{"name": "numpy"}]}
     assert [u["node_id"] for u in unreachable] == [drift_cluster.drift]
     assert unreachable[0]["error"].startswith("its package list could not be fetched: ")
     assert nearby == {"d1": '["near"]'}

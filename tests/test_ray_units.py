@@ -145,7 +145,8 @@ def test_a_snapshot_text_is_joined_from_its_rest_and_its_package_list():
     import json
 
     packages = json.dumps([{"name": "numpy", "version": "1.26.4"}])
-    for rest in ({"schema": "genevars.snapshot/1", "env": {"A": "}"}}, {}):
-        for text in (json.dumps(rest), json.dumps(rest, indent=2) + "\n"):
-            joined = _ray._with_packages(text, packages)
-            assert json.loads(joined) == dict(rest, packages=json.loads(packages))
+    for rest in ({"schema": "genevars.snapshot/1", "env": {"A": "}"}}, {"schema": "genevars.snapshot/1"}):
+        joined = _ray.snapshot_text(rest, packages)
+        assert json.loads(joined) == dict(rest, packages=json.loads(packages))
+    with pytest.raises(ValueError, match="no fields"):
+        _ray.snapshot_text({}, packages)

@@ -68,9 +68,22 @@ def test_thousands_of_pods_group_by_image_and_the_report_stays_short():
 def test_nodes_in_parts_compare_as_whole_texts():
     local, rests, lists, list_of = pods(40)
     whole = [json.dumps(dict(json.loads(r), packages=json.loads(lists[i]))) for r, i in zip(rests, list_of)]
-    a = compare_node_parts(local, rests, lists, list_of).to_dict()
-    b = compare_node_snapshots(local, whole).to_dict()
-    assert a == b
+    a = compare_node_parts(local, rests, lists, list_of)
+    b = compare_node_snapshots(local, whole)
+    assert a.to_json() == b.to_json()
+    assert a.report(show_all=True) == b.report(show_all=True)
+
+
+def test_a_bad_rest_or_list_is_refused_naming_the_first_node_that_has_it():
+    local, rests, lists, list_of = pods(3)
+    bad_list = json.dumps([{"name": "NumPy", "version": "1.0"}])
+    with pytest.raises(_core.SnapshotError, match=r"^node snapshot 1: its package list is not a list of packages: missing field"):
+        compare_node_parts(local, rests, [lists[0], bad_list], [0, 1, 1])
+    with pytest.raises(_core.SnapshotError, match=r"^node snapshot 2: not valid JSON at line 1"):
+        compare_node_parts(local, [rests[0], rests[1], rests[2][:-1]], lists, [0, 0, 0])
+    with_packages = json.dumps(dict(json.loads(rests[0]), packages=[]))
+    with pytest.raises(_core.SnapshotError, match="node snapshot 0: not a genevars snapshot: duplicate field `packages`"):
+        compare_node_parts(local, [with_packages, *rests[1:]], lists, [0, 0, 0])
 
 
 @pytest.mark.parametrize(

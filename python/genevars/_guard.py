@@ -273,9 +273,10 @@ def _native_findings(payload: Dict[str, Any], snapshot: Dict[str, Any], packages
         from genevars import _core
     except Exception:  # noqa: BLE001 - missing or broken: the stdlib subset runs
         return None
-    body = json.dumps(snapshot, separators=(",", ":"))
-    text = f"{body[:-1]},\"packages\":{packages}}}"
-    comparison = _core.compare_nodes(payload["driver"], [text], [], payload["env_prefix"], True)
+    rest = json.dumps(snapshot, separators=(",", ":"))
+    comparison = _core.compare_nodes(
+        payload["driver"], [rest], [], payload["env_prefix"], True, package_lists=[packages], node_lists=[0]
+    )
     findings: List[Dict[str, Any]] = json.loads(comparison.findings_json())
     return findings
 

@@ -20,7 +20,7 @@ import sys
 import time
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Literal, Optional, Sequence, Tuple, Union, overload
 
 from genevars._core import ClusterError, mask_credentials
 from genevars._manifest import split_secret_env
@@ -688,6 +688,32 @@ def upload_local_paths(runtime_env: Dict[str, Any]) -> Dict[str, Any]:
     return uploaded
 
 
+@overload
+def probe_nodes(
+    targets: Sequence[NodeInfo],
+    options: Dict[str, Any],
+    take_snapshot: ProbeFunction,
+    *,
+    runtime_env: Optional[Dict[str, Any]] = None,
+    timeout: float = 60.0,
+    as_json: Literal[False] = False,
+    take_parts: Optional[PartsFunction] = None,
+) -> Tuple[List[Dict[str, Any]], List[Dict[str, str]]]: ...
+
+
+@overload
+def probe_nodes(
+    targets: Sequence[NodeInfo],
+    options: Dict[str, Any],
+    take_snapshot: ProbeFunction,
+    *,
+    runtime_env: Optional[Dict[str, Any]] = None,
+    timeout: float = 60.0,
+    as_json: Literal[True],
+    take_parts: Optional[PartsFunction] = None,
+) -> Tuple[NodeParts, List[Dict[str, str]]]: ...
+
+
 def probe_nodes(
     targets: Sequence[NodeInfo],
     options: Dict[str, Any],
@@ -697,15 +723,17 @@ def probe_nodes(
     timeout: float = 60.0,
     as_json: bool = False,
     take_parts: Optional[PartsFunction] = None,
-) -> Tuple[List[Any], List[Dict[str, str]]]:
+) -> Tuple[Union[List[Dict[str, Any]], NodeParts], List[Dict[str, str]]]:
     """Run ``take_snapshot(options)`` on every target node at once.
 
     Each probe is a task pinned to its node (hard node affinity), asking for no CPU so
     that a cluster whose CPUs are all busy still answers, and never retried. Returns the
-    snapshots (each with ``origin`` naming its node; JSON text with ``as_json``, the form
-    the comparison takes, made by ``take_parts`` when given: the same snapshot without a
-    dict per package) and ``unreachable`` entries for the nodes whose probe failed, whose
-    node died, or that did not answer within ``timeout`` seconds.
+    snapshots (each with ``origin`` naming its node) and ``unreachable`` entries for the
+    nodes whose probe failed, whose node died, or that did not answer within ``timeout``
+    seconds. With ``as_json``, the snapshots come as the comparison takes them: a
+    :class:`NodeParts`, each node's JSON text without its package list and each distinct
+    list once (made by ``take_parts`` when given: the same snapshot without a dict per
+    package).
 
     >>> snapshots, unreachable = probe_nodes(select_nodes()[0], options, take_snapshot)  # doctest: +SKIP
     """
@@ -788,14 +816,14 @@ class Probes:
             with contextlib.suppress(Exception):
                 ray.cancel(ref, force=True)
 
-    def collect(self) -> Tuple[List[Any], List[Dict[str, str]]]:
+    def collect(self) -> Tuple[Union[List[Dict[str, Any]], NodeParts], List[Dict[str, str]]]:
         """The snapshots and unreachable nodes, as :func:`probe_nodes` returns them."""
-        if not self.as_json:
-            return self._answers()
-        parts, unreachable = self.collect_parts()
-        return [_with_packages(rest, parts.lists[i]) for rest, i in zip(parts.rests, parts.list_of)], unreachable
+        if self.as_json:
+            return self.collect_parts()
+        snapshots, unreachable = self._answers()
+        return [snapshot for _, snapshot in snapshots], unreachable
 
-    def collect_parts(self) -> Tuple["NodeParts", List[Dict[str, str]]]:
+    def collect_parts(self) -> Tuple[NodeParts, List[Dict[str, str]]]:
         """With ``as_json``: the answers as ``_core.compare_nodes`` takes them without
         joining each node's text to its package list, so the driver holds one copy of
         each distinct list however many nodes share it."""
@@ -812,9 +840,9 @@ class Probes:
                 parts.list_of.append(index[digest])
         return parts, unreachable
 
-    def _answers(self) -> Tuple[List[Any], List[Dict[str, str]]]:
-        """The probes' answers in target order (with ``as_json``, ``(rest, digest)`` pairs
-        by node id) and the unreachable nodes."""
+    def _answers(self) -> Tuple[List[Tuple[str, Any]], List[Dict[str, str]]]:
+        """The probes' answers in target order, by node id (with ``as_json``, ``(rest,
+        digest)`` pairs), and the unreachable nodes."""
         pending = self.pending
         snapshots: Dict[str, Any] = {}
         unreachable: List[Dict[str, str]] = []
@@ -845,11 +873,7 @@ class Probes:
             )
         pending.clear()
         progress.finish(len(unreachable))
-        if self.as_json:
-            ordered = [(n.node_id, snapshots[n.node_id]) for n in self.targets if n.node_id in snapshots]
-        else:
-            ordered = [snapshots[n.node_id] for n in self.targets if n.node_id in snapshots]
-        return ordered, unreachable
+        return [(n.node_id, snapshots[n.node_id]) for n in self.targets if n.node_id in snapshots], unreachable
 
 
 @dataclass
@@ -890,13 +914,10 @@ def _get_each(refs: List[Any]) -> List[Tuple[Any, Any]]:
 def snapshot_text(snapshot: Dict[str, Any], packages: str) -> str:
     """The JSON text of a snapshot given without its ``"packages"`` (as a dict) and that
     package list as JSON text: what ``_probe.take_snapshot_parts`` returns."""
-    return _with_packages(json.dumps(snapshot, separators=(",", ":"), check_circular=False), packages)
-
-
-def _with_packages(rest: str, packages: str) -> str:
-    """A snapshot's JSON text from the rest of it (a JSON object) and its package list."""
-    body = rest.rstrip()[:-1].rstrip()
-    return f"{body}{', ' if body != '{' else ''}\"packages\": {packages}}}"
+    if not snapshot:
+        raise ValueError("snapshot_text: the snapshot has no fields")
+    # The list goes last, as JSON text: no dict is built for each package.
+    return f"{json.dumps(snapshot, separators=(',', ':'), check_circular=False)[:-1]},\"packages\":{packages}}}"
 
 
 def _driver_node_id() -> Optional[str]:
