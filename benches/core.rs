@@ -141,7 +141,10 @@ fn grouping(c: &mut Criterion) {
             let mut rest = serde_json::to_value(n).expect("serialize");
             rest.as_object_mut().and_then(|r| r.remove("packages"));
             let list = serde_json::to_string(&n.packages).expect("serialize");
-            let at = lists.iter().position(|l| *l == list).expect("a variant's list");
+            let at = lists
+                .iter()
+                .position(|l| *l == list)
+                .expect("a variant's list");
             (rest.to_string(), at)
         })
         .unzip();

@@ -618,9 +618,9 @@ mod tests {
             edited(&|v| v["packages"][0]["version"] = 1.into()),
             edited(&|v| v["packages"] = 5.into()),
             edited(&|v| v["env"]["K"] = serde_json::json!({"withheld": "other"})),
-            edited(
-                &|v| v["env"]["K"] = serde_json::json!({"withheld": "secret", "fingerprint": "md5:1"}),
-            ),
+            edited(&|v| {
+                v["env"]["K"] = serde_json::json!({"withheld": "secret", "fingerprint": "md5:1"})
+            }),
             edited(&|v| v["env"]["K"] = serde_json::json!([1])),
             edited(&|v| v["origin"]["pid"] = "x".into()),
             "{".into(),
@@ -672,16 +672,24 @@ mod tests {
         let first = serde_json::to_string(&s).unwrap();
         let list = serde_json::to_string(&s.packages).unwrap();
         // The first list's bytes in an unknown field before the node's own list.
-        let second = serde_json::to_string(&other)
-            .unwrap()
-            .replacen('{', &format!("{{\"extra\":{list},"), 1);
+        let second = serde_json::to_string(&other).unwrap().replacen(
+            '{',
+            &format!("{{\"extra\":{list},"),
+            1,
+        );
         let mut lists = ListTexts::default();
         lists.read(&first).unwrap();
         assert!(lists.known(&second).is_none());
         let (snapshot, index) = lists.read(&second).unwrap();
         assert_eq!(index, 1);
         let packages = packages_from_json_str("", lists.lists[index]).unwrap();
-        assert_eq!(Snapshot { packages, ..snapshot }, other);
+        assert_eq!(
+            Snapshot {
+                packages,
+                ..snapshot
+            },
+            other
+        );
     }
 
     /// Past the lists searched by their bytes, a node's list is read and found by hash.

@@ -27,7 +27,9 @@ pub(crate) fn rest(text: &str) -> serde_json::Result<Snapshot> {
 /// list) and the list's JSON text, borrowed from `text` and not yet read.
 pub(crate) fn split(text: &str) -> serde_json::Result<(Snapshot, &RawValue)> {
     let (snapshot, list) = read(text, Packages::Inline)?;
-    Ok((snapshot, list.expect("an inline list is required")))
+    // Always there: reading refuses a text without it.
+    let list = list.ok_or_else(|| de::Error::missing_field("packages"))?;
+    Ok((snapshot, list))
 }
 
 #[derive(Clone, Copy, PartialEq)]

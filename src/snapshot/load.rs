@@ -524,8 +524,18 @@ mod tests {
     /// An error with its position left out: a rest and its whole snapshot differ in length.
     fn unplaced(e: SnapshotError) -> SnapshotError {
         match e {
-            SnapshotError::Syntax { file, message, .. } => SnapshotError::Syntax { file, message, line: 0, column: 0 },
-            SnapshotError::Shape { file, message, .. } => SnapshotError::Shape { file, message, line: 0, column: 0 },
+            SnapshotError::Syntax { file, message, .. } => SnapshotError::Syntax {
+                file,
+                message,
+                line: 0,
+                column: 0,
+            },
+            SnapshotError::Shape { file, message, .. } => SnapshotError::Shape {
+                file,
+                message,
+                line: 0,
+                column: 0,
+            },
             other => other,
         }
     }
@@ -541,7 +551,13 @@ mod tests {
         let text = sample().to_string();
         let (split, list_text) = split_from_json_str(&text).unwrap();
         assert_eq!(list_text, list);
-        assert_eq!(split, Snapshot { packages: Vec::new(), ..whole });
+        assert_eq!(
+            split,
+            Snapshot {
+                packages: Vec::new(),
+                ..whole
+            }
+        );
     }
 
     #[test]
@@ -551,7 +567,10 @@ mod tests {
             with(&["schema"], json!("genevars.snapshot/2")),
             with(&["schema"], json!(1)),
             with(&["python"], Value::Null),
-            with(&["python", "version_info", "major"], json!("hunter2-canary")),
+            with(
+                &["python", "version_info", "major"],
+                json!("hunter2-canary"),
+            ),
             with(&["env", "=API_KEY"], json!(["hunter2-canary"])),
             with(&["env", "API_KEY", "withheld"], json!("maybe")),
             with(&["cwd"], Value::Null),
@@ -561,7 +580,11 @@ mod tests {
             let (rest, _) = apart(&value);
             let refused = rest_from_json_str("snap.json", &rest).unwrap_err();
             assert!(!refused.to_string().contains("hunter2"), "{refused}");
-            assert_eq!(unplaced(refused), unplaced(load(&value).unwrap_err()), "{value}");
+            assert_eq!(
+                unplaced(refused),
+                unplaced(load(&value).unwrap_err()),
+                "{value}"
+            );
         }
         for text in ["", "{", "[]", "{} x"] {
             assert_eq!(
@@ -583,8 +606,13 @@ mod tests {
             ("[{\"name\": \"numpy\", \"version\": [\"hunter2-canary\"]}]", "invalid type: sequence, expected a string"),
         ];
         for (text, expected) in cases {
-            let got = packages_from_json_str("node 3", text).unwrap_err().to_string();
-            assert!(got.starts_with("node 3: ") && got.contains(expected), "{got}");
+            let got = packages_from_json_str("node 3", text)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                got.starts_with("node 3: ") && got.contains(expected),
+                "{got}"
+            );
             assert!(!got.contains("hunter2") && !got.contains('\n'), "{got}");
         }
         let mut list = sample()["packages"].clone();
