@@ -20,5 +20,5 @@ pub mod write;
 #[cfg(test)]
 pub(crate) mod testutil;
 
-pub use load::{from_json_str, to_json_string, SnapshotError};
+pub use load::{from_json_str, to_json_string, to_json_text, SnapshotError};
 pub use model::*;
