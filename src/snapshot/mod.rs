@@ -5,9 +5,11 @@
 //! - [`scan`]: the site-packages scanner (dist-info, egg-info, .egg, shadowing).
 //! - [`layouts`]: legacy editable installs, zipped eggs, two metadata folders of one name.
 //! - [`load`]: reading snapshot JSON with validation and clear errors.
+//! - [`kept`]: parsed snapshots kept between comparisons, by their text.
 //! - [`partial`]: reading it without the package list, for grouping many nodes.
 //! - [`write`]: writing snapshot JSON text straight from a scan.
 
+pub mod kept;
 mod layouts;
 pub mod load;
 pub mod metadata;
@@ -20,5 +22,6 @@ pub mod write;
 #[cfg(test)]
 pub(crate) mod testutil;
 
+pub use kept::from_json_kept;
 pub use load::{from_json_str, to_json_string, SnapshotError};
 pub use model::*;
