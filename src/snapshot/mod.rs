@@ -5,10 +5,12 @@
 //! - [`scan`]: the site-packages scanner (dist-info, egg-info, .egg, shadowing).
 //! - [`layouts`]: legacy editable installs, zipped eggs, two metadata folders of one name.
 //! - [`load`]: reading snapshot JSON with validation and clear errors.
+//! - [`kept`]: parsed snapshots kept between comparisons, by their text.
 //! - [`apart`]: reading it with the package list apart, for grouping many nodes.
 //! - [`write`]: writing snapshot JSON text straight from a scan.
 
 mod apart;
+pub mod kept;
 mod layouts;
 pub mod load;
 pub mod metadata;
@@ -20,8 +22,9 @@ pub mod write;
 #[cfg(test)]
 pub(crate) mod testutil;
 
+pub use kept::from_json_kept;
 pub use load::{
     from_json_str, packages_from_json_str, rest_from_json_str, split_from_json_str, to_json_string,
-    SnapshotError,
+    to_json_text, SnapshotError,
 };
 pub use model::*;
