@@ -6,15 +6,15 @@
 //! - [`layouts`]: legacy editable installs, zipped eggs, two metadata folders of one name.
 //! - [`load`]: reading snapshot JSON with validation and clear errors.
 //! - [`kept`]: parsed snapshots kept between comparisons, by their text.
-//! - [`partial`]: reading it without the package list, for grouping many nodes.
+//! - [`apart`]: reading it with the package list apart, for grouping many nodes.
 //! - [`write`]: writing snapshot JSON text straight from a scan.
 
+mod apart;
 pub mod kept;
 mod layouts;
 pub mod load;
 pub mod metadata;
 pub mod model;
-pub mod partial;
 pub mod scan;
 mod serde_message;
 pub mod write;
@@ -23,5 +23,8 @@ pub mod write;
 pub(crate) mod testutil;
 
 pub use kept::from_json_kept;
-pub use load::{from_json_str, to_json_string, SnapshotError};
+pub use load::{
+    from_json_str, packages_from_json_str, rest_from_json_str, split_from_json_str, to_json_string,
+    to_json_text, SnapshotError,
+};
 pub use model::*;
