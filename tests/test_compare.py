@@ -37,6 +37,23 @@ def test_identical_environments_are_ok():
     assert result.kind == "pair"
 
 
+def test_a_text_compared_again_gives_the_same_result_and_a_text_one_byte_apart_its_own(monkeypatch):
+    """Parsed snapshots are kept by their text (snapshot::kept): the same texts give the
+    same comparison, and a text of the same length that differs in one byte (attrs'
+    version here) is read as itself, never as the kept one; with GENEVARS_NO_CACHE=1 alike."""
+    local, remote = json.dumps(LOCAL), json.dumps(REMOTE)
+    first = _core.compare(local, remote).to_json()
+    assert _core.compare(local, remote).to_json() == first
+    assert '"24.2.0"' in remote
+    other = remote.replace('"24.2.0"', '"24.2.1"')
+    assert len(other) == len(remote)
+    changed = _core.compare(local, other).to_json()
+    assert changed != first and "24.2.1" in changed and "24.2.1" not in first
+    monkeypatch.setenv("GENEVARS_NO_CACHE", "1")
+    assert _core.compare(local, remote).to_json() == first
+    assert _core.compare(local, other).to_json() == changed
+
+
 def test_findings_errors_warnings_and_summary():
     result = compare_snapshots(LOCAL, REMOTE)
     assert not result.ok

@@ -315,15 +315,16 @@ impl Environment {
     /// (the distribution itself need not be installed here: see `pair_findings`).
     pub fn check_dist(&self, dist: &InstalledDist, extras: &[ExtraName]) -> Vec<Problem> {
         let mut problems = Vec::new();
-        let dependent = Dependent::of(dist);
+        // Written out only for a problem: most distributions have none.
+        let dependent = || Dependent::of(dist);
         if dist.version.is_none() {
             problems.push(Problem::BadVersion {
-                dependent: dependent.clone(),
+                dependent: dependent(),
             });
         }
         for (line, reason) in &dist.broken_requirements {
             problems.push(Problem::BadRequirement {
-                dependent: dependent.clone(),
+                dependent: dependent(),
                 requirement: safe_text(line.trim()),
                 reason: reason.clone(),
             });
@@ -332,7 +333,7 @@ impl Environment {
             if let Ok(specifiers) = VersionSpecifiers::from_str(spec) {
                 if !specifiers.contains(python) {
                     problems.push(Problem::RequiresPython {
-                        dependent: dependent.clone(),
+                        dependent: dependent(),
                         requires_python: spec.clone(),
                         python: python.to_string(),
                     });
@@ -355,7 +356,7 @@ impl Environment {
             };
             let Some(installed) = self.dists.get(&req.name) else {
                 problems.push(Problem::Missing {
-                    dependent: dependent.clone(),
+                    dependent: dependent(),
                     requirement: requirement_text(req),
                     dependency: req.name.to_string(),
                     via_extra,
@@ -371,7 +372,7 @@ impl Environment {
             };
             if !specifiers.contains(version) {
                 problems.push(Problem::Unsatisfied {
-                    dependent: dependent.clone(),
+                    dependent: dependent(),
                     // Written out only for a problem: it copies and prints the requirement.
                     requirement: requirement_text(req),
                     dependency: installed.name.to_string(),

@@ -4,8 +4,11 @@
 //! 5,000-package snapshot's JSON (and freeing it afterwards) costs more than comparing
 //! it. A text seen before gives the snapshot parsed then, shared (`Arc`) with whoever
 //! holds it. The text is the key and is compared in full, never by a hash alone, so no
-//! text can stand for another. Kept: the last few texts, [`KEPT_SNAPSHOTS`] at most and
-//! [`KEPT_BYTES`] of text in all; a text larger than that is parsed and not kept.
+//! text can stand for another. Kept: a few texts, [`KEPT_SNAPSHOTS`] at most and
+//! [`KEPT_BYTES`] of text in all; a text larger than that is parsed and not kept. A text
+//! seen again (the driver's own snapshot, compared with node after node) outlives texts
+//! seen once: the oldest of those goes first, and only when every text has been seen
+//! again does the least recently used one go.
 //! `GENEVARS_NO_CACHE=1` turns the keeping off (every text is parsed).
 //!
 //! Neither texts nor snapshots are ever printed from here: a snapshot holds a process's
@@ -32,6 +35,8 @@ pub fn keeping() -> bool {
 struct Entry {
     text: Box<str>,
     snapshot: Arc<Snapshot>,
+    /// Found again since it was kept.
+    found: bool,
 }
 
 /// Most recently used last.
@@ -47,7 +52,8 @@ impl Kept {
             .entries
             .iter()
             .rposition(|e| e.text.len() == text.len() && *e.text == *text)?;
-        let entry = self.entries.remove(at)?;
+        let mut entry = self.entries.remove(at)?;
+        entry.found = true;
         let found = Arc::clone(&entry.snapshot);
         self.entries.push_back(entry);
         Some(found)
@@ -67,13 +73,22 @@ impl Kept {
         self.entries.push_back(Entry {
             text: text.into(),
             snapshot: Arc::clone(snapshot),
+            found: false,
         });
         while self.entries.len() > KEPT_SNAPSHOTS || self.bytes > KEPT_BYTES {
-            let Some(oldest) = self.entries.pop_front() else {
+            // The new entry itself (last) is never the one to go, unless alone.
+            let newest = self.entries.len() - 1;
+            let at = self
+                .entries
+                .iter()
+                .take(newest)
+                .position(|e| !e.found)
+                .unwrap_or(0);
+            let Some(gone) = self.entries.remove(at) else {
                 break;
             };
-            self.bytes -= oldest.text.len();
-            dropped.push(oldest);
+            self.bytes -= gone.text.len();
+            dropped.push(gone);
         }
         dropped
     }
@@ -159,6 +174,26 @@ mod tests {
             kept.bytes,
             kept.entries.iter().map(|e| e.text.len()).sum::<usize>()
         );
+    }
+
+    #[test]
+    fn a_text_found_again_outlives_texts_seen_once() {
+        let mut kept = Kept::default();
+        let text = |i: usize| text_of(1, &format!("/{i}"));
+        let snap = |t: &str| Arc::new(from_json_str("t", t).unwrap());
+        let (driver, node) = (text(0), text(1));
+        kept.keep(&driver, &snap(&driver));
+        kept.keep(&node, &snap(&node));
+        assert!(kept.find(&driver).is_some());
+        // Other nodes' answers, each seen once, push out one another and the first node,
+        // never the driver's text.
+        for i in 2..2 + 3 * KEPT_SNAPSHOTS {
+            let t = text(i);
+            kept.keep(&t, &snap(&t));
+            assert!(kept.find(&driver).is_some(), "{i}");
+        }
+        assert!(kept.find(&node).is_none());
+        assert_eq!(kept.entries.len(), KEPT_SNAPSHOTS);
     }
 
     #[test]
