@@ -82,6 +82,19 @@ def scan_native(paths: list[str]) -> NativeScan:
 def snapshot_json(parts: str, paths: list[str], indent: int | None = None) -> str:
     """``scan_native(paths).snapshot_json(parts, indent)``."""
 
+def tree_evidence(
+    paths: list[str], absolute: list[str]
+) -> list[tuple[Literal["python", "pypy", "tag"], int, int] | tuple[Literal["platform"], str, str]]:
+    """What a tree scanned without its interpreter says about its Python and platform, in
+    the order met: ``("python" | "pypy", major, minor)`` from a path of ``absolute`` (the
+    entries as ``os.path.abspath`` gives them), then, from the top level of each of
+    ``paths``, ``("tag", major, minor)`` and ``("platform", system, machine)`` of compiled
+    modules and WHEEL files, until the evidence is plain. Never raises for what it finds."""
+
+def wheel_platform(tag: str) -> tuple[str, str] | None:
+    """``(system, machine)`` of a wheel platform tag (``manylinux_2_17_x86_64``:
+    ``("Linux", "x86_64")``), or None for ``any`` and tags naming no single platform."""
+
 # --- dependency analysis (src/python/deps.rs) ---
 # Snapshots go in as JSON text; results come back as JSON text (lists of Finding dicts,
 # or the closure object) for the Python side to json.loads.

@@ -15,7 +15,10 @@ use pyo3::types::{PyDict, PyList, PyString};
 use super::errors::{masked_err, SnapshotError};
 use super::guard::guarded;
 use crate::snapshot::scan::ScanResult;
-use crate::snapshot::{self, metadata::Fields, scan, write, DirectUrl, Package, ShadowedCopy};
+use crate::snapshot::tree::Evidence;
+use crate::snapshot::{
+    self, metadata::Fields, scan, tree, write, DirectUrl, Package, ShadowedCopy,
+};
 
 /// The shape of `scan_paths` output: 1 was JSON text, 2 is the dict. The stdlib probe
 /// uses the native scanner only with a protocol it knows (a worker may have another
@@ -260,6 +263,44 @@ fn installed_versions(py: Python<'_>, paths: Vec<PathBuf>) -> PyResult<Bound<'_,
     })
 }
 
+/// What a tree scanned without its interpreter says about its Python and platform, in
+/// the order met: `("python" | "pypy", major, minor)` from a path of `absolute` (the
+/// entries as `os.path.abspath` gives them), then from the top level of each of `paths`
+/// `("tag", major, minor)` and `("platform", system, machine)` of compiled modules and
+/// WHEEL files, until the evidence is plain. Never raises for what it finds on disk.
+#[pyfunction]
+fn tree_evidence<'py>(
+    py: Python<'py>,
+    paths: Vec<PathBuf>,
+    absolute: Vec<PathBuf>,
+) -> PyResult<Bound<'py, PyList>> {
+    guarded::<SnapshotError, _>("reading the tree's tags", || {
+        let found = py.allow_threads(|| tree::tree_evidence(&paths, &absolute));
+        let out = PyList::empty(py);
+        for evidence in found {
+            let item = match evidence {
+                Evidence::Path { major, minor, pypy } => {
+                    let kind = if pypy { "pypy" } else { "python" };
+                    (kind, major, minor).into_pyobject(py)?
+                }
+                Evidence::Tag { major, minor } => ("tag", major, minor).into_pyobject(py)?,
+                Evidence::Platform { system, machine } => {
+                    ("platform", system, machine).into_pyobject(py)?
+                }
+            };
+            out.append(item)?;
+        }
+        Ok(out)
+    })
+}
+
+/// `(system, machine)` of a wheel platform tag (`manylinux_2_17_x86_64`: `("Linux",
+/// "x86_64")`), or None for `any` and tags naming no single platform.
+#[pyfunction]
+fn wheel_platform(tag: &str) -> Option<(String, String)> {
+    tree::wheel_platform(tag)
+}
+
 /// Validates snapshot JSON and returns it normalized (defaults filled in).
 ///
 /// Raises `SnapshotError` with one line naming `source` and the problem.
@@ -283,6 +324,8 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeScan>()?;
     m.add_function(wrap_pyfunction!(scan_native, m)?)?;
     m.add_function(wrap_pyfunction!(snapshot_json, m)?)?;
+    m.add_function(wrap_pyfunction!(tree_evidence, m)?)?;
+    m.add_function(wrap_pyfunction!(wheel_platform, m)?)?;
     m.add("SCAN_PROTOCOL", SCAN_PROTOCOL)?;
     Ok(())
 }

@@ -7,6 +7,7 @@
 //! - [`load`]: reading snapshot JSON with validation and clear errors.
 //! - [`partial`]: reading it without the package list, for grouping many nodes.
 //! - [`write`]: writing snapshot JSON text straight from a scan.
+//! - [`tree`]: what a tree scanned without its interpreter says of its Python and platform.
 
 mod layouts;
 pub mod load;
@@ -15,6 +16,7 @@ pub mod model;
 pub mod partial;
 pub mod scan;
 mod serde_message;
+pub mod tree;
 pub mod write;
 
 #[cfg(test)]
