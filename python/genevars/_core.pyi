@@ -74,6 +74,9 @@ class NativeScan:
     def unreadable_count(self) -> int: ...
     def snapshot_json(self, parts: str, indent: int | None = None) -> str:
         """The snapshot JSON text of ``parts`` with this scan's packages and unreadable entries."""
+    def write_snapshot(self, parts: str, fd: int, indent: int | None = None, end: str = "") -> None:
+        """Writes ``snapshot_json(parts, indent)`` and ``end`` to the open descriptor ``fd``
+        as UTF-8 (left open), never as a Python string; OSError when the write fails."""
 
 def scan_native(paths: list[str]) -> NativeScan:
     """Starts scanning path entries in order, like ``scan_paths``, on a thread of its own
