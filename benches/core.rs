@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use genevars::compare::{compare_node_texts, compare_nodes, compare_pair, CompareOptions};
+use genevars::compare::{
+    compare_node_parts, compare_node_texts, compare_nodes, compare_pair, CompareOptions,
+};
 use genevars::snapshot::{self, Origin, Snapshot};
 
 fn input_dir(var: &str) -> PathBuf {
@@ -127,6 +129,22 @@ fn grouping(c: &mut Criterion) {
         .iter()
         .map(|n| serde_json::to_string(n).expect("serialize"))
         .collect();
+    // As the Ray probes send them: each node's text without its package list, and the
+    // distinct lists once.
+    let lists: Vec<String> = variants
+        .iter()
+        .map(|v| serde_json::to_string(&v.packages).expect("serialize"))
+        .collect();
+    let (rests, list_of): (Vec<String>, Vec<usize>) = nodes
+        .iter()
+        .map(|n| {
+            let mut rest = serde_json::to_value(n).expect("serialize");
+            rest.as_object_mut().and_then(|r| r.remove("packages"));
+            let list = serde_json::to_string(&n.packages).expect("serialize");
+            let at = lists.iter().position(|l| *l == list).expect("a variant's list");
+            (rest.to_string(), at)
+        })
+        .unzip();
     let name = |i: usize| format!("node {i}");
     let opts = CompareOptions::default();
     let from_text =
@@ -135,6 +153,12 @@ fn grouping(c: &mut Criterion) {
         from_text.comparison,
         compare_nodes(&local, &nodes, &[], &opts),
         "grouping from text differs"
+    );
+    let from_parts = compare_node_parts(&local, &rests, &lists, &list_of, name, &[], &opts)
+        .expect("valid node snapshots");
+    assert_eq!(
+        from_parts.comparison, from_text.comparison,
+        "grouping from parts differs"
     );
     let mut group = c.benchmark_group("grouping");
     group.sample_size(10);
@@ -146,6 +170,16 @@ fn grouping(c: &mut Criterion) {
         |b| {
             b.iter(|| {
                 std::hint::black_box(compare_node_texts(&local, &texts, name, &[], &opts).is_ok())
+            })
+        },
+    );
+    group.bench_function(
+        "compare_node_parts 1,000 nodes x 1,000 packages (rests and 4 lists)",
+        |b| {
+            b.iter(|| {
+                std::hint::black_box(
+                    compare_node_parts(&local, &rests, &lists, &list_of, name, &[], &opts).is_ok(),
+                )
             })
         },
     );

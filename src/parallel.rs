@@ -90,6 +90,15 @@ pub fn join<A: Send, B: Send>(
     })
 }
 
+/// Drops `value` on a thread of its own: freeing a large parsed value takes milliseconds
+/// that the caller need not wait for. When no thread can be started, the refused closure
+/// and the value with it are dropped here.
+pub fn drop_aside<T: Send + 'static>(value: T) {
+    let _detached = thread::Builder::new()
+        .name("genevars-drop".into())
+        .spawn(move || drop(value));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +136,22 @@ mod tests {
         });
         assert!(matches!(results[0], (chunk, Ok(5)) if chunk == &items[..5]));
         assert!(results[1].1.is_err() && results[1].0 == &items[5..]);
+    }
+
+    #[test]
+    fn a_value_dropped_aside_is_dropped() {
+        struct Tell(std::sync::mpsc::Sender<thread::ThreadId>);
+        impl Drop for Tell {
+            fn drop(&mut self) {
+                let _ = self.0.send(thread::current().id());
+            }
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        drop_aside(Tell(tx));
+        let dropped_on = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("dropped");
+        assert_ne!(dropped_on, thread::current().id());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 """`snapshot_env(python=EXE)` / `genevars snapshot --python EXE`: another interpreter
-describes itself (its sys.path first, then the rest) while this one scans; and the
-indented JSON writer that `genevars snapshot` and `Snapshot.save` use."""
+describes itself (its sys.path first, then the rest) while this one scans; and
+`Snapshot.to_json`, which `Snapshot.save` writes."""
 
 from __future__ import annotations
 
@@ -11,12 +11,10 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from genevars import SnapshotError, _interpreter, _snapshot, snapshot_env
-from genevars._snapshot import indented_json
+from genevars import Snapshot, SnapshotError, _interpreter, _snapshot, snapshot_env
 from snapshot_trees import dist_info
 
 
@@ -216,25 +214,20 @@ def test_cli_snapshot_leaves_the_cycle_collector_as_it_found_it(tmp_path: Path) 
     assert json.loads((tmp_path / "snap.json").read_text())["packages"][0]["name"] == "attrs"
 
 
-EDGE_VALUES: list[Any] = [
-    {},
-    [],
-    "",
-    {"a": [], "b": {}, "c": [[]], "d": [{}]},
-    ["one", "two", "three"],
-    {"requires": ["numpy>=1.22", 'pandas; extra == "io"'], "direct_url": {"url": "u", "editable": False}},
-    {"text": 'quote " backslash \\ newline \n tab \t nul \x00 del \x7f é 😀 \u2028'},
-    {"numbers": [0, -1, 10**30, 1.5, -0.0, float("inf"), float("nan")], "flags": [True, False, None]},
-    {"mixed": ["a", 1, None, ["b", {"c": "d"}], {"e": []}]},
-    {1: "int key", None: "null key", True: "bool key", 2.5: "float key"},
-    {"tuple": ("x", 1), "nested": {"deeper": {"deepest": ["s"]}}},
-]
+ODD_TEXT = 'quote " backslash \\ newline \n tab \t nul \x00 esc \x1b del \x7f é 😀 \u2028 \ufeff'
 
 
-@pytest.mark.parametrize("value", EDGE_VALUES)
-@pytest.mark.parametrize("indent", [2, 0, 4, "\t"])
-def test_indented_json_is_json_dumps(value: Any, indent: Any) -> None:
-    assert indented_json(value, indent) == json.dumps(value, indent=indent, ensure_ascii=False)
+@pytest.mark.parametrize("indent", [2, 0, 4, -1])
+def test_snapshot_to_json_is_json_dumps_of_its_dict(tmp_path: Path, indent: int) -> None:
+    dist_info(tmp_path / "site", "pandas", "2.2.2", extra="Requires-Dist: numpy>=1.22.4\n")
+    data = snapshot_env([tmp_path / "site"]).to_dict()
+    data["cwd"] = ODD_TEXT
+    data["sys_path"] = [ODD_TEXT, "", "/é"]
+    data["env"]["GENEVARS_TEST_ODD"] = ODD_TEXT
+    data["unreadable"] = []
+    snap = Snapshot.from_dict(data)
+    assert snap.to_json(indent) == json.dumps(snap.to_dict(), indent=indent, ensure_ascii=False)
+    assert Snapshot.from_json(snap.to_json(indent)) == snap
 
 
 def test_snapshot_taken_while_the_interpreter_describes_itself_is_json_dumps(tmp_path: Path) -> None:

@@ -1,11 +1,12 @@
 //! The snapshot loader on arbitrary text: no panic, errors are one line naming the
-//! source, and whatever loads saves and loads again to the same snapshot. The partial
-//! reader the node comparison uses (the snapshot without its package list, then the list)
+//! source, and whatever loads saves and loads again to the same snapshot. The split read
+//! the node comparison uses (the snapshot without its package list, then the list)
 //! accepts only what the loader accepts, and reads it the same.
 #![no_main]
 
-use genevars::snapshot::partial::{packages_from_json, PackageLists};
-use genevars::snapshot::{from_json_str, to_json_string};
+use genevars::snapshot::{
+    from_json_str, packages_from_json_str, split_from_json_str, to_json_string,
+};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -13,11 +14,10 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let full = from_json_str("fuzz.json", text);
-    let mut lists = PackageLists::default();
-    if let Some((mut partial, index)) = lists.read(text) {
-        if let Some(packages) = packages_from_json(lists.lists()[index]) {
-            partial.packages = packages;
-            assert_eq!(full.as_ref().ok(), Some(&partial));
+    if let Some((mut split, list)) = split_from_json_str(text) {
+        if let Ok(packages) = packages_from_json_str("fuzz.json", list) {
+            split.packages = packages;
+            assert_eq!(full.as_ref().ok(), Some(&split));
         }
     }
     match full {

@@ -48,8 +48,10 @@ def installed_versions(paths: list[str]) -> dict[str, str]:
     reading each metadata file only as far as its Version; unreadable ones are left out.
     """
 
-def validate_snapshot(text: str, source: str = "<string>") -> str:
-    """Validate snapshot JSON and return it normalized (defaults filled in).
+def validate_snapshot(text: str, source: str = "<string>", indent: int | None = None) -> str:
+    """Validate snapshot JSON and return it normalized (defaults filled in): one line with
+    no spaces, or ``indent`` spaces per level (as ``json.dumps(..., indent=indent,
+    ensure_ascii=False)`` writes it).
 
     Raises SnapshotError with one line naming ``source`` and the problem.
     """

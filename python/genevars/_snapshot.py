@@ -23,9 +23,6 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence, Union
 from genevars import _core
 from genevars._core import SnapshotError
 
-# json's own string encoder (C), as json.dumps(ensure_ascii=False) uses it.
-_quote = json.encoder.encode_basestring
-
 if TYPE_CHECKING:
     from genevars._interpreter import InterpreterDescription
 
@@ -100,7 +97,8 @@ class Snapshot:
         """The snapshot as JSON text (``indent=None`` for one line)."""
         if indent is None:
             return json.dumps(self._data, ensure_ascii=False)
-        return indented_json(self._data, indent)
+        # The data is the core's own form of the snapshot, so the core writes it back.
+        return _core.validate_snapshot(json.dumps(self._data, ensure_ascii=False), "snapshot", max(indent, 0))
 
     def to_dict(self) -> dict[str, Any]:
         """A deep copy of the snapshot as a dict."""
@@ -194,76 +192,6 @@ class Snapshot:
 #: dict, JSON text, or the path of a snapshot file (or of ``pip inspect`` / ``pip list``
 #: output, a requirements file, a pylock.toml).
 SnapshotLike = Union[Snapshot, Mapping[str, Any], str, "os.PathLike[str]"]
-
-
-def indented_json(value: Any, indent: int | str = 2) -> str:
-    """Exactly ``json.dumps(value, indent=indent, ensure_ascii=False)``, about twice as fast.
-
-    With an indent, ``json`` encodes in pure Python, one generator step per item; this
-    writes each list and dict with one join and leaves strings to the C string encoder.
-    Anything but str, None, bool, int, list and dict with str keys goes to ``json`` itself
-    (re-indented: encoded JSON holds no raw newline).
-
-        >>> indented_json({"a": [1, None], "b": {}})
-        '{\\n  "a": [\\n    1,\\n    null\\n  ],\\n  "b": {}\\n}'
-    """
-    return _Indenter(indent).value(value, "")
-
-
-class _Indenter:
-    def __init__(self, indent: int | str) -> None:
-        self.step = indent if isinstance(indent, str) else " " * indent
-        self.fallback = json.JSONEncoder(indent=indent, ensure_ascii=False).encode
-        self.labels: dict[str, str] = {}  # '"key": ' for each key seen
-
-    def value(self, value: Any, margin: str) -> str:
-        kind = type(value)
-        if kind is str:
-            return _quote(value)
-        if value is None:
-            return "null"
-        if kind is dict:
-            return self.mapping(value, margin)
-        if kind is list:
-            return self.sequence(value, margin)
-        if kind is bool:
-            return "true" if value else "false"
-        if kind is int:
-            return int.__repr__(value)
-        return self.fallback(value).replace("\n", "\n" + margin)
-
-    def mapping(self, mapping: dict[str, Any], margin: str) -> str:
-        if not mapping:
-            return "{}"
-        inner = margin + self.step
-        labels = self.labels
-        items: list[str] = []
-        add = items.append
-        for key, value in mapping.items():
-            label = labels.get(key)
-            if label is None:
-                if type(key) is not str:  # json turns other keys into strings its own way
-                    return self.fallback(mapping).replace("\n", "\n" + margin)
-                label = labels[key] = _quote(key) + ": "
-            kind = type(value)
-            # The common cases inline.
-            if kind is str:
-                add(label + _quote(value))
-            elif value is None:
-                add(label + "null")
-            else:
-                add(label + self.value(value, inner))
-        return "{\n" + inner + (",\n" + inner).join(items) + "\n" + margin + "}"
-
-    def sequence(self, sequence: list[Any], margin: str) -> str:
-        if not sequence:
-            return "[]"
-        inner = margin + self.step
-        try:  # most lists in a snapshot hold only strings
-            body = (",\n" + inner).join(map(_quote, sequence))
-        except TypeError:
-            body = (",\n" + inner).join([self.value(item, inner) for item in sequence])
-        return "[\n" + inner + body + "\n" + margin + "]"
 
 
 def snapshot_env(

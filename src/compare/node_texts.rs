@@ -1,15 +1,20 @@
-//! [`compare_nodes`](super::compare_nodes) on snapshots given as JSON text, as probes
-//! return them, without parsing every node in full.
+//! [`compare_nodes`](super::compare_nodes) on node snapshots given as JSON text, each
+//! distinct package list read once.
 //!
 //! Nearly all of a snapshot's bytes are its package list, and the nodes of a cluster
-//! mostly share one environment. So each node is read without its package list
-//! ([`PackageLists::read`]), the package lists are told apart by their text, and each
-//! distinct list is parsed and fingerprinted once. Two texts of the same list (other key
-//! order, spacing or escapes) are parsed separately and still fingerprint alike. The
-//! result is that of parsing every node and calling `compare_nodes`; a node the partial
-//! read refuses gets the full parse, whose error names it.
+//! mostly share one environment. The Ray probes send each node's snapshot without its
+//! list and each distinct list once ([`compare_node_parts`]); a whole node text has its
+//! list set aside as text and matched with the lists seen by its bytes
+//! ([`compare_node_texts`]). Either way the snapshot loader reads each node but for its
+//! list (`snapshot::rest_from_json_str`, `snapshot::split_from_json_str`), and each
+//! distinct list is parsed, checked and fingerprinted once, then shared by the nodes that
+//! have it. Two texts of the same list (other key order, spacing or escapes) are parsed
+//! apart and still fingerprint alike. The result is that of parsing every node and
+//! calling `compare_nodes`, the errors those of the loader.
 
 use std::collections::HashMap;
+
+use memchr::memmem;
 
 use super::comparison::{CompareOptions, Comparison, NodeRef};
 use super::fingerprint::{CondaPart, Fingerprinter};
@@ -19,8 +24,15 @@ use super::per_node::PerNode;
 use super::unreachable::UnreachableNode;
 use crate::knowledge::knowledge;
 use crate::parallel::map_chunks_per_core;
-use crate::snapshot::partial::{packages_from_json, PackageLists};
-use crate::snapshot::{from_json_str, Package, Snapshot, SnapshotError};
+use crate::snapshot::{
+    from_json_str, packages_from_json_str, rest_from_json_str, split_from_json_str, Package,
+    Snapshot, SnapshotError,
+};
+
+/// How many lists already seen a node text is searched for before its own list is read
+/// and looked up by hash instead (searches for many lists that are not there would cost
+/// more than reading it).
+const BYTE_MATCHED_LISTS: usize = 8;
 
 /// A comparison of local with node snapshots given as text, and the snapshot of each
 /// group's first node (group order).
@@ -30,25 +42,18 @@ pub struct NodeTextsComparison {
     pub representatives: Vec<Snapshot>,
 }
 
-/// One node once read: everything but its package list plus the index of that list
-/// among the distinct ones, or (when the partial read refused it) the full parse.
-enum Node {
-    Partial { snapshot: Snapshot, packages: usize },
-    Full(Snapshot),
-}
-
-impl Node {
-    fn snapshot(&self) -> &Snapshot {
-        match self {
-            Node::Partial { snapshot, .. } | Node::Full(snapshot) => snapshot,
-        }
-    }
+/// One node once read: its snapshot with an empty package list, and the index of its
+/// list among the distinct ones.
+struct Node {
+    snapshot: Snapshot,
+    packages: usize,
 }
 
 /// Compares `local` with the node snapshots `texts` (see
 /// [`compare_nodes`](super::compare_nodes)); `name(i)` names node `i` in errors.
 ///
-/// Fails with the error of the first node (in order) that is not a valid snapshot.
+/// Fails with the loader's error for the first node (in order) that is not a valid
+/// snapshot.
 pub fn compare_node_texts<S: AsRef<str> + Sync>(
     local: &Snapshot,
     texts: &[S],
@@ -58,32 +63,38 @@ pub fn compare_node_texts<S: AsRef<str> + Sync>(
 ) -> Result<NodeTextsComparison, SnapshotError> {
     // Each thread reads its share of the nodes, matching package lists within it...
     let chunks = map_chunks_per_core(texts, |chunk| {
-        let mut lists = PackageLists::default();
+        let mut lists = ListTexts::default();
         let read: Vec<_> = chunk.iter().map(|text| lists.read(text.as_ref())).collect();
         (read, lists)
     });
     // ...then the threads' lists are told apart, and each distinct one parsed once.
-    let mut lists = PackageLists::default();
+    let mut lists = ListTexts::default();
     let mut read: Vec<Option<(Snapshot, usize)>> = Vec::with_capacity(texts.len());
     for (chunk_read, chunk_lists) in chunks {
-        let global = lists.merge(&chunk_lists);
+        let global: Vec<usize> = chunk_lists.lists.iter().map(|l| lists.add(l)).collect();
         read.extend(
             chunk_read
                 .into_iter()
                 .map(|r| r.map(|(snapshot, list)| (snapshot, global[list]))),
         );
     }
-    let parsed = parse_lists(lists.lists());
+    let mut parsed = parse_lists(&lists.lists);
 
     // In node order, so that the first invalid node is the one reported.
     let mut nodes = Vec::with_capacity(texts.len());
     for (i, (node, text)) in read.into_iter().zip(texts).enumerate() {
         nodes.push(match node {
-            Some((snapshot, list)) if parsed[list].is_some() => Node::Partial {
-                snapshot,
-                packages: list,
-            },
-            _ => Node::Full(from_json_str(&name(i), text.as_ref())?),
+            Some((snapshot, packages)) if parsed[packages].is_some() => Node { snapshot, packages },
+            // Refused: the loader says why (and should it accept the text after all, the
+            // node is the snapshot it reads, with a list of its own).
+            _ => {
+                let mut snapshot = from_json_str(&name(i), text.as_ref())?;
+                parsed.push(Some(std::mem::take(&mut snapshot.packages)));
+                Node {
+                    snapshot,
+                    packages: parsed.len() - 1,
+                }
+            }
         });
     }
     Ok(compare_read(local, nodes, &parsed, unreachable, opts))
@@ -94,8 +105,9 @@ pub fn compare_node_texts<S: AsRef<str> + Sync>(
 /// the Ray probes send. The driver then holds one copy of each distinct list, however
 /// many nodes share it, and never a node's whole text.
 ///
-/// Fails with the error of the first node (in order) whose rest and list do not make a
-/// valid snapshot (an index past `lists` reads as a `null` list).
+/// Fails for the first node (in order) whose rest is not a valid snapshot but for its
+/// list (the loader's error) or whose list is not a valid package list (the error names
+/// the node, its line and column are the list's) or not in `lists`.
 pub fn compare_node_parts<S: AsRef<str> + Sync>(
     local: &Snapshot,
     rests: &[S],
@@ -108,10 +120,7 @@ pub fn compare_node_parts<S: AsRef<str> + Sync>(
     let read: Vec<Option<Snapshot>> = map_chunks_per_core(rests, |chunk| {
         chunk
             .iter()
-            .map(|rest| {
-                let text = with_packages(rest.as_ref(), "[]");
-                PackageLists::default().read(&text).map(|(s, _)| s)
-            })
+            .map(|rest| rest_from_json_str("", rest.as_ref()).ok())
             .collect::<Vec<_>>()
     })
     .into_iter()
@@ -120,20 +129,25 @@ pub fn compare_node_parts<S: AsRef<str> + Sync>(
     let parsed = parse_lists(lists);
     let mut nodes = Vec::with_capacity(rests.len());
     for (i, (node, rest)) in read.into_iter().zip(rests).enumerate() {
-        let list = list_of.get(i).copied();
-        let valid_list = list.filter(|&l| parsed.get(l).is_some_and(Option::is_some));
-        nodes.push(match (node, valid_list) {
-            (Some(snapshot), Some(packages)) => Node::Partial { snapshot, packages },
-            _ => {
-                let packages = list
-                    .and_then(|l| lists.get(l))
-                    .map_or("null", |l| l.as_ref());
-                Node::Full(from_json_str(
-                    &name(i),
-                    &with_packages(rest.as_ref(), packages),
-                )?)
+        // Read again when refused, for the error to name the node.
+        let snapshot = match node {
+            Some(snapshot) => snapshot,
+            None => rest_from_json_str(&name(i), rest.as_ref())?,
+        };
+        let packages = list_of.get(i).copied().unwrap_or(usize::MAX);
+        match parsed.get(packages) {
+            Some(Some(_)) => {}
+            Some(None) => {
+                packages_from_json_str(&name(i), lists[packages].as_ref())?;
             }
-        });
+            None => {
+                return Err(SnapshotError::Invalid {
+                    file: name(i),
+                    message: format!("no package list {packages} among the {} given", lists.len()),
+                })
+            }
+        }
+        nodes.push(Node { snapshot, packages });
     }
     Ok(compare_read(local, nodes, &parsed, unreachable, opts))
 }
@@ -142,7 +156,7 @@ pub fn compare_node_parts<S: AsRef<str> + Sync>(
 fn parse_lists<S: AsRef<str> + Sync>(lists: &[S]) -> Vec<Option<Vec<Package>>> {
     map_chunks_per_core(lists, |part| {
         part.iter()
-            .map(|json| packages_from_json(json.as_ref()))
+            .map(|json| packages_from_json_str("", json.as_ref()).ok())
             .collect::<Vec<_>>()
     })
     .into_iter()
@@ -150,16 +164,54 @@ fn parse_lists<S: AsRef<str> + Sync>(lists: &[S]) -> Vec<Option<Vec<Package>>> {
     .collect()
 }
 
-/// A snapshot's JSON text from the rest of it (a JSON object) and its package list, as
-/// `_ray._with_packages` joins them. Text that is not an object is kept as it is, for the
-/// loader to refuse.
-fn with_packages(rest: &str, packages: &str) -> String {
-    let Some(body) = rest.trim_end().strip_suffix('}') else {
-        return rest.to_string();
-    };
-    let body = body.trim_end();
-    let comma = if body.trim_start() == "{" { "" } else { "," };
-    format!("{body}{comma}\"packages\":{packages}}}")
+/// The distinct package lists (JSON text) of the node texts read so far.
+#[derive(Default)]
+struct ListTexts<'a> {
+    lists: Vec<&'a str>,
+    index: HashMap<&'a str, usize>,
+}
+
+impl<'a> ListTexts<'a> {
+    /// The node `text` read but for its package list, and the index of that list here
+    /// (added when new); `None` when the text is not a valid snapshot but for its list.
+    fn read(&mut self, text: &'a str) -> Option<(Snapshot, usize)> {
+        if let Some(known) = self.known(text) {
+            return Some(known);
+        }
+        let (snapshot, list) = split_from_json_str(text)?;
+        Some((snapshot, self.add(list)))
+    }
+
+    fn add(&mut self, list: &'a str) -> usize {
+        *self.index.entry(list).or_insert_with(|| {
+            self.lists.push(list);
+            self.lists.len() - 1
+        })
+    }
+
+    /// The node `text` read, when its package list is one already seen, without reading
+    /// that list again: the list is found in the text by its bytes, and the text read
+    /// with `[]` in its place. One JSON array put for another at the same place keeps the
+    /// syntax of all around it, so the text holds that list as its `packages` exactly
+    /// when the reader finds its stand-in `[]` at the list's place.
+    fn known(&self, text: &str) -> Option<(Snapshot, usize)> {
+        let lists = self.lists.iter().take(BYTE_MATCHED_LISTS).enumerate();
+        let (index, start, end) =
+            lists
+                .filter(|(_, list)| list.starts_with('['))
+                .find_map(|(index, list)| {
+                    // A list's first bytes find where it may start; all its bytes must follow.
+                    let head = &list.as_bytes()[..list.len().min(64)];
+                    let start = memmem::find(text.as_bytes(), head)?;
+                    text[start..]
+                        .starts_with(list)
+                        .then(|| (index, start, start + list.len()))
+                })?;
+        let stand_in = format!("{}[]{}", &text[..start], &text[end..]);
+        let (snapshot, list) = split_from_json_str(&stand_in)?;
+        let at = list.as_ptr() as usize - stand_in.as_ptr() as usize;
+        (at == start && list == "[]").then_some((snapshot, index))
+    }
 }
 
 /// The comparison once every node is read: per-node variables learned, nodes grouped by
@@ -173,7 +225,7 @@ fn compare_read(
 ) -> NodeTextsComparison {
     let mut fingerprinter = Fingerprinter::new(opts);
     let per_node = PerNode::learn(
-        nodes.iter().map(Node::snapshot),
+        nodes.iter().map(|n| &n.snapshot),
         &mut fingerprinter,
         knowledge().per_node,
     );
@@ -182,38 +234,34 @@ fn compare_read(
     let mut names = HashMap::new();
     let fingerprints = nodes
         .iter()
-        .map(|node| match node {
-            Node::Partial { snapshot, packages } => {
-                let list = parsed[*packages].as_deref().expect("checked above");
-                let part = *parts
-                    .entry(*packages)
-                    .or_insert_with(|| fingerprinter.packages_part(list));
-                let conda = if snapshot.conda.is_empty() {
-                    CondaPart::NONE
-                } else {
-                    let python = names.entry(*packages).or_insert_with(|| python_names(list));
-                    CondaPart::of(&snapshot.conda, python)
-                };
-                fingerprinter.fingerprint_with(snapshot, part, conda)
-            }
-            Node::Full(snapshot) => fingerprinter.fingerprint(snapshot),
+        .map(|Node { snapshot, packages }| {
+            let list = parsed[*packages].as_deref().expect("checked when read");
+            let part = *parts
+                .entry(*packages)
+                .or_insert_with(|| fingerprinter.packages_part(list));
+            let conda = if snapshot.conda.is_empty() {
+                CondaPart::NONE
+            } else {
+                let python = names.entry(*packages).or_insert_with(|| python_names(list));
+                CondaPart::of(&snapshot.conda, python)
+            };
+            fingerprinter.fingerprint_with(snapshot, part, conda)
         })
         .collect();
     let members = group_by_fingerprint(fingerprints);
     let refs: Vec<NodeRef> = nodes
         .iter()
         .enumerate()
-        .map(|(i, n)| NodeRef::of(n.snapshot(), format!("node-{i}")))
+        .map(|(i, n)| NodeRef::of(&n.snapshot, format!("node-{i}")))
         .collect();
     let representatives: Vec<Snapshot> = members
         .iter()
-        .map(|(_, idxs)| match &nodes[idxs[0]] {
-            Node::Partial { snapshot, packages } => {
-                let mut whole = snapshot.clone();
-                whole.packages = parsed[*packages].clone().expect("checked above");
-                whole
+        .map(|(_, idxs)| {
+            let Node { snapshot, packages } = &nodes[idxs[0]];
+            Snapshot {
+                packages: parsed[*packages].clone().expect("checked when read"),
+                ..snapshot.clone()
             }
-            Node::Full(snapshot) => snapshot.clone(),
         })
         .collect();
     let borrowed: Vec<&Snapshot> = representatives.iter().collect();
@@ -541,5 +589,118 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err, from_json_str("n0", &truncated).unwrap_err());
+    }
+
+    /// Whatever the loader refuses is refused with its error, also when the text's list
+    /// is one already seen (found by its bytes) or holds one.
+    #[test]
+    fn a_text_the_loader_refuses_gets_its_error() {
+        let s = node(base(), "a");
+        let good: serde_json::Value = serde_json::to_value(&s).unwrap();
+        let good_text = good.to_string();
+        let packages = good["packages"].to_string();
+        let edited = |edit: &dyn Fn(&mut serde_json::Value)| {
+            let mut v = good.clone();
+            edit(&mut v);
+            v.to_string()
+        };
+        let mut bad = vec![
+            edited(&|v| v["schema"] = "genevars.snapshot/2".into()),
+            edited(&|v| v["schema"] = "other/1".into()),
+            edited(&|v| {
+                v.as_object_mut().unwrap().remove("schema");
+            }),
+            edited(&|v| {
+                v.as_object_mut().unwrap().remove("packages");
+            }),
+            edited(&|v| v["packages"][0]["name"] = "NumPy".into()),
+            edited(&|v| v["packages"][1]["name"] = "numpy".into()),
+            edited(&|v| v["packages"][0]["version"] = 1.into()),
+            edited(&|v| v["packages"] = 5.into()),
+            edited(&|v| v["env"]["K"] = serde_json::json!({"withheld": "other"})),
+            edited(
+                &|v| v["env"]["K"] = serde_json::json!({"withheld": "secret", "fingerprint": "md5:1"}),
+            ),
+            edited(&|v| v["env"]["K"] = serde_json::json!([1])),
+            edited(&|v| v["origin"]["pid"] = "x".into()),
+            "{".into(),
+            "{}".into(),
+            "[]".into(),
+            format!("{good_text} x"),
+            format!("{good_text},"),
+            // A known list followed by more array text, a second packages key, a list cut short.
+            good_text.replacen(&packages, &format!("{packages}, []"), 1),
+            good_text.replacen('{', &format!("{{\"packages\":{packages},"), 1),
+            good_text.replacen('{', &format!("{{\"p\\u0061ckages\":{packages},"), 1),
+            good_text.replacen(&packages, &packages[..packages.len() - 1], 1),
+        ];
+        // The list where a string starts: a stand-in there breaks the text.
+        bad.push(good_text.replacen("\"cwd\":\"", &format!("\"cwd\":{packages}\""), 1));
+        for text in &bad {
+            let expected = from_json_str("node snapshot 1", text).expect_err(text);
+            let texts = [good_text.as_str(), text.as_str()];
+            let got = compare_node_texts(
+                &s,
+                &texts,
+                |i| format!("node snapshot {i}"),
+                &[],
+                &CompareOptions::default(),
+            )
+            .expect_err(text);
+            assert_eq!(got, expected, "{text}");
+        }
+        // The same texts after the good one in one thread: its list is known.
+        let mut lists = ListTexts::default();
+        assert!(lists.known(&good_text).is_none());
+        assert_eq!(lists.read(&good_text).map(|(_, i)| i), Some(0));
+        assert!(lists.known(&good_text).is_some(), "found by its bytes");
+        for text in &bad {
+            let read = lists.read(text).and_then(|(mut snapshot, list)| {
+                snapshot.packages = packages_from_json_str("", lists.lists[list]).ok()?;
+                Some(snapshot)
+            });
+            assert_eq!(read, None, "{text}");
+        }
+    }
+
+    /// A text holding a known list's bytes elsewhere than in `packages` is read in full.
+    #[test]
+    fn a_list_found_elsewhere_in_a_text_is_not_taken_for_its_packages() {
+        let s = node(base(), "a");
+        let mut other = node(base(), "b");
+        other.packages[0].version = "9.9".into();
+        let first = serde_json::to_string(&s).unwrap();
+        let list = serde_json::to_string(&s.packages).unwrap();
+        // The first list's bytes in an unknown field before the node's own list.
+        let second = serde_json::to_string(&other)
+            .unwrap()
+            .replacen('{', &format!("{{\"extra\":{list},"), 1);
+        let mut lists = ListTexts::default();
+        lists.read(&first).unwrap();
+        assert!(lists.known(&second).is_none());
+        let (snapshot, index) = lists.read(&second).unwrap();
+        assert_eq!(index, 1);
+        let packages = packages_from_json_str("", lists.lists[index]).unwrap();
+        assert_eq!(Snapshot { packages, ..snapshot }, other);
+    }
+
+    /// Past the lists searched by their bytes, a node's list is read and found by hash.
+    #[test]
+    fn lists_beyond_the_byte_matched_ones_are_found_by_hash() {
+        let local = base();
+        let texts: Vec<String> = (0..BYTE_MATCHED_LISTS + 4)
+            .map(|i| {
+                let mut s = node(base(), &format!("n{i}"));
+                s.packages[0].version = format!("1.{i}");
+                serde_json::to_string(&s).unwrap()
+            })
+            .collect();
+        let texts: Vec<String> = texts.iter().chain(texts.iter().rev()).cloned().collect();
+        let opts = CompareOptions::default();
+        let (expected, expected_reps) = by_full_parse(&local, &texts, &opts);
+        let got = compare_node_texts(&local, &texts, |i| i.to_string(), &[], &opts).unwrap();
+        assert_eq!(got.comparison, expected);
+        assert_eq!(got.representatives, expected_reps);
+        assert_eq!(got.comparison.groups.len(), BYTE_MATCHED_LISTS + 4);
     }
 }

@@ -163,7 +163,7 @@ fn kept() -> std::sync::MutexGuard<'static, Kept> {
 
 /// Whether analyses are kept (`GENEVARS_NO_CACHE` unset or empty).
 pub(crate) fn enabled() -> bool {
-    std::env::var_os("GENEVARS_NO_CACHE").map_or(true, |v| v.is_empty())
+    crate::snapshot::kept::keeping()
 }
 
 /// The analysis kept for a snapshot equal to `snapshot` in what the check reads.
@@ -190,6 +190,7 @@ pub(crate) fn keep(snapshot: &Snapshot, analysis: &Arc<Analysis>) {
     let key = Arc::new(Key::of(snapshot));
     let mut kept = kept();
     kept.analyses.push_back((key, Arc::clone(analysis)));
+    let mut dropped = Vec::new();
     while kept
         .analyses
         .iter()
@@ -197,12 +198,17 @@ pub(crate) fn keep(snapshot: &Snapshot, analysis: &Arc<Analysis>) {
         .sum::<usize>()
         > KEPT_DISTS
     {
-        kept.analyses.pop_front();
+        dropped.extend(kept.analyses.pop_front());
     }
     // A pair's findings go with the analyses they were made of.
     let Kept { analyses, pairs } = &mut *kept;
     let held = |a: &Arc<Analysis>| analyses.iter().any(|(_, b)| Arc::ptr_eq(a, b));
     pairs.retain(|(l, r, _)| held(l) && held(r));
+    drop(kept);
+    // Freeing thousands of parsed distributions takes milliseconds, not the caller's.
+    if !dropped.is_empty() {
+        crate::parallel::drop_aside(dropped);
+    }
 }
 
 /// The analysis of `snapshot`: the kept one, or a full check that is then kept.

@@ -1,6 +1,8 @@
 //! Bindings for comparisons: snapshots cross the boundary as JSON text, the result is a
 //! frozen native object that renders itself (JSON, text, HTML).
 
+use std::sync::Arc;
+
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyDict, PyDictMethods};
@@ -17,20 +19,53 @@ use crate::snapshot::{self, Snapshot};
 #[pyclass(frozen, name = "Comparison", module = "genevars._core")]
 pub struct PyComparison {
     comparison: Comparison,
-    local: Snapshot,
-    remote: Option<Snapshot>,
+    /// Shared with the parsed snapshots kept by their text (`snapshot::kept`); taken only
+    /// when dropped.
+    sides: Option<Sides>,
+}
+
+/// The snapshots a comparison was made from: local, and the representative remote.
+struct Sides {
+    local: Arc<Snapshot>,
+    remote: Option<Arc<Snapshot>>,
+}
+
+impl Drop for PyComparison {
+    /// Snapshots nothing else holds are freed on a thread of their own: freeing a
+    /// 5,000-package snapshot takes milliseconds, here with the GIL held.
+    fn drop(&mut self) {
+        if let Some(sides) = self.sides.take() {
+            let alone = |s: &Arc<Snapshot>| Arc::strong_count(s) == 1;
+            if alone(&sides.local) || sides.remote.as_ref().is_some_and(alone) {
+                parallel::drop_aside(sides);
+            }
+        }
+    }
 }
 
 impl PyComparison {
+    fn new(comparison: Comparison, local: Arc<Snapshot>, remote: Option<Arc<Snapshot>>) -> Self {
+        PyComparison {
+            comparison,
+            sides: Some(Sides { local, remote }),
+        }
+    }
+
+    fn sides(&self) -> &Sides {
+        self.sides.as_ref().expect("the sides are taken only when dropped")
+    }
+
     /// The comparison and the snapshots it was made from (local, the representative remote).
     pub(super) fn parts(&self) -> (&Comparison, &Snapshot, Option<&Snapshot>) {
-        (&self.comparison, &self.local, self.remote.as_ref())
+        let sides = self.sides();
+        (&self.comparison, &sides.local, sides.remote.as_deref())
     }
 
     fn snapshots(&self) -> Snapshots<'_> {
+        let sides = self.sides();
         Snapshots {
-            local: Some(&self.local),
-            remote: self.remote.as_ref(),
+            local: Some(&sides.local),
+            remote: sides.remote.as_deref(),
         }
     }
 
@@ -143,15 +178,20 @@ fn parse(name: &str, text: &str) -> PyResult<Snapshot> {
     Ok(snapshot::from_json_str(name, text)?)
 }
 
-/// Parses two snapshots, large ones at the same time on two threads. The local one's
-/// error comes first, as if parsed one after the other.
-fn parse_pair(local: (&str, &str), remote: (&str, &str)) -> PyResult<(Snapshot, Snapshot)> {
+/// Parses two snapshots, or takes them as kept for the same texts (`snapshot::kept`);
+/// large ones are parsed at the same time on two threads. The local one's error comes
+/// first, as if parsed one after the other.
+fn parse_pair(
+    local: (&str, &str),
+    remote: (&str, &str),
+) -> PyResult<(Arc<Snapshot>, Arc<Snapshot>)> {
     // Below this much JSON, starting a thread costs more than it saves.
     const PARALLEL_FROM_BYTES: usize = 256 * 1024;
+    let kept = |(name, text): (&str, &str)| snapshot::from_json_kept(name, text);
     let (local, remote) = parallel::join(
         local.1.len() + remote.1.len() >= PARALLEL_FROM_BYTES,
-        || parse(local.0, local.1),
-        || parse(remote.0, remote.1),
+        || kept(local),
+        || kept(remote),
     );
     Ok((local?, remote?))
 }
@@ -199,11 +239,7 @@ fn compare_pair(
         py.allow_threads(|| {
             let (local, remote) = parse_pair((local_name, local_json), (remote_name, remote_json))?;
             let comparison = cmp::compare_pair(&local, &remote, &opts);
-            Ok(PyComparison {
-                comparison,
-                local,
-                remote: Some(remote),
-            })
+            Ok(PyComparison::new(comparison, local, Some(remote)))
         })
     })
 }
@@ -298,11 +334,7 @@ fn compare_nodes(
             }?;
             // The first (largest) group's snapshot stands for "remote" in reports.
             let remote = compared.representatives.into_iter().next();
-            Ok(PyComparison {
-                comparison: compared.comparison,
-                local,
-                remote,
-            })
+            Ok(PyComparison::new(compared.comparison, local.into(), remote.map(Arc::new)))
         })
     })
 }
@@ -339,11 +371,7 @@ fn compare_many(
             let comparison = cmp::compare_many(&parsed, &labels, &opts)?;
             let mut parsed = parsed.into_iter();
             let local = parsed.next().expect("compare_many checked there are two");
-            Ok(PyComparison {
-                comparison,
-                local,
-                remote: parsed.next(),
-            })
+            Ok(PyComparison::new(comparison, local.into(), parsed.next().map(Arc::new)))
         })
     })
 }

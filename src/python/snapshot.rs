@@ -353,19 +353,23 @@ fn wheel_platform(tag: &str) -> Option<(String, String)> {
     tree::wheel_platform(tag)
 }
 
-/// Validates snapshot JSON and returns it normalized (defaults filled in).
+/// Validates snapshot JSON and returns it normalized (defaults filled in): one line with
+/// no spaces, or `indent` spaces per level.
 ///
 /// Raises `SnapshotError` with one line naming `source` and the problem.
 #[pyfunction]
-#[pyo3(signature = (text, source = "<string>"))]
-fn validate_snapshot(py: Python<'_>, text: &str, source: &str) -> PyResult<String> {
+#[pyo3(signature = (text, source = "<string>", indent = None))]
+fn validate_snapshot(
+    py: Python<'_>,
+    text: &str,
+    source: &str,
+    indent: Option<usize>,
+) -> PyResult<String> {
     guarded::<SnapshotError, _>(source, || {
-        py.allow_threads(|| -> Result<String, String> {
-            let parsed = snapshot::from_json_str(source, text).map_err(|e| e.to_string())?;
-            serde_json::to_string(&parsed)
-                .map_err(|e| format!("{source}: cannot re-serialize: {e}"))
+        py.allow_threads(|| {
+            let parsed = snapshot::from_json_str(source, text)?;
+            Ok(snapshot::to_json_text(&parsed, indent))
         })
-        .map_err(SnapshotError::new_err)
     })
 }
 

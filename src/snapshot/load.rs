@@ -47,6 +47,14 @@ pub enum SnapshotError {
         found: String,
         expected: u32,
     },
+    /// A package list given apart from its snapshot that is not a list of packages.
+    #[error("{file}: its package list is not a list of packages: {message} (line {line}, column {column} of the list)")]
+    PackageList {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     /// Well-formed JSON of the right shape whose content breaks a rule the comparison
     /// relies on (normalized, unique package names; known withheld kinds).
     #[error("{file}: invalid snapshot: {message}")]
@@ -78,7 +86,7 @@ fn check_schema(source: &str, value: &serde_json::Value) -> Result<(), SnapshotE
 
 /// Checks a string `schema` tag: `genevars.snapshot/<major>[.minor]` with a major this
 /// build reads.
-pub(crate) fn check_schema_tag(source: &str, found: String) -> Result<(), SnapshotError> {
+fn check_schema_tag(source: &str, found: String) -> Result<(), SnapshotError> {
     let Some(version) = found.strip_prefix(SCHEMA_PREFIX) else {
         return Err(SnapshotError::ForeignSchema {
             file: source.to_string(),
@@ -109,9 +117,52 @@ pub(crate) fn check_schema_tag(source: &str, found: String) -> Result<(), Snapsh
 
 /// Parses a snapshot from JSON text; `source` names where it came from in errors.
 pub fn from_json_str(source: &str, text: &str) -> Result<Snapshot, SnapshotError> {
+    load(source, text, |text| serde_json::from_str(text))
+}
+
+/// Parses the rest of a snapshot whose package list is given apart, as the Ray probes
+/// send nodes: `text` is the snapshot's JSON without `packages` (a `packages` member is
+/// refused), and the snapshot returned has an empty list. Errors as [`from_json_str`]'s.
+pub fn rest_from_json_str(source: &str, text: &str) -> Result<Snapshot, SnapshotError> {
+    load(source, text, super::apart::rest)
+}
+
+/// The snapshot in `text` but for its package list, and that list's JSON text, when
+/// `text` is a valid snapshot but for its list, which is left unread
+/// ([`packages_from_json_str`] reads it). `None` otherwise: [`from_json_str`] says why.
+pub fn split_from_json_str(text: &str) -> Option<(Snapshot, &str)> {
+    let (snapshot, list) = super::apart::split(text).ok()?;
+    check_schema_tag("", snapshot.schema.clone()).ok()?;
+    check_env(&snapshot.env).ok()?;
+    Some((snapshot, list.get()))
+}
+
+/// Parses a package list given apart from its snapshot (the JSON text of `packages`);
+/// `source` names the snapshot. Errors give the line and column within the list.
+pub fn packages_from_json_str(source: &str, text: &str) -> Result<Vec<Package>, SnapshotError> {
+    let packages: Vec<Package> =
+        serde_json::from_str(text).map_err(|e| SnapshotError::PackageList {
+            file: source.to_string(),
+            line: e.line(),
+            column: e.column(),
+            message: without_input(&e.to_string()),
+        })?;
+    check_packages(&packages).map_err(|message| SnapshotError::Invalid {
+        file: source.to_string(),
+        message,
+    })?;
+    Ok(packages)
+}
+
+/// Parses a snapshot with `typed`, the typed parse of its text.
+fn load(
+    source: &str,
+    text: &str,
+    typed: impl Fn(&str) -> serde_json::Result<Snapshot>,
+) -> Result<Snapshot, SnapshotError> {
     // Valid input, the common case, takes one typed pass. Anything that fails it goes
     // through the stepwise parse below, which explains the failure precisely.
-    if let Ok(snapshot) = serde_json::from_str::<Snapshot>(text) {
+    if let Ok(snapshot) = typed(text) {
         if check_schema_tag(source, snapshot.schema.clone()).is_ok()
             && check_content(&snapshot).is_ok()
         {
@@ -135,7 +186,7 @@ pub fn from_json_str(source: &str, text: &str) -> Result<Snapshot, SnapshotError
     }
     check_schema(source, &value)?;
     // Parse from the text, not the Value, so errors carry line and column.
-    let snapshot: Snapshot = serde_json::from_str(text).map_err(|e| SnapshotError::Shape {
+    let snapshot: Snapshot = typed(text).map_err(|e| SnapshotError::Shape {
         file: source.to_string(),
         line: e.line(),
         column: e.column(),
@@ -156,7 +207,7 @@ fn check_content(snapshot: &Snapshot) -> Result<(), String> {
 }
 
 /// Package names: valid, normalized, each listed once.
-pub(crate) fn check_packages(packages: &[Package]) -> Result<(), String> {
+fn check_packages(packages: &[Package]) -> Result<(), String> {
     let mut seen = std::collections::HashSet::new();
     for (i, package) in packages.iter().enumerate() {
         let normalized = pep508_rs::PackageName::new(package.name.clone()).map_err(|_| {
@@ -183,7 +234,7 @@ pub(crate) fn check_packages(packages: &[Package]) -> Result<(), String> {
 }
 
 /// Withheld values: a known kind, and a well-formed fingerprint if any.
-pub(crate) fn check_env(env: &BTreeMap<String, EnvValue>) -> Result<(), String> {
+fn check_env(env: &BTreeMap<String, EnvValue>) -> Result<(), String> {
     for (key, value) in env {
         if let EnvValue::Withheld(w) = value {
             // The value is not quoted: a hand-edited file may hold a secret in any field.
@@ -211,9 +262,29 @@ fn is_fingerprint(text: &str) -> bool {
 
 /// Pretty JSON with a trailing newline, the form written to files.
 pub fn to_json_string(snapshot: &Snapshot) -> String {
-    let mut text = serde_json::to_string_pretty(snapshot).expect("a Snapshot always serializes");
+    let mut text = to_json_text(snapshot, Some(2));
     text.push('\n');
     text
+}
+
+/// The snapshot as JSON: one line with no spaces, or `indent` spaces per level. Indented,
+/// it is what Python's `json.dumps(..., indent=indent, ensure_ascii=False)` writes for the
+/// same value (both escape the same characters the same way, and a snapshot holds no float).
+pub fn to_json_text(snapshot: &Snapshot, indent: Option<usize>) -> String {
+    use serde::Serialize;
+    let Some(width) = indent else {
+        return serde_json::to_string(snapshot).expect("a Snapshot always serializes");
+    };
+    let step = vec![b' '; width];
+    let mut out = Vec::new();
+    let mut serializer = serde_json::Serializer::with_formatter(
+        &mut out,
+        serde_json::ser::PrettyFormatter::with_indent(&step),
+    );
+    snapshot
+        .serialize(&mut serializer)
+        .expect("a Snapshot always serializes");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
 #[cfg(test)]
@@ -461,5 +532,86 @@ mod tests {
         );
         let text = message(load(&v));
         assert!(!text.contains("s3cr3t-canary"), "{text}");
+    }
+
+    /// The text of `value` without its package list, and that list's text.
+    fn apart(value: &Value) -> (String, String) {
+        let mut rest = value.clone();
+        let list = rest.as_object_mut().unwrap().remove("packages").unwrap();
+        (rest.to_string(), list.to_string())
+    }
+
+    /// An error with its position left out: a rest and its whole snapshot differ in length.
+    fn unplaced(e: SnapshotError) -> SnapshotError {
+        match e {
+            SnapshotError::Syntax { file, message, .. } => SnapshotError::Syntax { file, message, line: 0, column: 0 },
+            SnapshotError::Shape { file, message, .. } => SnapshotError::Shape { file, message, line: 0, column: 0 },
+            other => other,
+        }
+    }
+
+    #[test]
+    fn a_rest_loads_as_its_whole_snapshot_but_for_the_list() {
+        let (rest, list) = apart(&sample());
+        let whole = load(&sample()).unwrap();
+        let read = rest_from_json_str("snap.json", &rest).unwrap();
+        let packages = packages_from_json_str("snap.json", &list).unwrap();
+        assert!(read.packages.is_empty());
+        assert_eq!(Snapshot { packages, ..read }, whole);
+        let text = sample().to_string();
+        let (split, list_text) = split_from_json_str(&text).unwrap();
+        assert_eq!(list_text, list);
+        assert_eq!(split, Snapshot { packages: Vec::new(), ..whole });
+    }
+
+    #[test]
+    fn a_rest_is_refused_as_its_whole_snapshot_is() {
+        let cases = [
+            with(&["schema"], Value::Null),
+            with(&["schema"], json!("genevars.snapshot/2")),
+            with(&["schema"], json!(1)),
+            with(&["python"], Value::Null),
+            with(&["python", "version_info", "major"], json!("hunter2-canary")),
+            with(&["env", "=API_KEY"], json!(["hunter2-canary"])),
+            with(&["env", "API_KEY", "withheld"], json!("maybe")),
+            with(&["cwd"], Value::Null),
+            with(&["sys_path"], json!("/usr/lib")),
+        ];
+        for value in cases {
+            let (rest, _) = apart(&value);
+            let refused = rest_from_json_str("snap.json", &rest).unwrap_err();
+            assert!(!refused.to_string().contains("hunter2"), "{refused}");
+            assert_eq!(unplaced(refused), unplaced(load(&value).unwrap_err()), "{value}");
+        }
+        for text in ["", "{", "[]", "{} x"] {
+            assert_eq!(
+                rest_from_json_str("snap.json", text).unwrap_err(),
+                from_json_str("snap.json", text).unwrap_err()
+            );
+        }
+        // A package list in the rest would be a second one.
+        let text = message(rest_from_json_str("snap.json", &sample().to_string()));
+        assert!(text.contains("duplicate field `packages`"), "{text}");
+    }
+
+    #[test]
+    fn a_package_list_apart_is_refused_in_one_line_naming_its_snapshot() {
+        let cases = [
+            ("[{\"name\": ", "its package list is not a list of packages: EOF while parsing a value (line 1, column 10 of the list)"),
+            ("{}", "its package list is not a list of packages: invalid type: map, expected a sequence (line 1, column 0 of the list)"),
+            ("[{\"name\": \"numpy\", \"version\": \"hunter2-canary\"}]", "missing field `display_name`"),
+            ("[{\"name\": \"numpy\", \"version\": [\"hunter2-canary\"]}]", "invalid type: sequence, expected a string"),
+        ];
+        for (text, expected) in cases {
+            let got = packages_from_json_str("node 3", text).unwrap_err().to_string();
+            assert!(got.starts_with("node 3: ") && got.contains(expected), "{got}");
+            assert!(!got.contains("hunter2") && !got.contains('\n'), "{got}");
+        }
+        let mut list = sample()["packages"].clone();
+        list[0]["name"] = json!("NumPy");
+        assert_eq!(
+            packages_from_json_str("node 3", &list.to_string()).unwrap_err().to_string(),
+            "node 3: invalid snapshot: packages[0].name \"NumPy\" is not normalized (expected \"numpy\")"
+        );
     }
 }

@@ -5,15 +5,17 @@
 //! - [`scan`]: the site-packages scanner (dist-info, egg-info, .egg, shadowing).
 //! - [`layouts`]: legacy editable installs, zipped eggs, two metadata folders of one name.
 //! - [`load`]: reading snapshot JSON with validation and clear errors.
-//! - [`partial`]: reading it without the package list, for grouping many nodes.
+//! - [`kept`]: parsed snapshots kept between comparisons, by their text.
+//! - [`apart`]: reading it with the package list apart, for grouping many nodes.
 //! - [`write`]: writing snapshot JSON text straight from a scan.
 //! - [`tree`]: what a tree scanned without its interpreter says of its Python and platform.
 
+mod apart;
+pub mod kept;
 mod layouts;
 pub mod load;
 pub mod metadata;
 pub mod model;
-pub mod partial;
 pub mod scan;
 mod serde_message;
 pub mod tree;
@@ -22,5 +24,9 @@ pub mod write;
 #[cfg(test)]
 pub(crate) mod testutil;
 
-pub use load::{from_json_str, to_json_string, SnapshotError};
+pub use kept::from_json_kept;
+pub use load::{
+    from_json_str, packages_from_json_str, rest_from_json_str, split_from_json_str, to_json_string,
+    to_json_text, SnapshotError,
+};
 pub use model::*;
