@@ -173,3 +173,18 @@ def test_write_snapshot_failures_are_oserrors_with_their_errno(odd_sites: List[s
 def test_cli_says_when_the_file_cannot_be_written(odd_sites: List[str], capsys: pytest.CaptureFixture) -> None:
     assert main(["snapshot", "--path", odd_sites[0], "-o", "/dev/full"]) == 2
     assert capsys.readouterr().err == "genevars: cannot write /dev/full: No space left on device\n"
+
+
+def test_a_large_scan_is_freed_apart_and_its_text_stays_whole(tmp_path: Path) -> None:
+    """Above 1,000 packages a dropped scan is freed on a thread of its own; what was
+    taken from it is unaffected."""
+    import gc
+
+    for i in range(1001):
+        dist_info(tmp_path, f"pkg{i}", "1.0")
+    scan = _core.scan_native([str(tmp_path)])
+    text = scan.snapshot_json("{}", indent=2)
+    del scan
+    gc.collect()
+    assert len(json.loads(text)["packages"]) == 1001
+    assert _core.scan_native([str(tmp_path)]).package_count == 1001

@@ -68,7 +68,11 @@ pub fn tree_evidence<P: AsRef<Path>, A: AsRef<Path>>(paths: &[P], absolute: &[A]
                     .any(|suffix| bytes.ends_with(suffix.as_bytes()))
             })
             .collect();
-        names.sort_by(|a, b| python_order(&os_bytes(a), &os_bytes(b)));
+        if names.iter().all(|name| name.to_str().is_some()) {
+            names.sort_unstable(); // UTF-8 compares by bytes as by code points
+        } else {
+            names.sort_by(|a, b| python_order(&os_bytes(a), &os_bytes(b)));
+        }
         let parent = File::open(dir).ok();
         // Read in batches, each on as many threads as it is worth, the batches growing: a
         // tree with compiled packages is settled within the first, a tree of pure wheels
