@@ -134,3 +134,57 @@ def test_a_scan_used_from_several_threads_at_once_is_waited_for_once(odd_sites: 
         texts = list(pool.map(lambda _: scan.snapshot_json("{}", indent=2), range(8)))
     assert len(set(texts)) == 1 and scan.package_count == 3
     assert [p["name"] for p in json.loads(texts[0])["packages"]] == ["legacy", "numpy", "zope-interface"]
+
+
+def test_write_snapshot_writes_the_same_text_to_a_descriptor_it_leaves_open(odd_sites: List[str], tmp_path: Path) -> None:
+    scan = _core.scan_native(odd_sites)
+    parts = json.dumps({"schema": "x", "packages": None, "unreadable": None, "odd": ODD_TEXT})
+    out = tmp_path / "out.json"
+    with open(out, "wb") as f:
+        f.write(b"<")
+        f.flush()
+        scan.write_snapshot(parts, f.fileno(), indent=2, end="\n")
+        f.write(b">")  # still open, and positioned after what was written
+    assert out.read_bytes() == b"<" + (scan.snapshot_json(parts, indent=2) + "\n").encode("utf-8") + b">"
+
+
+def test_write_snapshot_failures_are_oserrors_with_their_errno(odd_sites: List[str], tmp_path: Path) -> None:
+    import errno
+
+    scan = _core.scan_native(odd_sites)
+    (tmp_path / "ro").write_text("")
+    fd = os.open(tmp_path / "ro", os.O_RDONLY)
+    try:
+        with pytest.raises(OSError) as info:
+            scan.write_snapshot("{}", fd)
+        assert (info.value.errno, info.value.strerror) == (errno.EBADF, "Bad file descriptor")
+    finally:
+        os.close(fd)
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        with pytest.raises(BrokenPipeError):
+            scan.write_snapshot("{}", write_end)
+    finally:
+        os.close(write_end)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_cli_says_when_the_file_cannot_be_written(odd_sites: List[str], capsys: pytest.CaptureFixture) -> None:
+    assert main(["snapshot", "--path", odd_sites[0], "-o", "/dev/full"]) == 2
+    assert capsys.readouterr().err == "genevars: cannot write /dev/full: No space left on device\n"
+
+
+def test_a_large_scan_is_freed_apart_and_its_text_stays_whole(tmp_path: Path) -> None:
+    """Above 1,000 packages a dropped scan is freed on a thread of its own; what was
+    taken from it is unaffected."""
+    import gc
+
+    for i in range(1001):
+        dist_info(tmp_path, f"pkg{i}", "1.0")
+    scan = _core.scan_native([str(tmp_path)])
+    text = scan.snapshot_json("{}", indent=2)
+    del scan
+    gc.collect()
+    assert len(json.loads(text)["packages"]) == 1001
+    assert _core.scan_native([str(tmp_path)]).package_count == 1001

@@ -76,6 +76,9 @@ class NativeScan:
     def unreadable_count(self) -> int: ...
     def snapshot_json(self, parts: str, indent: int | None = None) -> str:
         """The snapshot JSON text of ``parts`` with this scan's packages and unreadable entries."""
+    def write_snapshot(self, parts: str, fd: int, indent: int | None = None, end: str = "") -> None:
+        """Writes ``snapshot_json(parts, indent)`` and ``end`` to the open descriptor ``fd``
+        as UTF-8 (left open), never as a Python string; OSError when the write fails."""
 
 def scan_native(paths: list[str]) -> NativeScan:
     """Starts scanning path entries in order, like ``scan_paths``, on a thread of its own
@@ -83,6 +86,19 @@ def scan_native(paths: list[str]) -> NativeScan:
 
 def snapshot_json(parts: str, paths: list[str], indent: int | None = None) -> str:
     """``scan_native(paths).snapshot_json(parts, indent)``."""
+
+def tree_evidence(
+    paths: list[str], absolute: list[str]
+) -> list[tuple[Literal["python", "pypy", "tag"], int, int] | tuple[Literal["platform"], str, str]]:
+    """What a tree scanned without its interpreter says about its Python and platform, in
+    the order met: ``("python" | "pypy", major, minor)`` from a path of ``absolute`` (the
+    entries as ``os.path.abspath`` gives them), then, from the top level of each of
+    ``paths``, ``("tag", major, minor)`` and ``("platform", system, machine)`` of compiled
+    modules and WHEEL files, until the evidence is plain. Never raises for what it finds."""
+
+def wheel_platform(tag: str) -> tuple[str, str] | None:
+    """``(system, machine)`` of a wheel platform tag (``manylinux_2_17_x86_64``:
+    ``("Linux", "x86_64")``), or None for ``any`` and tags naming no single platform."""
 
 # --- dependency analysis (src/python/deps.rs) ---
 # Snapshots go in as JSON text; results come back as JSON text (lists of Finding dicts,

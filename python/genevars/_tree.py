@@ -18,17 +18,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Iterable
 
-_PATH_PYTHON = re.compile(r"(?:^|/)lib(?:64)?/(python|pypy)(\d+)\.(\d+)t?(?:/|$)")
-# name.cpython-312-x86_64-linux-gnu.so, name.cpython-313t-darwin.so, name.cp312-win_amd64.pyd
-_EXTENSION = re.compile(
-    r"\.(?:cpython-(\d)(\d+)t?(?:d)?-(?:([a-z0-9_]+)-([a-z]+)(?:-([a-z0-9]+))?|(darwin))\.so"
-    r"|cp(\d)(\d+)-(win32|win_amd64|win_arm64)\.pyd)$"
-)
-_INTERPRETER_TAG = re.compile(r"^cp(\d)(\d+)$")
-_WHEEL_LIMIT = 64 * 1024
-# Evidence enough: a few agreeing tags settle it; reading on costs time, not certainty.
-_ENOUGH = 3
-
 
 class TreeFacts:
     """What the evidence says: Python ``(major, minor)`` and platform ``(system, machine)``
@@ -42,120 +31,43 @@ class TreeFacts:
 
     def python(self) -> tuple[tuple[int, int], str] | None:
         if self.path_versions:
-            (version, _), = self.path_versions.most_common(1)
+            version = _most_common(self.path_versions)
             return version, "path lib/python%d.%d" % version
         if self.tag_versions:
-            (version, _), = self.tag_versions.most_common(1)
+            version = _most_common(self.tag_versions)
             return version, "ABI tags cp%d%d" % version
         return None
 
     def platform(self) -> tuple[tuple[str, str], str] | None:
         if not self.platforms:
             return None
-        (platform, _), = self.platforms.most_common(1)
-        return platform, "ABI tags of compiled modules"
-
-    def enough(self) -> bool:
-        known = self.path_versions or sum(self.tag_versions.values()) >= _ENOUGH
-        return bool(known) and sum(self.platforms.values()) >= _ENOUGH
+        return _most_common(self.platforms), "ABI tags of compiled modules"
 
 
-def _system_and_machine(os_part: str, machine: str) -> tuple[str, str] | None:
-    if os_part == "linux":
-        return "Linux", machine
-    if os_part == "darwin":
-        return "Darwin", machine
-    return None
-
-
-def _wheel_platform(tag: str) -> tuple[str, str] | None:
-    """(system, machine) of a wheel platform tag, or None for ``any``."""
-    if tag == "any":
-        return None
-    m = re.match(r"^(?:many|musl)linux_\d+_\d+_(.+)$|^manylinux\d+_(.+)$|^linux_(.+)$", tag)
-    if m:
-        return "Linux", next(g for g in m.groups() if g)
-    m = re.match(r"^macosx_\d+_\d+_(.+)$", tag)
-    if m:
-        machine = m.group(1)
-        return ("Darwin", machine) if machine in ("x86_64", "arm64") else None
-    windows = {"win_amd64": "AMD64", "win32": "x86", "win_arm64": "ARM64"}
-    if tag in windows:
-        return "Windows", windows[tag]
-    return None
+def _most_common(counts: Counter[Any]) -> Any:
+    """The key counted most, the first met among equals: ``counts.most_common(1)``'s,
+    without the heapq import that costs."""
+    return max(counts.items(), key=lambda item: item[1])[0]
 
 
 def infer(paths: Iterable[str]) -> TreeFacts:
     """Looks at each path and at what its top level holds: extension modules and WHEEL
-    files (one small read each, until the evidence is plain)."""
+    files, read natively until the evidence is plain (``_core.tree_evidence``)."""
+    from genevars import _core
+
+    paths = list(paths)
     facts = TreeFacts()
-    for path in paths:
-        absolute = os.path.abspath(path).replace(os.sep, "/")
-        m = _PATH_PYTHON.search(absolute)
-        if m:
-            facts.path_versions[(int(m.group(2)), int(m.group(3)))] += 1
-            if m.group(1) == "pypy":
+    absolute = [os.path.abspath(path).replace(os.sep, "/") for path in paths]
+    for kind, first, second in _core.tree_evidence(paths, absolute):
+        if kind == "platform":
+            facts.platforms[(str(first), str(second))] += 1
+        elif kind == "tag":
+            facts.tag_versions[(int(first), int(second))] += 1
+        else:
+            facts.path_versions[(int(first), int(second))] += 1
+            if kind == "pypy":
                 facts.implementation = "PyPy"
-    for path in paths:
-        try:
-            names = sorted(os.listdir(path or "."))
-        except OSError:
-            continue
-        for name in names:
-            if facts.enough():
-                return facts
-            if name.endswith((".so", ".pyd")):
-                _extension(facts, name)
-            elif name.endswith(".dist-info"):
-                _wheel(facts, os.path.join(path, name, "WHEEL"))
     return facts
-
-
-def _extension(facts: TreeFacts, name: str) -> None:
-    m = _EXTENSION.search(name)
-    if not m:
-        return
-    if m.group(1):
-        facts.tag_versions[(int(m.group(1)), int(m.group(2)))] += 1
-        if m.group(6):
-            return  # macOS: no machine in the name (universal builds)
-        machine, os_part = m.group(3), m.group(4)
-        platform = _system_and_machine(os_part, machine)
-        if platform:
-            facts.platforms[platform] += 1
-    else:
-        facts.tag_versions[(int(m.group(7)), int(m.group(8)))] += 1
-        platform = _wheel_platform(m.group(9))
-        if platform:  # not `any`: a None key would be taken for the tree's platform
-            facts.platforms[platform] += 1
-
-
-def _wheel(facts: TreeFacts, path: str) -> None:
-    # os.read, not a file object: a tree of pure wheels has a WHEEL read per distribution,
-    # and this halves their cost. O_NONBLOCK: a FIFO posing as WHEEL cannot block.
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        try:
-            text = os.read(fd, _WHEEL_LIMIT).decode("utf-8", "replace")
-        finally:
-            os.close(fd)
-    except OSError:
-        return
-    for line in text.splitlines():
-        if not line.lower().startswith("tag:"):
-            continue
-        parts = line.split(":", 1)[1].strip().split("-")
-        if len(parts) != 3:
-            continue
-        interpreter, _abi, platforms = parts
-        m = _INTERPRETER_TAG.match(interpreter)
-        if m:
-            facts.tag_versions[(int(m.group(1)), int(m.group(2)))] += 1
-        for tag in platforms.split("."):
-            platform = _wheel_platform(tag)
-            if platform:
-                facts.platforms[platform] += 1
-                break
 
 
 def parse_python_version(text: str) -> tuple[int, int, int | None]:
@@ -170,8 +82,10 @@ def parse_python_version(text: str) -> tuple[int, int, int | None]:
 def parse_platform(text: str) -> tuple[str, str]:
     """``linux-x86_64``, ``macosx-11.0-arm64``, ``win-amd64`` (sysconfig.get_platform()'s
     form) or a wheel tag (``manylinux_2_17_x86_64``) as ``(system, machine)``."""
+    from genevars import _core
+
     value = text.strip()
-    wheel = _wheel_platform(value.replace("-", "_").replace(".", "_"))
+    wheel = _core.wheel_platform(value.replace("-", "_").replace(".", "_"))
     if wheel:
         return wheel
     parts = value.split("-")

@@ -15,7 +15,10 @@ use pyo3::types::{PyDict, PyList, PyString};
 use super::errors::{masked_err, SnapshotError};
 use super::guard::guarded;
 use crate::snapshot::scan::ScanResult;
-use crate::snapshot::{self, metadata::Fields, scan, write, DirectUrl, Package, ShadowedCopy};
+use crate::snapshot::tree::Evidence;
+use crate::snapshot::{
+    self, metadata::Fields, scan, tree, write, DirectUrl, Package, ShadowedCopy,
+};
 
 /// The shape of `scan_paths` output: 1 was JSON text, 2 is the dict. The stdlib probe
 /// uses the native scanner only with a protocol it knows (a worker may have another
@@ -175,6 +178,21 @@ impl NativeScan {
     }
 }
 
+/// Above this many packages a finished scan is freed on a thread of its own.
+const DROP_ASIDE_ABOVE: usize = 1000;
+
+impl Drop for NativeScan {
+    /// Freeing 5,000 packages is a few milliseconds of single frees, which the command
+    /// that wrote them need not wait for.
+    fn drop(&mut self) {
+        if let Some(Ok(result)) = self.result.take() {
+            if result.packages.len() > DROP_ASIDE_ABOVE {
+                crate::parallel::drop_aside(result);
+            }
+        }
+    }
+}
+
 #[pymethods]
 impl NativeScan {
     /// How many packages the scan found (the copies `import` loads).
@@ -209,6 +227,29 @@ impl NativeScan {
         })
     }
 
+    /// Writes `snapshot_json(parts, indent)` and then `end` to the open file descriptor
+    /// `fd` as UTF-8, without making the text a Python string (at 5,000 packages, making
+    /// it and encoding it again cost milliseconds). `fd` is left open. Raises OSError
+    /// (with its errno and strerror) when the write fails.
+    #[pyo3(signature = (parts, fd, indent = None, end = ""))]
+    fn write_snapshot(
+        &self,
+        py: Python<'_>,
+        parts: &str,
+        fd: i32,
+        indent: Option<usize>,
+        end: &str,
+    ) -> PyResult<()> {
+        guarded::<SnapshotError, _>("writing the snapshot", || {
+            let result = self.finished(py)?;
+            let text = py
+                .allow_threads(|| write::snapshot_json(parts, result, indent))
+                .map_err(PyErr::from)?;
+            py.allow_threads(|| write_to_fd(fd, &[text.as_bytes(), end.as_bytes()]))
+                .map_err(|e| os_error(&e))
+        })
+    }
+
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let result = self.finished(py)?;
         Ok(format!(
@@ -216,6 +257,35 @@ impl NativeScan {
             result.packages.len(),
             result.unreadable.len()
         ))
+    }
+}
+
+/// Writes each of `parts` in full to the file descriptor `fd`, which stays open.
+#[cfg(unix)]
+fn write_to_fd(fd: i32, parts: &[&[u8]]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::fd::FromRawFd;
+    // SAFETY: the caller's descriptor, borrowed for this call: ManuallyDrop keeps the
+    // File from closing it.
+    let file = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(fd) });
+    parts.iter().try_for_each(|part| (&*file).write_all(part))
+}
+
+#[cfg(not(unix))]
+fn write_to_fd(_fd: i32, _parts: &[&[u8]]) -> std::io::Result<()> {
+    Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+}
+
+/// `OSError(errno, strerror)`, which Python turns into its subclass for the errno
+/// (`BrokenPipeError`, ...), as a failed `write` from Python raises it.
+fn os_error(e: &std::io::Error) -> PyErr {
+    let text = e.to_string();
+    let strerror = text
+        .rfind(" (os error ")
+        .map_or(text.as_str(), |i| &text[..i]);
+    match e.raw_os_error() {
+        Some(errno) => pyo3::exceptions::PyOSError::new_err((errno, strerror.to_string())),
+        None => pyo3::exceptions::PyOSError::new_err(strerror.to_string()),
     }
 }
 
@@ -260,6 +330,44 @@ fn installed_versions(py: Python<'_>, paths: Vec<PathBuf>) -> PyResult<Bound<'_,
     })
 }
 
+/// What a tree scanned without its interpreter says about its Python and platform, in
+/// the order met: `("python" | "pypy", major, minor)` from a path of `absolute` (the
+/// entries as `os.path.abspath` gives them), then from the top level of each of `paths`
+/// `("tag", major, minor)` and `("platform", system, machine)` of compiled modules and
+/// WHEEL files, until the evidence is plain. Never raises for what it finds on disk.
+#[pyfunction]
+fn tree_evidence<'py>(
+    py: Python<'py>,
+    paths: Vec<PathBuf>,
+    absolute: Vec<PathBuf>,
+) -> PyResult<Bound<'py, PyList>> {
+    guarded::<SnapshotError, _>("reading the tree's tags", || {
+        let found = py.allow_threads(|| tree::tree_evidence(&paths, &absolute));
+        let out = PyList::empty(py);
+        for evidence in found {
+            let item = match evidence {
+                Evidence::Path { major, minor, pypy } => {
+                    let kind = if pypy { "pypy" } else { "python" };
+                    (kind, major, minor).into_pyobject(py)?
+                }
+                Evidence::Tag { major, minor } => ("tag", major, minor).into_pyobject(py)?,
+                Evidence::Platform { system, machine } => {
+                    ("platform", system, machine).into_pyobject(py)?
+                }
+            };
+            out.append(item)?;
+        }
+        Ok(out)
+    })
+}
+
+/// `(system, machine)` of a wheel platform tag (`manylinux_2_17_x86_64`: `("Linux",
+/// "x86_64")`), or None for `any` and tags naming no single platform.
+#[pyfunction]
+fn wheel_platform(tag: &str) -> Option<(String, String)> {
+    tree::wheel_platform(tag)
+}
+
 /// Validates snapshot JSON and returns it normalized (defaults filled in): one line with
 /// no spaces, or `indent` spaces per level.
 ///
@@ -287,6 +395,8 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeScan>()?;
     m.add_function(wrap_pyfunction!(scan_native, m)?)?;
     m.add_function(wrap_pyfunction!(snapshot_json, m)?)?;
+    m.add_function(wrap_pyfunction!(tree_evidence, m)?)?;
+    m.add_function(wrap_pyfunction!(wheel_platform, m)?)?;
     m.add("SCAN_PROTOCOL", SCAN_PROTOCOL)?;
     Ok(())
 }

@@ -8,6 +8,7 @@
 //! - [`kept`]: parsed snapshots kept between comparisons, by their text.
 //! - [`apart`]: reading it with the package list apart, for grouping many nodes.
 //! - [`write`]: writing snapshot JSON text straight from a scan.
+//! - [`tree`]: what a tree scanned without its interpreter says of its Python and platform.
 
 mod apart;
 pub mod kept;
@@ -17,6 +18,7 @@ pub mod metadata;
 pub mod model;
 pub mod scan;
 mod serde_message;
+pub mod tree;
 pub mod write;
 
 #[cfg(test)]

@@ -585,20 +585,20 @@ fn module_key(name: impl Iterator<Item = u8>) -> u64 {
 }
 
 #[cfg(unix)]
-fn os_bytes(name: &std::ffi::OsStr) -> std::borrow::Cow<'_, [u8]> {
+pub(super) fn os_bytes(name: &std::ffi::OsStr) -> std::borrow::Cow<'_, [u8]> {
     use std::os::unix::ffi::OsStrExt;
     std::borrow::Cow::Borrowed(name.as_bytes())
 }
 
 #[cfg(not(unix))]
-fn os_bytes(name: &std::ffi::OsStr) -> std::borrow::Cow<'_, [u8]> {
+pub(super) fn os_bytes(name: &std::ffi::OsStr) -> std::borrow::Cow<'_, [u8]> {
     std::borrow::Cow::Owned(name.to_string_lossy().into_owned().into_bytes())
 }
 
 /// Opens `file` inside the directory `dir`, relative to `dir`'s parent directory when
 /// that is held open: the kernel then resolves two components instead of the whole path,
 /// and these opens are most of what a scan costs.
-fn open_in(parent: Option<&File>, dir: &Path, file: &str) -> io::Result<File> {
+pub(super) fn open_in(parent: Option<&File>, dir: &Path, file: &str) -> io::Result<File> {
     #[cfg(unix)]
     if let Some((parent, relative)) = relative_to_parent(parent, dir, file) {
         use std::os::fd::{AsRawFd, FromRawFd};

@@ -12,6 +12,7 @@ from genevars.cli import EXIT_OK, CliError, add_common
 # Not `typing.TYPE_CHECKING`: importing typing costs every command a few ms.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from genevars._core import NativeScan
     from genevars._interpreter import CachedDescription, InterpreterDescription
     from genevars._tree import TreeOptions
 
@@ -139,7 +140,8 @@ def _snapshot_to_file(args: argparse.Namespace) -> int:
             from genevars._interpreter import describe_interpreter
 
             other = describe_interpreter(args.python)
-        text, packages, unreadable = snapshot_text(args.paths, other, args.reveal_values, tree)
+        scan, parts = snapshot_parts(args.paths, other, args.reveal_values, tree)
+        packages, unreadable = scan.package_count, scan.unreadable_count
         if other is not None:
             other.remember()
     except SnapshotError as exc:
@@ -152,16 +154,24 @@ def _snapshot_to_file(args: argparse.Namespace) -> int:
             "genevars: --reveal-values: secret values are stored in plain text",
             file=sys.stderr,
         )
-    if args.output is None:
-        sys.stdout.write(text)
-        sys.stdout.write("\n")
-        return EXIT_OK
     try:
-        with open(args.output, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.write("\n")
-    except OSError as exc:
-        raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+        if args.output is None:
+            sys.stdout.write(scan.snapshot_json(parts, indent=2))
+            sys.stdout.write("\n")
+            return EXIT_OK
+        try:
+            if os.name == "posix":
+                # Written natively: the text never becomes a Python string.
+                with open(args.output, "wb") as f:
+                    scan.write_snapshot(parts, f.fileno(), indent=2, end="\n")
+            else:
+                with open(args.output, "w", encoding="utf-8") as f:
+                    f.write(scan.snapshot_json(parts, indent=2))
+                    f.write("\n")
+        except OSError as exc:
+            raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    except SnapshotError as exc:
+        raise CliError(str(exc)) from None
     if args.verbosity >= 0:
         note_unreadable = f", {unreadable} unreadable (see \"unreadable\" in the file)" if unreadable else ""
         print(f"wrote {args.output}: {packages} packages{note_unreadable}")
@@ -176,13 +186,28 @@ def snapshot_text(
 ) -> tuple[str, int, int]:
     """``(json_text, packages, unreadable)``: the text ``Snapshot.to_json(indent=2)`` gives
     for ``snapshot_env(paths, python=other's executable, reveal_values=...)``, byte for
-    byte, with the package and unreadable counts. The packages never become Python
-    objects: the native scan writes them into the text itself (``_core.scan_native``),
-    which at 5,000 packages saves several times the scan's own time. ``other`` is an
-    already started ``InterpreterDescription`` (or a saved description): the scan runs in
-    the background from the moment its sys.path is known, while the rest is imported and
-    gathered here and the interpreter finishes describing itself. With ``tree`` (a
-    ``--path`` scan), the Python and platform recorded are the tree's (``_tree.apply``)."""
+    byte, with the package and unreadable counts (see ``snapshot_parts``)."""
+    scan, parts = snapshot_parts(paths, other, reveal_values, tree)
+    return scan.snapshot_json(parts, indent=2), scan.package_count, scan.unreadable_count
+
+
+def snapshot_parts(
+    paths: list[str] | None,
+    other: InterpreterDescription | CachedDescription | None,
+    reveal_values: bool,
+    tree: TreeOptions | None = None,
+) -> tuple[NativeScan, str]:
+    """``(scan, parts)``: a native scan and the JSON text of every other field of the
+    snapshot, which ``scan.snapshot_json(parts, indent=2)`` makes the text
+    ``Snapshot.to_json(indent=2)`` gives for ``snapshot_env(paths, python=other's
+    executable, reveal_values=...)``, byte for byte (``scan.write_snapshot`` writes it to
+    a file). The packages never become Python objects: the native scan writes them into
+    the text itself (``_core.scan_native``), which at 5,000 packages saves several times
+    the scan's own time. ``other`` is an already started ``InterpreterDescription`` (or a
+    saved description): the scan runs in the background from the moment its sys.path is
+    known, while the rest is imported and gathered here and the interpreter finishes
+    describing itself. With ``tree`` (a ``--path`` scan), the Python and platform recorded
+    are the tree's (``_tree.apply``)."""
     from genevars import _core
 
     if paths is None:
@@ -214,5 +239,4 @@ def snapshot_text(
         facts, env, paths, placeholders, "native", _core.__version__, rules=rules, reveal=bool(reveal_values)
     )
     _probe.add_node_facts(parts, {}, rules, None)
-    text = scan.snapshot_json(json.dumps(parts), indent=2)
-    return text, scan.package_count, scan.unreadable_count
+    return scan, json.dumps(parts)
