@@ -256,7 +256,7 @@ def take(
 ) -> Snapshot:
     """``snapshot_env`` once its arguments are checked; ``other`` is an already started
     ``InterpreterDescription``. (``genevars snapshot`` writes its file without building
-    a Snapshot: ``genevars.cli.snapshot.snapshot_text``.)"""
+    a Snapshot: ``genevars.cli.snapshot.snapshot_parts``.)"""
     from genevars import _probe
 
     rules = _core.secret_rules()

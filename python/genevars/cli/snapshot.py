@@ -178,19 +178,6 @@ def _snapshot_to_file(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def snapshot_text(
-    paths: list[str] | None,
-    other: InterpreterDescription | CachedDescription | None,
-    reveal_values: bool,
-    tree: TreeOptions | None = None,
-) -> tuple[str, int, int]:
-    """``(json_text, packages, unreadable)``: the text ``Snapshot.to_json(indent=2)`` gives
-    for ``snapshot_env(paths, python=other's executable, reveal_values=...)``, byte for
-    byte, with the package and unreadable counts (see ``snapshot_parts``)."""
-    scan, parts = snapshot_parts(paths, other, reveal_values, tree)
-    return scan.snapshot_json(parts, indent=2), scan.package_count, scan.unreadable_count
-
-
 def snapshot_parts(
     paths: list[str] | None,
     other: InterpreterDescription | CachedDescription | None,
