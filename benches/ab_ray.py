@@ -45,13 +45,15 @@ def load_revision(rev: str, name: str, path: str):
 
 def base_comparison(ray_mod, probe_mod, nodes):
     """``get_comparison_result`` as the base revision does it (Ray already initialized)."""
-    from genevars._compare import compare_node_snapshots
+    from genevars._compare import compare_node_parts, compare_node_snapshots
     from genevars.compare_env import _probe_options
 
     options = _probe_options(False, secrets.token_bytes(32).hex())
     local = probe_mod.take_snapshot(options)
     targets, unreachable = ray_mod.select_nodes(nodes)
     snapshots, failed = ray_mod.probe_nodes(targets, options, probe_mod.take_snapshot, timeout=60, as_json=True)
+    if hasattr(snapshots, "rests"):  # a revision whose probes send each package list once
+        return compare_node_parts(local, snapshots.rests, snapshots.lists, snapshots.list_of, unreachable + failed)
     return compare_node_snapshots(local, snapshots, unreachable + failed)
 
 
