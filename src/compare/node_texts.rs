@@ -25,7 +25,7 @@ use super::unreachable::UnreachableNode;
 use crate::knowledge::knowledge;
 use crate::parallel::map_chunks_per_core;
 use crate::snapshot::{
-    from_json_str, packages_from_json_str, rest_from_json_str, split_from_json_str, Package,
+    from_json_str, packages_from_json_str, rest_from_json_str, split_from_json_str, Packages,
     Snapshot, SnapshotError,
 };
 
@@ -153,7 +153,7 @@ pub fn compare_node_parts<S: AsRef<str> + Sync>(
 }
 
 /// Each distinct package list parsed and checked (`None` when invalid), on every core.
-fn parse_lists<S: AsRef<str> + Sync>(lists: &[S]) -> Vec<Option<Vec<Package>>> {
+fn parse_lists<S: AsRef<str> + Sync>(lists: &[S]) -> Vec<Option<Packages>> {
     map_chunks_per_core(lists, |part| {
         part.iter()
             .map(|json| packages_from_json_str("", json.as_ref()).ok())
@@ -219,7 +219,7 @@ impl<'a> ListTexts<'a> {
 fn compare_read(
     local: &Snapshot,
     nodes: Vec<Node>,
-    parsed: &[Option<Vec<Package>>],
+    parsed: &[Option<Packages>],
     unreachable: &[UnreachableNode],
     opts: &CompareOptions,
 ) -> NodeTextsComparison {

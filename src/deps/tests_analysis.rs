@@ -3,8 +3,8 @@
 
 use super::analysis::Key;
 use super::{comparison_findings, comparison_findings_full};
-use crate::snapshot::testutil::{package, snapshot};
 use crate::snapshot::model::{Package, Snapshot};
+use crate::snapshot::testutil::{package, snapshot};
 
 fn pkg(name: &str, version: &str, requires: &[&str], requires_python: Option<&str>) -> Package {
     let mut p = package(name, version);
@@ -15,7 +15,7 @@ fn pkg(name: &str, version: &str, requires: &[&str], requires_python: Option<&st
 
 fn env(packages: Vec<Package>) -> Snapshot {
     let mut s = snapshot();
-    s.packages = packages;
+    s.packages = packages.into();
     s
 }
 

@@ -228,8 +228,9 @@ fn node_comparisons_are_explained_too_and_huge_inputs_end() {
     let bare = Snapshot {
         packages: bare
             .packages
-            .into_iter()
+            .iter()
             .filter(|p| p.name != "numpy")
+            .cloned()
             .collect(),
         ..bare
     };

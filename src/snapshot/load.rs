@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use thiserror::Error;
 
-use super::model::{EnvValue, Package, Snapshot, SNAPSHOT_SCHEMA_MAJOR};
+use super::model::{EnvValue, Package, Packages, Snapshot, SNAPSHOT_SCHEMA_MAJOR};
 use super::serde_message::without_input;
 
 /// Why a snapshot could not be loaded. `source` names the file (or `<string>`).
@@ -139,8 +139,8 @@ pub fn split_from_json_str(text: &str) -> Option<(Snapshot, &str)> {
 
 /// Parses a package list given apart from its snapshot (the JSON text of `packages`);
 /// `source` names the snapshot. Errors give the line and column within the list.
-pub fn packages_from_json_str(source: &str, text: &str) -> Result<Vec<Package>, SnapshotError> {
-    let packages: Vec<Package> =
+pub fn packages_from_json_str(source: &str, text: &str) -> Result<Packages, SnapshotError> {
+    let packages: Packages =
         serde_json::from_str(text).map_err(|e| SnapshotError::PackageList {
             file: source.to_string(),
             line: e.line(),
@@ -574,7 +574,7 @@ mod tests {
         assert_eq!(
             split,
             Snapshot {
-                packages: Vec::new(),
+                packages: Default::default(),
                 ..whole
             }
         );

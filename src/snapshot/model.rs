@@ -5,6 +5,8 @@
 //! later must be optional (`#[serde(default)]`) so older files keep loading.
 
 use std::collections::BTreeMap;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
@@ -34,7 +36,7 @@ pub struct Snapshot {
     pub env: BTreeMap<String, EnvValue>,
     pub sys_path: Vec<String>,
     /// One entry per distribution name: the copy `import` loads.
-    pub packages: Vec<Package>,
+    pub packages: Packages,
     /// Entries the scanner could not read, each with its reason.
     #[serde(default)]
     pub unreadable: Vec<Unreadable>,
@@ -363,6 +365,73 @@ impl DistKind {
             DistKind::EggInfo => "egg-info",
             DistKind::Egg => "egg",
         }
+    }
+}
+
+/// A snapshot's package list, shared: snapshots of one list (a node's answer, the
+/// driver's fresh snapshot of an unchanged environment) hold it once, since copying
+/// thousands of packages costs as much as parsing them. It reads as the `Vec` it holds;
+/// changing it copies the list first if another snapshot shares it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Packages(Arc<Vec<Package>>);
+
+impl Packages {
+    /// Whether both hold the very same list (then they are equal without comparing).
+    pub fn shares(&self, other: &Packages) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Deref for Packages {
+    type Target = Vec<Package>;
+    fn deref(&self) -> &Vec<Package> {
+        &self.0
+    }
+}
+
+impl DerefMut for Packages {
+    fn deref_mut(&mut self) -> &mut Vec<Package> {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
+impl From<Vec<Package>> for Packages {
+    fn from(packages: Vec<Package>) -> Packages {
+        Packages(Arc::new(packages))
+    }
+}
+
+impl FromIterator<Package> for Packages {
+    fn from_iter<I: IntoIterator<Item = Package>>(iter: I) -> Packages {
+        Packages::from(iter.into_iter().collect::<Vec<_>>())
+    }
+}
+
+impl<'a> IntoIterator for &'a Packages {
+    type Item = &'a Package;
+    type IntoIter = std::slice::Iter<'a, Package>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a mut Packages {
+    type Item = &'a mut Package;
+    type IntoIter = std::slice::IterMut<'a, Package>;
+    fn into_iter(self) -> Self::IntoIter {
+        Arc::make_mut(&mut self.0).iter_mut()
+    }
+}
+
+impl Serialize for Packages {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Packages {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Packages, D::Error> {
+        Vec::deserialize(deserializer).map(Packages::from)
     }
 }
 

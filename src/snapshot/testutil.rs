@@ -53,7 +53,7 @@ pub(crate) fn snapshot() -> Snapshot {
             "/usr/lib/python3.11".into(),
             "/venv/lib/python3.11/site-packages".into(),
         ],
-        packages: Vec::new(),
+        packages: Default::default(),
         unreadable: Vec::new(),
         genevars_version: None,
         conda: Vec::new(),
