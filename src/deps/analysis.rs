@@ -14,7 +14,7 @@ use pep508_rs::PackageName;
 
 use super::requirement::{ActiveExtras, Environment, Problem};
 use crate::finding::Finding;
-use crate::snapshot::model::{Markers, Snapshot};
+use crate::snapshot::model::{ListMark, Markers, Snapshot};
 
 /// An environment with its requirement problems, as `Environment::check_each` gives them.
 #[derive(Debug)]
@@ -63,6 +63,8 @@ impl Analysis {
 pub(crate) struct Key {
     markers: Markers,
     packages: usize,
+    /// The list the key was made of: a snapshot sharing it matches without comparing.
+    list: ListMark,
     /// Each string followed by 0xFF (which UTF-8 never holds), each count as 4 bytes.
     fields: Vec<u8>,
 }
@@ -83,6 +85,7 @@ impl Key {
         Key {
             markers: snapshot.markers.clone(),
             packages: snapshot.packages.len(),
+            list: snapshot.packages.mark(),
             fields,
         }
     }
@@ -91,6 +94,9 @@ impl Key {
     pub fn matches(&self, snapshot: &Snapshot) -> bool {
         if self.packages != snapshot.packages.len() || self.markers != snapshot.markers {
             return false;
+        }
+        if self.list.is(&snapshot.packages) {
+            return true;
         }
         let mut at = 0;
         let mut same = true;

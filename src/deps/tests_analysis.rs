@@ -99,6 +99,25 @@ fn a_key_matches_exactly_the_snapshots_equal_in_what_the_check_reads() {
     }
 }
 
+/// A snapshot sharing the key's list matches at once, and a list changed since (in place
+/// when no other snapshot holds it) is never taken for the list the key was made of.
+#[test]
+fn a_key_knows_its_own_list_and_not_that_list_changed() {
+    let mut s = base();
+    let key = Key::of(&s);
+    let mut sharing = snapshot();
+    sharing.packages = s.packages.clone();
+    assert!(key.matches(&sharing));
+    sharing.markers.python_full_version = "3.12.1".into();
+    assert!(!key.matches(&sharing), "markers are still compared");
+    drop(sharing);
+    // `s` alone holds its list now: changed, it must not match.
+    s.packages[1].version = "1.26.5".into();
+    assert!(!key.matches(&s));
+    s.packages[1].version = "1.26.4".into();
+    assert!(key.matches(&s), "equal again, by its fields");
+}
+
 /// A sequence of comparisons where each side changes between calls, as a driver compared
 /// with one cluster after another: every answer is the full analysis's.
 #[test]

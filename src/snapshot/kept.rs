@@ -9,16 +9,21 @@
 //! seen again (the driver's own snapshot, compared with node after node) outlives texts
 //! seen once: the oldest of those goes first, and only when every text has been seen
 //! again does the least recently used one go.
+//! A new text whose package list is a kept snapshot's, byte for byte (another node's
+//! answer of the same list, a fresh snapshot of an unchanged environment), is read but
+//! for its list, which it then shares with the kept snapshot: nearly all of a text is
+//! its list. Lists lie within the kept texts, so they take nothing of the bound.
 //! `GENEVARS_NO_CACHE=1` turns the keeping off (every text is parsed).
 //!
 //! Neither texts nor snapshots are ever printed from here: a snapshot holds a process's
 //! variables, and the keeping has no `Debug`.
 
 use std::collections::VecDeque;
+use std::ops::Range;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::load::{from_json_str, SnapshotError};
-use super::model::Snapshot;
+use super::load::{from_json_str, packages_from_json_str, split_from_json_str, SnapshotError};
+use super::model::{Packages, Snapshot};
 use crate::parallel;
 
 /// At most this many snapshots are kept (a driver and a few groups of nodes).
@@ -34,6 +39,8 @@ pub fn keeping() -> bool {
 
 struct Entry {
     text: Box<str>,
+    /// Where the snapshot's package list lies in `text`, when it was read apart.
+    list: Option<Range<usize>>,
     snapshot: Arc<Snapshot>,
     /// Found again since it was kept.
     found: bool,
@@ -59,8 +66,22 @@ impl Kept {
         Some(found)
     }
 
-    /// Keeps `snapshot` for `text`, returning the entries that no longer fit.
-    fn keep(&mut self, text: &str, snapshot: &Arc<Snapshot>) -> Vec<Entry> {
+    /// The package list of a kept snapshot whose list's text is `list`, compared in full.
+    fn list(&self, list: &str) -> Option<Packages> {
+        self.entries.iter().rev().find_map(|e| {
+            let kept = e.text.get(e.list.clone()?)?;
+            (kept.len() == list.len() && kept == list).then(|| e.snapshot.packages.clone())
+        })
+    }
+
+    /// Keeps `snapshot` for `text`, its list at `list` in it, returning the entries that
+    /// no longer fit.
+    fn keep(
+        &mut self,
+        text: &str,
+        list: Option<Range<usize>>,
+        snapshot: &Arc<Snapshot>,
+    ) -> Vec<Entry> {
         let mut dropped = Vec::new();
         if text.len() > KEPT_BYTES {
             return dropped;
@@ -72,6 +93,7 @@ impl Kept {
         self.bytes += text.len();
         self.entries.push_back(Entry {
             text: text.into(),
+            list,
             snapshot: Arc::clone(snapshot),
             found: false,
         });
@@ -110,13 +132,38 @@ pub fn from_json_kept(source: &str, text: &str) -> Result<Arc<Snapshot>, Snapsho
     if let Some(found) = kept().find(text) {
         return Ok(found);
     }
-    let snapshot = Arc::new(from_json_str(source, text)?);
-    let dropped = kept().keep(text, &snapshot);
+    let (snapshot, list) = read(source, text, |list| kept().list(list))?;
+    let snapshot = Arc::new(snapshot);
+    let dropped = kept().keep(text, list, &snapshot);
     // Freeing a large snapshot takes milliseconds that the caller need not wait for.
     if !dropped.is_empty() {
         parallel::drop_aside(dropped);
     }
     Ok(snapshot)
+}
+
+/// A new text's snapshot, sharing the list `kept_list` gives for its list's text, with
+/// where its list lies in `text`. Whatever the split refuses is read (and explained) by
+/// [`from_json_str`].
+fn read(
+    source: &str,
+    text: &str,
+    kept_list: impl FnOnce(&str) -> Option<Packages>,
+) -> Result<(Snapshot, Option<Range<usize>>), SnapshotError> {
+    let whole = || from_json_str(source, text).map(|snapshot| (snapshot, None));
+    let Some((mut snapshot, list)) = split_from_json_str(text) else {
+        return whole();
+    };
+    snapshot.packages = match kept_list(list) {
+        Some(packages) => packages,
+        None => match packages_from_json_str(source, list) {
+            Ok(packages) => packages,
+            Err(_) => return whole(),
+        },
+    };
+    // The list is a slice of `text`, borrowed from it by the split.
+    let at = list.as_ptr() as usize - text.as_ptr() as usize;
+    Ok((snapshot, Some(at..at + list.len())))
 }
 
 #[cfg(test)]
@@ -139,7 +186,7 @@ mod tests {
         let mut kept = Kept::default();
         let a = text_of(3, "/a");
         let snap = Arc::new(from_json_str("a", &a).unwrap());
-        assert!(kept.keep(&a, &snap).is_empty());
+        assert!(kept.keep(&a, None, &snap).is_empty());
         assert!(Arc::ptr_eq(&kept.find(&a).unwrap(), &snap));
         // The same length, one byte apart: compared in full, not found.
         let b = a.replace("/a", "/b");
@@ -164,7 +211,7 @@ mod tests {
                 // Used again, the first one outlives the second.
                 assert!(kept.find(&texts[0]).is_some());
             }
-            dropped += kept.keep(text, snap).len();
+            dropped += kept.keep(text, None, snap).len();
         }
         assert_eq!(dropped, 2);
         assert_eq!(kept.entries.len(), KEPT_SNAPSHOTS);
@@ -182,14 +229,14 @@ mod tests {
         let text = |i: usize| text_of(1, &format!("/{i}"));
         let snap = |t: &str| Arc::new(from_json_str("t", t).unwrap());
         let (driver, node) = (text(0), text(1));
-        kept.keep(&driver, &snap(&driver));
-        kept.keep(&node, &snap(&node));
+        kept.keep(&driver, None, &snap(&driver));
+        kept.keep(&node, None, &snap(&node));
         assert!(kept.find(&driver).is_some());
         // Other nodes' answers, each seen once, push out one another and the first node,
         // never the driver's text.
         for i in 2..2 + 3 * KEPT_SNAPSHOTS {
             let t = text(i);
-            kept.keep(&t, &snap(&t));
+            kept.keep(&t, None, &snap(&t));
             assert!(kept.find(&driver).is_some(), "{i}");
         }
         assert!(kept.find(&node).is_none());
@@ -201,8 +248,84 @@ mod tests {
         let mut kept = Kept::default();
         let text = " ".repeat(KEPT_BYTES + 1);
         let snap = Arc::new(from_json_str("a", &text_of(1, "/a")).unwrap());
-        assert!(kept.keep(&text, &snap).is_empty());
+        assert!(kept.keep(&text, None, &snap).is_empty());
         assert!(kept.entries.is_empty() && kept.bytes == 0);
+    }
+
+    /// Reads `text` as a new text against `kept`, and keeps it there.
+    fn read_new(kept: &mut Kept, text: &str) -> Result<Arc<Snapshot>, SnapshotError> {
+        let (snapshot, list) = read("node 7", text, |list| kept.list(list))?;
+        let snapshot = Arc::new(snapshot);
+        kept.keep(text, list, &snapshot);
+        Ok(snapshot)
+    }
+
+    #[test]
+    fn a_new_text_of_a_kept_list_shares_it_and_reads_as_a_fresh_parse() {
+        let mut kept = Kept::default();
+        let first = text_of(50, "/first");
+        let kept_first = read_new(&mut kept, &first).unwrap();
+        assert_eq!(*kept_first, from_json_str("node 7", &first).unwrap());
+        // The same list in another text: another cwd, of another length.
+        let mut other = from_json_str("t", &first).unwrap();
+        other.cwd = "/second, a longer one".into();
+        let second = to_json_string(&other);
+        assert!(kept.find(&second).is_none());
+        let read = read_new(&mut kept, &second).unwrap();
+        assert!(read.packages.shares(&kept_first.packages));
+        let fresh = from_json_str("node 7", &second).unwrap();
+        assert_eq!(*read, fresh);
+        assert_eq!(to_json_string(&read), to_json_string(&fresh));
+        assert_eq!(
+            serde_json::to_string(&*read).unwrap(),
+            serde_json::to_string(&fresh).unwrap()
+        );
+        // Changing the shared list changes one snapshot's copy only.
+        let mut changed = (*read).clone();
+        changed.packages[0].version = "2.0".into();
+        assert!(!changed.packages.shares(&kept_first.packages));
+        assert_eq!(kept_first.packages[0].version, "1.0");
+    }
+
+    #[test]
+    fn a_list_one_byte_apart_is_read_not_shared() {
+        let mut kept = Kept::default();
+        let first = text_of(50, "/a");
+        let kept_first = read_new(&mut kept, &first).unwrap();
+        // Another cwd, and one version one byte apart: the same length in all.
+        let second = first.replace("/a", "/b").replacen("\"1.0\"", "\"1.1\"", 1);
+        assert_eq!(first.len(), second.len());
+        let read = read_new(&mut kept, &second).unwrap();
+        assert!(!read.packages.shares(&kept_first.packages));
+        assert_eq!(*read, from_json_str("node 7", &second).unwrap());
+        assert_eq!(read.packages[0].version, "1.1");
+        // A list cut short is no kept list either.
+        let (_, list) = split_from_json_str(&first).unwrap();
+        assert!(kept.list(list).is_some());
+        let cut = format!("{}]", &list[..=list.rfind("},").unwrap()]);
+        assert!(serde_json::from_str::<Vec<serde_json::Value>>(&cut).is_ok());
+        assert!(kept.list(&cut).is_none());
+    }
+
+    #[test]
+    fn errors_in_a_new_text_of_a_kept_list_name_it_with_line_and_column() {
+        let mut kept = Kept::default();
+        let first = text_of(20, "/a");
+        read_new(&mut kept, &first).unwrap();
+        let bad_rest = first.replace("\"cwd\": \"/a\"", "\"cwd\": 5");
+        let bad_list = first.replace("\"pkg3\"", "\"PKG3\"");
+        let trailing = format!("{first} x");
+        for text in [bad_rest, bad_list, trailing] {
+            assert_ne!(text, first);
+            let err = read_new(&mut kept, &text).unwrap_err();
+            assert_eq!(err, from_json_str("node 7", &text).unwrap_err(), "{text}");
+            assert!(err.to_string().starts_with("node 7: "), "{err}");
+        }
+        let err = read_new(&mut kept, &first.replace("\"cwd\": \"/a\"", "\"cwd\": 5"));
+        assert!(
+            matches!(err, Err(SnapshotError::Shape { line, column, .. }) if line > 1 && column > 1),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::ops::{Deref, DerefMut};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
@@ -379,6 +379,24 @@ impl Packages {
     /// Whether both hold the very same list (then they are equal without comparing).
     pub fn shares(&self, other: &Packages) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// What tells this very list apart later, without keeping it alive.
+    pub fn mark(&self) -> ListMark {
+        ListMark(Arc::downgrade(&self.0))
+    }
+}
+
+/// A [`Packages`] list's identity. While a mark is held, the list it marks never changes
+/// in place: `Arc::make_mut` moves a list that has marks before changing it, so a list at
+/// the marked address is the marked list, unchanged.
+#[derive(Debug, Clone)]
+pub struct ListMark(Weak<Vec<Package>>);
+
+impl ListMark {
+    /// Whether `packages` is the very list marked (equal, without comparing them).
+    pub fn is(&self, packages: &Packages) -> bool {
+        std::ptr::eq(self.0.as_ptr(), Arc::as_ptr(&packages.0))
     }
 }
 
