@@ -37,13 +37,38 @@ pub fn keeping() -> bool {
     std::env::var_os("GENEVARS_NO_CACHE").map_or(true, |v| v.is_empty())
 }
 
+/// Where a text's package list lies in it, and the list's text, shared by the kept texts
+/// that hold the same list.
+struct Listed {
+    at: Range<usize>,
+    text: Arc<str>,
+}
+
+/// A kept text, `head`, then its list's text when read apart, then `tail`, and its snapshot.
 struct Entry {
-    text: Box<str>,
-    /// Where the snapshot's package list lies in `text`, when it was read apart.
-    list: Option<Range<usize>>,
+    head: Box<str>,
+    list: Option<Arc<str>>,
+    tail: Box<str>,
     snapshot: Arc<Snapshot>,
     /// Found again since it was kept.
     found: bool,
+}
+
+impl Entry {
+    /// The length of its text; a list two texts share counts in both, so the bound holds.
+    fn len(&self) -> usize {
+        self.head.len() + self.list.as_ref().map_or(0, |l| l.len()) + self.tail.len()
+    }
+
+    /// Whether `text` is its text, compared in full.
+    fn is(&self, text: &str) -> bool {
+        self.len() == text.len()
+            && text.starts_with(&*self.head)
+            && text.ends_with(&*self.tail)
+            && self.list.as_ref().map_or(true, |list| {
+                text.get(self.head.len()..text.len() - self.tail.len()) == Some(&**list)
+            })
+    }
 }
 
 /// Most recently used last.
@@ -55,10 +80,7 @@ struct Kept {
 
 impl Kept {
     fn find(&mut self, text: &str) -> Option<Arc<Snapshot>> {
-        let at = self
-            .entries
-            .iter()
-            .rposition(|e| e.text.len() == text.len() && *e.text == *text)?;
+        let at = self.entries.iter().rposition(|e| e.is(text))?;
         let mut entry = self.entries.remove(at)?;
         entry.found = true;
         let found = Arc::clone(&entry.snapshot);
@@ -66,37 +88,44 @@ impl Kept {
         Some(found)
     }
 
-    /// The package list of a kept snapshot whose list's text is `list`, compared in full.
-    fn list(&self, list: &str) -> Option<Packages> {
+    /// The package list of a kept snapshot whose list's text is `list`, compared in full,
+    /// and that text.
+    fn list(&self, list: &str) -> Option<(Packages, Arc<str>)> {
         self.entries.iter().rev().find_map(|e| {
-            let kept = e.text.get(e.list.clone()?)?;
-            (kept.len() == list.len() && kept == list).then(|| e.snapshot.packages.clone())
+            let kept = e.list.as_ref()?;
+            (**kept == *list).then(|| (e.snapshot.packages.clone(), Arc::clone(kept)))
         })
     }
 
-    /// Keeps `snapshot` for `text`, its list at `list` in it, returning the entries that
+    /// Keeps `snapshot` for `text`, its list as `list` says, returning the entries that
     /// no longer fit.
-    fn keep(
-        &mut self,
-        text: &str,
-        list: Option<Range<usize>>,
-        snapshot: &Arc<Snapshot>,
-    ) -> Vec<Entry> {
+    fn keep(&mut self, text: &str, list: Option<Listed>, snapshot: &Arc<Snapshot>) -> Vec<Entry> {
         let mut dropped = Vec::new();
         if text.len() > KEPT_BYTES {
             return dropped;
         }
         // Parsed at the same time on two threads, a text may already be here.
-        if self.entries.iter().any(|e| *e.text == *text) {
+        if self.entries.iter().any(|e| e.is(text)) {
             return dropped;
         }
-        self.bytes += text.len();
-        self.entries.push_back(Entry {
-            text: text.into(),
-            list,
-            snapshot: Arc::clone(snapshot),
-            found: false,
-        });
+        let entry = match list {
+            Some(Listed { at, text: list }) => Entry {
+                head: text[..at.start].into(),
+                list: Some(list),
+                tail: text[at.end..].into(),
+                snapshot: Arc::clone(snapshot),
+                found: false,
+            },
+            None => Entry {
+                head: text.into(),
+                list: None,
+                tail: "".into(),
+                snapshot: Arc::clone(snapshot),
+                found: false,
+            },
+        };
+        self.bytes += entry.len();
+        self.entries.push_back(entry);
         while self.entries.len() > KEPT_SNAPSHOTS || self.bytes > KEPT_BYTES {
             // The new entry itself (last) is never the one to go, unless alone.
             let newest = self.entries.len() - 1;
@@ -109,7 +138,7 @@ impl Kept {
             let Some(gone) = self.entries.remove(at) else {
                 break;
             };
-            self.bytes -= gone.text.len();
+            self.bytes -= gone.len();
             dropped.push(gone);
         }
         dropped
@@ -148,22 +177,24 @@ pub fn from_json_kept(source: &str, text: &str) -> Result<Arc<Snapshot>, Snapsho
 fn read(
     source: &str,
     text: &str,
-    kept_list: impl FnOnce(&str) -> Option<Packages>,
-) -> Result<(Snapshot, Option<Range<usize>>), SnapshotError> {
+    kept_list: impl FnOnce(&str) -> Option<(Packages, Arc<str>)>,
+) -> Result<(Snapshot, Option<Listed>), SnapshotError> {
     let whole = || from_json_str(source, text).map(|snapshot| (snapshot, None));
     let Some((mut snapshot, list)) = split_from_json_str(text) else {
         return whole();
     };
-    snapshot.packages = match kept_list(list) {
-        Some(packages) => packages,
+    let list_text;
+    (snapshot.packages, list_text) = match kept_list(list) {
+        Some(kept) => kept,
         None => match packages_from_json_str(source, list) {
-            Ok(packages) => packages,
+            Ok(packages) => (packages, Arc::from(list)),
             Err(_) => return whole(),
         },
     };
     // The list is a slice of `text`, borrowed from it by the split.
     let at = list.as_ptr() as usize - text.as_ptr() as usize;
-    Ok((snapshot, Some(at..at + list.len())))
+    let at = at..at + list.len();
+    Ok((snapshot, Some(Listed { at, text: list_text })))
 }
 
 #[cfg(test)]
@@ -219,7 +250,7 @@ mod tests {
         assert!(kept.find(&texts[1]).is_none() && kept.find(&texts[2]).is_none());
         assert_eq!(
             kept.bytes,
-            kept.entries.iter().map(|e| e.text.len()).sum::<usize>()
+            kept.entries.iter().map(Entry::len).sum::<usize>()
         );
     }
 
@@ -273,6 +304,14 @@ mod tests {
         assert!(kept.find(&second).is_none());
         let read = read_new(&mut kept, &second).unwrap();
         assert!(read.packages.shares(&kept_first.packages));
+        // Both texts are found again, in full, and a text of another list is not.
+        assert!(Arc::ptr_eq(&kept.find(&second).unwrap(), &read));
+        assert!(Arc::ptr_eq(&kept.find(&first).unwrap(), &kept_first));
+        let third = second.replacen("\"1.0\"", "\"1.1\"", 1);
+        assert_eq!(third.len(), second.len());
+        assert!(kept.find(&third).is_none());
+        assert!(kept.find(&second[..second.len() - 1]).is_none());
+        assert_eq!(kept.bytes, first.len() + second.len());
         let fresh = from_json_str("node 7", &second).unwrap();
         assert_eq!(*read, fresh);
         assert_eq!(to_json_string(&read), to_json_string(&fresh));
