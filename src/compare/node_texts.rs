@@ -14,8 +14,6 @@
 
 use std::collections::HashMap;
 
-use memchr::memmem;
-
 use super::comparison::{CompareOptions, Comparison, NodeRef};
 use super::fingerprint::{CondaPart, Fingerprinter};
 use super::nodes::{compare_groups, group_by_fingerprint};
@@ -25,8 +23,8 @@ use super::unreachable::UnreachableNode;
 use crate::knowledge::knowledge;
 use crate::parallel::map_chunks_per_core;
 use crate::snapshot::{
-    from_json_str, packages_from_json_str, rest_from_json_str, split_from_json_str, Packages,
-    Snapshot, SnapshotError,
+    from_json_str, packages_from_json_str, rest_from_json_str, split_from_json_str,
+    split_with_list, Packages, Snapshot, SnapshotError,
 };
 
 /// How many lists already seen a node text is searched for before its own list is read
@@ -190,27 +188,10 @@ impl<'a> ListTexts<'a> {
     }
 
     /// The node `text` read, when its package list is one already seen, without reading
-    /// that list again: the list is found in the text by its bytes, and the text read
-    /// with `[]` in its place. One JSON array put for another at the same place keeps the
-    /// syntax of all around it, so the text holds that list as its `packages` exactly
-    /// when the reader finds its stand-in `[]` at the list's place.
+    /// that list again ([`split_with_list`]).
     fn known(&self, text: &str) -> Option<(Snapshot, usize)> {
-        let lists = self.lists.iter().take(BYTE_MATCHED_LISTS).enumerate();
-        let (index, start, end) =
-            lists
-                .filter(|(_, list)| list.starts_with('['))
-                .find_map(|(index, list)| {
-                    // A list's first bytes find where it may start; all its bytes must follow.
-                    let head = &list.as_bytes()[..list.len().min(64)];
-                    let start = memmem::find(text.as_bytes(), head)?;
-                    text[start..]
-                        .starts_with(list)
-                        .then(|| (index, start, start + list.len()))
-                })?;
-        let stand_in = format!("{}[]{}", &text[..start], &text[end..]);
-        let (snapshot, list) = split_from_json_str(&stand_in)?;
-        let at = list.as_ptr() as usize - stand_in.as_ptr() as usize;
-        (at == start && list == "[]").then_some((snapshot, index))
+        let mut lists = self.lists.iter().take(BYTE_MATCHED_LISTS).enumerate();
+        lists.find_map(|(index, list)| Some((split_with_list(text, list)?.0, index)))
     }
 }
 

@@ -22,7 +22,9 @@ use std::collections::VecDeque;
 use std::ops::Range;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::load::{from_json_str, packages_from_json_str, split_from_json_str, SnapshotError};
+use super::load::{
+    from_json_str, packages_from_json_str, split_from_json_str, split_with_list, SnapshotError,
+};
 use super::model::{Packages, Snapshot};
 use crate::parallel;
 
@@ -88,13 +90,17 @@ impl Kept {
         Some(found)
     }
 
-    /// The package list of a kept snapshot whose list's text is `list`, compared in full,
-    /// and that text.
-    fn list(&self, list: &str) -> Option<(Packages, Arc<str>)> {
-        self.entries.iter().rev().find_map(|e| {
-            let kept = e.list.as_ref()?;
-            (**kept == *list).then(|| (e.snapshot.packages.clone(), Arc::clone(kept)))
-        })
+    /// The distinct package lists of the kept snapshots read apart, with their texts,
+    /// most recently used first.
+    fn lists(&self) -> Vec<(Packages, Arc<str>)> {
+        let mut lists: Vec<(Packages, Arc<str>)> = Vec::new();
+        for e in self.entries.iter().rev() {
+            let Some(text) = &e.list else { continue };
+            if !lists.iter().any(|(_, t)| Arc::ptr_eq(t, text)) {
+                lists.push((e.snapshot.packages.clone(), Arc::clone(text)));
+            }
+        }
+        lists
     }
 
     /// Keeps `snapshot` for `text`, its list as `list` says, returning the entries that
@@ -161,7 +167,8 @@ pub fn from_json_kept(source: &str, text: &str) -> Result<Arc<Snapshot>, Snapsho
     if let Some(found) = kept().find(text) {
         return Ok(found);
     }
-    let (snapshot, list) = read(source, text, |list| kept().list(list))?;
+    let lists = kept().lists();
+    let (snapshot, list) = read(source, text, &lists)?;
     let snapshot = Arc::new(snapshot);
     let dropped = kept().keep(text, list, &snapshot);
     // Freeing a large snapshot takes milliseconds that the caller need not wait for.
@@ -171,21 +178,30 @@ pub fn from_json_kept(source: &str, text: &str) -> Result<Arc<Snapshot>, Snapsho
     Ok(snapshot)
 }
 
-/// A new text's snapshot, sharing the list `kept_list` gives for its list's text, with
-/// where its list lies in `text`. Whatever the split refuses is read (and explained) by
-/// [`from_json_str`].
+/// A new text's snapshot, sharing one of the kept `lists` when its list is that list's
+/// text, byte for byte, with where its list lies in `text`. A kept list is looked for in
+/// the text by its bytes first ([`split_with_list`]: the list is not read at all), then
+/// the text is read but for its list, which is compared with the kept ones. Whatever the
+/// split refuses is read (and explained) by [`from_json_str`].
 fn read(
     source: &str,
     text: &str,
-    kept_list: impl FnOnce(&str) -> Option<(Packages, Arc<str>)>,
+    lists: &[(Packages, Arc<str>)],
 ) -> Result<(Snapshot, Option<Listed>), SnapshotError> {
+    for (packages, list) in lists {
+        if let Some((mut snapshot, at)) = split_with_list(text, list) {
+            snapshot.packages = packages.clone();
+            let text = Arc::clone(list);
+            return Ok((snapshot, Some(Listed { at, text })));
+        }
+    }
     let whole = || from_json_str(source, text).map(|snapshot| (snapshot, None));
     let Some((mut snapshot, list)) = split_from_json_str(text) else {
         return whole();
     };
     let list_text;
-    (snapshot.packages, list_text) = match kept_list(list) {
-        Some(kept) => kept,
+    (snapshot.packages, list_text) = match lists.iter().find(|(_, kept)| **kept == *list) {
+        Some((packages, kept)) => (packages.clone(), Arc::clone(kept)),
         None => match packages_from_json_str(source, list) {
             Ok(packages) => (packages, Arc::from(list)),
             Err(_) => return whole(),
@@ -194,7 +210,8 @@ fn read(
     // The list is a slice of `text`, borrowed from it by the split.
     let at = list.as_ptr() as usize - text.as_ptr() as usize;
     let at = at..at + list.len();
-    Ok((snapshot, Some(Listed { at, text: list_text })))
+    let text = list_text;
+    Ok((snapshot, Some(Listed { at, text })))
 }
 
 #[cfg(test)]
@@ -285,7 +302,7 @@ mod tests {
 
     /// Reads `text` as a new text against `kept`, and keeps it there.
     fn read_new(kept: &mut Kept, text: &str) -> Result<Arc<Snapshot>, SnapshotError> {
-        let (snapshot, list) = read("node 7", text, |list| kept.list(list))?;
+        let (snapshot, list) = read("node 7", text, &kept.lists())?;
         let snapshot = Arc::new(snapshot);
         kept.keep(text, list, &snapshot);
         Ok(snapshot)
@@ -340,10 +357,35 @@ mod tests {
         assert_eq!(read.packages[0].version, "1.1");
         // A list cut short is no kept list either.
         let (_, list) = split_from_json_str(&first).unwrap();
-        assert!(kept.list(list).is_some());
         let cut = format!("{}]", &list[..=list.rfind("},").unwrap()]);
         assert!(serde_json::from_str::<Vec<serde_json::Value>>(&cut).is_ok());
-        assert!(kept.list(&cut).is_none());
+        let third = first.replace(list, &cut);
+        let read = read_new(&mut kept, &third).unwrap();
+        assert_eq!(read.packages.len(), 49);
+        assert!(!read.packages.shares(&kept_first.packages));
+        assert_eq!(*read, from_json_str("node 7", &third).unwrap());
+    }
+
+    /// A kept list's bytes elsewhere in a text (in a field before `packages`) are never
+    /// taken for its package list.
+    #[test]
+    fn a_kept_list_found_elsewhere_in_a_text_is_not_taken_for_its_packages() {
+        let mut kept = Kept::default();
+        let first = text_of(30, "/a");
+        let kept_first = read_new(&mut kept, &first).unwrap();
+        let (_, list) = split_from_json_str(&first).unwrap();
+        let extra = |text: &str| text.replacen('{', &format!("{{\"extra\": {list},"), 1);
+        // Another list in `packages`: read, not shared.
+        let other = extra(&first.replacen("\"1.0\"", "\"1.1\"", 1));
+        let read = read_new(&mut kept, &other).unwrap();
+        assert!(!read.packages.shares(&kept_first.packages));
+        assert_eq!(*read, from_json_str("node 7", &other).unwrap());
+        assert_eq!(read.packages[0].version, "1.1");
+        // The same list in `packages` too: found by reading the text, and shared.
+        let same = extra(&first);
+        let read = read_new(&mut kept, &same).unwrap();
+        assert!(read.packages.shares(&kept_first.packages));
+        assert_eq!(*read, from_json_str("node 7", &same).unwrap());
     }
 
     #[test]

@@ -137,6 +137,29 @@ pub fn split_from_json_str(text: &str) -> Option<(Snapshot, &str)> {
     Some((snapshot, list.get()))
 }
 
+/// [`split_from_json_str`] of `text` when its package list is `list`, byte for byte,
+/// without reading that list: the snapshot but for its list, and where the list lies in
+/// `text`. The list is found in the text by its bytes, and the text read with `[]` in its
+/// place. One JSON array put for another at the same place keeps the syntax of all around
+/// it, so the text holds that list as its `packages` exactly when the reader finds its
+/// stand-in `[]` at the list's place. `None` otherwise (not that list, or not found so).
+pub fn split_with_list(text: &str, list: &str) -> Option<(Snapshot, std::ops::Range<usize>)> {
+    if !list.starts_with('[') {
+        return None;
+    }
+    // A list's first bytes find where it may start; all its bytes must follow.
+    let head = &list.as_bytes()[..list.len().min(64)];
+    let start = memchr::memmem::find(text.as_bytes(), head)?;
+    let end = start + list.len();
+    if !text[start..].starts_with(list) {
+        return None;
+    }
+    let stand_in = format!("{}[]{}", &text[..start], &text[end..]);
+    let (snapshot, read) = split_from_json_str(&stand_in)?;
+    let at = read.as_ptr() as usize - stand_in.as_ptr() as usize;
+    (at == start && read == "[]").then_some((snapshot, start..end))
+}
+
 /// Parses a package list given apart from its snapshot (the JSON text of `packages`);
 /// `source` names the snapshot. Errors give the line and column within the list.
 pub fn packages_from_json_str(source: &str, text: &str) -> Result<Packages, SnapshotError> {

@@ -26,7 +26,7 @@ pub(crate) mod testutil;
 
 pub use kept::from_json_kept;
 pub use load::{
-    from_json_str, packages_from_json_str, rest_from_json_str, split_from_json_str, to_json_string,
-    to_json_text, SnapshotError,
+    from_json_str, packages_from_json_str, rest_from_json_str, split_from_json_str, split_with_list,
+    to_json_string, to_json_text, SnapshotError,
 };
 pub use model::*;
