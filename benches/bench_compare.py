@@ -8,8 +8,8 @@ of packages (majors, minors, local labels), 1% missing, 1% extra, a few env vars
   snapshots is included. Target <= 10 ms. A process keeps each side's requirement check
   for its package list (``deps::analysis``), so the pair is measured three ways: the same
   two texts again (warm: the second comparison of a driver with its cluster), new texts
-  of the same package lists (another node's answer: the JSON is parsed, the requirement
-  check is reused), cold (``GENEVARS_NO_CACHE=1``: everything parsed and checked again),
+  of the same package lists (another node's answer: the rest of the JSON is parsed, the
+  package list and the requirement check are reused; target <= 10 ms), cold (``GENEVARS_NO_CACHE=1``: everything parsed and checked again),
   and the first comparison of a fresh process (a process per round, the call timed inside
   it: nothing kept, nothing warmed up, as in ``genevars diff``). Parsed snapshots are kept
   by their text (``snapshot::kept``), so the same texts again are not parsed.
@@ -129,8 +129,9 @@ def main() -> None:
     warm = s["compare pair"]["median_ms"]
     rows.append(row("4a", "compare two 5,000-package snapshots (`_core.compare`, from JSON), the same texts again",
                     "<= 10 ms", warm, "ms", warm <= 10))
-    rows.append(row("4a.n", "the same, new texts of the same package lists (JSON parsed, requirement check kept)",
-                    "(info)", s["compare pair, new texts"]["median_ms"], "ms", None))
+    new = s["compare pair, new texts"]["median_ms"]
+    rows.append(row("4a.n", "the same, new texts of the same package lists (package lists and requirement checks kept)",
+                    "<= 10 ms", new, "ms", new <= 10))
     rows.append(row("4a.c", "the same, cold (`GENEVARS_NO_CACHE=1`: both snapshots parsed, both requirement checks done)",
                     "(info)", s["compare pair, cold"]["median_ms"], "ms", None))
     rows.append(row("4a.f", "the same, the first comparison of a fresh process (timed inside it)",
