@@ -64,6 +64,38 @@ def test_prints_json_to_stdout_without_output(sites: Sequence[Path]) -> None:
     assert proc.stderr == ""
 
 
+def test_a_large_snapshot_on_stdout_arrives_whole_through_a_pipe(tmp_path: Path) -> None:
+    # Run as the process, snapshot ends with os._exit once its output is flushed: all of a
+    # text many times a pipe's buffer must still arrive, and the status be the command's.
+    site = tmp_path / "site"
+    for i in range(400):
+        dist_info(site, f"pkg{i:03d}", f"1.{i}.0")
+    proc = genevars("--path", str(site))
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout) > 128 * 1024  # twice a pipe's buffer
+    data = json.loads(proc.stdout)
+    assert len(data["packages"]) == 400
+    assert proc.stdout.endswith("}\n")
+
+
+def test_a_reader_that_goes_away_is_exit_141(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    for i in range(400):
+        dist_info(site, f"pkg{i:03d}", f"1.{i}.0")
+    # `genevars snapshot --path SITE | head -c 10`: the flush before the early exit meets
+    # the closed pipe, which must end as a tool killed by SIGPIPE ends, silently.
+    proc = subprocess.run(
+        f"{sys.executable} -m genevars snapshot --path {site} | head -c 10 >/dev/null; echo ${{PIPESTATUS[0]}}",
+        shell=True,
+        executable="/bin/bash",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.stdout.strip() == "141", proc.stderr
+    assert proc.stderr == ""
+
+
 def test_snapshot_of_another_interpreter(tmp_path: Path) -> None:
     out = tmp_path / "other.json"
     proc = genevars("--python", sys.executable, "-o", str(out))

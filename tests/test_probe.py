@@ -65,6 +65,41 @@ def test_markers_are_the_pep508_environment() -> None:
     assert markers["os_name"] == os.name
 
 
+def platform_markers() -> Dict[str, str]:
+    return {
+        "platform_machine": platform.machine(),
+        "platform_python_implementation": platform.python_implementation(),
+        "platform_release": platform.release(),
+        "platform_system": platform.system(),
+        "platform_version": platform.version(),
+        "python_full_version": platform.python_version(),
+        "python_version": ".".join(platform.python_version_tuple()[:2]),
+    }
+
+
+def test_markers_read_without_platform_are_platforms() -> None:
+    # On CPython on Linux and macOS the markers come from os.uname() and sys.version, not
+    # from importing platform: the values must be platform's all the same.
+    if sys.implementation.name == "cpython" and sys.platform in ("linux", "darwin"):
+        assert _probe._uname_markers() is not None
+    markers = _probe.marker_environment()
+    assert {key: markers[key] for key in platform_markers()} == platform_markers()
+
+
+@pytest.mark.parametrize(
+    "version",
+    ["3.13.0rc1 (main, Oct 1 2024) [GCC 12.2.0]", "3.12.0+ (heads/3.12:abc, Oct 2 2023) [GCC]"],
+)
+def test_pre_release_and_dev_versions_read_as_platform_reads_them(monkeypatch: pytest.MonkeyPatch, version: str) -> None:
+    monkeypatch.setattr(sys, "version", version)
+    monkeypatch.setattr(platform, "_sys_version_cache", {}, raising=False)
+    fast = _probe._uname_markers()
+    assert platform.python_version() == version.split()[0]
+    # Elsewhere than CPython on Linux and macOS, platform is asked (None here).
+    assert fast is None or fast[4] == platform.python_version()
+    assert _probe.marker_environment()["python_full_version"] == platform.python_version()
+
+
 def test_python_scanner_when_native_is_not_wanted(tmp_path: Path) -> None:
     dist_info(tmp_path, "a", "1")
     native, python = snapshot(paths=[str(tmp_path)]), snapshot(paths=[str(tmp_path)], use_native=False)

@@ -80,11 +80,32 @@ def _discard_stdout() -> None:
         pass
 
 
+#: Commands that, run as the process (``argv`` not given), end with ``os._exit`` once their
+#: output is flushed: they leave no thread, child or buffered file behind, and tearing the
+#: interpreter down (a collection, every module freed) costs a snapshot of 5,000
+#: distributions 5-10 ms, several per cent of its whole run. Commands that may import Ray
+#: (whose atexit handlers stop what it started) are not among them.
+EXITS_AT_ONCE = ("snapshot",)
+
+
+def _exit_now(status: int) -> None:
+    """Ends the process with ``status`` without tearing the interpreter down; what is
+    buffered on stdout and stderr is written first (a stdout error raises, as at exit)."""
+    sys.stdout.flush()
+    try:
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        pass  # stderr closed: the exit status is all that is left
+    os._exit(status)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Runs ``genevars ARGS``; returns the exit status (see the module)."""
+    """Runs ``genevars ARGS``; returns the exit status (see the module). Run as the process
+    (``argv`` not given), the commands of ``EXITS_AT_ONCE`` end it with that status instead."""
     if sys.stdout is None or getattr(sys.stdout, "closed", False):
         _say("standard output is closed; redirect it to a file or /dev/null instead")
         return EXIT_INPUT
+    whole_process = argv is None
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
         parser = build_parser(argv)
@@ -93,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         status = int(args.func(args) or 0)
         sys.stdout.flush()
         detail(args, f"{args.command}: exit status {status} after {time.perf_counter() - started:.2f} s")
+        if whole_process and args.command in EXITS_AT_ONCE:
+            _exit_now(status)
         return status
     except CliError as exc:
         _say(str(exc))
