@@ -11,8 +11,9 @@
 //! again does the least recently used one go.
 //! A new text whose package list is a kept snapshot's, byte for byte (another node's
 //! answer of the same list, a fresh snapshot of an unchanged environment), is read but
-//! for its list, which it then shares with the kept snapshot: nearly all of a text is
-//! its list. Lists lie within the kept texts, so they take nothing of the bound.
+//! for its list, which it then shares with the kept snapshot (nearly all of a text is
+//! its list), and the kept texts share that list's text. A list counts in the bound for
+//! every text that holds it.
 //! `GENEVARS_NO_CACHE=1` turns the keeping off (every text is parsed).
 //!
 //! Neither texts nor snapshots are ever printed from here: a snapshot holds a process's
