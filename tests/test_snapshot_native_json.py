@@ -148,6 +148,28 @@ def test_write_snapshot_writes_the_same_text_to_a_descriptor_it_leaves_open(odd_
     assert out.read_bytes() == b"<" + (scan.snapshot_json(parts, indent=2) + "\n").encode("utf-8") + b">"
 
 
+def test_write_snapshot_of_many_packages_is_written_whole_in_pieces(tmp_path: Path) -> None:
+    # The text is written as it is made, 64 KiB at a time: many pieces must make the
+    # same text as the one made whole, and the parts are refused before anything is
+    # written.
+    site = tmp_path / "site"
+    for i in range(500):
+        dist_info(site, f"pkg{i:03d}", f"1.{i}", extra=f"Requires-Dist: dep{i} (>=1); extra == \"x\"\n")
+    scan = _core.scan_native([str(site)])
+    parts = json.dumps({"schema": "x", "packages": None, "unreadable": None, "odd": ODD_TEXT})
+    for indent in (2, None):
+        out = tmp_path / f"out-{indent}.json"
+        with open(out, "wb") as f:
+            scan.write_snapshot(parts, f.fileno(), indent=indent, end="\n")
+        whole = (scan.snapshot_json(parts, indent=indent) + "\n").encode("utf-8")
+        assert len(whole) > 2 * 65536
+        assert out.read_bytes() == whole
+    with open(tmp_path / "refused.json", "wb") as f:
+        with pytest.raises(SnapshotError):
+            scan.write_snapshot('{"packages": 1, "packages": 2}', f.fileno())
+    assert (tmp_path / "refused.json").read_bytes() == b""
+
+
 def test_write_snapshot_failures_are_oserrors_with_their_errno(odd_sites: List[str], tmp_path: Path) -> None:
     import errno
 

@@ -242,11 +242,7 @@ impl NativeScan {
     ) -> PyResult<()> {
         guarded::<SnapshotError, _>("writing the snapshot", || {
             let result = self.finished(py)?;
-            let text = py
-                .allow_threads(|| write::snapshot_json(parts, result, indent))
-                .map_err(PyErr::from)?;
-            py.allow_threads(|| write_to_fd(fd, &[text.as_bytes(), end.as_bytes()]))
-                .map_err(|e| os_error(&e))
+            py.allow_threads(|| write_snapshot_to_fd(fd, parts, result, indent, end))
         })
     }
 
@@ -260,20 +256,42 @@ impl NativeScan {
     }
 }
 
-/// Writes each of `parts` in full to the file descriptor `fd`, which stays open.
+/// The snapshot text and then `end`, written to the file descriptor `fd` (which stays
+/// open) as it is made, in 64 KiB writes. A failed write is an OSError.
 #[cfg(unix)]
-fn write_to_fd(fd: i32, parts: &[&[u8]]) -> std::io::Result<()> {
+fn write_snapshot_to_fd(
+    fd: i32,
+    parts: &str,
+    scan: &ScanResult,
+    indent: Option<usize>,
+    end: &str,
+) -> PyResult<()> {
     use std::io::Write;
     use std::os::fd::FromRawFd;
     // SAFETY: the caller's descriptor, borrowed for this call: ManuallyDrop keeps the
     // File from closing it.
     let file = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(fd) });
-    parts.iter().try_for_each(|part| (&*file).write_all(part))
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, &*file);
+    match write::write_snapshot_json(parts, scan, indent, &mut out) {
+        Err(write::WriteError::Serialize(e)) if e.is_io() => return Err(os_error(&e.into())),
+        written => written.map_err(PyErr::from)?,
+    }
+    out.write_all(end.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| os_error(&e))
 }
 
 #[cfg(not(unix))]
-fn write_to_fd(_fd: i32, _parts: &[&[u8]]) -> std::io::Result<()> {
-    Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+fn write_snapshot_to_fd(
+    _fd: i32,
+    _parts: &str,
+    _scan: &ScanResult,
+    _indent: Option<usize>,
+    _end: &str,
+) -> PyResult<()> {
+    Err(os_error(&std::io::Error::from(
+        std::io::ErrorKind::Unsupported,
+    )))
 }
 
 /// `OSError(errno, strerror)`, which Python turns into its subclass for the errno

@@ -180,7 +180,7 @@ impl Scanner {
         );
         // Packages of this directory are added once all are read, so that two metadata
         // folders of one name are settled between themselves (not as shadowing).
-        let mut found = Vec::new();
+        let mut found = Vec::with_capacity(outcomes.len());
         for ((path, layout), outcome) in children.iter().zip(outcomes) {
             let outcome = match (layout, outcome) {
                 (Layout::Egg, _) => self.egg_outcome(entry, path),
@@ -200,7 +200,10 @@ impl Scanner {
                 mark_develop_installs(&mut found, |_| true);
             }
         }
-        for package in layouts::settle_same_directory(root, found) {
+        let found = layouts::settle_same_directory(root, found);
+        self.packages.reserve(found.len());
+        self.index.reserve(found.len());
+        for package in found {
             self.add(package);
         }
     }
@@ -329,18 +332,21 @@ fn read_children(
             })
             .collect()
     };
-    parallel::map_chunks(children, threads, read)
-        .into_iter()
-        .flat_map(|(chunk, outcomes)| {
-            outcomes.unwrap_or_else(|_| {
-                // Reading does not panic; if it ever did, keep every entry accounted for.
+    // Sized at once: at thousands of packages, growing it would copy them into fresh
+    // pages again and again.
+    let mut all = Vec::with_capacity(children.len());
+    for (chunk, outcomes) in parallel::map_chunks(children, threads, read) {
+        match outcomes {
+            Ok(outcomes) => all.extend(outcomes),
+            // Reading does not panic; if it ever did, keep every entry accounted for.
+            Err(_) => all.extend(
                 chunk
                     .iter()
-                    .map(|(path, _)| Some(Outcome::refused(path, "internal error while reading")))
-                    .collect()
-            })
-        })
-        .collect()
+                    .map(|(path, _)| Some(Outcome::refused(path, "internal error while reading"))),
+            ),
+        }
+    }
+    all
 }
 
 fn read_dist_info(location: &Path, parent: Option<&File>, dir: &Path, fields: Fields) -> Outcome {

@@ -16,6 +16,7 @@
 //! ```
 
 use std::fmt;
+use std::io;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
@@ -45,6 +46,29 @@ pub fn snapshot_json(
     scan: &ScanResult,
     indent: Option<usize>,
 ) -> Result<String, WriteError> {
+    let fields = parse_parts(parts)?;
+    // About 800 bytes per package once indented.
+    let mut out = Vec::with_capacity(4096 + 800 * scan.packages.len());
+    write_fields(&fields, scan, indent, &mut out)?;
+    // serde_json writes UTF-8 only; the check costs well under a millisecond per MB.
+    String::from_utf8(out).map_err(|e| WriteError::Serialize(serde::ser::Error::custom(e)))
+}
+
+/// [`snapshot_json`]'s text written to `out` as it is made, the whole never held: at
+/// 5,000 packages a 4 MB text costs its pages and the caches more than writing it does.
+/// A failed write is a `Serialize` error whose `is_io()` is true (`io::Error::from` gives
+/// it back); the other errors come before anything is written.
+pub fn write_snapshot_json(
+    parts: &str,
+    scan: &ScanResult,
+    indent: Option<usize>,
+    out: impl io::Write,
+) -> Result<(), WriteError> {
+    write_fields(&parse_parts(parts)?, scan, indent, out)
+}
+
+/// The caller's fields, checked: a JSON object that gives each field once.
+fn parse_parts(parts: &str) -> Result<Vec<(String, Ordered)>, WriteError> {
     let fields = match serde_json::from_str::<Ordered>(parts).map_err(WriteError::Syntax)? {
         Ordered::Object(fields) => fields,
         other => return Err(WriteError::NotAnObject(other.kind())),
@@ -55,27 +79,26 @@ pub fn snapshot_json(
     if let Some((key, _)) = fields.iter().find(|(key, _)| !seen.insert(key.as_str())) {
         return Err(WriteError::DuplicateKey(key.clone()));
     }
-    let document = Document {
-        fields: &fields,
-        scan,
-    };
-    // About 800 bytes per package once indented.
-    let mut out = Vec::with_capacity(4096 + 800 * scan.packages.len());
+    Ok(fields)
+}
+
+fn write_fields(
+    fields: &[(String, Ordered)],
+    scan: &ScanResult,
+    indent: Option<usize>,
+    out: impl io::Write,
+) -> Result<(), WriteError> {
+    let document = Document { fields, scan };
     match indent {
         Some(width) => {
             let step = vec![b' '; width];
-            let mut serializer = serde_json::Serializer::with_formatter(
-                &mut out,
-                PrettyFormatter::with_indent(&step),
-            );
-            document
-                .serialize(&mut serializer)
-                .map_err(WriteError::Serialize)?;
+            let mut serializer =
+                serde_json::Serializer::with_formatter(out, PrettyFormatter::with_indent(&step));
+            document.serialize(&mut serializer)
         }
-        None => serde_json::to_writer(&mut out, &document).map_err(WriteError::Serialize)?,
+        None => serde_json::to_writer(out, &document),
     }
-    // serde_json writes UTF-8 only; the check costs well under a millisecond per MB.
-    String::from_utf8(out).map_err(|e| WriteError::Serialize(serde::ser::Error::custom(e)))
+    .map_err(WriteError::Serialize)
 }
 
 /// The caller's fields with the scan's two lists in place.
