@@ -28,6 +28,9 @@ fn package(meta: CoreMetadata) -> Package {
         provides_extra: meta.provides_extra,
         requires_python: meta.requires_python,
         shadowed: Vec::new(),
+        same_directory: Vec::new(),
+        import_names: Vec::new(),
+        version_uncertain: false,
     }
 }
 
@@ -47,7 +50,7 @@ fuzz_target!(|data: &[u8]| {
     }
     for (i, pin) in pins.iter().enumerate() {
         let _ = parse_line(pin, &format!("pip entry {}", i + 1));
-        let _ = deps::parse_requirement("manifest pin", pin);
+        let _ = deps::parse_requirement(deps::RequirementOf::ManifestPin, pin);
     }
     let rules = Rules::bundled_shared();
     let _ = deps::env_findings(&local, rules, None);
