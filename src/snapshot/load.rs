@@ -290,23 +290,12 @@ pub fn to_json_string(snapshot: &Snapshot) -> String {
     text
 }
 
-/// The snapshot as JSON: one line with no spaces, or `indent` spaces per level. Indented,
-/// it is what Python's `json.dumps(..., indent=indent, ensure_ascii=False)` writes for the
-/// same value (both escape the same characters the same way, and a snapshot holds no float).
+/// The snapshot as JSON: one line with no spaces, or `indent` spaces per level, as
+/// Python's `json.dumps(..., indent=indent, ensure_ascii=False)` writes it (a snapshot
+/// holds no float).
 pub fn to_json_text(snapshot: &Snapshot, indent: Option<usize>) -> String {
-    use serde::Serialize;
-    let Some(width) = indent else {
-        return serde_json::to_string(snapshot).expect("a Snapshot always serializes");
-    };
-    let step = vec![b' '; width];
     let mut out = Vec::new();
-    let mut serializer = serde_json::Serializer::with_formatter(
-        &mut out,
-        serde_json::ser::PrettyFormatter::with_indent(&step),
-    );
-    snapshot
-        .serialize(&mut serializer)
-        .expect("a Snapshot always serializes");
+    super::write::write_json(snapshot, indent, &mut out).expect("a Snapshot always serializes");
     String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 

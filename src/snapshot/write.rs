@@ -88,17 +88,26 @@ fn write_fields(
     indent: Option<usize>,
     out: impl io::Write,
 ) -> Result<(), WriteError> {
-    let document = Document { fields, scan };
+    write_json(&Document { fields, scan }, indent, out).map_err(WriteError::Serialize)
+}
+
+/// `value` as JSON: one line with no spaces, or `indent` spaces per level, which is what
+/// Python's `json.dumps(..., indent=indent, ensure_ascii=False)` writes for the same value
+/// when it holds no float (both escape the same characters the same way).
+pub fn write_json(
+    value: &impl Serialize,
+    indent: Option<usize>,
+    out: impl io::Write,
+) -> serde_json::Result<()> {
     match indent {
         Some(width) => {
             let step = vec![b' '; width];
             let mut serializer =
                 serde_json::Serializer::with_formatter(out, PrettyFormatter::with_indent(&step));
-            document.serialize(&mut serializer)
+            value.serialize(&mut serializer)
         }
-        None => serde_json::to_writer(out, &document),
+        None => serde_json::to_writer(out, value),
     }
-    .map_err(WriteError::Serialize)
 }
 
 /// The caller's fields with the scan's two lists in place.
