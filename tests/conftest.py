@@ -26,6 +26,9 @@ import pytest
 os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
 os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
 os.environ.pop("RAY_ADDRESS", None)
+# A Ray Client session gets a server process of its own, which Ray gives 30 s to answer; a
+# loaded two-core machine running four test nodes can need longer.
+os.environ.setdefault("RAY_CLIENT_SERVER_CHECK_CHANNEL_TIMEOUT_S", "120")
 # Every Ray session of the run under one directory of its own, removed at the end: Ray
 # keeps each session's logs and runtime_env virtualenvs (hundreds of MB for a pip or uv
 # runtime_env) under /tmp/ray for ever otherwise. Short, for Ray's Unix socket paths.

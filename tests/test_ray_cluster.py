@@ -372,6 +372,15 @@ def test_a_node_that_cannot_import_genevars_gets_a_full_stdlib_snapshot(drift_cl
     ), result.findings
 
 
+def client_server_logs(cluster, tail: int = 4000) -> str:
+    """The end of every Ray Client server log of the head node."""
+    logs = Path(cluster.head_node.get_logs_dir_path())
+    return "\n".join(
+        f"--- {log.name}\n{log.read_text(errors='replace')[-tail:]}"
+        for log in sorted(logs.glob("ray_client_server*"))
+    )
+
+
 def test_ray_client_gives_the_same_findings_as_the_gcs_address(drift_cluster):
     # One difference is Ray's own: a GCS driver puts its working directory on the workers'
     # sys.path, a Ray Client driver does not, so over Ray Client that entry is local-only.
@@ -388,7 +397,11 @@ def test_ray_client_gives_the_same_findings_as_the_gcs_address(drift_cluster):
         )
 
     over_gcs = compare(drift_cluster)
-    over_client = get_comparison_result(auto_init=True, ray_address=drift_cluster.client_address, timeout=60)
+    try:
+        over_client = get_comparison_result(auto_init=True, ray_address=drift_cluster.client_address, timeout=180)
+    except genevars.ClusterError as exc:
+        # Ray starts a server process per client session; when that fails, its logs say why.
+        pytest.fail(f"{exc}\n{client_server_logs(drift_cluster.cluster)}")
     assert key(over_client) == key(over_gcs)
     assert {f["code"] for f in over_client.findings if about_cwd(f)} <= {"only_local"}
     assert {n["node_id"] for g in over_client.groups for n in g["nodes"]} == {

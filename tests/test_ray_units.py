@@ -150,3 +150,21 @@ def test_a_snapshot_text_is_joined_from_its_rest_and_its_package_list():
         assert json.loads(joined) == dict(rest, packages=json.loads(packages))
     with pytest.raises(ValueError, match="no fields"):
         _ray.snapshot_text({}, packages)
+
+def test_an_error_announcing_a_traceback_is_described_by_its_cause():
+    # Ray Client's failed session start: a heading, then the server's traceback.
+    server_traceback = (
+        "Traceback (most recent call last):\n"
+        '  File "proxier.py", line 764, in Datapath\n'
+        "    raise RuntimeError(\n"
+        "RuntimeError: Starting Ray client server failed. See ray_client_server_23000.err for detailed logs.\n"
+    )
+    exc = ConnectionAbortedError(f"Initialization failure from server:\n{server_traceback}")
+    described = _ray._describe_error(exc)
+    assert described == (
+        "ConnectionAbortedError: Initialization failure from server: RuntimeError: Starting Ray "
+        "client server failed. See ray_client_server_23000.err for detailed logs."
+    )
+    assert "\n" not in described
+    # A message whose first line says it all keeps to that line.
+    assert _ray._describe_error(ValueError("bad address\nmore detail")) == "ValueError: bad address"

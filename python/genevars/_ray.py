@@ -488,13 +488,23 @@ def _first_line(text: str, limit: int = 300) -> str:
     return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
+def _headline(text: str, limit: int = 300) -> str:
+    """The first line of ``text``, and when it only announces what follows (ends with
+    ':'), the last line too: Ray Client's "Initialization failure from server:" is
+    followed by the server's traceback, whose last line is the cause."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    if len(lines) > 1 and lines[0].endswith(":"):
+        return _first_line(f"{lines[0]} {lines[-1]}", limit)
+    return _first_line(text, limit)
+
+
 def _describe_error(exc: BaseException) -> str:
     """Ray's error in one line, with any URL credentials masked."""
     cause = getattr(exc, "cause", None)
     if isinstance(exc, ray.exceptions.RayTaskError) and isinstance(cause, BaseException):
-        text = f"the probe raised {type(cause).__name__}: {_first_line(str(cause))}"
+        text = f"the probe raised {type(cause).__name__}: {_headline(str(cause))}"
     else:
-        text = f"{type(exc).__name__}: {_first_line(str(exc)) or 'no message'}"
+        text = f"{type(exc).__name__}: {_headline(str(exc)) or 'no message'}"
     return mask_credentials(text)
 
 
