@@ -9,13 +9,19 @@
 //! - [`apart`]: reading it with the package list apart, for grouping many nodes.
 //! - [`write`]: writing snapshot JSON text straight from a scan.
 //! - [`tree`]: what a tree scanned without its interpreter says of its Python and platform.
+//! - [`described`]: another interpreter's saved description (`snapshot --python`'s cache).
+//! - [`parts`]: every field but the scan's of a described interpreter's snapshot.
+//! - [`posix`]: the surroundings a snapshot reads, as Python's `os.path` reads them.
 
 mod apart;
+pub mod described;
 pub mod kept;
 mod layouts;
 pub mod load;
 pub mod metadata;
 pub mod model;
+pub mod parts;
+pub mod posix;
 pub mod scan;
 mod serde_message;
 pub mod tree;

@@ -146,7 +146,7 @@ impl Serialize for Document<'_> {
 /// A JSON value whose objects keep their key order (`serde_json::Value` sorts them unless
 /// the crate-wide `preserve_order` feature is on, which would change every other map).
 #[derive(Debug, Clone, PartialEq)]
-enum Ordered {
+pub(crate) enum Ordered {
     Null,
     Bool(bool),
     Number(serde_json::Number),
@@ -156,7 +156,7 @@ enum Ordered {
 }
 
 impl Ordered {
-    fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Ordered::Null => "null",
             Ordered::Bool(_) => "a boolean",
