@@ -321,3 +321,20 @@ def explain_error(comparison: Comparison, error: str) -> str:
 def list_codes() -> list[dict[str, Any]]:
     """One dict per finding code: ``code``, ``category``, ``section``, ``severity_from``,
     ``counts_in_fingerprint`` (None for ``drift.<code>``), ``fix``, ``description``."""
+
+# --- saved interpreter descriptions (src/python/described.rs, src/snapshot/described.rs) ---
+DESCRIPTION_CACHE_FORMAT: int
+
+def description_cache(exe: str, environ: list[tuple[bytes, bytes]] | None = None) -> tuple[str, str] | None:
+    """``(file, key_json)`` of the saved description of ``exe`` in this process's
+    setting (``environ``: ``os.environb``'s items, else the C environment), or None
+    when none is kept (see ``_interpreter.DescriptionCache``)."""
+
+def load_description(exe: str, environ: list[tuple[bytes, bytes]] | None = None) -> str | None:
+    """The saved description of ``exe`` as JSON text, or None when there is none or it
+    may be stale."""
+
+def described_parts(facts: str, environ: list[tuple[bytes, bytes]] | None = None) -> str | None:
+    """The JSON text of every field but the scan's of the snapshot of the interpreter
+    ``facts`` (JSON) describes, made in this process's surroundings (``environ`` as
+    above), as ``json.dumps(parts)`` writes it; None where it is left to Python."""

@@ -142,6 +142,12 @@ class InterpreterDescription:
             self.described = described
         return described
 
+    def facts_json(self) -> str:
+        """``facts()`` as JSON text."""
+        import json
+
+        return json.dumps(self.facts())
+
     def witness(self) -> list[str] | None:
         """The files whose state decided the description, or None when the interpreter
         did not finish cleanly (then nothing is cached)."""
@@ -338,8 +344,6 @@ class _Spawned:
 
 # --------------------------------------------------------------------------- cache
 
-#: Bump when the description, the describing code or the cache record change shape.
-_CACHE_FORMAT = 2
 #: Files modified this close to (or after) the interpreter's start may have changed after
 #: it read them, or within the file system's timestamp granularity: then the description
 #: is not kept ("racy" timestamps, as git calls them).
@@ -352,23 +356,33 @@ def describe_interpreter(exe: str) -> InterpreterDescription | CachedDescription
     once the snapshot is written; ``close()`` it in any case."""
     cache = DescriptionCache.for_interpreter(exe)
     if cache is not None:
-        facts = cache.load()
-        if facts is not None:
-            return CachedDescription(facts)
+        text = cache.load()
+        if text is not None:
+            return CachedDescription(text)
     return InterpreterDescription(exe, cache)
 
 
 class CachedDescription:
-    """A saved description, with the interface of ``InterpreterDescription``."""
+    """A saved description (its JSON text), with the interface of
+    ``InterpreterDescription``."""
 
-    def __init__(self, facts: dict[str, Any]) -> None:
-        self.described = facts
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.described: dict[str, Any] | None = None
 
     def sys_path(self) -> list[str]:
-        return list(self.described["sys_path"])
+        return list(self.facts()["sys_path"])
 
     def facts(self) -> dict[str, Any]:
-        return self.described
+        described = self.described
+        if described is None:
+            import json
+
+            described = self.described = json.loads(self.text)
+        return described
+
+    def facts_json(self) -> str:
+        return self.text
 
     def remember(self) -> None:
         pass
@@ -393,70 +407,35 @@ class DescriptionCache:
     ``sitecustomize``/``usercustomize`` and genevars' native module there, and the
     describing code (this genevars' version, ``_interpreter.py``, ``_describe.py``,
     ``_probe.py``). What ``import`` lines of ``.pth`` files or sitecustomize read elsewhere is beyond it.
+
+    The key, the file's name and what is loaded are native (``src/snapshot/described.rs``,
+    which a native ``genevars`` launcher reads too); saving is done here, in the record
+    shape the native side reads: ``{"key": KEY, "files": [[path, follow, state], ...],
+    "facts": {...}}``.
     """
 
-    def __init__(self, exe: str, file: str, key: dict[str, Any]) -> None:
+    def __init__(self, exe: str, file: str, key: str) -> None:
         self.exe = exe
         self.file = file
+        #: The key as JSON text (it holds no secret: such a setting keeps no cache).
         self.key = key
 
     @classmethod
     def for_interpreter(cls, exe: str) -> DescriptionCache | None:
-        if os.environ.get("GENEVARS_NO_CACHE") or os.sep not in exe or not hasattr(os, "uname"):
-            return None
-        from genevars._core import __version__, display_value
+        from genevars._core import description_cache
 
-        names = sorted(n for n in os.environ if n.startswith("PYTHON") or n in ("HOME", "PATH"))
-        # The key holds these values: a secret among them (by name, shape or URL
-        # credentials) is never written, so it turns the cache off.
-        if any(display_value(name, os.environ[name]) != os.environ[name] for name in names):
+        found = description_cache(exe, environ())
+        if found is None:
             return None
-        try:
-            cwd = os.getcwd()
-        except OSError:
-            return None
-        import binascii
-        import json
+        file, key = found
+        return cls(os.path.abspath(exe), file, key)
 
-        exe = os.path.abspath(exe)
-        key = {
-            "format": _CACHE_FORMAT,
-            "genevars": __version__,
-            "exe": exe,
-            "cwd": cwd,
-            "uname": list(os.uname()),
-            "env": [[name, os.environ[name]] for name in names],
-        }
-        # One file per key, so that runs in different settings do not evict each other.
-        home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        name = "%08x.json" % binascii.crc32(json.dumps(key).encode())
-        file = os.path.join(home, "genevars", "interpreters", name)
-        return cls(exe, file, key)
+    def load(self) -> str | None:
+        """The saved description as JSON text, or None when there is none or it may be
+        stale."""
+        from genevars._core import load_description
 
-    def load(self) -> dict[str, Any] | None:
-        """The saved description, or None when there is none or it may be stale."""
-        import json
-
-        try:
-            with open(self.file, "rb") as f:
-                record = json.loads(f.read())
-        except (OSError, ValueError):
-            return None
-        if not isinstance(record, dict) or record.get("key") != self.key:
-            return None
-        facts, files = record.get("facts"), record.get("files")
-        if not isinstance(facts, dict) or not isinstance(files, list):
-            return None
-        for entry in files:
-            if not (isinstance(entry, list) and len(entry) == 3 and isinstance(entry[0], str)):
-                return None
-            path, follow, state = entry
-            if _state(path, bool(follow)) != state:
-                return None
-        path = facts.get("sys_path")
-        if not isinstance(path, list) or not all(isinstance(entry, str) for entry in path):
-            return None
-        return facts
+        return load_description(self.exe, environ())
 
     def save(self, facts: dict[str, Any], witness: list[str], started_ns: int) -> None:
         """Saves ``facts`` with the state of the files they depend on, unless one of them
@@ -479,7 +458,7 @@ class DescriptionCache:
             files.append([path, follow, state])
         # A .pth or sitecustomize may put a URL with credentials on sys.path: what is
         # written is masked (the entry does not exist either way, so the cache still holds).
-        text = json.dumps({"key": self.key, "files": _masked(files), "facts": _masked(facts)})
+        text = '{"key": %s, "files": %s, "facts": %s}' % (self.key, json.dumps(_masked(files)), json.dumps(_masked(facts)))
         temporary = f"{self.file}.{os.getpid()}.tmp"
         try:
             os.makedirs(os.path.dirname(self.file), mode=0o700, exist_ok=True)
@@ -493,6 +472,12 @@ class DescriptionCache:
                 os.unlink(temporary)
             except OSError:
                 pass
+
+
+def environ() -> list[tuple[bytes, bytes]] | None:
+    """``os.environ`` as the native side takes it (``os.environb``'s items): what Python
+    reads, which a library may have made differ from the C environment."""
+    return list(os.environb.items()) if os.name == "posix" else None
 
 
 def _masked(value: Any) -> Any:

@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 mod codes;
 mod compare;
 mod deps;
+mod described;
 mod errors;
 mod explain;
 mod guard;
@@ -27,5 +28,6 @@ fn genevars_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     io::register(m)?;
     explain::register(m)?;
     codes::register(m)?;
+    described::register(m)?;
     Ok(())
 }

@@ -120,15 +120,15 @@ impl DescriptionCache {
     /// (it would be written in the key) or not UTF-8, an unreadable current directory,
     /// no `uname`.
     pub fn for_interpreter(exe: &str) -> Option<DescriptionCache> {
-        Self::for_interpreter_in(exe, &Surroundings::of_process(), uname()?)
+        Self::for_interpreter_in(exe, &Surroundings::of_process())
     }
 
     /// [`DescriptionCache::for_interpreter`] in the given surroundings.
-    pub fn for_interpreter_in(
-        exe: &str,
-        around: &Surroundings,
-        uname: [String; 5],
-    ) -> Option<DescriptionCache> {
+    pub fn for_interpreter_in(exe: &str, around: &Surroundings) -> Option<DescriptionCache> {
+        Self::keyed(exe, around, uname()?)
+    }
+
+    fn keyed(exe: &str, around: &Surroundings, uname: [String; 5]) -> Option<DescriptionCache> {
         if around
             .var_os("GENEVARS_NO_CACHE")
             .is_some_and(|v| !v.is_empty())
@@ -292,12 +292,9 @@ mod tests {
             ("OTHER", "o"),
             ("XDG_CACHE_HOME", "/c"),
         ];
-        let cache = DescriptionCache::for_interpreter_in(
-            "venv/bin/../bin/python",
-            &around(&vars, "/w"),
-            uname(),
-        )
-        .unwrap();
+        let cache =
+            DescriptionCache::keyed("venv/bin/../bin/python", &around(&vars, "/w"), uname())
+                .unwrap();
         assert_eq!(cache.exe, "/w/venv/bin/python");
         let key = cache.key_json();
         assert_eq!(
@@ -310,13 +307,11 @@ mod tests {
         );
         // Another setting, another file.
         let other =
-            DescriptionCache::for_interpreter_in("venv/bin/python", &around(&vars, "/v"), uname())
-                .unwrap();
+            DescriptionCache::keyed("venv/bin/python", &around(&vars, "/v"), uname()).unwrap();
         assert_ne!(other.file, cache.file);
         // Without XDG_CACHE_HOME: ~/.cache.
         let home =
-            DescriptionCache::for_interpreter_in("/p", &around(&[("HOME", "/h/")], "/"), uname())
-                .unwrap();
+            DescriptionCache::keyed("/p", &around(&[("HOME", "/h/")], "/"), uname()).unwrap();
         assert!(
             home.file.starts_with("/h/.cache/genevars/interpreters/"),
             "{}",
@@ -327,7 +322,7 @@ mod tests {
     #[test]
     fn no_cache_is_kept_where_python_keeps_none() {
         let ok = |vars: &[(&str, &str)], exe: &str| {
-            DescriptionCache::for_interpreter_in(exe, &around(vars, "/w"), uname()).is_some()
+            DescriptionCache::keyed(exe, &around(vars, "/w"), uname()).is_some()
         };
         assert!(ok(&[], "/p"));
         assert!(!ok(&[], "python3"));
@@ -342,13 +337,13 @@ mod tests {
         assert!(ok(&[("OTHER_TOKEN", "abc")], "/p"));
         let mut odd = around(&[], "/w");
         odd.vars.push((OsString::from("PYTHONX"), bytes(b"\xff")));
-        assert!(DescriptionCache::for_interpreter_in("/p", &odd, uname()).is_none());
+        assert!(DescriptionCache::keyed("/p", &odd, uname()).is_none());
         let mut odd = around(&[], "/w");
         odd.vars.push((OsString::from("UNRELATED"), bytes(b"\xff")));
-        assert!(DescriptionCache::for_interpreter_in("/p", &odd, uname()).is_some());
+        assert!(DescriptionCache::keyed("/p", &odd, uname()).is_some());
         let mut no_cwd = around(&[], "/w");
         no_cwd.cwd = None;
-        assert!(DescriptionCache::for_interpreter_in("/p", &no_cwd, uname()).is_none());
+        assert!(DescriptionCache::keyed("/p", &no_cwd, uname()).is_none());
     }
 
     #[cfg(unix)]
@@ -366,8 +361,7 @@ mod tests {
         let watched = watched.to_str().unwrap().to_string();
         let absent = format!("{}/absent", dir.path().to_str().unwrap());
         let cache =
-            DescriptionCache::for_interpreter_in("/venv/bin/python", &around(&[], "/w"), uname())
-                .unwrap();
+            DescriptionCache::keyed("/venv/bin/python", &around(&[], "/w"), uname()).unwrap();
         let facts = r#"{"python": {"b": 1, "a": 2}, "sys_path": ["/s"], "genevars_version": "0"}"#;
         let record = |key: &str, files: &str, facts: &str| {
             format!(r#"{{"key": {key}, "files": {files}, "facts": {facts}}}"#)

@@ -194,15 +194,36 @@ def snapshot_parts(
     saved description): the scan runs in the background from the moment its sys.path is
     known, while the rest is imported and gathered here and the interpreter finishes
     describing itself. With ``tree`` (a ``--path`` scan), the Python and platform recorded
-    are the tree's (``_tree.apply``)."""
+    are the tree's (``_tree.apply``). For ``other``'s own sys.path with secrets withheld,
+    the rest is made natively (``_core.described_parts``, the same text), where it can
+    be had exactly."""
     from genevars import _core
 
+    given = paths
     if paths is None:
         paths = other.sys_path() if other is not None else [e for e in sys.path if isinstance(e, str)]
     scan = _core.scan_native(paths)
+    if other is not None and given is None and tree is None and not reveal_values and os.name == "posix":
+        from genevars._interpreter import environ
+
+        # Done natively (as a native launcher does it), unless that is declined
+        # (src/snapshot/parts.rs says when): then Python assembles it.
+        parts = _core.described_parts(other.facts_json(), environ())
+        if parts is not None:
+            return scan, parts
+    return scan, assembled_parts(paths, other, reveal_values, tree)
+
+
+def assembled_parts(
+    paths: list[str],
+    other: InterpreterDescription | CachedDescription | None,
+    reveal_values: bool,
+    tree: TreeOptions | None = None,
+) -> str:
+    """``snapshot_parts``' text for the scanned ``paths``, assembled in Python."""
     import json
 
-    from genevars import _probe
+    from genevars import _core, _probe
 
     rules = _probe.native_rules(_core)
     env = _probe.capture_env(os.environ, rules, None, bool(reveal_values))
@@ -226,4 +247,4 @@ def snapshot_parts(
         facts, env, paths, placeholders, "native", _core.__version__, rules=rules, reveal=bool(reveal_values)
     )
     _probe.add_node_facts(parts, {}, rules, None)
-    return scan, json.dumps(parts)
+    return json.dumps(parts)
