@@ -21,7 +21,8 @@ from genevars import _core, _probe
 from genevars.__main__ import main
 
 # Run in a process of its own: the native parts and the Python assembly's, of the
-# description on stdin, in that process's environment and directory.
+# description on stdin, in that process's environment and directory; and the native
+# parts of the C environment, as a native launcher reads it.
 BOTH = r"""
 import json, sys
 from genevars import _core
@@ -29,7 +30,7 @@ from genevars._interpreter import CachedDescription, environ
 from genevars.cli.snapshot import assembled_parts
 text = sys.stdin.read()
 other = CachedDescription(text)
-print(json.dumps({"native": _core.described_parts(text, environ()), "python": assembled_parts(other.sys_path(), other, False)}))
+print(json.dumps({"native": _core.described_parts(text, environ()), "process": _core.described_parts(text), "python": assembled_parts(other.sys_path(), other, False)}))
 """
 
 Env = Dict[Union[str, bytes], Union[str, bytes]]
@@ -150,7 +151,7 @@ def test_native_parts_are_the_python_assemblys_text(tmp_path: Path, case: str) -
         env["HOME"] = ""
     answer = both(facts, env, cwd)
     assert answer["native"] is not None
-    assert answer["native"] == answer["python"]
+    assert answer["native"] == answer["python"] == answer["process"]
     parts = json.loads(answer["native"])
     text = answer["native"]
     assert "s3cr3t" not in text and "t0k3n" not in text and "wJalrXUtnFEMI" not in text

@@ -5,7 +5,7 @@
 //! by Python agree byte for byte. Text only: whatever is not UTF-8 is `None` here, and
 //! the callers then leave the work to Python (which would write it differently).
 
-use std::ffi::{CStr, OsString};
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 /// The process's environment and current directory, and the root `/proc` and `PATH` are
@@ -217,7 +217,7 @@ fn user_home(user: Option<&str>) -> Home {
             return Home::Unknown;
         }
         // SAFETY: pw_dir points into `buffer`, NUL-terminated.
-        let dir = unsafe { CStr::from_ptr(entry.pw_dir) };
+        let dir = unsafe { std::ffi::CStr::from_ptr(entry.pw_dir) };
         return match dir.to_str() {
             Ok(dir) => Home::Found(dir.to_string()),
             Err(_) => Home::NotUtf8,
