@@ -188,6 +188,16 @@ fn is_symlink_loop(e: &io::Error) -> bool {
 }
 
 /// The bytes of a regular file, at most `kind.limit()` of them.
+/// An I/O error's message as Python's `strerror` has it: "Permission denied", without
+/// Rust's " (os error 13)" (the number says nothing to a user).
+pub fn strerror(e: &io::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" (os error ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
 pub fn read_bytes(path: &Path, kind: InputKind) -> Result<Vec<u8>, InputError> {
     let fail = |problem| InputError {
         path: path.display().to_string(),
@@ -199,13 +209,7 @@ pub fn read_bytes(path: &Path, kind: InputKind) -> Result<Vec<u8>, InputError> {
         } else if e.kind() == io::ErrorKind::NotFound {
             InputProblem::NotFound { kind }
         } else {
-            let reason = e.to_string();
-            // "Permission denied (os error 13)": the number says nothing to a user.
-            let reason = match reason.find(" (os error") {
-                Some(i) => reason[..i].to_string(),
-                None => reason,
-            };
-            InputProblem::Io { kind, reason }
+            InputProblem::Io { kind, reason: strerror(&e) }
         })
     };
     // Non-blocking: a FIFO opened without it waits for a writer before fstat can say

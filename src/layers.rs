@@ -67,8 +67,9 @@ fn sources() -> Vec<Source> {
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
-        // A folder of test modules (`compare/tests/`) is test code.
-        if path.is_dir() && path.file_name().is_some_and(|n| n != "tests") {
+        // A folder of test modules (`compare/tests/`) is test code; `bin/` holds the
+        // launcher, a crate of its own that sees only the library's public API.
+        if path.is_dir() && path.file_name().is_some_and(|n| n != "tests" && n != "bin") {
             collect(&path, out);
         } else if path.extension().is_some_and(|e| e == "rs") {
             out.push(path);

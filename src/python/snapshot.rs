@@ -297,13 +297,10 @@ fn write_snapshot_to_fd(
 /// `OSError(errno, strerror)`, which Python turns into its subclass for the errno
 /// (`BrokenPipeError`, ...), as a failed `write` from Python raises it.
 fn os_error(e: &std::io::Error) -> PyErr {
-    let text = e.to_string();
-    let strerror = text
-        .rfind(" (os error ")
-        .map_or(text.as_str(), |i| &text[..i]);
+    let strerror = crate::input::strerror(e);
     match e.raw_os_error() {
-        Some(errno) => pyo3::exceptions::PyOSError::new_err((errno, strerror.to_string())),
-        None => pyo3::exceptions::PyOSError::new_err(strerror.to_string()),
+        Some(errno) => pyo3::exceptions::PyOSError::new_err((errno, strerror)),
+        None => pyo3::exceptions::PyOSError::new_err(strerror),
     }
 }
 

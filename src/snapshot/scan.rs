@@ -784,14 +784,7 @@ fn describe(e: &io::Error) -> String {
         (_, Some(errno::ELOOP)) => "symlink loop".to_string(),
         (_, Some(errno::ENOTDIR)) => "not a directory".to_string(),
         (_, Some(errno::EISDIR)) => "is a directory".to_string(),
-        _ => {
-            // "Message (os error N)": keep the message, as Python's strerror has it.
-            let text = e.to_string();
-            match text.rfind(" (os error ") {
-                Some(i) => text[..i].to_string(),
-                None => text,
-            }
-        }
+        _ => crate::input::strerror(e),
     }
 }
 
