@@ -87,6 +87,9 @@ pub fn answer(request: &Request) -> Option<ExitCode> {
         (scanning.join(), parts)
     });
     let (scan, parts) = (scan.ok()?, parts.ok()?);
+    // The process ends once this returns: freeing thousands of packages one by one
+    // would cost milliseconds for nothing.
+    let scan = std::mem::ManuallyDrop::new(scan);
     match &request.output {
         Some(file) => {
             write_file(Path::new(file), &parts, &scan).ok()?;
