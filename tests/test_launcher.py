@@ -157,3 +157,23 @@ def test_a_reader_that_goes_away_ends_the_native_snapshot_with_141(setting):
     reader.stdout.close()
     assert reader.wait(timeout=60) == 141
     assert reader.stderr.read() == b""
+
+
+def test_the_c_locale_is_coerced_as_python_does(setting):
+    # Without a locale Python sets LC_CTYPE (PEP 538) before genevars runs, so its snapshot
+    # records that variable: the native one must too.
+    env = {k: v for k, v in setting["env"].items() if k not in ("LANG", "LC_ALL", "LC_CTYPE", "PYTHONCOERCECLOCALE")}
+    work, python = setting["work"], setting["python"]
+    assert run([str(LAUNCHER), "snapshot", "--python", python, "-o", "py.json"], env, work).returncode == 0
+    alone = run([setting["alone"], "snapshot", "--python", python, "-o", "native.json"], env, work)
+    assert alone.returncode == 0, alone.stderr
+    by_python = (work / "py.json").read_bytes()
+    assert (work / "native.json").read_bytes() == by_python
+    assert b'"LC_CTYPE": "C.UTF-8"' in by_python
+    # Told to warn about it, Python prints a warning of its own: such runs are Python's,
+    # even with the description saved.
+    warn = {**env, "PYTHONCOERCECLOCALE": "warn"}
+    by_python = run([str(LAUNCHER), "snapshot", "--python", python, "-o", "py.json"], warn, work)
+    assert by_python.returncode == 0 and b"LC_CTYPE coerced" in by_python.stderr
+    warned = run([setting["alone"], "snapshot", "--python", python, "-o", "x.json"], warn, work)
+    assert warned.returncode == 2 and b"cannot run" in warned.stderr

@@ -8,13 +8,18 @@
 //! fails), is handed to `genevars-python`, installed beside this executable with the
 //! interpreter the wheel was installed for.
 
+mod locale;
 mod snapshot;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    let as_python = locale::coerce_as_python_does();
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    if !as_python {
+        return run_python(&args);
+    }
     if let Some(request) = snapshot::Request::parse(&args) {
         if let Some(status) = snapshot::answer(&request) {
             return status;
