@@ -1,10 +1,13 @@
 //! Builds the native `genevars` launcher when the Python extension is built (maturin turns
 //! on the `python` feature), so that the wheel carries both: maturin builds only the
-//! extension of a PyO3 project, and `wheel-data/scripts/genevars` links to what this writes.
+//! extension of a PyO3 project, and puts in the wheel what `wheel-data/scripts/` holds
+//! once the build is done (pyproject.toml's `data`).
 //!
 //! The launcher is this crate's `genevars` binary, built without the `python` feature by a
 //! cargo of its own (its own target directory: the outer build holds the lock on this one),
-//! for the same target and profile, and copied to `target/launcher/genevars`.
+//! for the same target and profile, and copied to `wheel-data/scripts/genevars` (ignored by
+//! git, left out of the sdist). No `rerun-if` line: cargo runs this again whenever a file
+//! of the package changes, and so whenever the launcher may have.
 
 use std::env;
 use std::path::PathBuf;
@@ -44,8 +47,18 @@ fn main() {
         .join(&target)
         .join(if release { "release" } else { "debug" })
         .join(format!("genevars{}", env::consts::EXE_SUFFIX));
-    let placed = manifest_dir.join("target").join("launcher");
-    std::fs::create_dir_all(&placed).expect("cannot create target/launcher");
-    std::fs::copy(&built, placed.join(format!("genevars{}", env::consts::EXE_SUFFIX)))
-        .unwrap_or_else(|e| panic!("cannot copy the launcher from {}: {e}", built.display()));
+    let placed = manifest_dir
+        .join("wheel-data")
+        .join("scripts")
+        .join(format!("genevars{}", env::consts::EXE_SUFFIX));
+    std::fs::copy(&built, &placed)
+        .unwrap_or_else(|e| panic!("cannot copy the launcher to {}: {e}", placed.display()));
+    // Beside it, the command in Python must be executable too; an sdist keeps no file modes.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let script = placed.with_file_name("genevars-python");
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
+            .unwrap_or_else(|e| panic!("cannot make {} executable: {e}", script.display()));
+    }
 }
