@@ -354,12 +354,13 @@ def describe_interpreter(exe: str) -> InterpreterDescription | CachedDescription
     """``exe`` describing itself, or the description an earlier run saved, when nothing it
     depends on has changed since (see ``DescriptionCache``). ``remember()`` the result
     once the snapshot is written; ``close()`` it in any case."""
-    cache = DescriptionCache.for_interpreter(exe)
-    if cache is not None:
-        text = cache.load()
-        if text is not None:
-            return CachedDescription(text)
-    return InterpreterDescription(exe, cache)
+    from genevars._core import load_description
+
+    # Looked up first: the key is made once on the way that starts no interpreter.
+    text = load_description(exe, environ())
+    if text is not None:
+        return CachedDescription(text)
+    return InterpreterDescription(exe, DescriptionCache.for_interpreter(exe))
 
 
 class CachedDescription:
@@ -408,10 +409,10 @@ class DescriptionCache:
     describing code (this genevars' version, ``_interpreter.py``, ``_describe.py``,
     ``_probe.py``). What ``import`` lines of ``.pth`` files or sitecustomize read elsewhere is beyond it.
 
-    The key, the file's name and what is loaded are native (``src/snapshot/described.rs``,
-    which a native ``genevars`` launcher reads too); saving is done here, in the record
-    shape the native side reads: ``{"key": KEY, "files": [[path, follow, state], ...],
-    "facts": {...}}``.
+    The key, the file's name and loading are native (``src/snapshot/described.rs``, which
+    the native ``genevars`` launcher reads too: ``_core.load_description``); saving is done
+    here, in the record shape the native side reads: ``{"key": KEY, "files": [[path,
+    follow, state], ...], "facts": {...}}``.
     """
 
     def __init__(self, exe: str, file: str, key: str) -> None:
@@ -429,13 +430,6 @@ class DescriptionCache:
             return None
         file, key = found
         return cls(os.path.abspath(exe), file, key)
-
-    def load(self) -> str | None:
-        """The saved description as JSON text, or None when there is none or it may be
-        stale."""
-        from genevars._core import load_description
-
-        return load_description(self.exe, environ())
 
     def save(self, facts: dict[str, Any], witness: list[str], started_ns: int) -> None:
         """Saves ``facts`` with the state of the files they depend on, unless one of them

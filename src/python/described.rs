@@ -56,7 +56,7 @@ fn description_cache(
     let environ = os_strings(environ);
     guarded::<SnapshotError, _>("finding the description cache", || {
         Ok(py.allow_threads(|| {
-            DescriptionCache::for_interpreter_in(exe, &surroundings(environ)).map(|cache| {
+            DescriptionCache::for_interpreter(exe, &surroundings(environ)).map(|cache| {
                 let key = cache.key_json();
                 (cache.file, key)
             })
@@ -72,7 +72,7 @@ fn load_description(py: Python<'_>, exe: &str, environ: Environ<'_>) -> PyResult
     let environ = os_strings(environ);
     guarded::<SnapshotError, _>("loading a saved description", || {
         Ok(py.allow_threads(|| {
-            DescriptionCache::for_interpreter_in(exe, &surroundings(environ))
+            DescriptionCache::for_interpreter(exe, &surroundings(environ))
                 .and_then(|cache| cache.load())
                 .map(|described| described.facts_json().to_string())
         }))
@@ -89,7 +89,7 @@ fn described_parts(py: Python<'_>, facts: &str, environ: Environ<'_>) -> PyResul
     guarded::<SnapshotError, _>("the snapshot of a described interpreter", || {
         Ok(py.allow_threads(|| {
             Described::from_json(facts).and_then(|described| {
-                parts::described_parts_in(&described, &surroundings(environ)).ok()
+                parts::described_parts(&described, &surroundings(environ)).ok()
             })
         }))
     })

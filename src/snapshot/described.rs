@@ -114,17 +114,12 @@ pub struct DescriptionCache {
 }
 
 impl DescriptionCache {
-    /// The cache of `exe` (as given on the command line) in this process's setting, or
-    /// `None` when none is kept: `GENEVARS_NO_CACHE` set, `exe` without a directory (one
-    /// found on PATH is always asked), a `PYTHON*`/`HOME`/`PATH` value that is secret
-    /// (it would be written in the key) or not UTF-8, an unreadable current directory,
-    /// no `uname`.
-    pub fn for_interpreter(exe: &str) -> Option<DescriptionCache> {
-        Self::for_interpreter_in(exe, &Surroundings::of_process())
-    }
-
-    /// [`DescriptionCache::for_interpreter`] in the given surroundings.
-    pub fn for_interpreter_in(exe: &str, around: &Surroundings) -> Option<DescriptionCache> {
+    /// The cache of `exe` (as given on the command line) in the setting `around` (a
+    /// process's: [`Surroundings::of_process`]), or `None` when none is kept:
+    /// `GENEVARS_NO_CACHE` set, `exe` without a directory (one found on PATH is always
+    /// asked), a `PYTHON*`/`HOME`/`PATH` value that is secret (it would be written in the
+    /// key) or not UTF-8, an unreadable current directory, no `uname`.
+    pub fn for_interpreter(exe: &str, around: &Surroundings) -> Option<DescriptionCache> {
         Self::keyed(exe, around, uname()?)
     }
 

@@ -84,14 +84,10 @@ const CREDENTIAL_READ_LIMIT: u64 = 1 << 20;
 /// What Python reads of the driver's version file, in characters.
 const DRIVER_VERSION_LIMIT: usize = 64 * 1024;
 
-/// The snapshot's every other field for `described`, in this process's surroundings, as
-/// the JSON object text Python's `json.dumps(parts)` writes.
-pub fn described_parts(described: &Described) -> Result<String, Declined> {
-    described_parts_in(described, &Surroundings::of_process())
-}
-
-/// [`described_parts`] in the given surroundings.
-pub fn described_parts_in(
+/// The snapshot's every other field for `described`, in the surroundings `around` (a
+/// process's: [`Surroundings::of_process`]), as the JSON object text Python's
+/// `json.dumps(parts)` writes.
+pub fn described_parts(
     described: &Described,
     around: &Surroundings,
 ) -> Result<String, Declined> {
@@ -502,7 +498,7 @@ mod tests {
     }
 
     fn parts(d: &Described, a: &Surroundings) -> serde_json::Value {
-        serde_json::from_str(&described_parts_in(d, a).unwrap()).unwrap()
+        serde_json::from_str(&described_parts(d, a).unwrap()).unwrap()
     }
 
     #[test]
@@ -549,7 +545,7 @@ mod tests {
         assert_eq!(p["cwd"], "/w/https://***@h");
         assert_eq!(p["packages"], serde_json::Value::Null);
         assert_eq!(p["created_by"]["scanner"], "native");
-        let text = described_parts_in(&described("/venv/bin/python"), &a).unwrap();
+        let text = described_parts(&described("/venv/bin/python"), &a).unwrap();
         assert!(
             !text.contains("pw") && !text.contains("s3cr3t") && !text.contains("abc"),
             "{text}"
@@ -634,7 +630,7 @@ mod tests {
         std::fs::write(&smi, "#!/bin/sh\n").unwrap();
         std::fs::set_permissions(&smi, std::fs::Permissions::from_mode(0o755)).unwrap();
         assert_eq!(
-            described_parts_in(&described(&exe), &around(&vars, "/", &root)),
+            described_parts(&described(&exe), &around(&vars, "/", &root)),
             Err(Declined::NvidiaSmi)
         );
     }
@@ -648,18 +644,18 @@ mod tests {
         a.vars
             .push((OsString::from("X"), OsString::from_vec(b"\xff".to_vec())));
         assert_eq!(
-            described_parts_in(&described("/p/bin/python"), &a),
+            described_parts(&described("/p/bin/python"), &a),
             Err(Declined::NotUtf8Environment)
         );
         let no_python = Described::from_json(r#"{"sys_path": []}"#).unwrap();
         let a = around(&[], "/", "/nonexistent-root");
         assert!(matches!(
-            described_parts_in(&no_python, &a),
+            described_parts(&no_python, &a),
             Err(Declined::Description(_))
         ));
         let conda = Described::from_json(r#"{"python": {}, "platform": {}, "markers": {}, "genevars_version": null, "conda": [], "sys_path": []}"#).unwrap();
         assert!(matches!(
-            described_parts_in(&conda, &a),
+            described_parts(&conda, &a),
             Err(Declined::Description(_))
         ));
         assert_eq!(

@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use genevars::input;
 use genevars::snapshot::described::DescriptionCache;
 use genevars::snapshot::parts::described_parts;
+use genevars::snapshot::posix::Surroundings;
 use genevars::snapshot::scan::{self, ScanResult};
 use genevars::snapshot::write::{write_snapshot_json, WriteError};
 
@@ -75,7 +76,8 @@ impl Request {
 /// saved description of the interpreter, a rest of the snapshot this side does not make
 /// (see [`described_parts`]), an output that cannot be opened or written.
 pub fn answer(request: &Request) -> Option<ExitCode> {
-    let described = DescriptionCache::for_interpreter(&request.python)?.load()?;
+    let around = Surroundings::of_process();
+    let described = DescriptionCache::for_interpreter(&request.python, &around)?.load()?;
     if request.output.is_none() && !stdout_is_open() {
         return None;
     }
@@ -83,7 +85,7 @@ pub fn answer(request: &Request) -> Option<ExitCode> {
     // The scan runs while the rest of the snapshot is made, as genevars-python's does.
     let (scan, parts) = std::thread::scope(|scope| {
         let scanning = scope.spawn(|| scan::scan_paths(paths));
-        let parts = described_parts(&described);
+        let parts = described_parts(&described, &around);
         (scanning.join(), parts)
     });
     let (scan, parts) = (scan.ok()?, parts.ok()?);
